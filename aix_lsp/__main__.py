@@ -1,0 +1,3 @@
+from aix_lsp.cli import main
+
+raise SystemExit(main())

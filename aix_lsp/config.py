@@ -1,0 +1,173 @@
+"""One set of settings, one set of names.
+
+The same snake_case names are used as CLI flags (``--max-new-tokens``), as keys of the flat
+``initializationOptions`` object and under the ``aix`` section of ``workspace/didChangeConfiguration``.
+Precedence: defaults < initializationOptions < didChangeConfiguration (< CLI flags for ``complete``).
+Unknown or ill-typed keys produce a message naming the key; the other keys still apply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, get_args, get_origin
+
+DEFAULT_MODEL = "aiXcoder/aixcoder-7b-base"
+
+
+def _choices(*values: str) -> dict[str, Any]:
+    return {"choices": values}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- model / engine ---
+    model: str = field(default=DEFAULT_MODEL, metadata={"help": "model directory or hub id"})
+    device: str = field(default="auto", metadata={"help": "auto (cuda when available, else cpu), cpu, cuda, cuda:N, mps"})
+    dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU)", **_choices("auto", "bfloat16", "float16", "float32")})
+    quantization: str = field(default="none", metadata={"help": "bitsandbytes quantization (GPU only)", **_choices("none", "8bit", "4bit")})
+    attention: str = field(default="auto", metadata={"help": "attention kernel (auto: flash_attention_2 when importable on a GPU, else sdpa)", **_choices("auto", "flash_attention_2", "sdpa", "eager")})
+    max_new_tokens: int = field(default=256, metadata={"help": "most tokens generated per completion", "min": 1})
+    max_context_tokens: int = field(default=16384, metadata={"help": "prompt + generation budget in tokens", "min": 64})
+    # --- behaviour ---
+    enabled: bool = field(default=True, metadata={"help": "serve completions at all"})
+    enabled_languages: tuple[str, ...] = field(default=(), metadata={"help": "languages to complete (empty: all); names as in the aiXcoder tables, e.g. python,java"})
+    disabled_languages: tuple[str, ...] = field(default=(), metadata={"help": "languages never completed"})
+    complete_mid_line: bool = field(default=True, metadata={"help": "with text right of the cursor, complete up to it (false: do not complete there)"})
+    # --- cross-file context ---
+    retrieval: bool = field(default=True, metadata={"help": "put cross-file context from the workspace into the prompt"})
+    retrieval_mode: str = field(default="bm25", metadata={"help": "which cross-file context", **_choices("bm25", "symbols", "mixed")})
+    retrieval_chunking: str = field(default="lines", metadata={"help": "BM25 chunks: windows of lines or AST nodes", **_choices("lines", "ast")})
+    retrieval_top_k: int = field(default=3, metadata={"help": "fragments put into the prompt", "min": 0})
+    retrieval_window_lines: int = field(default=10, metadata={"help": "non-empty lines per chunk", "min": 1})
+    retrieval_query_lines: int = field(default=10, metadata={"help": "non-empty lines before the cursor used as the query", "min": 1})
+    retrieval_max_tokens: int = field(default=2048, metadata={"help": "token budget of the cross-file fragments", "min": 0})
+    index_cache_dir: str = field(default="", metadata={"help": "where the workspace index is persisted (empty: the user cache folder)"})
+    # --- latency ---
+    kv_cache: bool = field(default=True, metadata={"help": "reuse the KV cache of the previous prompt's common prefix"})
+    typing_through: bool = field(default=True, metadata={"help": "answer from the current suggestion while the user types it"})
+    completion_cache_size: int = field(default=64, metadata={"help": "recent completions kept (LRU)", "min": 0})
+    log_level: str = field(default="info", metadata={"help": "server log level", **_choices("debug", "info", "warning", "error")})
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def language_enabled(self, language: str | None) -> bool:
+        if not self.enabled:
+            return False
+        name = (language or "").lower()
+        if name in {l.lower() for l in self.disabled_languages}:
+            return False
+        if self.enabled_languages:
+            return name in {l.lower() for l in self.enabled_languages}
+        return True
+
+
+SETTING_FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Return ``value`` converted to the type of setting ``name``; raise ValueError with a reason."""
+    f = SETTING_FIELDS[name]
+    default = f.default
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            return value.lower() in ("true", "1", "yes", "on")
+        raise ValueError(f"expected true or false, got {value!r}")
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+            raise ValueError(f"expected an integer, got {value!r}")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected an integer, got {value!r}") from None
+        if isinstance(value, float) and value != number:
+            raise ValueError(f"expected an integer, got {value!r}")
+        minimum = f.metadata.get("min")
+        if minimum is not None and number < minimum:
+            raise ValueError(f"must be at least {minimum}, got {number}")
+        return number
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split(",") if v.strip()]
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            items = list(value)
+        else:
+            raise ValueError(f"expected a list of strings, got {value!r}")
+        return tuple(items)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {value!r}")
+        choices = f.metadata.get("choices")
+        if choices and value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+    raise ValueError(f"unsupported setting type for {name}")  # pragma: no cover
+
+
+def apply_settings(base: Settings, mapping: Any, source: str = "settings") -> tuple[Settings, list[str]]:
+    """Apply a flat mapping of settings onto ``base``.
+
+    Returns the new settings and one message per rejected key; accepted keys apply even when
+    others are rejected. Keys may be snake_case or camelCase (VS Code style).
+    """
+    if mapping is None:
+        return base, []
+    if not isinstance(mapping, Mapping):
+        return base, [f"{source}: expected an object of settings, got {type(mapping).__name__}"]
+    changes: dict[str, Any] = {}
+    errors: list[str] = []
+    for key, value in mapping.items():
+        name = _snake(str(key))
+        if name not in SETTING_FIELDS:
+            errors.append(f"{source}: unknown setting '{key}'")
+            continue
+        if value is None:
+            continue
+        try:
+            changes[name] = _coerce(name, value)
+        except ValueError as exc:
+            errors.append(f"{source}: setting '{key}' ignored: {exc}")
+    return dataclasses.replace(base, **changes), errors
+
+
+def _snake(key: str) -> str:
+    out = []
+    for ch in key:
+        if ch.isupper():
+            out.append("_" + ch.lower())
+        else:
+            out.append(ch)
+    return "".join(out).replace("-", "_").lstrip("_")
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """Add one ``--flag`` per setting (``--max-new-tokens``, ``--retrieval/--no-retrieval``)."""
+    group = parser.add_argument_group("settings (same names as initializationOptions)")
+    for f in fields(Settings):
+        flag = "--" + f.name.replace("_", "-")
+        helptext = f"{f.metadata.get('help', '')} (default: {_show_default(f.default)})"
+        if isinstance(f.default, bool):
+            group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+        else:
+            group.add_argument(flag, dest=f.name, default=None, metavar=f.name.upper(), help=helptext)
+
+
+def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    given = {f.name: getattr(args, f.name) for f in fields(Settings) if getattr(args, f.name, None) is not None}
+    return apply_settings(base or Settings(), given, source="command line")
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value) or "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def settings_as_dict(settings: Settings) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(settings).items()}
