@@ -1,0 +1,227 @@
+"""Which files of a workspace may be read at all: the crawl and its skip rules.
+
+Rules, in order: vendored / build / VCS folders are pruned; ``.gitignore`` files (the root's, nested
+ones, and ``.git/info/exclude``) are honoured with pathspec's gitignore matcher; files that carry
+secrets, binary files (by extension here, by content in :func:`read_text_file`), and files over
+``MAX_FILE_BYTES`` are skipped. Symlinked directories are never followed (no loops, nothing outside the
+root); a symlinked file is kept only when its target lies inside the root. Every path yielded is
+absolute and inside ``root``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import stat
+from pathlib import Path
+from typing import Iterator
+
+import pathspec
+
+from aix_lsp.languages import language_for_path
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 1_000_000
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr", "_darcs", ".jj",
+        "node_modules", "bower_components", "jspm_packages", "vendor", "third_party_vendored",
+        "dist", "build", "target", "out", "_build", "obj",
+        ".venv", "venv", ".env", ".tox", ".nox", "site-packages",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ipynb_checkpoints",
+        ".eggs", ".gradle", ".idea", ".vscode-test", ".next", ".nuxt", ".svelte-kit", ".parcel-cache",
+        ".cache", ".terraform", ".serverless", "coverage", "htmlcov", ".coverage_html", "Pods", "DerivedData",
+    }
+)
+SKIP_DIR_SUFFIXES = (".egg-info", ".dist-info", ".xcodeproj", ".xcworkspace")
+
+# Files that carry secrets: never indexed, never put into a prompt.
+SECRET_PATTERNS = (
+    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
+    "*.crt", "*.cer", "*.der", "*.asc", "*.gpg", "*.kdbx", "*.ovpn",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.ppk",
+    "credentials", "*credentials*.json", "*credentials*.yml", "*credentials*.yaml", "*credentials*.toml",
+    "*credentials*.ini", "*credentials*.txt", "*credentials*.xml", "*credentials*.csv",
+    "client_secret*.json", "service-account*.json", "*.secret", "*.secrets",
+    "secret*.json", "secret*.yml", "secret*.yaml", "secret*.toml", "secret*.ini", "secret*.env", "secret*.txt",
+    ".netrc", "_netrc", ".npmrc", ".pypirc", ".pgpass", ".htpasswd", ".dockercfg", ".git-credentials",
+    "known_hosts", "authorized_keys", "*.tfvars", "*.tfstate", "*.tfstate.*",
+)
+
+BINARY_EXTENSIONS = frozenset(
+    """
+    .png .jpg .jpeg .gif .bmp .ico .icns .tif .tiff .webp .psd .svgz .heic .avif
+    .mp3 .mp4 .m4a .wav .flac .ogg .oga .opus .avi .mov .mkv .webm .wmv
+    .zip .gz .tgz .bz2 .xz .zst .7z .rar .tar .jar .war .ear .whl .egg .apk .ipa .dmg .iso .deb .rpm
+    .so .dylib .dll .exe .o .a .lib .obj .pyc .pyo .pyd .class .wasm .bin .dat .db .sqlite .sqlite3
+    .pdf .doc .docx .xls .xlsx .ppt .pptx .odt .ods .ttf .otf .woff .woff2 .eot
+    .npy .npz .pkl .pickle .pt .pth .ckpt .safetensors .onnx .h5 .hdf5 .parquet .arrow .feather .tfrecord
+    .lock .map .min.js .min.css
+    """.split()
+)
+# Generated or data files that are text but never help a completion.
+SKIP_FILE_NAMES = frozenset(
+    {"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Cargo.lock", "composer.lock",
+     "Gemfile.lock", "uv.lock", "Pipfile.lock", "go.sum", ".DS_Store"}
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a file named ``name`` may hold secrets (matched case-insensitively)."""
+    lower = name.lower()
+    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in SECRET_PATTERNS)
+
+
+def is_binary_name(name: str) -> bool:
+    lower = name.lower()
+    if lower in SKIP_FILE_NAMES or name in SKIP_FILE_NAMES:
+        return True
+    if lower.endswith((".min.js", ".min.css")):
+        return True
+    return os.path.splitext(lower)[1] in BINARY_EXTENSIONS
+
+
+def is_skipped_dir_name(name: str) -> bool:
+    return name in SKIP_DIRS or name.endswith(SKIP_DIR_SUFFIXES)
+
+
+def is_skipped_file_name(name: str) -> bool:
+    return is_secret_name(name) or is_binary_name(name)
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when ``path`` (made absolute, symlinks resolved) lies inside ``root``."""
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+        return True
+    except ValueError:
+        return False
+
+
+def _load_ignore(path: Path) -> pathspec.GitIgnoreSpec | None:
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception as exc:  # a malformed pattern must not stop the crawl
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return None
+    return spec if len(spec.patterns) else None
+
+
+class _Ignores:
+    """The stack of gitignore specs that apply to one directory: (base relative to root, spec)."""
+
+    __slots__ = ("specs",)
+
+    def __init__(self, specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = ()):
+        self.specs = specs
+
+    def child(self, base: str, spec: pathspec.GitIgnoreSpec | None) -> "_Ignores":
+        return _Ignores(self.specs + ((base, spec),)) if spec is not None else self
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        # Deeper .gitignore files take precedence; inside one file the last matching pattern wins.
+        candidate = rel + "/" if is_dir else rel
+        for base, spec in reversed(self.specs):
+            sub = candidate[len(base) + 1:] if base else candidate
+            result = spec.check_file(sub)
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+
+def _is_virtualenv(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+def iter_workspace_files(root: Path) -> Iterator[Path]:
+    """Every file of the workspace ``root`` that may be read, as absolute paths (sorted per folder).
+
+    Applies the skip rules of this module; never follows symlinked directories; never yields a path
+    outside ``root``. Files that vanish or cannot be stat'ed are skipped silently.
+    """
+    root = Path(os.path.abspath(root))
+    real_root = os.path.realpath(root)
+    if not os.path.isdir(root):
+        return
+    ignores = _Ignores()
+    exclude = _load_ignore(root / ".git" / "info" / "exclude")
+    ignores = ignores.child("", exclude)
+    stack: list[tuple[str, _Ignores]] = [("", ignores)]
+    while stack:
+        rel_dir, inherited = stack.pop()
+        abs_dir = os.path.join(root, rel_dir) if rel_dir else str(root)
+        try:
+            with os.scandir(abs_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable or vanished folder
+        here = inherited
+        for entry in entries:
+            if entry.name == ".gitignore":
+                here = here.child(rel_dir, _load_ignore(Path(entry.path)))
+                break
+        subdirs: list[str] = []
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not (target == real_root or target.startswith(real_root + os.sep)):
+                        continue  # points outside the workspace: never read
+                    if os.path.isdir(target):
+                        continue  # symlinked folders are not followed (loops, duplicates)
+                    st = os.stat(entry.path)
+                    is_dir = False
+                else:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    st = None if is_dir else entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if is_skipped_dir_name(name) or here.ignored(rel, True) or _is_virtualenv(entry.path):
+                    continue
+                subdirs.append(rel)
+                continue
+            if st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            if st.st_size > MAX_FILE_BYTES or is_skipped_file_name(name) or here.ignored(rel, False):
+                continue
+            yield root / rel
+        for rel in reversed(subdirs):
+            stack.append((rel, here))
+
+
+def is_indexable_source(path: Path | str) -> bool:
+    """True for files worth indexing for code context: a known programming language, not data."""
+    language = language_for_path(str(path))
+    return language is not None and language not in NON_CODE_LANGUAGES
+
+
+NON_CODE_LANGUAGES = frozenset(
+    {"csv", "tsv", "text", "json", "svg", "diff", "groff", "tex", "unity3d asset", "darcs patch",
+     "cpp-objdump", "c-objdump", "d-objdump", "objdump", "gettext catalog", "raw token data",
+     "graphviz (dot)", "xml", "restructuredtext", "markdown", "asciidoc", "creole", "pod", "rdoc",
+     "org", "textile", "mediawiki", "wavefront object", "wavefront material", "stl", "collada"}
+)
+
+
+def read_text_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """The text of ``path`` as UTF-8 (invalid bytes replaced), or None when it is unreadable, too big,
+    vanished, or binary (a NUL byte in its first 8 KiB)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    if len(data) > max_bytes or b"\x00" in data[:8192]:
+        return None
+    return data.decode("utf-8", errors="replace")
