@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Iterator
@@ -69,10 +70,12 @@ SKIP_FILE_NAMES = frozenset(
 )
 
 
+_SECRET_RE = re.compile("|".join(fnmatch.translate(p) for p in SECRET_PATTERNS))
+
+
 def is_secret_name(name: str) -> bool:
     """True when a file named ``name`` may hold secrets (matched case-insensitively)."""
-    lower = name.lower()
-    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in SECRET_PATTERNS)
+    return _SECRET_RE.match(name.lower()) is not None
 
 
 def is_binary_name(name: str) -> bool:
@@ -147,6 +150,12 @@ def iter_workspace_files(root: Path) -> Iterator[Path]:
     Applies the skip rules of this module; never follows symlinked directories; never yields a path
     outside ``root``. Files that vanish or cannot be stat'ed are skipped silently.
     """
+    for path, _ in iter_workspace_entries(root):
+        yield path
+
+
+def iter_workspace_entries(root: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Like :func:`iter_workspace_files`, with each file's ``stat`` result (mtime and size)."""
     root = Path(os.path.abspath(root))
     real_root = os.path.realpath(root)
     if not os.path.isdir(root):
@@ -195,7 +204,7 @@ def iter_workspace_files(root: Path) -> Iterator[Path]:
                 continue
             if st.st_size > MAX_FILE_BYTES or is_skipped_file_name(name) or here.ignored(rel, False):
                 continue
-            yield root / rel
+            yield root / rel, st
         for rel in reversed(subdirs):
             stack.append((rel, here))
 
@@ -225,3 +234,39 @@ def read_text_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> str | N
     if len(data) > max_bytes or b"\x00" in data[:8192]:
         return None
     return data.decode("utf-8", errors="replace")
+
+
+def is_workspace_file(root: Path, path: Path, check_size: bool = True) -> bool:
+    """True when the crawl of ``root`` would yield ``path``: the same rules, for one path (used for file
+    events and edits of open documents). Does not require the file to exist when ``check_size`` is False."""
+    root = Path(os.path.abspath(root))
+    path = Path(os.path.abspath(path))
+    try:
+        rel_parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    if not rel_parts or not is_inside(path, root):
+        return False
+    if any(is_skipped_dir_name(part) for part in rel_parts[:-1]) or is_skipped_file_name(rel_parts[-1]):
+        return False
+    for depth in range(1, len(rel_parts)):
+        partial = root.joinpath(*rel_parts[:depth])
+        if os.path.islink(partial) or _is_virtualenv(str(partial)):
+            return False
+    ignores = _Ignores()
+    ignores = ignores.child("", _load_ignore(root / ".git" / "info" / "exclude"))
+    for depth in range(len(rel_parts)):
+        base = "/".join(rel_parts[:depth])
+        if depth and ignores.ignored(base, True):
+            return False
+        ignores = ignores.child(base, _load_ignore(root.joinpath(*rel_parts[:depth], ".gitignore")))
+    if ignores.ignored("/".join(rel_parts), False):
+        return False
+    if check_size:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+            return False
+    return True

@@ -1,0 +1,281 @@
+"""The BM25 index of one workspace folder: tantivy on disk plus a manifest of what is in it.
+
+Layout under ``<cache>/index/<key>/``: ``tantivy/`` (the index) and ``manifest.json`` (format version,
+root, chunking, window, and per file ``[mtime_ns, size, chunks]``). The manifest is written after each
+tantivy commit, so after a crash a restart at worst re-indexes files that changed. A manifest or index
+that cannot be read, or that was made with other settings or another format version, is thrown away and
+rebuilt (with a log line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import tantivy
+
+from aix_lsp.retrieval.chunking import chunk_file
+from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_entries, read_text_file
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+TOKEN_PATTERN = TOKEN_RE.pattern
+MAX_QUERY_TERMS = 64
+WRITER_HEAP = 30_000_000
+WRITER_THREADS = 2
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct lower-cased identifier tokens of ``text``, in order of first occurrence (as the index
+    tokenizes chunks: identifiers, not punctuation or numbers)."""
+    seen: dict[str, None] = {}
+    for token in TOKEN_RE.findall(text):
+        token = token.lower()
+        if len(token) <= 40:
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class Hit:
+    score: float
+    path: str  # posix, relative to the folder root
+    start_line: int
+    end_line: int
+    text: str
+
+
+def index_key(root: Path, chunking: str, window: int) -> str:
+    digest = hashlib.sha1(os.path.realpath(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{Path(root).name[:40] or 'root'}-{digest}-{chunking}-w{window}-v{FORMAT_VERSION}"
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("path", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("start", stored=True, indexed=False)
+    builder.add_integer_field("end", stored=True, indexed=False)
+    builder.add_text_field("body", stored=True, tokenizer_name="code", index_option="freq")
+    return builder.build()
+
+
+def _code_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
+        .filter(tantivy.Filter.remove_long(41))
+        .filter(tantivy.Filter.lowercase())
+        .build()
+    )
+
+
+class FolderIndex:
+    """The persisted index of one folder. Writes come from one thread at a time (the folder's worker);
+    :meth:`search` may be called from any thread."""
+
+    def __init__(self, root: Path, cache_dir: Path, chunking: str = "lines", window: int = 10, in_memory: bool = False):
+        self.root = Path(os.path.abspath(root))
+        self.chunking = chunking
+        self.window = window
+        self.dir = Path(cache_dir) / "index" / index_key(self.root, chunking, window)
+        self.in_memory = in_memory
+        self.files: dict[str, list[int]] = {}  # rel path -> [mtime_ns, size, chunks]
+        self.schema = _schema()
+        self._index: tantivy.Index | None = None
+        self._writer = None
+        self._searcher = None
+        self._write_lock = threading.Lock()
+        self.commits = 0
+        self.rebuilt_reason: str | None = None
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the persisted index, or create a fresh one (rebuilding a corrupt or stale one)."""
+        if self.in_memory:
+            self._index = tantivy.Index(self.schema)
+            self._register()
+            return
+        reason = None
+        manifest_path = self.dir / "manifest.json"
+        if manifest_path.exists():
+            try:
+                manifest = json.loads(manifest_path.read_text("utf-8"))
+                expected = {"version": FORMAT_VERSION, "root": str(self.root), "chunking": self.chunking, "window": self.window}
+                for key, value in expected.items():
+                    if manifest.get(key) != value:
+                        raise ValueError(f"{key} is {manifest.get(key)!r}, expected {value!r}")
+                files = manifest["files"]
+                if not isinstance(files, dict):
+                    raise ValueError("files is not an object")
+                self._index = tantivy.Index.open(str(self.dir / "tantivy"))
+                self._register()
+                searcher = self._index.searcher()
+                stored = searcher.num_docs
+                expected_docs = sum(int(v[2]) for v in files.values())
+                if stored != expected_docs:
+                    raise ValueError(f"{stored} chunks in the index, {expected_docs} in the manifest")
+                self.files = {str(k): [int(v[0]), int(v[1]), int(v[2])] for k, v in files.items()}
+                self._searcher = searcher
+                return
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+        elif (self.dir / "tantivy").exists():
+            reason = "manifest missing"
+        if reason is not None:
+            log.warning("index of %s is corrupt or stale (%s): rebuilding it", self.root, reason)
+            self.rebuilt_reason = reason
+        self._index = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+        (self.dir / "tantivy").mkdir(parents=True, exist_ok=True)
+        self.files = {}
+        self._index = tantivy.Index(self.schema, path=str(self.dir / "tantivy"), reuse=False)
+        self._register()
+        self._write_manifest()
+
+    def _register(self) -> None:
+        assert self._index is not None
+        self._index.register_tokenizer("code", _code_analyzer())
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    def _get_writer(self):
+        if self._writer is None:
+            assert self._index is not None
+            self._writer = self._index.writer(WRITER_HEAP, WRITER_THREADS)
+        return self._writer
+
+    def put_text(self, rel: str, text: str | None, mtime_ns: int = -1, size: int = -1) -> int:
+        """Replace the chunks of ``rel`` by those of ``text`` (None: remove the file). Uncommitted."""
+        with self._write_lock:
+            writer = self._get_writer()
+            if rel in self.files:
+                writer.delete_documents_by_term("path", rel)
+            if text is None:
+                self.files.pop(rel, None)
+                return 0
+            chunks = chunk_file(rel, text, self.chunking, self.window)
+            for chunk in chunks:
+                doc = tantivy.Document()
+                doc.add_text("path", rel)
+                doc.add_integer("start", chunk.start_line)
+                doc.add_integer("end", chunk.end_line)
+                doc.add_text("body", chunk.text)
+                writer.add_document(doc)
+            self.files[rel] = [mtime_ns, size, len(chunks)]
+            return len(chunks)
+
+    def index_file(self, path: Path, rel: str) -> int | None:
+        """(Re)index the file on disk; a file that vanished or became unreadable is removed. Uncommitted."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            self.put_text(rel, None)
+            return None
+        text = read_text_file(path)
+        if text is None:  # binary or unreadable: remembered with no chunks, retried when it changes
+            self.put_text(rel, None)
+            self.files[rel] = [st.st_mtime_ns, st.st_size, 0]
+            return None
+        return self.put_text(rel, text, st.st_mtime_ns, st.st_size)
+
+    def remove_prefix(self, rel_dir: str) -> int:
+        """Remove every file under folder ``rel_dir`` (a deleted folder). Uncommitted."""
+        prefix = rel_dir.rstrip("/") + "/"
+        doomed = [rel for rel in self.files if rel.startswith(prefix)]
+        for rel in doomed:
+            self.put_text(rel, None)
+        return len(doomed)
+
+    def commit(self) -> None:
+        with self._write_lock:
+            if self._writer is None:
+                return
+            self._writer.commit()
+            assert self._index is not None
+            self._index.reload()
+            self._searcher = self._index.searcher()
+            self.commits += 1
+            if not self.in_memory:
+                self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        manifest = {"version": FORMAT_VERSION, "root": str(self.root), "chunking": self.chunking, "window": self.window, "files": self.files}
+        tmp = self.dir / "manifest.json.tmp"
+        tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
+        os.replace(tmp, self.dir / "manifest.json")
+
+    def sync(self, stop: threading.Event | None = None, progress: Callable[[int, int], None] | None = None, commit_every_s: float = 2.0) -> tuple[int, int]:
+        """Bring the index up to date with the folder on disk: index new and changed files (mtime, size),
+        drop deleted ones. Commits now and then so that searches see partial results. Returns
+        (files re-indexed, files removed)."""
+        present: dict[str, tuple[Path, int, int]] = {}
+        for path, st in iter_workspace_entries(self.root):
+            if stop is not None and stop.is_set():
+                return 0, 0
+            if is_indexable_source(path):
+                present[path.relative_to(self.root).as_posix()] = (path, st.st_mtime_ns, st.st_size)
+        removed = [rel for rel in self.files if rel not in present]
+        for rel in removed:
+            self.put_text(rel, None)
+        todo = [(rel, entry) for rel, entry in present.items() if self.files.get(rel, [None, None])[:2] != [entry[1], entry[2]]]
+        total = len(todo)
+        if progress:
+            progress(0, total)
+        last_commit = time.monotonic()
+        for done, (rel, (path, _, _)) in enumerate(todo, 1):
+            if stop is not None and stop.is_set():
+                break
+            self.index_file(path, rel)
+            if progress:
+                progress(done, total)
+            if time.monotonic() - last_commit > commit_every_s:
+                self.commit()
+                last_commit = time.monotonic()
+        if todo or removed or self.commits == 0:
+            self.commit()
+        return total, len(removed)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def search(self, terms: Iterable[str], limit: int) -> list[Hit]:
+        searcher = self._searcher
+        if searcher is None or self._index is None:
+            return []
+        terms = list(terms)[:MAX_QUERY_TERMS]
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", term)) for term in terms]
+        )
+        hits = []
+        for score, address in searcher.search(query, limit, count=False).hits:
+            doc = searcher.doc(address)
+            hits.append(Hit(float(score), doc.get_first("path"), int(doc.get_first("start")), int(doc.get_first("end")), doc.get_first("body")))
+        return hits
+
+    @property
+    def num_chunks(self) -> int:
+        searcher = self._searcher
+        return searcher.num_docs if searcher is not None else 0
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                try:
+                    self._writer.rollback()
+                except Exception:
+                    pass
+                self._writer = None
+            self._searcher = None
+            self._index = None
