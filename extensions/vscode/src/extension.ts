@@ -1,0 +1,96 @@
+// Entry point: wires the real `vscode` API and vscode-languageclient into the Controller.
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { ClientFactory, ClientFactoryOptions, Controller } from './controller';
+import { probeServer, pythonExtensionInterpreter } from './python';
+import { SECTION, SettingsSchema, toSnakeCase } from './settings';
+import * as manifest from '../package.json';
+
+const schema = manifest.contributes.configuration.properties as unknown as SettingsSchema;
+
+/** VS Code language ids the client sends to the server (the server itself maps files by extension). */
+export const LANGUAGES: string[] = manifest.aixLanguages;
+
+export function clientOptionsFor(o: ClientFactoryOptions): LanguageClientOptions {
+  return {
+    documentSelector: LANGUAGES.flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    initializationOptions: o.initializationOptions,
+    outputChannel: o.outputChannel,
+    errorHandler: {
+      error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+      closed: () => {
+        // Our RestartPolicy decides (with back-off); the client must not restart on its own.
+        o.onUnexpectedExit('the server process exited');
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    },
+    initializationFailedHandler: (error) => {
+      o.outputChannel.error(`initialize failed: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    },
+    middleware: {
+      provideCompletionItem: (document, position, context, token, next) =>
+        o.completionItems() ? next(document, position, context, token) : undefined,
+      workspace: {
+        // The server may pull settings: give it the same snake_case object we push.
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) return result;
+          const settings = o.serverSettings();
+          return params.items.map((item, i) => {
+            if (item.section === SECTION) return settings;
+            if (item.section?.startsWith(SECTION + '.')) return settings[toSnakeCase(item.section.slice(SECTION.length + 1))] ?? null;
+            return result[i];
+          });
+        },
+      },
+    },
+  };
+}
+
+export const createLanguageClient: ClientFactory = (o) => {
+  const serverOptions: ServerOptions = { command: o.command, args: o.args, transport: TransportKind.stdio };
+  // Id `aix`: the client reads `aix.trace.server` for protocol tracing.
+  return new LanguageClient('aix', 'aiX LSP', serverOptions, clientOptionsFor(o));
+};
+
+let controller: Controller | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<Controller> {
+  controller = new Controller({
+    vscode,
+    createClient: createLanguageClient,
+    schema,
+    probe: (python) => probeServer(python),
+    pythonFromExtension: async () => {
+      const ext = vscode.extensions.getExtension('ms-python.python');
+      if (!ext) return undefined;
+      try {
+        const api = ext.isActive ? ext.exports : await ext.activate();
+        return await pythonExtensionInterpreter(api, vscode.workspace.workspaceFolders?.[0]?.uri);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  context.subscriptions.push({ dispose: () => void controller?.dispose() });
+  // Not awaited: activation must not wait for the model; the status bar shows progress.
+  void controller.start();
+  return controller;
+}
+
+export async function deactivate(): Promise<void> {
+  const c = controller;
+  controller = undefined;
+  await c?.dispose();
+}

@@ -1,0 +1,149 @@
+// Maps the extension's `aix.*` settings to the server's snake_case settings and validates them.
+// No `vscode` import: the schema comes from package.json and values from a getter, so this is
+// plain data in, plain data out (tested in test/settings.test.ts).
+
+export interface SettingSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  items?: { type?: string };
+  default?: unknown;
+}
+
+export type SettingsSchema = Record<string, SettingSchema>;
+
+/** Settings read by the extension itself; never sent to the server. */
+export const EXTENSION_ONLY = new Set(['pythonPath', 'serverArgs', 'completionItems', 'trace.server']);
+
+/** Settings whose change needs a new server process rather than a didChangeConfiguration. */
+export const RESTART_SETTINGS = new Set(['pythonPath', 'serverArgs']);
+
+export const SECTION = 'aix';
+
+/** `maxNewTokens` -> `max_new_tokens` (the server also accepts camelCase; we send its own names). */
+export function toSnakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+}
+
+/** The keys of package.json's `contributes.configuration.properties`, without the `aix.` prefix. */
+export function settingKeys(schema: SettingsSchema): string[] {
+  return Object.keys(schema)
+    .filter((k) => k.startsWith(SECTION + '.'))
+    .map((k) => k.slice(SECTION.length + 1));
+}
+
+export function serverSettingKeys(schema: SettingsSchema): string[] {
+  return settingKeys(schema).filter((k) => !EXTENSION_ONLY.has(k));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Checks `value` against the JSON schema of one setting. Returns undefined when it is valid, else
+ * a message naming the setting, e.g. `aix.maxNewTokens: expected an integer >= 1, got the string "x"`.
+ */
+export function validateSetting(fullKey: string, schema: SettingSchema, value: unknown): string | undefined {
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  const fail = (expected: string) => `${fullKey}: expected ${expected}, got ${describe(value)}`;
+  switch (type) {
+    case 'boolean':
+      if (typeof value !== 'boolean') return fail('true or false');
+      break;
+    case 'integer':
+    case 'number': {
+      const bound = schema.minimum !== undefined ? ` >= ${schema.minimum}` : '';
+      const what = (type === 'integer' ? 'an integer' : 'a number') + bound;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(what);
+      if (type === 'integer' && !Number.isInteger(value)) return fail(what);
+      if (schema.minimum !== undefined && value < schema.minimum) return fail(what);
+      if (schema.maximum !== undefined && value > schema.maximum) return fail(`a number <= ${schema.maximum}`);
+      break;
+    }
+    case 'string':
+      if (typeof value !== 'string') return fail('a string');
+      break;
+    case 'array':
+      if (!Array.isArray(value)) return fail('an array of strings');
+      if (schema.items?.type === 'string' && !value.every((v) => typeof v === 'string')) {
+        return fail('an array of strings');
+      }
+      break;
+    default:
+      break;
+  }
+  if (schema.enum && !schema.enum.includes(value)) {
+    return `${fullKey}: expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${describe(value)}`;
+  }
+  return undefined;
+}
+
+export interface CollectedSettings {
+  /** Flat object with the server's snake_case keys, e.g. `{ max_new_tokens: 16 }`. */
+  settings: Record<string, unknown>;
+  /** One message per rejected setting, naming it; rejected settings are left out of `settings`. */
+  errors: string[];
+}
+
+/**
+ * Reads every server setting through `get` (which returns the effective value, default included,
+ * as `WorkspaceConfiguration.get` does) and returns the object sent to the server. Defaults in
+ * package.json mirror the server's (checked by tests/editors/test_vscode_manifest.py).
+ */
+export function collectServerSettings(schema: SettingsSchema, get: (key: string) => unknown): CollectedSettings {
+  const settings: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const key of serverSettingKeys(schema)) {
+    const value = get(key);
+    if (value === undefined || value === null) continue;
+    const error = validateSetting(`${SECTION}.${key}`, schema[`${SECTION}.${key}`], value);
+    if (error) {
+      errors.push(error);
+      continue;
+    }
+    settings[toSnakeCase(key)] = value;
+  }
+  return { settings, errors };
+}
+
+export interface LaunchSettings {
+  pythonPath: string;
+  serverArgs: string[];
+  completionItems: boolean;
+  errors: string[];
+}
+
+/** The extension-only settings, validated; invalid ones fall back to their defaults. */
+export function collectLaunchSettings(schema: SettingsSchema, get: (key: string) => unknown): LaunchSettings {
+  const errors: string[] = [];
+  const read = <T>(key: string, fallback: T): T => {
+    const value = get(key);
+    if (value === undefined || value === null) return fallback;
+    const error = validateSetting(`${SECTION}.${key}`, schema[`${SECTION}.${key}`] ?? {}, value);
+    if (error) {
+      errors.push(error);
+      return fallback;
+    }
+    return value as T;
+  };
+  return {
+    pythonPath: read<string>('pythonPath', '').trim(),
+    serverArgs: read<string[]>('serverArgs', []),
+    completionItems: read<boolean>('completionItems', false),
+    errors,
+  };
+}
+
+/** Whether a configuration change touching `changed` keys needs the server process restarted. */
+export function needsRestart(changed: (key: string) => boolean): boolean {
+  for (const key of RESTART_SETTINGS) {
+    if (changed(`${SECTION}.${key}`)) return true;
+  }
+  return false;
+}

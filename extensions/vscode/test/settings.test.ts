@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import {
+  collectLaunchSettings,
+  collectServerSettings,
+  EXTENSION_ONLY,
+  needsRestart,
+  serverSettingKeys,
+  SettingsSchema,
+  toSnakeCase,
+  validateSetting,
+} from '../src/settings';
+import * as manifest from '../package.json';
+
+const schema = manifest.contributes.configuration.properties as unknown as SettingsSchema;
+const defaults = (key: string) => schema[`aix.${key}`]?.default;
+
+test('camelCase setting keys map to the server snake_case names', () => {
+  assert.equal(toSnakeCase('maxNewTokens'), 'max_new_tokens');
+  assert.equal(toSnakeCase('model'), 'model');
+  assert.equal(toSnakeCase('kvCache'), 'kv_cache');
+  assert.equal(toSnakeCase('retrievalTopK'), 'retrieval_top_k');
+});
+
+test('with defaults, every server setting is sent under its snake_case name and nothing else', () => {
+  const { settings, errors } = collectServerSettings(schema, defaults);
+  assert.deepEqual(errors, []);
+  const keys = Object.keys(settings);
+  assert.ok(keys.includes('max_new_tokens'));
+  assert.ok(keys.includes('enabled_languages'));
+  assert.equal(settings.model, 'aiXcoder/aixcoder-7b-base');
+  for (const k of keys) assert.match(k, /^[a-z0-9_]+$/, `${k} is snake_case`);
+  for (const k of EXTENSION_ONLY) assert.ok(!(toSnakeCase(k) in settings), `${k} is not sent`);
+  assert.equal(keys.length, serverSettingKeys(schema).length);
+});
+
+test('user values are sent as given', () => {
+  const values: Record<string, unknown> = { maxNewTokens: 16, enabledLanguages: ['python', 'c++'], retrieval: false, dtype: 'float16' };
+  const { settings, errors } = collectServerSettings(schema, (k) => (k in values ? values[k] : defaults(k)));
+  assert.deepEqual(errors, []);
+  assert.equal(settings.max_new_tokens, 16);
+  assert.deepEqual(settings.enabled_languages, ['python', 'c++']);
+  assert.equal(settings.retrieval, false);
+  assert.equal(settings.dtype, 'float16');
+});
+
+test('settings with wrong types are rejected with a message naming the setting; the others still apply', () => {
+  const values: Record<string, unknown> = {
+    maxNewTokens: 'sixteen',
+    maxContextTokens: 12.5,
+    retrieval: 'yes',
+    enabledLanguages: 'python',
+    dtype: 'float8',
+    retrievalTopK: -1,
+    model: 42,
+    device: 'cpu',
+  };
+  const { settings, errors } = collectServerSettings(schema, (k) => (k in values ? values[k] : defaults(k)));
+  const named = (key: string) => errors.find((e) => e.startsWith(`aix.${key}:`));
+  assert.match(named('maxNewTokens') ?? '', /expected an integer >= 1, got the string "sixteen"/);
+  assert.match(named('maxContextTokens') ?? '', /expected an integer/);
+  assert.match(named('retrieval') ?? '', /expected true or false/);
+  assert.match(named('enabledLanguages') ?? '', /expected an array of strings/);
+  assert.match(named('dtype') ?? '', /expected one of "auto", "bfloat16", "float16", "float32"/);
+  assert.match(named('retrievalTopK') ?? '', /expected an integer >= 0, got number -1/);
+  assert.match(named('model') ?? '', /expected a string, got number 42/);
+  assert.equal(errors.length, 7);
+  for (const k of ['max_new_tokens', 'max_context_tokens', 'retrieval', 'enabled_languages', 'dtype', 'retrieval_top_k', 'model']) {
+    assert.ok(!(k in settings), `${k} left out`);
+  }
+  assert.equal(settings.device, 'cpu');
+});
+
+test('validateSetting accepts arrays of strings only', () => {
+  const s = { type: 'array', items: { type: 'string' } };
+  assert.equal(validateSetting('aix.x', s, ['a']), undefined);
+  assert.match(validateSetting('aix.x', s, ['a', 1]) ?? '', /^aix\.x: expected an array of strings/);
+});
+
+test('launch settings: wrong types fall back to defaults with a message', () => {
+  const ok = collectLaunchSettings(schema, (k) => ({ pythonPath: ' /usr/bin/python3 ', serverArgs: ['--log-level', 'debug'] } as Record<string, unknown>)[k]);
+  assert.equal(ok.pythonPath, '/usr/bin/python3');
+  assert.deepEqual(ok.serverArgs, ['--log-level', 'debug']);
+  assert.deepEqual(ok.errors, []);
+  const bad = collectLaunchSettings(schema, (k) => ({ pythonPath: 3, serverArgs: '--x', completionItems: 'no' } as Record<string, unknown>)[k]);
+  assert.equal(bad.pythonPath, '');
+  assert.deepEqual(bad.serverArgs, []);
+  assert.equal(bad.completionItems, false);
+  assert.equal(bad.errors.length, 3);
+  assert.match(bad.errors[0], /^aix\.pythonPath: expected a string/);
+  assert.match(bad.errors[1], /^aix\.serverArgs: expected an array of strings/);
+});
+
+test('only interpreter and server argument changes need a new process', () => {
+  assert.equal(needsRestart((k) => k === 'aix.pythonPath'), true);
+  assert.equal(needsRestart((k) => k === 'aix.serverArgs'), true);
+  assert.equal(needsRestart((k) => k === 'aix.maxNewTokens'), false);
+});
+
+test('activation events and the language list agree', () => {
+  const events = manifest.activationEvents.filter((e) => e.startsWith('onLanguage:')).map((e) => e.slice('onLanguage:'.length));
+  assert.deepEqual(events.sort(), [...manifest.aixLanguages].sort());
+});
