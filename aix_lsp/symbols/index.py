@@ -1,0 +1,466 @@
+"""SymbolIndex: the workspace's definitions and imports, and the definitions the cursor needs.
+
+Kept current file by file (``update_file`` / ``remove_file``); every public method takes one lock,
+so the index may be fed from an indexing thread while requests query it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import tantivy
+
+from .extract import extract_file, import_lines, is_js_family, symbols_language
+from .model import Definition, FileSymbols, ImportBinding, Snippet
+from .resolve import ModuleTable
+from .signals import (
+    DEFAULT_WEIGHTS,
+    IDENTIFIER,
+    Candidate,
+    Weights,
+    ambiguity,
+    analog,
+    bm25_similarity,
+    code_tokens,
+    combine,
+    imported_name,
+    nearest_distance,
+    proximity,
+    unused_import,
+    via_module,
+)
+
+log = logging.getLogger(__name__)
+
+USE_WINDOW = 80  # lines around the cursor whose identifiers count as "used near the cursor"
+MAX_SAME_NAME = 40  # a used name defined more often than this is no lead (self, name, get ...)
+MAX_MODULE_MEMBERS = 400
+MAX_CLASS_MEMBERS = 60
+BM25_HITS = 30
+QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
+QUERY_LINES_AFTER = 5
+MAX_QUERY_TERMS = 64
+RESOLVE_DEPTH = 6
+
+
+class SymbolIndex:
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS) -> None:
+        self.weights = weights
+        self._lock = threading.RLock()
+        self._files: dict[str, FileSymbols] = {}
+        self._by_name: dict[str, list[Definition]] = {}
+        self._modules = ModuleTable()
+        self._ids: dict[int, Definition] = {}
+        self._file_ids: dict[str, list[int]] = {}
+        self._next_id = 0
+        self._name_cache: dict[tuple[str, str], tuple[list[Definition], str | None]] = {}
+        self._member_cache: dict[str, list[Definition]] = {}
+        builder = tantivy.SchemaBuilder()
+        builder.add_integer_field("id", stored=True, indexed=True)
+        builder.add_text_field("path", stored=False, tokenizer_name="raw")
+        builder.add_text_field("body", stored=False, tokenizer_name="whitespace")
+        self._schema = builder.build()
+        self._tantivy = tantivy.Index(self._schema)
+        self._writer = self._tantivy.writer(heap_size=15_000_000, num_threads=1)
+        self._uncommitted = False
+        self._batch = 0
+
+    # ------------------------------------------------------------------------------- updating
+
+    def update_file(self, rel_path: str, text: str) -> bool:
+        """(Re)index one file; False when its language has no symbol extractor (nothing indexed)."""
+        with self._lock:
+            try:
+                symbols = extract_file(rel_path, text)
+            except Exception as exc:  # a parser failure must not take the index down
+                log.warning("symbols: cannot parse %s: %s", rel_path, exc)
+                symbols = None
+            self._drop(rel_path)
+            if symbols is None:
+                self._commit_unless_batched()
+                return False
+            self._files[rel_path] = symbols
+            self._modules.add(rel_path)
+            ids = self._file_ids[rel_path] = []
+            for definition in symbols.definitions:
+                self._by_name.setdefault(definition.name, []).append(definition)
+                ident = self._next_id
+                self._next_id += 1
+                self._ids[ident] = definition
+                ids.append(ident)
+                body = " ".join(code_tokens(definition.name) * 2 + code_tokens(definition.snippet))
+                self._writer.add_document(tantivy.Document(id=ident, path=rel_path, body=body))
+            self._uncommitted = True
+            self._commit_unless_batched()
+            return True
+
+    def update_files(self, items: Iterable[tuple[str, str]]) -> int:
+        """Index many files with one commit; returns how many had a symbol extractor."""
+        with self._lock:
+            self._batch += 1
+            try:
+                return sum(1 for path, text in items if self.update_file(path, text))
+            finally:
+                self._batch -= 1
+                self._commit_unless_batched()
+
+    def remove_file(self, rel_path: str) -> None:
+        with self._lock:
+            self._drop(rel_path)
+            self._commit_unless_batched()
+
+    def index_workspace(self, root: Path) -> int:
+        """Index every file of the workspace crawl (same skip rules as BM25 retrieval)."""
+        from aix_lsp.retrieval.crawl import iter_workspace_files, read_text_file
+
+        root = Path(root)
+
+        def items():
+            for path in iter_workspace_files(root):
+                rel = path.relative_to(root).as_posix()
+                if symbols_language(rel) is None:
+                    continue
+                text = read_text_file(path)
+                if text is not None:
+                    yield rel, text
+
+        return self.update_files(items())
+
+    def _drop(self, rel_path: str) -> None:
+        old = self._files.pop(rel_path, None)
+        self._modules.discard(rel_path)
+        self._name_cache.clear()
+        self._member_cache.clear()
+        if old is None:
+            return
+        for name in {d.name for d in old.definitions}:
+            kept = [d for d in self._by_name.get(name, ()) if d.path != rel_path]
+            if kept:
+                self._by_name[name] = kept
+            else:
+                self._by_name.pop(name, None)
+        for i in self._file_ids.pop(rel_path, ()):
+            self._ids.pop(i, None)
+        self._writer.delete_documents_by_term("path", rel_path)
+        self._uncommitted = True
+
+    def _commit_unless_batched(self) -> None:
+        if self._batch == 0 and self._uncommitted:
+            self._writer.commit()
+            self._tantivy.reload()
+            self._uncommitted = False
+
+    # -------------------------------------------------------------------------------- queries
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._files)
+
+    def definitions(self, name: str) -> list[Definition]:
+        with self._lock:
+            return list(self._by_name.get(name, ()))
+
+    def file_symbols(self, rel_path: str) -> FileSymbols | None:
+        with self._lock:
+            return self._files.get(rel_path)
+
+    def resolve_import(self, importer: str, binding: ImportBinding) -> tuple[list[Definition], str | None]:
+        """What an import binding refers to: (definitions, None) for a name, ([], file) for a module."""
+        with self._lock:
+            language = symbols_language(importer)
+            if language is None:
+                return [], None
+            target = self._module_file(importer, binding.module, language)
+            if target is None:
+                return [], None
+            if binding.name is None:
+                return [], target
+            return self._resolve_name(target, binding.name, 0, set())
+
+    def candidates_for_cursor(self, rel_path: str, text: str, offset: int, k: int,
+                              lookalikes: Sequence[str] | None = None) -> list[Snippet]:
+        """The ``k`` definitions from other files the code at ``offset`` most likely needs.
+
+        ``lookalikes``: texts of code windows similar to the cursor's neighbourhood (the BM25 line
+        windows), used by the "analog" signal; optional. [] for a language without an extractor.
+        """
+        ranked = self.rank_candidates(rel_path, text, offset, lookalikes)
+        out: list[Snippet] = []
+        seen: set[tuple[str, int]] = set()
+        for cand in ranked:
+            d = cand.definition
+            key = (d.path, d.start_line)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Snippet(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score))
+            if len(out) >= k:
+                break
+        return out
+
+    def rank_candidates(self, rel_path: str, text: str, offset: int, lookalikes: Sequence[str] | None = None,
+                        weights: Weights | None = None, sources: frozenset[str] | None = None) -> list[Candidate]:
+        """All candidates with their signals, best first. ``sources`` limits how they are gathered
+        (``imports``, ``used``, ``bm25``), for measurement."""
+        language = symbols_language(rel_path)
+        if language is None:
+            return []
+        weights = weights or self.weights
+        offset = max(0, min(offset, len(text)))
+        cursor_line = text.count("\n", 0, offset)
+        with self._lock:
+            bindings, import_rows = import_lines(language, text)
+            context = _BufferUses(text, cursor_line, import_rows)
+            cands: dict[tuple[str, int, str | None], Candidate] = {}
+            if sources is None or "imports" in sources:
+                self._import_candidates(rel_path, language, bindings, cands)
+            if sources is None or "used" in sources:
+                self._used_candidates(rel_path, context, {b.local for b in bindings if b.local}, cands)
+            if sources is None or "bm25" in sources:
+                self._bm25_candidates(rel_path, text, cursor_line, cands)
+            words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
+            best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
+            for cand in cands.values():
+                cand.signals = self._signals(cand, context, words, best_bm25)
+                cand.score = combine(cand.signals, weights)
+        return sorted(cands.values(), key=lambda c: (-c.score, c.definition.path, c.definition.line))
+
+    # ---------------------------------------------------------------------------- candidates
+
+    def _add(self, cands: dict, definition: Definition, local: str, owner: str | None, origin: str,
+             rel_path: str) -> Candidate | None:
+        if definition.path == rel_path:
+            return None
+        key = (definition.path, definition.line, definition.name)
+        cand = cands.get(key)
+        if cand is None:
+            cand = cands[key] = Candidate(definition, local, owner)
+        elif origin == "name":  # a direct import names it as the buffer writes it
+            cand.local = local
+        if cand.owner is None and owner is not None:
+            cand.owner = owner
+        cand.origins.add(origin)
+        return cand
+
+    def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict) -> None:
+        for binding in bindings:
+            if binding.reexport:
+                continue
+            target = self._module_file(rel_path, binding.module, language)
+            if target is None:
+                continue
+            if binding.star:
+                for d in self._module_members(target):
+                    self._add(cands, d, d.name, None, "star", rel_path)
+                continue
+            if binding.name is None:
+                module = target
+            else:
+                defs, module = self._resolve_name(target, binding.name, 0, set())
+                for d in defs:
+                    self._add(cands, d, binding.local or d.name, None, "name", rel_path)
+                    if d.kind == "class":
+                        for member in self._class_members(d)[:MAX_CLASS_MEMBERS]:
+                            self._add(cands, member, member.name, binding.local, "member", rel_path)
+            if module is not None and binding.local:
+                for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
+                    self._add(cands, d, d.name, binding.local, "module", rel_path)
+
+    def _used_candidates(self, rel_path: str, context: "_BufferUses", imported: set[str], cands: dict) -> None:
+        for name in context.near:
+            if name in imported:
+                continue
+            defs = self._by_name.get(name)
+            if not defs or len(defs) > MAX_SAME_NAME:
+                continue
+            for d in defs:
+                self._add(cands, d, name, d.container, "used", rel_path)
+
+    def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
+        terms = _query_terms(text, cursor_line)
+        if not terms or not self._ids:
+            return
+        if self._uncommitted:
+            self._writer.commit()
+            self._tantivy.reload()
+            self._uncommitted = False
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)) for t in terms]
+        )
+        searcher = self._tantivy.searcher()
+        for score, address in searcher.search(query, BM25_HITS + 10).hits:
+            definition = self._ids.get(searcher.doc(address)["id"][0])
+            if definition is None:
+                continue
+            cand = self._add(cands, definition, definition.name, definition.container, "bm25", rel_path)
+            if cand is not None:
+                cand.bm25_score = max(cand.bm25_score, score)
+
+    def _signals(self, cand: Candidate, context: "_BufferUses", words: list[set[str]], best_bm25: float) -> dict[str, float]:
+        d = cand.definition
+        owner = cand.owner.split(".")[0] if cand.owner else None
+        return {
+            "imported_name": imported_name(cand.origins),
+            "unused_import": unused_import(cand.origins, cand.local, context.used),
+            "name_proximity": proximity(nearest_distance(context.lines_of(cand.local), context.cursor_line)),
+            "owner_proximity": proximity(nearest_distance(context.lines_of(owner), context.cursor_line)) if owner else 0.0,
+            "via_module": via_module(cand.origins),
+            "bm25": bm25_similarity(cand.bm25_score, best_bm25),
+            "analog": analog(d.name, words),
+            "ambiguity": ambiguity(len(self._by_name.get(d.name, ()))),
+        }
+
+    # ----------------------------------------------------------------------------- resolving
+
+    def _module_file(self, importer: str, spec: str, language: str) -> str | None:
+        if language == "python":
+            return self._modules.python_module(importer, spec)
+        if is_js_family(language):
+            return self._modules.js_module(importer, spec)
+        return None
+
+    def _resolve_name(self, module: str, name: str, depth: int, seen: set) -> tuple[list[Definition], str | None]:
+        """Definitions ``name`` has in ``module``, following re-exports; or ([], file) for a submodule."""
+        key = (module, name)
+        if key in self._name_cache:
+            return self._name_cache[key]
+        if depth > RESOLVE_DEPTH or key in seen:  # circular re-exports end here
+            return [], None
+        seen.add(key)
+        result: tuple[list[Definition], str | None] = ([], None)
+        symbols = self._files.get(module)
+        if symbols is not None:
+            if name == "default" and symbols.default_export:
+                name = symbols.default_export
+            defs = [d for d in symbols.definitions if d.name == name and d.container is None]
+            if defs:
+                result = (defs, None)
+            else:
+                result = self._resolve_through_imports(symbols, name, depth, seen)
+        if not result[0] and result[1] is None and symbols is not None and symbols.language == "python":
+            sub = self._modules.python_submodule(module, name)
+            if sub is not None:
+                result = ([], sub)
+        self._name_cache[key] = result
+        return result
+
+    def _resolve_through_imports(self, symbols: FileSymbols, name: str, depth: int, seen: set) -> tuple[list[Definition], str | None]:
+        python = symbols.language == "python"
+        for b in symbols.imports:
+            if b.star or b.local != name or (not python and not b.reexport):
+                continue
+            target = self._module_file(symbols.path, b.module, symbols.language)
+            if target is None:
+                continue
+            if b.name is None:
+                return [], target
+            found = self._resolve_name(target, b.name, depth + 1, seen)
+            if found[0] or found[1]:
+                return found
+        for b in symbols.imports:
+            if not b.star or (not python and not b.reexport):
+                continue
+            target = self._module_file(symbols.path, b.module, symbols.language)
+            if target is None:
+                continue
+            found = self._resolve_name(target, name, depth + 1, seen)
+            if found[0] or found[1]:
+                return found
+        return [], None
+
+    def _module_members(self, module: str, depth: int = 0, seen: set | None = None) -> list[Definition]:
+        """Top-level definitions of ``module`` and what it re-exports by star (a few levels)."""
+        if depth == 0 and module in self._member_cache:
+            return self._member_cache[module]
+        seen = seen if seen is not None else set()
+        if module in seen or depth > 3:
+            return []
+        seen.add(module)
+        symbols = self._files.get(module)
+        if symbols is None:
+            return []
+        out = [d for d in symbols.definitions if d.container is None]
+        python = symbols.language == "python"
+        for b in symbols.imports:
+            if len(out) >= MAX_MODULE_MEMBERS:
+                break
+            if b.star and (python or b.reexport):
+                target = self._module_file(module, b.module, symbols.language)
+                if target is not None:
+                    out.extend(self._module_members(target, depth + 1, seen))
+            elif b.local and (b.reexport or (python and posix_basename(module).startswith("__init__."))):
+                target = self._module_file(module, b.module, symbols.language)
+                if target is not None and b.name is not None:
+                    defs, _ = self._resolve_name(target, b.name, 0, set())
+                    out.extend(defs)
+        if depth == 0:
+            self._member_cache[module] = out
+        return out
+
+    def _class_members(self, cls: Definition) -> list[Definition]:
+        symbols = self._files.get(cls.path)
+        if symbols is None:
+            return []
+        return [d for d in symbols.definitions if d.container == cls.name]
+
+
+def posix_basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+class _BufferUses:
+    """Where identifiers occur in the buffer, outside import statements."""
+
+    def __init__(self, text: str, cursor_line: int, import_rows: set[int]) -> None:
+        self.cursor_line = cursor_line
+        lines = text.split("\n")
+        lo = max(0, cursor_line - USE_WINDOW)
+        hi = min(len(lines), cursor_line + USE_WINDOW + 1)
+        self._lines: dict[str, list[int]] = {}
+        for row in range(lo, hi):
+            if row in import_rows:
+                continue
+            for ident in IDENTIFIER.findall(lines[row]):
+                rows = self._lines.setdefault(ident, [])
+                if not rows or rows[-1] != row:
+                    rows.append(row)
+        self.near = self._lines.keys()
+        if import_rows:
+            body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
+        else:
+            body = text
+        self.used = set(IDENTIFIER.findall(body))
+
+    def lines_of(self, name: str | None) -> list[int] | None:
+        return self._lines.get(name) if name else None
+
+
+def _query_terms(text: str, cursor_line: int) -> list[str]:
+    lines = text.split("\n")
+    picked: list[str] = []
+    row = cursor_line - 1
+    while row >= 0 and len(picked) < QUERY_LINES_BEFORE:
+        if lines[row].strip():
+            picked.append(lines[row])
+        row -= 1
+    after = 0
+    row = cursor_line + 1
+    while row < len(lines) and after < QUERY_LINES_AFTER:
+        if lines[row].strip():
+            picked.append(lines[row])
+            after += 1
+        row += 1
+    if 0 <= cursor_line < len(lines):
+        picked.append(lines[cursor_line])
+    terms: list[str] = []
+    seen: set[str] = set()
+    for token in code_tokens("\n".join(picked)):
+        if token not in seen:
+            seen.add(token)
+            terms.append(token)
+            if len(terms) >= MAX_QUERY_TERMS:
+                break
+    return terms

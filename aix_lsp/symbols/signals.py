@@ -1,0 +1,139 @@
+"""The ranker: a few signals, each a small function, combined by a weighted sum with named weights.
+
+    score = imported_name   * [bound by name by an import of the buffer]      (star import: 1/2)
+          + unused_import   * [that name is not used yet anywhere in the buffer]
+          + name_proximity  * proximity(lines from the cursor to the nearest use of the name)
+          + owner_proximity * proximity(... of its module alias or class)
+          + via_module      * [reached through a module the buffer imports]
+          + bm25            * BM25 score / best BM25 score of the query
+          + analog          * share of look-alike windows of the repository that use the name
+          - ambiguity       * log2(how many definitions carry that name in the workspace)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field, fields
+
+from .model import Definition
+
+IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+PROXIMITY_SCALE = 8.0  # lines at which proximity falls to one half
+
+
+@dataclass(frozen=True)
+class Weights:
+    imported_name: float = 1.0
+    unused_import: float = 1.0
+    name_proximity: float = 4.0
+    owner_proximity: float = 1.0
+    via_module: float = 0.5
+    bm25: float = 1.0
+    analog: float = 1.0
+    ambiguity: float = 0.5
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass
+class Candidate:
+    """A definition reached from the cursor, with how it was reached and its signal values."""
+
+    definition: Definition
+    local: str  # the name as the buffer would write it (import alias, or the definition's name)
+    owner: str | None = None  # module alias or class name through which it is reached
+    origins: set[str] = field(default_factory=set)  # name | star | module | member | used | bm25
+    bm25_score: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------- signals
+
+
+def imported_name(origins: set[str]) -> float:
+    """1 when an import binds the definition by name, 1/2 through a star import."""
+    if "name" in origins:
+        return 1.0
+    return 0.5 if "star" in origins else 0.0
+
+
+def unused_import(origins: set[str], local: str, used: set[str]) -> float:
+    """1 when the buffer imports the name but does not use it yet: the next lines likely will."""
+    return 1.0 if "name" in origins and local not in used else 0.0
+
+
+def nearest_distance(lines: list[int] | None, cursor_line: int) -> int | None:
+    """Lines from ``cursor_line`` to the nearest entry of the sorted ``lines``."""
+    if not lines:
+        return None
+    i = bisect_left(lines, cursor_line)
+    best = None
+    if i < len(lines):
+        best = lines[i] - cursor_line
+    if i > 0:
+        before = cursor_line - lines[i - 1]
+        best = before if best is None else min(best, before)
+    return best
+
+
+def proximity(distance: int | None, scale: float = PROXIMITY_SCALE) -> float:
+    """1 at the cursor, 1/2 at ``scale`` lines, 0 when never used."""
+    if distance is None:
+        return 0.0
+    return scale / (scale + distance)
+
+
+def via_module(origins: set[str]) -> float:
+    return 1.0 if origins & {"module", "member"} else 0.0
+
+
+def bm25_similarity(score: float, best: float) -> float:
+    return score / best if best > 0 else 0.0
+
+
+def analog(name: str, lookalikes: list[set[str]]) -> float:
+    """Share of look-alike code windows (BM25 neighbours of the cursor) that use ``name``."""
+    if not lookalikes:
+        return 0.0
+    return sum(1 for words in lookalikes if name in words) / len(lookalikes)
+
+
+def ambiguity(definitions_with_name: int) -> float:
+    """log2 of how many definitions share the name: 0 for a unique name, ~8 for 256."""
+    return math.log2(definitions_with_name) if definitions_with_name > 1 else 0.0
+
+
+def combine(signals: dict[str, float], weights: Weights) -> float:
+    """The weighted sum; ``ambiguity`` is a penalty."""
+    total = 0.0
+    for name in Weights.names():
+        value = signals.get(name, 0.0)
+        weight = getattr(weights, name)
+        total += -weight * value if name == "ambiguity" else weight * value
+    return total
+
+
+# ------------------------------------------------------------------------------------- tokenizing
+
+
+def code_tokens(text: str) -> list[str]:
+    """BM25 terms of code: each identifier lowercased, plus its snake/camel parts when it has several."""
+    out: list[str] = []
+    for ident in IDENTIFIER.findall(text):
+        low = ident.lower()
+        if len(low) > 1:
+            out.append(low)
+        parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
+        if len(parts) > 1:
+            out.extend(p for p in parts if len(p) > 1)
+    return out

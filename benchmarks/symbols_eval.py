@@ -1,0 +1,452 @@
+"""Does the cross-file context contain the definition the next line needs?
+
+Evaluation set (offline, real published code): installed Python packages of several sizes and npm
+packages (one TypeScript, two JavaScript; ``npm install rxjs axios lodash-es`` into --npm-dir). A case
+is a line that uses a name defined exactly once in the repository, in another file, and not in the
+current one; the line is blanked and the cursor put at its start. Hit at k: one of the first k
+snippets is from the defining file and contains the definition's first line.
+
+Methods, all excluding the current file:
+  cce         CrossCodeEval recipe: windows of 10 non-empty lines, query = last 10 non-empty lines
+              before the cursor, BM25 (tantivy) top k
+  bm25_defs   BM25 of the cursor neighbourhood (10 non-empty lines before, 5 after) over definition
+              snippets alone
+  imports     only definitions reached through the buffer's imports, ranked by the (tuned) formula
+  full        all candidates (imports, names used near the cursor, BM25 over definitions) and the
+              formula, with the top-5 cce windows as the look-alikes of the "analog" signal
+  full-analog the same without the look-alike windows
+
+Weights are tuned (coordinate ascent on recall@3) on half A of the cases and reported on half B; then
+leave-one-repository-out (tune on the other repositories, report on the left-out one).
+
+    .venv/bin/python benchmarks/symbols_eval.py [--per-repo 120] [--npm-dir /tmp/jsdata/node_modules]
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import gc
+import hashlib
+import keyword
+import os
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import tantivy
+
+from aix_lsp.symbols import SymbolIndex, Weights
+from aix_lsp.symbols.extract import import_lines, symbols_language
+from aix_lsp.symbols.signals import IDENTIFIER, code_tokens
+
+PYENV = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+VENV = Path(__file__).resolve().parents[1] / ".venv/lib/python3.11/site-packages"
+
+# (name, workspace root, folder of the repository inside it, file suffixes)
+PY_REPOS = [
+    ("click", PYENV, "click"), ("flask", PYENV, "flask"), ("requests", PYENV, "requests"),
+    ("jinja2", PYENV, "jinja2"), ("werkzeug", PYENV, "werkzeug"), ("pygls", VENV, "pygls"),
+    ("jedi", PYENV, "jedi"), ("hypothesis", PYENV, "hypothesis"), ("pydantic", PYENV, "pydantic"),
+    ("huggingface_hub", VENV, "huggingface_hub"), ("prompt_toolkit", PYENV, "prompt_toolkit"),
+    ("libcst", PYENV, "libcst"),
+]
+JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("lodash-es", "lodash-es", (".js",))]
+SIGNALS = Weights.names()
+GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+SKIP_NAMES = set(dir(builtins)) | set(keyword.kwlist) | {
+    "self", "cls", "this", "exports", "module", "require", "undefined", "console", "Object", "Array",
+    "Promise", "Error", "String", "Number", "Math", "JSON", "Symbol", "prototype", "default", "length",
+}
+
+
+@dataclass
+class Case:
+    repo: str
+    path: str
+    line: int
+    name: str
+    def_path: str
+    def_line: int
+    def_text: str
+
+
+@dataclass
+class Result:
+    """What each method retrieved for one case (ranks are 0-based; None: not in the top 10)."""
+
+    case: Case
+    cce: int | None
+    bm25_defs: int | None
+    S: np.ndarray  # candidates x signals (ambiguity negated, so every weight is >= 0)
+    gold: np.ndarray  # bool per candidate
+    order: np.ndarray  # tie-break order (path, line) per candidate
+    from_imports: np.ndarray  # bool: reached through an import
+    S_no_analog: np.ndarray
+
+
+def load_files(root: Path, suffixes: tuple[str, ...]) -> dict[str, str]:
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or not path.name.endswith(suffixes) or "node_modules" in path.parts[len(root.parts):]:
+            continue
+        if path.name.endswith(".d.ts") and ".ts" in suffixes:
+            continue
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if len(text) > 1_000_000:
+            continue
+        files[path.relative_to(root).as_posix()] = text
+    return files
+
+
+def repos(npm_dir: Path) -> list[tuple[str, dict[str, str]]]:
+    out = []
+    for name, base, folder in PY_REPOS:
+        root = base / folder
+        if root.is_dir():
+            files = {f"{folder}/{rel}": text for rel, text in load_files(root, (".py",)).items()}
+            out.append((name, files))
+    for name, folder, suffixes in JS_REPOS:
+        root = npm_dir / folder
+        if root.is_dir():
+            out.append((name, load_files(root, suffixes)))
+        else:
+            print(f"(npm package {folder} not found under {npm_dir}: skipped)", file=sys.stderr)
+    return out
+
+
+# ------------------------------------------------------------------------------ the cce recipe
+
+
+def windows(text: str, size: int = 10) -> list[tuple[int, int]]:
+    lines = text.split("\n")
+    out, first, count = [], -1, 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if first < 0:
+            first = i
+        count += 1
+        if count == size:
+            out.append((first, i + 1))
+            first, count = -1, 0
+    if first >= 0:
+        out.append((first, len(lines)))
+    return out
+
+
+class WindowIndex:
+    def __init__(self, files: dict[str, str]):
+        builder = tantivy.SchemaBuilder()
+        builder.add_integer_field("id", stored=True)
+        builder.add_text_field("body", stored=False, tokenizer_name="whitespace")
+        self.schema = builder.build()
+        self.index = tantivy.Index(self.schema)
+        writer = self.index.writer(heap_size=50_000_000, num_threads=1)
+        self.chunks: list[tuple[str, int, int, str]] = []
+        for path, text in files.items():
+            lines = text.split("\n")
+            for start, end in windows(text):
+                body = "\n".join(lines[start:end])
+                writer.add_document(tantivy.Document(id=len(self.chunks), body=" ".join(code_tokens(body))))
+                self.chunks.append((path, start, end, body))
+        writer.commit()
+        self.index.reload()
+
+    def search(self, query_text: str, exclude: str, k: int) -> list[tuple[str, int, int, str]]:
+        terms = list(dict.fromkeys(code_tokens(query_text)))[:64]
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", t)) for t in terms])
+        searcher = self.index.searcher()
+        out = []
+        for _, address in searcher.search(query, k + 40).hits:
+            chunk = self.chunks[searcher.doc(address)["id"][0]]
+            if chunk[0] != exclude:
+                out.append(chunk)
+                if len(out) >= k:
+                    break
+        return out
+
+
+def last_nonempty_lines(lines: list[str], row: int, n: int = 10) -> str:
+    picked = []
+    r = row - 1
+    while r >= 0 and len(picked) < n:
+        if lines[r].strip():
+            picked.append(lines[r])
+        r -= 1
+    return "\n".join(reversed(picked))
+
+
+# ---------------------------------------------------------------------------------------- cases
+
+
+def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: int, rng: random.Random) -> list[Case]:
+    pool: list[Case] = []
+    for path, text in files.items():
+        language = symbols_language(path)
+        if language is None:
+            continue
+        lines = text.split("\n")
+        _, import_rows = import_lines(language, text)
+        for row, line in enumerate(lines):
+            stripped = line.strip()
+            if row in import_rows or not stripped or stripped.startswith(("#", "//", "*", "/*", '"', "'")):
+                continue
+            names = []
+            for name in dict.fromkeys(IDENTIFIER.findall(line)):
+                if len(name) < 3 or name in SKIP_NAMES:
+                    continue
+                defs = index.definitions(name)
+                if len(defs) == 1 and defs[0].path != path:
+                    names.append(defs[0])
+            if names:
+                d = rng.choice(names)
+                def_text = files[d.path].split("\n")[d.line].strip()
+                pool.append(Case(repo, path, row, d.name, d.path, d.line, def_text))
+    rng.shuffle(pool)
+    return pool[:per_repo]
+
+
+def is_gold(case: Case, path: str, start: int, end: int, text: str) -> bool:
+    return path == case.def_path and start <= case.def_line < end and case.def_text in text
+
+
+def run_case(case: Case, files: dict[str, str], index: SymbolIndex, windex: WindowIndex) -> Result:
+    lines = files[case.path].split("\n")
+    buffer_lines = list(lines)
+    buffer_lines[case.line] = ""
+    buffer = "\n".join(buffer_lines)
+    offset = sum(len(l) + 1 for l in buffer_lines[: case.line])
+    hits = windex.search(last_nonempty_lines(buffer_lines, case.line), case.path, 10)
+    cce = next((i for i, h in enumerate(hits) if is_gold(case, *h)), None)
+    cands = index.rank_candidates(case.path, buffer, offset, lookalikes=[h[3] for h in hits[:5]])
+    n = len(cands)
+    S = np.zeros((n, len(SIGNALS)))
+    gold = np.zeros(n, dtype=bool)
+    from_imports = np.zeros(n, dtype=bool)
+    keys = []
+    for i, c in enumerate(cands):
+        d = c.definition
+        S[i] = [-c.signals[s] if s == "ambiguity" else c.signals[s] for s in SIGNALS]
+        gold[i] = is_gold(case, d.path, d.start_line, d.end_line, d.snippet)
+        from_imports[i] = bool(c.origins & {"name", "star", "module", "member"})
+        keys.append((d.path, d.line))
+    order = np.zeros(n)
+    for rank, i in enumerate(sorted(range(n), key=lambda i: keys[i])):
+        order[i] = rank
+    bm = [(c.bm25_score, i) for i, c in enumerate(cands) if "bm25" in c.origins]
+    bm.sort(key=lambda x: (-x[0], order[x[1]]))
+    bm25_defs = next((r for r, (_, i) in enumerate(bm[:10]) if gold[i]), None)
+    S_no = S.copy()
+    S_no[:, SIGNALS.index("analog")] = 0.0
+    return Result(case, cce, bm25_defs, S, gold, order, from_imports, S_no)
+
+
+# -------------------------------------------------------------------------------------- scoring
+
+
+def rank_of_gold(S: np.ndarray, gold: np.ndarray, order: np.ndarray, w: np.ndarray, mask: np.ndarray | None = None) -> int | None:
+    if mask is not None:
+        S, gold, order = S[mask], gold[mask], order[mask]
+    if not gold.any():
+        return None
+    scores = S @ w
+    idx = np.lexsort((order, -scores))
+    pos = np.flatnonzero(gold[idx])
+    return int(pos[0]) if len(pos) else None
+
+
+def recalls(ranks: list[int | None]) -> tuple[float, float, float]:
+    n = max(1, len(ranks))
+    return tuple(100.0 * sum(1 for r in ranks if r is not None and r < k) / n for k in (1, 3, 10))  # type: ignore[return-value]
+
+
+def method_ranks(results: list[Result], w: np.ndarray, method: str) -> list[int | None]:
+    out = []
+    for r in results:
+        if method == "cce":
+            out.append(r.cce)
+        elif method == "bm25_defs":
+            out.append(r.bm25_defs)
+        elif method == "imports":
+            out.append(rank_of_gold(r.S, r.gold, r.order, w, r.from_imports))
+        elif method == "full":
+            out.append(rank_of_gold(r.S, r.gold, r.order, w))
+        elif method == "full-analog":
+            out.append(rank_of_gold(r.S_no_analog, r.gold, r.order, w))
+    return out
+
+
+def objective(results: list[Result], w: np.ndarray) -> float:
+    r1, r3, r10 = recalls(method_ranks(results, w, "full"))
+    return r3 + 0.1 * r1 + 0.05 * r10
+
+
+def tune(results: list[Result], start: Weights) -> Weights:
+    w = np.array([getattr(start, s) for s in SIGNALS])
+    best = objective(results, w)
+    for _ in range(3):
+        improved = False
+        for j in range(len(SIGNALS)):
+            for value in GRID:
+                trial = w.copy()
+                trial[j] = value
+                score = objective(results, trial)
+                if score > best + 1e-9:
+                    best, w, improved = score, trial, True
+        if not improved:
+            break
+    return Weights(**{s: float(v) for s, v in zip(SIGNALS, w)})
+
+
+def as_vector(weights: Weights) -> np.ndarray:
+    return np.array([getattr(weights, s) for s in SIGNALS])
+
+
+def table(title: str, results: list[Result], weights: Weights) -> None:
+    w = as_vector(weights)
+    print(f"\n{title}  (n={len(results)})")
+    print(f"  {'method':<12} {'R@1':>6} {'R@3':>6} {'R@10':>6}")
+    for method in ("cce", "bm25_defs", "imports", "full-analog", "full"):
+        r1, r3, r10 = recalls(method_ranks(results, w, method))
+        print(f"  {method:<12} {r1:6.1f} {r3:6.1f} {r10:6.1f}")
+
+
+def half_of(case: Case) -> str:
+    key = f"{case.repo}:{case.path}:{case.line}".encode()
+    return "A" if hashlib.sha1(key).digest()[0] % 2 == 0 else "B"
+
+
+# ------------------------------------------------------------------------------------- timings
+
+
+def timing(root: Path, max_files: int, queries: int, rng: random.Random) -> None:
+    import psutil
+
+    files = {}
+    for path in sorted(root.rglob("*.py")):
+        if len(files) >= max_files:
+            break
+        try:
+            files[path.relative_to(root.parent).as_posix()] = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    proc = psutil.Process()
+    gc.collect()
+    rss0 = proc.memory_info().rss
+    t0 = time.perf_counter()
+    index = SymbolIndex()
+    index.update_files(files.items())
+    build = time.perf_counter() - t0
+    gc.collect()
+    rss = (proc.memory_info().rss - rss0) / 2**20
+    windex = WindowIndex(files)
+    paths = list(files)
+    sym_ms, win_ms = [], []
+    for _ in range(queries):
+        path = rng.choice(paths)
+        lines = files[path].split("\n")
+        row = rng.randrange(len(lines))
+        offset = sum(len(l) + 1 for l in lines[:row])
+        t = time.perf_counter()
+        hits = windex.search(last_nonempty_lines(lines, row), path, 5)
+        win_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        index.candidates_for_cursor(path, files[path], offset, 3, lookalikes=[h[3] for h in hits])
+        sym_ms.append((time.perf_counter() - t) * 1000)
+    upd = []
+    for path in rng.sample(paths, 30):
+        t = time.perf_counter()
+        index.update_file(path, files[path] + "\n# edited\n")
+        upd.append((time.perf_counter() - t) * 1000)
+
+    def p(values, q):
+        return statistics.quantiles(values, n=100)[q - 1]
+
+    print(f"\nworkspace {root.name}: {len(files)} files, {sum(len(t) for t in files.values()) / 2**20:.1f} MB; "
+          f"{sum(len(index.file_symbols(p).definitions) for p in paths if index.file_symbols(p))} definitions")
+    print(f"  build {build:.1f} s, index memory ~{rss:.0f} MB (RSS growth)")
+    print(f"  symbols query (candidates_for_cursor, k=3):  p50 {p(sym_ms, 50):.2f} ms  p95 {p(sym_ms, 95):.2f} ms  max {max(sym_ms):.1f} ms  ({queries} random cursors)")
+    print(f"  look-alike window query (cce, top 5):        p50 {p(win_ms, 50):.2f} ms  p95 {p(win_ms, 95):.2f} ms")
+    print(f"  single-file update (update_file + commit):   p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
+
+
+# ----------------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--per-repo", type=int, default=120)
+    ap.add_argument("--npm-dir", type=Path, default=Path("/tmp/jsdata/node_modules"))
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--timing-root", type=Path, default=VENV / "transformers")
+    ap.add_argument("--timing-files", type=int, default=2000)
+    ap.add_argument("--timing-queries", type=int, default=400)
+    ap.add_argument("--no-timing", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+
+    results: list[Result] = []
+    t0 = time.perf_counter()
+    for name, files in repos(args.npm_dir):
+        index = SymbolIndex()
+        index.update_files(files.items())
+        windex = WindowIndex(files)
+        cases = make_cases(name, files, index, args.per_repo, rng)
+        for case in cases:
+            results.append(run_case(case, files, index, windex))
+        print(f"{name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
+    print(f"(cases built and run in {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+
+    repo_names = sorted({r.case.repo for r in results}, key=lambda n: [x.case.repo for x in results].index(n))
+    A = [r for r in results if half_of(r.case) == "A"]
+    B = [r for r in results if half_of(r.case) == "B"]
+    defaults = Weights()
+    tuned = tune(A, defaults)
+    print("weights tuned on half A:", {s: getattr(tuned, s) for s in SIGNALS})
+    table("half A (tuning half, for reference) - tuned weights", A, tuned)
+    table("half B (REPORTED) - weights tuned on A", B, tuned)
+    table("half B - untuned default weights", B, defaults)
+    tuned_b = tune(B, defaults)
+    print("(weights tuned on half B instead:", {s: getattr(tuned_b, s) for s in SIGNALS}, ")")
+    table("half A - weights tuned on B (swap check)", A, tuned_b)
+
+    # leave one repository out
+    loro: dict[str, list[int | None]] = {m: [] for m in ("cce", "bm25_defs", "imports", "full-analog", "full")}
+    per_repo_rows = []
+    for name in repo_names:
+        train = [r for r in results if r.case.repo != name]
+        test = [r for r in results if r.case.repo == name]
+        w = tune(train, defaults)
+        wv = as_vector(w)
+        for m in loro:
+            loro[m].extend(method_ranks(test, wv, m))
+        per_repo_rows.append((name, len(test), recalls(method_ranks(test, wv, "cce")), recalls(method_ranks(test, wv, "full"))))
+    print(f"\nleave-one-repository-out (n={len(results)}): weights tuned on the other repositories")
+    print(f"  {'method':<12} {'R@1':>6} {'R@3':>6} {'R@10':>6}")
+    for m, ranks in loro.items():
+        r1, r3, r10 = recalls(ranks)
+        print(f"  {m:<12} {r1:6.1f} {r3:6.1f} {r10:6.1f}")
+    print("\nper repository (leave-one-repository-out):  cce R@3 -> full R@1 / R@3 / R@10")
+    for name, n, c, f in per_repo_rows:
+        print(f"  {name:<16} n={n:4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
+    py = [r for r in B if r.case.path.endswith(".py")]
+    js = [r for r in B if not r.case.path.endswith(".py")]
+    table("half B, Python repositories only", py, tuned)
+    table("half B, JS/TS repositories only", js, tuned)
+
+    if not args.no_timing and args.timing_root.is_dir():
+        timing(args.timing_root, args.timing_files, args.timing_queries, rng)
+
+
+if __name__ == "__main__":
+    main()
