@@ -343,7 +343,7 @@ class RetrievalService:
             return []
         path = self._norm(path)
         first, cursor_line, lines = query_window(text, offset, settings.retrieval_query_lines)
-        key = (first, tuple(lines))
+        key = (first, cursor_line, tuple(lines))
         with self._lock:
             folders = list(self._folders.values())
             generation, epoch = self._generation, self._epoch

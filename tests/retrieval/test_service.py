@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from aix_lsp.config import Settings
+from aix_lsp.retrieval import RetrievalService, Snippet
+from aix_lsp.retrieval import index as index_module
+from aix_lsp.retrieval import service as service_module
+from aix_lsp.retrieval.service import query_window
+
+from .helpers import module, write
+
+CALLER = "import os\n\n\ndef main(data):\n    prepared = os.path.join(data)\n    first = compute_alpha(prepared)\n    second = compute_alpha_step_4 + first\n"
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    for name in ("alpha", "beta", "gamma", "delta"):
+        write(root, f"lib/{name}.py", module(f"compute_{name}"))
+    write(root, "app/main.py", CALLER)
+    return root
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    yield svc
+    svc.close()
+
+
+def ready(svc: RetrievalService, root: Path) -> RetrievalService:
+    svc.add_folder(root)
+    assert svc.wait_ready(timeout=30)
+    return svc
+
+
+def ask(svc: RetrievalService, root: Path, text: str = CALLER, rel: str = "app/main.py") -> list[Snippet]:
+    return svc.context_for(root / rel, text, len(text), words)
+
+
+def test_query_window() -> None:
+    text = "a\n\nb\nc\n   \nd\ncurrent li"
+    first, cursor, lines = query_window(text, len(text), 3)
+    assert (first, cursor, lines) == (2, 6, ["b", "c", "d"])
+    assert query_window("only line", 4, 10) == (0, 0, [])
+    assert query_window("x\ny\n", 4, 10) == (0, 2, ["x", "y"])
+
+
+def test_context_from_other_files(service: RetrievalService, workspace: Path) -> None:
+    ready(service, workspace)
+    snippets = ask(service, workspace)
+    assert snippets and snippets[0].path == "lib/alpha.py"
+    assert "def compute_alpha" in snippets[0].text
+    assert len(snippets) <= 3
+    assert all(isinstance(s, Snippet) and s.end_line > s.start_line for s in snippets)
+    assert service.status() == {"state": "ready", "files": 5, "chunks": service.status()["chunks"], "done": 5, "total": 5}
+
+
+def test_chunks_overlapping_the_cursor_window_are_excluded(service: RetrievalService, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    body = module("unique_thing") + "\n\n" + "\n".join(f"other_{i} = {i}" for i in range(30)) + "\n"
+    write(root, "one.py", body)
+    ready(service, root)
+    # cursor right after the function: its lines are the query window; the same file's chunk is not returned
+    lines = body.splitlines()
+    text = "\n".join(lines[:16]) + "\n"
+    snippets = service.context_for(root / "one.py", text, len(text), words)
+    assert all(not (s.path == "one.py" and s.start_line < 16) for s in snippets)
+    # the same query from another file finds it
+    other = service.context_for(root / "two.py", text, len(text), words)
+    assert any(s.path == "one.py" and s.start_line < 16 for s in other)
+
+
+def test_top_k_and_token_budget(tmp_path: Path, workspace: Path) -> None:
+    svc = RetrievalService(Settings(retrieval_top_k=2), cache_dir=tmp_path / "cache")
+    try:
+        ready(svc, workspace)
+        assert len(ask(svc, workspace)) == 2
+        one_chunk = words(ask(svc, workspace)[0].text)
+        svc.update_settings(Settings(retrieval_top_k=5, retrieval_max_tokens=one_chunk))
+        assert svc.wait_ready(timeout=30)
+        snippets = ask(svc, workspace)
+        assert sum(words(s.text) for s in snippets) <= one_chunk and len(snippets) >= 1
+        svc.update_settings(Settings(retrieval=False))
+        assert ask(svc, workspace) == []
+    finally:
+        svc.close()
+
+
+def test_cache_keeps_the_answer_while_typing_on_one_line(service: RetrievalService, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ready(service, workspace)
+    calls = []
+    real = service._search
+    monkeypatch.setattr(service, "_search", lambda *a: calls.append(1) or real(*a))
+    base = CALLER + "    third = "
+    first = service.context_for(workspace / "app/main.py", base, len(base), words)
+    for typed in ("c", "co", "com", "compute_b"):
+        text = base + typed
+        assert service.context_for(workspace / "app/main.py", text, len(text), words) == first
+    assert len(calls) == 1
+    text = base + "compute_beta(1)\n    "  # a new line: the window changed
+    service.context_for(workspace / "app/main.py", text, len(text), words)
+    assert len(calls) == 2
+
+
+def test_saved_changed_created_deleted(service: RetrievalService, workspace: Path) -> None:
+    ready(service, workspace)
+    query = "value = compute_epsilon(1)\nzeta = compute_epsilon_step_2\n"
+    assert all("epsilon" not in s.text for s in ask(service, workspace, query))
+    path = write(workspace, "lib/epsilon.py", module("compute_epsilon"))
+    service.on_files_changed([(path, "created")])
+    assert service.flush()
+    assert ask(service, workspace, query + "\n")[0].path == "lib/epsilon.py"
+    service.on_saved(workspace / "lib/alpha.py", module("compute_omega"))  # saved text given
+    assert service.flush()
+    assert ask(service, workspace, "compute_omega(1)\n")[0].path == "lib/alpha.py"
+    os.remove(path)
+    service.on_files_changed([(path, "deleted")])
+    assert service.flush()
+    assert all(s.path != "lib/epsilon.py" for s in ask(service, workspace, query + "\n\n"))
+    # a deleted folder
+    service.on_files_changed([(workspace / "lib", "deleted")])
+    assert service.flush()
+    assert all(not s.path.startswith("lib/") for s in ask(service, workspace, "compute_beta compute_gamma\n"))
+
+
+def test_document_edits_are_debounced(service: RetrievalService, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service_module, "EDIT_DEBOUNCE_S", 30.0)
+    ready(service, workspace)
+    for i in range(5):
+        service.on_document_edited(workspace / "lib/beta.py", module(f"compute_draft{i}"))
+    assert ask(service, workspace, "compute_draft4(1)\n") == []  # not yet: debounced
+    assert service.flush()
+    hits = ask(service, workspace, "compute_draft4(1)\n\n")
+    assert hits[0].path == "lib/beta.py"
+    assert ask(service, workspace, "compute_draft1(1)\n") == []  # only the last edit was indexed
+
+
+def test_secrets_and_outside_paths_never_read_or_returned(service: RetrievalService, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = write(tmp_path, "outside/leak.py", module("compute_outside"))
+    secret = write(workspace, ".env", "compute_secret_token = 'hunter2'\n")
+    read: list[Path] = []
+    real = index_module.read_text_file
+    monkeypatch.setattr(index_module, "read_text_file", lambda p, *a: read.append(Path(p)) or real(p, *a))
+    ready(service, workspace)
+    service.on_saved(outside)
+    service.on_files_changed([(outside, "created"), (secret, "changed")])
+    service.on_document_edited(secret, "compute_secret_token = 'hunter3'\n")
+    service.on_saved(workspace / ".." / "outside" / "leak.py")
+    assert service.flush()
+    assert outside not in read and secret not in read
+    for query in ("compute_outside(1)\n", "compute_secret_token\n"):
+        assert all("outside" not in s.text and "hunter" not in s.text for s in ask(service, workspace, query))
+
+
+def test_removed_folder(service: RetrievalService, workspace: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    write(other, "x.py", module("compute_other"))
+    ready(service, workspace)
+    ready(service, other)
+    assert ask(service, workspace, "compute_other(1)\n")[0].path == "x.py"
+    threads = {t.name for t in threading.enumerate()}
+    assert "aix-index:other" in threads
+    service.remove_folder(other)
+    assert ask(service, workspace, "compute_other(1)\n") == []
+    assert "aix-index:other" not in {t.name for t in threading.enumerate()}
+    # a folder deleted from disk: the next sync drops everything
+    service.add_folder(tmp_path / "missing")
+    assert service.wait_ready(timeout=30)
+    assert service.status()["state"] == "ready"
+
+
+def test_progress_and_status(tmp_path: Path, workspace: Path) -> None:
+    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    events: list[tuple[str, int, int]] = []
+    svc.on_progress(lambda folder, done, total: events.append((folder, done, total)))
+    assert svc.status()["state"] == "idle"
+    ready(svc, workspace)
+    svc.close()
+    assert events[0][1] == 0 and events[-1][1:] == (5, 5)
+    assert events[-1][0] == str(workspace)
+    # warm restart: nothing re-indexed, same answers
+    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    try:
+        ready(svc, workspace)
+        assert svc.status()["total"] == 0 and svc.status()["files"] == 5
+        assert ask(svc, workspace)[0].path == "lib/alpha.py"
+    finally:
+        svc.close()
+
+
+def test_huge_workspace_does_not_block_queries(tmp_path: Path) -> None:
+    root = tmp_path / "huge"
+    for d in range(200):
+        folder = root / f"d{d:03}"
+        folder.mkdir(parents=True)
+        for f in range(500):
+            with open(folder / f"f{f}.py", "w") as handle:
+                handle.write(f"v{f} = {d}\n")
+    assert sum(1 for _ in root.rglob("*.py")) == 100_000
+    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    try:
+        svc.add_folder(root)
+        text = "x = v1\n" * 12
+        for _ in range(3):
+            assert isinstance(svc.context_for(root / "d000/f0.py", text, len(text), words), list)
+        assert svc.status()["state"] == "indexing"  # answered while the index is still being built
+    finally:
+        svc.close()
