@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-try:  # one Snippet type for the whole cross-file context
-    from aix_lsp.retrieval import Snippet  # type: ignore[attr-defined]
-except ImportError:  # the retrieval service is not there yet: a compatible stand-in
-
-    @dataclass(frozen=True)
-    class Snippet:  # type: ignore[no-redef]
-        path: str  # workspace-relative, posix
-        start_line: int  # 0-based, inclusive
-        end_line: int  # exclusive
-        text: str
-        score: float
+# one Snippet type for all cross-file context. Imported from the module, not the package, and
+# retrieval.service must import aix_lsp.symbols lazily (inside functions): no import cycle.
+from aix_lsp.retrieval.service import Snippet  # noqa: E402,F401
 
 
 @dataclass(frozen=True, slots=True)
