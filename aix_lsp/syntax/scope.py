@@ -19,6 +19,7 @@ from .nodes import (
     ARGUMENT_TYPES, BLOCK_TYPES, IMPORT_TYPES, IMPORT_WRAPPERS, LITERAL_TYPES, PARAMETER_TYPES,
     PYTHON_SIGNATURE_RE, STRING_TYPES, CLASS_TYPES, FUNCTION_TYPES, kind_of_header, kind_of_type,
 )
+from .lexer import bracket_balance
 from .stop import StopRule, indent_width
 
 INDENT_LANGUAGES = frozenset({"python"})
@@ -26,6 +27,8 @@ END_LANGUAGES = frozenset({"ruby"})  # blocks closed by an `end` line at the hea
 BRACE_LANGUAGES = frozenset({"java", "c", "c++", "cpp", "c#", "csharp", "javascript", "jsx", "typescript", "tsx",
                              "go", "rust", "php", "kotlin", "scala", "swift", "dart", "objective-c", "css",
                              "scss", "less", "groovy", "zig", "solidity", "perl", "shell", "bash", "awk", "r"})
+_SIGNATURE_RE = re.compile(r"^\s*(export\s+)?(default\s+)?(pub\s+)?(async\s+)?(def|function|func|fn|fun)\b")
+_ANY_OPENER_END = re.compile(r"[{:]\s*$|=>")
 _CLOSERS_ONLY = re.compile(r"^[\s)\]};,]*$")
 _PY_HEADER = re.compile(r"^\s*(async\s+)?(def|class|if|elif|else|for|while|try|except|finally|with|match|case)\b.*:\s*(#.*)?$")
 _RUBY_HEADER = re.compile(r"^\s*(def|class|module|if|unless|while|until|for|case|begin)\b|\bdo\s*(\|[^|]*\|)?\s*$")
@@ -254,6 +257,14 @@ def _cursor_scope(doc: ParsedDocument, offset: int) -> Scope:
                 break
         if family == "indent" and PYTHON_SIGNATURE_RE.match(left) and not left.rstrip().endswith(":"):
             return single("method_signature", "function_definition", "a def line without its colon")
+        if _SIGNATURE_RE.match(left) and not _ANY_OPENER_END.search(left):
+            return single("method_signature", innermost, "a function keyword starts the line")
+        # Broken trees: an unclosed parenthesis on the line itself still says "arguments".
+        open_stack = bracket_balance(left, language).stack
+        if open_stack and open_stack[-1] == "(" and not any(n.type in ARGUMENT_TYPES for n in path):
+            before = left[: left.rfind("(")].rstrip()
+            if before and (before[-1].isalnum() or before[-1] in "_>]"):
+                return single("call_arguments", innermost, "an unclosed call parenthesis on the line")
         if family == "brace" and not right_text and stripped_left[-1] in ";}" and tree is not None:
             if _completes_statement(tree.root_node, b, left):
                 return make("none", StopRule("nothing", language), innermost,
@@ -355,6 +366,18 @@ def _empty_line(doc, lines: _Lines, family, left, line_start, line_no, b, right_
     node_kind = ""
     container = None
 
+    # Indentation languages: brackets around the cursor (a list literal, call arguments) decide first.
+    if family == "indent" and doc.tree is not None:
+        for node in reversed(_path(doc.tree.root_node, b)[1:]):
+            t = node.type
+            if node.is_error or t in BLOCK_TYPES or kind_of_type(t) is not None:
+                break
+            if t in ARGUMENT_TYPES or t in PARAMETER_TYPES or t in LITERAL_TYPES:
+                kind = "arguments" if t in ARGUMENT_TYPES or t in PARAMETER_TYPES else "literal"
+                container, node_kind = node, t
+                header_start = lines.bounds(doc.char_offset(node.start_byte))[0]
+                break
+
     # Brace languages: the innermost block or bracket list that holds the cursor, from the tree.
     if family in ("brace", "end") and doc.tree is not None:
         path = _path(doc.tree.root_node, b)
@@ -392,14 +415,16 @@ def _empty_line(doc, lines: _Lines, family, left, line_start, line_no, b, right_
                 continue
             header_start = start
             head = line.strip()
-            if family == "indent":
+            if head.endswith(("(", ",")):
+                kind = "arguments"
+            elif head.endswith(("[", "{")) and family == "indent":
+                kind = "literal"
+            elif family == "indent":
                 keyword = re.match(r"(async\s+)?(\w*)", head).group(2)
                 kind = _PY_KEYWORD_KIND.get(keyword) or "block"
                 node_kind = _header_node_type(doc, start + len(line) - len(line.lstrip()))
             else:
-                if head.endswith(("(", ",")):
-                    kind = "arguments"
-                elif head.endswith("["):
+                if head.endswith("["):
                     kind = "literal"
                 else:
                     kind = kind_of_header(head) or "block"

@@ -130,12 +130,21 @@ class StopRule:
                 return None
             if verdict is not None:
                 return verdict
+        level_zero: list[int] = []  # first line: positions outside brackets, where the right text may begin
         while i < len(text):
             before = i
             depth_before = len(state.stack)
-            if right and state.in_code and not state.stack and text.startswith(right, i) and self.kind == "end_of_line":
-                return _trim_end(text, i)
+            if right and self.kind == "end_of_line" and state.in_code and not state.stack:
+                if text.startswith(right, i):
+                    return _trim_end(text, i)
+                level_zero.append(i)
             i, event = step(text, i, state, spec)
+            if event == "newline" or (event == "underflow" and self.kind == "end_of_line"):
+                if self.kind == "end_of_line" and right:
+                    # the generation ran into the text right of the cursor: stop where that text begins
+                    for q in level_zero:
+                        if q < before and right.startswith(text[q:before + 1].rstrip("\n")):
+                            return _trim_end(text, q)
             if event == "newline":
                 if self.kind == "end_of_line" or self.kind == "nothing":
                     if text[:before].strip():
@@ -171,7 +180,7 @@ class StopRule:
             return "wait" if end < 0 else None
         if end < 0 and not _decidable(stripped):
             return "wait"
-        cut = _trim_end(text, i - 1)
+        cut = len(text[:i].rstrip())  # before the newline(s) that lead to this line
         if self.next_line and _same_line(stripped, self.next_line):
             return cut
         if self.kind != "dedent" and not self.one_statement:
