@@ -115,6 +115,8 @@ _NOT_FUNC_START = re.compile(r"(return|new|throw|await|yield|else|case)\b")
 def kind_of_header(line: str) -> str | None:
     """The role of a header line from its text (used where the tree is broken or unknown)."""
     s = line.strip()
+    if len(s) > 1000:  # keywords sit at the start, the brace at the end
+        s = s[:500] + " " + s[-500:]
     while s.startswith("}"):
         s = s[1:].lstrip()
     s = re.sub(r"^(@\w+(\([^)]*\))?\s*)+", "", s)

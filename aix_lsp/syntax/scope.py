@@ -36,6 +36,7 @@ _PY_KEYWORD_KIND = {"def": "function", "class": "class", "if": "if", "elif": "if
                     "while": "while", "try": "try", "except": "try", "finally": "try", "match": "switch",
                     "case": "switch", "with": "block"}
 _SCAN_LINES = 400  # how far line scans look before giving up
+_LEX_WINDOW = 500  # characters left of the cursor lexed for brackets (1 MB lines stay cheap)
 
 MULTILINE_SCENARIOS = frozenset({
     "empty_line_in_block", "method_body", "method_body_after_comment", "body_top", "body_middle", "body_bottom",
@@ -260,7 +261,8 @@ def _cursor_scope(doc: ParsedDocument, offset: int) -> Scope:
         if _SIGNATURE_RE.match(left) and not _ANY_OPENER_END.search(left):
             return single("method_signature", innermost, "a function keyword starts the line")
         # Broken trees: an unclosed parenthesis on the line itself still says "arguments".
-        open_stack = bracket_balance(left, language).stack
+        broken = tree is None or tree.root_node.has_error
+        open_stack = bracket_balance(left[-_LEX_WINDOW:], language).stack if broken and "(" in left else []
         if open_stack and open_stack[-1] == "(" and not any(n.type in ARGUMENT_TYPES for n in path):
             before = left[: left.rfind("(")].rstrip()
             if before and (before[-1].isalnum() or before[-1] in "_>]"):

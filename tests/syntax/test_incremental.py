@@ -1,0 +1,97 @@
+"""Incremental parsing equals a fresh parse after random edit sequences (property-based)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aix_lsp.syntax import ParsedDocument
+
+SAMPLES = {
+    "python": 'import os\n\nclass A:\n    def f(self, x):\n        """Doc é."""\n        if x:\n            return [x, {"k": 1}]\n        return None\n',
+    "java": 'class A {\n    int f(int x) {\n        if (x > 0) { return x; }\n        String s = "é}";\n        return -x;\n    }\n}\n',
+    "c++": '#include <vector>\nint main() {\n    std::vector<int> v{1, 2};\n    for (int i : v) { /* } */ }\n    return 0;\n}\n',
+    "javascript": 'function f(a) {\n  const s = `x ${a} é`;\n  return [a].map((x) => x * 2);\n}\n',
+    "go": 'package main\n\nfunc main() {\n\tfor i := 0; i < 3; i++ {\n\t\tprintln(i)\n\t}\n}\n',
+    "rust": 'fn main() {\n    let v = vec![1, 2];\n    for x in &v { println!("{}", x); }\n}\n',
+}
+
+PIECES = ["", "x", " ", "\n", "\r\n", "\t", "(", ")", "{", "}", "[", "]", ":", ";", '"', "'", "#", "//", "/*",
+          "if ", "def ", "return 1", "é", "😀", "    ", "foo(bar)", "}\n", "class B {\n"]
+
+
+def _nodes(tree):
+    """Every node's type and range, iteratively (no recursion)."""
+    out = []
+    cursor = tree.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            n = cursor.node
+            out.append((n.type, n.start_byte, n.end_byte, tuple(n.start_point), tuple(n.end_point), n.is_missing))
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+            continue
+        if not cursor.goto_parent():
+            break
+        visited_children = True
+    return out
+
+
+edit_strategy = st.tuples(st.floats(0, 1), st.floats(0, 1), st.lists(st.sampled_from(PIECES), max_size=3).map("".join))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(language=st.sampled_from(sorted(SAMPLES)), edits=st.lists(edit_strategy, min_size=1, max_size=8))
+def test_incremental_equals_fresh_parse(language, edits):
+    doc = ParsedDocument(SAMPLES[language], language)
+    expected_text = SAMPLES[language]
+    for a, b, new_text in edits:
+        n = len(expected_text)
+        start = int(a * n)
+        end = min(n, start + int(b * 6))
+        doc.apply_change(start, end, new_text)
+        expected_text = expected_text[:start] + new_text + expected_text[end:]
+        assert doc.text == expected_text
+        fresh = ParsedDocument(expected_text, language)
+        assert str(doc.tree.root_node) == str(fresh.tree.root_node)
+        assert _nodes(doc.tree) == _nodes(fresh.tree)
+
+
+@settings(max_examples=30, deadline=None)
+@given(edits=st.lists(edit_strategy, min_size=1, max_size=6))
+def test_text_only_document_tracks_edits(edits):
+    doc = ParsedDocument("some text\nwith lines\n", "cobol")
+    expected = doc.text
+    for a, b, new_text in edits:
+        start = int(a * len(expected))
+        end = min(len(expected), start + int(b * 6))
+        doc.apply_change(start, end, new_text)
+        expected = expected[:start] + new_text + expected[end:]
+    assert doc.text == expected and doc.tree is None
+
+
+def test_typing_a_function_keystroke_by_keystroke():
+    source = "def area(r):\n    return 3.14 * r * r\n"
+    doc = ParsedDocument("", "python")
+    for i, ch in enumerate(source):
+        doc.apply_change(i, i, ch)
+    assert str(doc.tree.root_node) == str(ParsedDocument(source, "python").tree.root_node)
+
+
+def test_utf16_positions_round_trip():
+    doc = ParsedDocument("a😀b = 'é'\nx😀 = 1\n", "python")
+    # LSP: 😀 is two UTF-16 code units
+    assert doc.offset_at(0, 3) == 2 and doc.position_at(2) == (0, 3)
+    assert doc.offset_at(1, 3) == len("a😀b = 'é'\n") + 2
+    assert doc.offset_at(1, 3, "utf-32") == len("a😀b = 'é'\n") + 3
+    assert doc.offset_at(0, 2) == 1  # inside the surrogate pair: before the character
+    assert doc.offset_at(9, 0) == len(doc.text)
+    assert doc.byte_offset(2) == len("a😀".encode())
+    # an edit given in LSP positions lands on the right characters
+    start = doc.offset_at(0, 3)
+    doc.apply_change(start, start + 1, "c")
+    assert doc.text.startswith("a😀c = ")
+    assert str(doc.tree.root_node) == str(ParsedDocument(doc.text, "python").tree.root_node)
