@@ -64,6 +64,35 @@ def query_window(text: str, offset: int, lines: int) -> tuple[int, int, list[str
     return first, cursor_line, picked
 
 
+def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> list[Hit]:
+    """``hits`` without the chunks of file ``rel`` that overlap lines ``first..cursor_line`` (the cursor's
+    own query window, already in the prompt)."""
+    return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
+
+
+def select_snippets(hits: list[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+    """The best ``k`` of ``hits`` (best first) whose token counts fit ``budget`` together; duplicates (the
+    same text in two places) once. A fragment too big for what is left is skipped, not cut."""
+    out: list[Snippet] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if len(out) >= k:
+            break
+        body = hit.text.strip()
+        if not body or body in seen:
+            continue
+        try:
+            tokens = count_tokens(hit.text)
+        except Exception:
+            tokens = len(hit.text) // 3 + 1
+        if tokens > budget:
+            continue
+        seen.add(body)
+        budget -= tokens
+        out.append(Snippet(hit.path, hit.start_line, hit.end_line, hit.text, hit.score))
+    return out
+
+
 class _Folder:
     """One workspace folder: its index, its worker thread and its pending events."""
 
@@ -377,30 +406,10 @@ class RetrievalService:
                 log.debug("search in %s failed: %s", folder.root, exc)
                 continue
             if folder is current:
-                rel = path.relative_to(folder.root).as_posix()
-                # the cursor's own window is already in the prompt
-                hits = [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
+                hits = exclude_window(hits, path.relative_to(folder.root).as_posix(), first, cursor_line)
             candidates.extend((h, folder) for h in hits)
         candidates.sort(key=lambda c: -c[0].score)
-        out: list[Snippet] = []
-        seen: set[str] = set()
-        budget = settings.retrieval_max_tokens
-        for hit, folder in candidates:
-            if len(out) >= k:
-                break
-            body = hit.text.strip()
-            if not body or body in seen:
-                continue
-            try:
-                tokens = count_tokens(hit.text)
-            except Exception:
-                tokens = len(hit.text) // 3 + 1
-            if tokens > budget:
-                continue
-            seen.add(body)
-            budget -= tokens
-            out.append(Snippet(hit.path, hit.start_line, hit.end_line, hit.text, hit.score))
-        return out
+        return select_snippets([h for h, _ in candidates], k, settings.retrieval_max_tokens, count_tokens)
 
     # --- status -------------------------------------------------------------------------------------
 
