@@ -1,0 +1,81 @@
+"""Fixtures for the editor tests: the README's editor section, split into its fenced snippets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+BEGIN, END = "<!-- editors:begin -->", "<!-- editors:end -->"
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    lang: str
+    code: str
+    line: int  # 1-based line of the opening fence in README.md
+
+    @property
+    def title(self) -> str:
+        first = self.code.strip().splitlines()[0] if self.code.strip() else ""
+        return f"README.md:{self.line} ({self.lang}) {first[:60]}"
+
+
+def editors_section() -> tuple[str, int]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(BEGIN)
+    end = text.index(END, start)
+    return text[start:end], text[:start].count("\n")
+
+
+def readme_snippets() -> list[Snippet]:
+    section, offset = editors_section()
+    out = []
+    for m in _FENCE.finditer(section):
+        indent = m.group("indent")
+        body = "".join(line[len(indent):] if line.startswith(indent) else line for line in m.group("body").splitlines(True))
+        out.append(Snippet(m.group("lang"), body, offset + section[: m.start()].count("\n") + 1))
+    return out
+
+
+def snippets_of(*langs: str) -> list[Snippet]:
+    return [s for s in readme_snippets() if s.lang in langs]
+
+
+def snippet_with(lang: str, marker: str) -> Snippet:
+    found = [s for s in snippets_of(lang) if marker in s.code]
+    assert len(found) == 1, f"expected one {lang} snippet containing {marker!r} in the README, found {len(found)}"
+    return found[0]
+
+
+@pytest.fixture(scope="session")
+def snippets() -> list[Snippet]:
+    return readme_snippets()
+
+
+# Languages of the README's fenced blocks, by the name of the test argument that receives them.
+SNIPPET_ARGS = {
+    "lua_snippet": ("lua",),
+    "toml_snippet": ("toml",),
+    "json_snippet": ("json", "jsonc"),
+    "elisp_snippet": ("elisp", "emacs-lisp", "lisp"),
+    "sh_snippet": ("sh", "bash", "shell"),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for arg, langs in SNIPPET_ARGS.items():
+        if arg in metafunc.fixturenames:
+            found = snippets_of(*langs)
+            metafunc.parametrize(arg, found, ids=[f"line{s.line}" for s in found])
+
+
+@pytest.fixture(scope="session")
+def find_snippet():
+    """find_snippet(lang, marker): the one README snippet of ``lang`` that contains ``marker``."""
+    return snippet_with

@@ -1,0 +1,142 @@
+"""Neovim as a real LSP client: the README's Lua parses in Neovim, and Debian's Neovim (0.7.2, headless)
+following the README's 0.8+ set-up starts `python -m aix_lsp serve` with the tiny model, gets a
+completion item that inserts text at the cursor, toggles completions with the README's :AixToggle,
+and shuts the server down cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+NVIM = shutil.which("nvim")
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+pytestmark = pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/editors.sh installs Debian's neovim)")
+
+SOURCE = '''def fibonacci(n):
+    """Return the n-th Fibonacci number."""
+    if n < 2:
+        return n
+    return 
+'''
+LINE, COL = 4, len("    return ")
+
+
+def _nvim_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        d = tmp_path / "xdg" / name.lower()
+        d.mkdir(parents=True, exist_ok=True)
+        env[name] = str(d)
+    env.pop("NVIM", None)
+    env.pop("VIMINIT", None)
+    return env
+
+
+def _nvim_lua(tmp_path: Path, lua: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    script = tmp_path / "check.lua"
+    script.write_text(lua)
+    return subprocess.run(
+        [NVIM, "--headless", "--clean", "-n", "-c", f"luafile {script}", "-c", "qa!"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, env=_nvim_env(tmp_path), cwd=tmp_path,
+    )
+
+
+def test_readme_lua_compiles_in_neovim(lua_snippet, tmp_path) -> None:
+    """loadfile compiles without running: the 0.12-only API calls are not executed on 0.7."""
+    path = tmp_path / "snippet.lua"
+    path.write_text(lua_snippet.code)
+    result = _nvim_lua(
+        tmp_path,
+        f'local f, err = loadfile("{path}")\n'
+        'if not f then io.stderr:write("SYNTAX: " .. err .. "\\n") vim.cmd("cquit 3") end\n',
+    )
+    assert result.returncode == 0, f"{lua_snippet.title}: {result.stderr}"
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a zombie is gone for our purposes
+            if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_neovim_completes_through_the_readme_setup(tmp_path, tiny_model_dir, find_snippet) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    source = project / "fib.py"
+    source.write_text(SOURCE)
+    setup = tmp_path / "readme_setup.lua"
+    setup.write_text(find_snippet("lua", "vim.lsp.start(").code)
+    status = tmp_path / "readme_status.lua"
+    status.write_text(find_snippet("lua", '"aix/status"').code)
+    result_path = tmp_path / "result.json"
+    env = _nvim_env(tmp_path)
+    env.update(
+        AIX_SERVER_CMD=json.dumps([sys.executable, "-m", "aix_lsp", "serve", "--device", "cpu", "--no-retrieval"]),
+        AIX_MODEL=str(tiny_model_dir),
+        AIX_RESULT=str(result_path),
+        AIX_SNIPPET=str(setup),
+        AIX_STATUS_SNIPPET=str(status),
+        AIX_FILE=str(source),
+        AIX_LINE=str(LINE),
+        AIX_COL=str(COL),
+    )
+    proc = subprocess.run(
+        [NVIM, "--headless", "--clean", "-n", "-c", f"luafile {HERE / 'nvim_client.lua'}"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=420, env=env, cwd=project,
+    )
+    log = Path(env["XDG_CACHE_HOME"]) / "nvim" / "lsp.log"
+    context = f"nvim rc={proc.returncode}\nstdout:{proc.stdout[-2000:]}\nstderr:{proc.stderr[-2000:]}\nlsp.log:\n{log.read_text()[-6000:] if log.exists() else '(none)'}"
+    assert result_path.exists(), context
+    out = json.loads(result_path.read_text())
+    context = f"result: {json.dumps(out, indent=1)[:6000]}\n{context}"
+    assert out["ok"], context
+
+    # The README's config reached vim.lsp.start as written.
+    readme = out["readme_config"]
+    assert readme["name"] == "aix-lsp" and readme["cmd"] == ["aix-lsp", "serve"], context
+    assert readme["root_dir"] == str(project), context
+    assert out["attached"] and out["server_capabilities"]["completion"], context
+    states = [s["state"] for s in out["statuses"]]
+    assert states and states[-1] == "ready", context
+
+    # One item whose edit inserts non-empty text at the cursor.
+    items = out["items"]
+    assert isinstance(items, list) and len(items) >= 1, context
+    item = items[0]
+    edit = item.get("textEdit")
+    cursor = {"line": LINE, "character": COL}
+    assert out["position"] == cursor, context
+    assert edit is not None, context
+    assert edit["range"]["end"] == cursor, context
+    assert edit["range"]["start"]["line"] == LINE, context
+    typed = out["line_text"][edit["range"]["start"]["character"] : COL]
+    assert edit["newText"].startswith(typed), context
+    assert edit["newText"][len(typed) :].strip(), f"nothing inserted at the cursor\n{context}"
+
+    # :AixToggle from the README turned completions off, then on again.
+    messages = [n["msg"] for n in out["notifications"]]
+    assert messages[:2] == ["aix-lsp: completions off", "aix-lsp: completions on"], context
+
+    # The server exited by itself after shutdown/exit, with status 0 and no signal.
+    assert out.get("exit") == {"code": 0, "signal": 0}, context
+    assert proc.returncode == 0, context
+    assert _wait_gone(out["pid"], 10), f"server pid {out['pid']} still running\n{context}"
