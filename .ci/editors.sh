@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Editors part of CI, from a fresh clone (network: the npm registry and the Debian mirror only).
+#   1. Neovim for tests/editors/test_neovim.py: Debian's neovim (0.7.2) when `nvim` is missing.
+#   2. The VS Code extension: npm ci, type-check, node tests (vscode API faked), bundle, .vsix.
+#   3. With --pytest: the editor pytest tests (README snippets, Neovim real client, manifest).
+# Usage: .ci/editors.sh [--pytest]    (PYTHON=... picks the interpreter for --pytest)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+EXT="$ROOT/extensions/vscode"
+RUN_PYTEST=0
+for arg in "$@"; do
+  case "$arg" in
+    --pytest) RUN_PYTEST=1 ;;
+    *) echo "usage: $0 [--pytest]" >&2; exit 2 ;;
+  esac
+done
+start=$SECONDS
+log() { printf '\n== editors: %s (%ss)\n' "$*" "$((SECONDS - start))"; }
+
+log "neovim"
+if ! command -v nvim >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q neovim >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q neovim >/dev/null; }
+fi
+nvim --version | head -1
+
+log "node $(node --version), npm $(npm --version)"
+node -e 'const [maj] = process.versions.node.split(".").map(Number); if (maj < 20) { console.error("Node 20+ needed"); process.exit(1); }'
+
+cd "$EXT"
+log "npm ci"
+npm ci --no-audit --no-fund
+
+log "type-check"
+npm run --silent typecheck
+
+log "node tests"
+npm test
+
+log "package .vsix"
+rm -f ./*.vsix
+npm run --silent package
+vsix="$(ls -1 "$EXT"/*.vsix)"
+# The .vsix holds the bundled client and nothing from node_modules.
+unzip -l "$vsix" | grep -q 'extension/out/extension.js'
+if unzip -l "$vsix" | grep -q 'node_modules'; then echo "node_modules leaked into $vsix" >&2; exit 1; fi
+ls -l "$vsix"
+
+if [ "$RUN_PYTEST" = 1 ]; then
+  log "pytest tests/editors"
+  cd "$ROOT"
+  "${PYTHON:-python3}" -m pytest -q tests/editors
+fi
+
+log "done"
