@@ -1,8 +1,8 @@
 """The BM25 index of one workspace folder: tantivy on disk plus a manifest of what is in it.
 
-Layout under ``<cache>/index/<key>/``: ``tantivy/`` (the index) and ``manifest.json`` (format version,
-root, chunking, window, and per file ``[mtime_ns, size, chunks]``). The manifest is written after each
-tantivy commit, so after a crash a restart at worst re-indexes files that changed. A manifest or index
+Layout under ``<cache>/index/<key>/``: ``tantivy/`` (the index) and ``manifest.sqlite`` (format version,
+root, chunking, window, and per file mtime_ns, size, chunks). The manifest's changed rows are written after
+each tantivy commit, so after a crash a restart at worst re-indexes files that changed. A manifest or index
 that cannot be read, or that was made with other settings or another format version, is thrown away and
 rebuilt (with a log line).
 """
@@ -10,7 +10,7 @@ rebuilt (with a log line).
 from __future__ import annotations
 
 import hashlib
-import json
+import sqlite3
 import logging
 import os
 import re
@@ -32,6 +32,7 @@ FORMAT_VERSION = 1
 TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOKEN_PATTERN = TOKEN_RE.pattern
 MAX_QUERY_TERMS = 64
+MANIFEST = "manifest.sqlite"
 WRITER_HEAP = 30_000_000
 WRITER_THREADS = 2
 
@@ -97,6 +98,8 @@ class FolderIndex:
         self._write_lock = threading.Lock()
         self.commits = 0
         self.rebuilt_reason: str | None = None
+        self._db: sqlite3.Connection | None = None
+        self._dirty: set[str] = set()
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -107,41 +110,48 @@ class FolderIndex:
             self._register()
             return
         reason = None
-        manifest_path = self.dir / "manifest.json"
+        manifest_path = self.dir / MANIFEST
         if manifest_path.exists():
             try:
-                manifest = json.loads(manifest_path.read_text("utf-8"))
-                expected = {"version": FORMAT_VERSION, "root": str(self.root), "chunking": self.chunking, "window": self.window}
+                self._db = sqlite3.connect(str(manifest_path), check_same_thread=False)
+                meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+                expected = {"version": str(FORMAT_VERSION), "root": str(self.root), "chunking": self.chunking, "window": str(self.window)}
                 for key, value in expected.items():
-                    if manifest.get(key) != value:
-                        raise ValueError(f"{key} is {manifest.get(key)!r}, expected {value!r}")
-                files = manifest["files"]
-                if not isinstance(files, dict):
-                    raise ValueError("files is not an object")
+                    if meta.get(key) != value:
+                        raise ValueError(f"{key} is {meta.get(key)!r}, expected {value!r}")
+                files = {rel: [int(m), int(z), int(c)] for rel, m, z, c in self._db.execute("SELECT rel, mtime, size, chunks FROM files")}
                 self._index = tantivy.Index.open(str(self.dir / "tantivy"))
                 self._register()
                 searcher = self._index.searcher()
                 stored = searcher.num_docs
-                expected_docs = sum(int(v[2]) for v in files.values())
+                expected_docs = sum(v[2] for v in files.values())
                 if stored != expected_docs:
                     raise ValueError(f"{stored} chunks in the index, {expected_docs} in the manifest")
-                self.files = {str(k): [int(v[0]), int(v[1]), int(v[2])] for k, v in files.items()}
+                self.files = files
                 self._searcher = searcher
                 return
             except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}"
+                self._close_db()
         elif (self.dir / "tantivy").exists():
             reason = "manifest missing"
         if reason is not None:
             log.warning("index of %s is corrupt or stale (%s): rebuilding it", self.root, reason)
             self.rebuilt_reason = reason
         self._index = None
+        self._close_db()
         shutil.rmtree(self.dir, ignore_errors=True)
         (self.dir / "tantivy").mkdir(parents=True, exist_ok=True)
         self.files = {}
+        self._dirty = set()
         self._index = tantivy.Index(self.schema, path=str(self.dir / "tantivy"), reuse=False)
         self._register()
-        self._write_manifest()
+        self._db = sqlite3.connect(str(self.dir / MANIFEST), check_same_thread=False)
+        with self._db:
+            self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            self._db.execute("CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, chunks INTEGER)")
+            self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", str(FORMAT_VERSION)), ("root", str(self.root)),
+                                                                   ("chunking", self.chunking), ("window", str(self.window))])
 
     def _register(self) -> None:
         assert self._index is not None
@@ -162,7 +172,8 @@ class FolderIndex:
             if rel in self.files:
                 writer.delete_documents_by_term("path", rel)
             if text is None:
-                self.files.pop(rel, None)
+                if rel in self.files:
+                    self._set_file(rel, None)
                 return 0
             chunks = chunk_file(rel, text, self.chunking, self.window)
             for chunk in chunks:
@@ -172,7 +183,7 @@ class FolderIndex:
                 doc.add_integer("end", chunk.end_line)
                 doc.add_text("body", chunk.text)
                 writer.add_document(doc)
-            self.files[rel] = [mtime_ns, size, len(chunks)]
+            self._set_file(rel, [mtime_ns, size, len(chunks)])
             return len(chunks)
 
     def index_file(self, path: Path, rel: str) -> int | None:
@@ -185,7 +196,7 @@ class FolderIndex:
         text = read_text_file(path)
         if text is None:  # binary or unreadable: remembered with no chunks, retried when it changes
             self.put_text(rel, None)
-            self.files[rel] = [st.st_mtime_ns, st.st_size, 0]
+            self._set_file(rel, [st.st_mtime_ns, st.st_size, 0])
             return None
         return self.put_text(rel, text, st.st_mtime_ns, st.st_size)
 
@@ -209,11 +220,30 @@ class FolderIndex:
             if not self.in_memory:
                 self._write_manifest()
 
+    def _set_file(self, rel: str, entry: list[int] | None) -> None:
+        if entry is None:
+            self.files.pop(rel, None)
+        else:
+            self.files[rel] = entry
+        self._dirty.add(rel)
+
     def _write_manifest(self) -> None:
-        manifest = {"version": FORMAT_VERSION, "root": str(self.root), "chunking": self.chunking, "window": self.window, "files": self.files}
-        tmp = self.dir / "manifest.json.tmp"
-        tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
-        os.replace(tmp, self.dir / "manifest.json")
+        if self._db is None or not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        rows = [(rel, *self.files[rel]) for rel in dirty if rel in self.files]
+        gone = [(rel,) for rel in dirty if rel not in self.files]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("DELETE FROM files WHERE rel = ?", gone)
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except Exception:
+                pass
+            self._db = None
 
     def sync(self, stop: threading.Event | None = None, progress: Callable[[int, int], None] | None = None, commit_every_s: float = 2.0) -> tuple[int, int]:
         """Bring the index up to date with the folder on disk: index new and changed files (mtime, size),
@@ -279,3 +309,4 @@ class FolderIndex:
                 self._writer = None
             self._searcher = None
             self._index = None
+            self._close_db()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+import sqlite3
 import logging
 import os
 from pathlib import Path
@@ -112,7 +112,7 @@ def test_vanishing_file_during_indexing(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def corrupt_manifest(index_dir: Path) -> None:
-    (index_dir / "manifest.json").write_text("{not json")
+    (index_dir / "manifest.sqlite").write_bytes(b"not a database at all" * 100)
 
 
 def corrupt_tantivy(index_dir: Path) -> None:
@@ -121,9 +121,17 @@ def corrupt_tantivy(index_dir: Path) -> None:
 
 
 def stale_manifest(index_dir: Path) -> None:
-    manifest = json.loads((index_dir / "manifest.json").read_text())
-    manifest["files"]["phantom.py"] = [1, 1, 7]  # chunks the index does not hold
-    (index_dir / "manifest.json").write_text(json.dumps(manifest))
+    with sqlite3.connect(index_dir / "manifest.sqlite") as db:
+        db.execute("INSERT INTO files VALUES ('phantom.py', 1, 1, 7)")  # chunks the index does not hold
+
+
+def old_format(index_dir: Path) -> None:
+    with sqlite3.connect(index_dir / "manifest.sqlite") as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'version'")
+
+
+def missing_manifest(index_dir: Path) -> None:
+    (index_dir / "manifest.sqlite").unlink()
 
 
 def remove_segments(index_dir: Path) -> None:
@@ -132,7 +140,7 @@ def remove_segments(index_dir: Path) -> None:
             path.unlink()
 
 
-@pytest.mark.parametrize("damage", [corrupt_manifest, corrupt_tantivy, stale_manifest, remove_segments])
+@pytest.mark.parametrize("damage", [corrupt_manifest, corrupt_tantivy, stale_manifest, old_format, missing_manifest, remove_segments])
 def test_corrupt_or_stale_index_is_rebuilt_with_a_log_line(tmp_path: Path, caplog: pytest.LogCaptureFixture, damage) -> None:
     root = tmp_path / "ws"
     write(root, "a.py", module("alpha"))
