@@ -21,14 +21,32 @@ class ParsedDocument:
         self.language = language
         self._bytes = text.encode("utf-8", "surrogatepass")
         self._parser = None
-        self.tree = None
+        self._tree = None
+        self._stale = False  # edits applied to the tree, reparse pending
         try:
             self._parser = new_parser(language)
             if self._parser is not None:
-                self.tree = self._parser.parse(self._bytes)
+                self._tree = self._parser.parse(self._bytes)
         except Exception as exc:  # a grammar that misbehaves must not take the server down
             log.warning("tree-sitter parse failed for %s: %s", language, exc)
-            self._parser, self.tree = None, None
+            self._parser, self._tree = None, None
+
+    @property
+    def tree(self):
+        """The tree of the current text. Edits are parsed when the tree is next read, so the several
+        changes of one didChange (or a burst of keystrokes between two requests) cost one reparse."""
+        if self._stale:
+            self._stale = False
+            try:
+                self._tree = self._parser.parse(self._bytes, self._tree)
+            except Exception as exc:
+                log.warning("incremental parse failed (%s), parsing afresh", exc)
+                self.reparse()
+        return self._tree
+
+    @tree.setter
+    def tree(self, value) -> None:
+        self._tree, self._stale = value, False
 
     # -- offsets ------------------------------------------------------------------------------
 
@@ -83,7 +101,8 @@ class ParsedDocument:
     # -- edits --------------------------------------------------------------------------------
 
     def apply_change(self, start: int, end: int, new_text: str) -> None:
-        """Replace ``text[start:end]`` by ``new_text``; edit the tree and reparse incrementally."""
+        """Replace ``text[start:end]`` by ``new_text``; ``Tree.edit`` now, and the incremental reparse
+        with the old tree when ``tree`` is next read."""
         n = len(self.text)
         start = max(0, min(start, n))
         end = max(start, min(end, n))
@@ -92,14 +111,14 @@ class ParsedDocument:
         encoded = new_text.encode("utf-8", "surrogatepass")
         self.text = self.text[:start] + new_text + self.text[end:]
         self._bytes = self._bytes[:start_byte] + encoded + self._bytes[old_end_byte:]
-        if self._parser is None or self.tree is None:
+        if self._parser is None or self._tree is None:
             return
         new_end_point = self.point(start + len(new_text))
         try:
-            self.tree.edit(start_byte, old_end_byte, start_byte + len(encoded), start_point, old_end_point, new_end_point)
-            self.tree = self._parser.parse(self._bytes, self.tree)
+            self._tree.edit(start_byte, old_end_byte, start_byte + len(encoded), start_point, old_end_point, new_end_point)
+            self._stale = True
         except Exception as exc:
-            log.warning("incremental parse failed (%s), parsing afresh", exc)
+            log.warning("tree edit failed (%s), parsing afresh", exc)
             self.reparse()
 
     def set_text(self, text: str) -> None:
@@ -117,6 +136,7 @@ class ParsedDocument:
         except Exception as exc:
             log.warning("tree-sitter parse failed for %s: %s", self.language, exc)
             self.tree = None
+            self._parser = None
 
 
 def _column_to_chars(line: str, character: int, encoding: str) -> int:

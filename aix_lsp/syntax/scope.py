@@ -543,7 +543,7 @@ def _anchor_lines(doc: ParsedDocument, offset: int) -> list[int]:
     positions = [doc.byte_offset(offset)]
     before = text[:offset].rstrip()
     if before and len(before) < offset:
-        positions.append(doc.byte_offset(len(before)))
+        positions.append(doc.byte_offset(len(before) - 1))
     for b in positions:
         for node in _path(root, b)[1:]:
             if node.type in FUNCTION_TYPES or node.type in CLASS_TYPES:

@@ -44,17 +44,21 @@ edit_strategy = st.tuples(st.floats(0, 1), st.floats(0, 1), st.lists(st.sampled_
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(language=st.sampled_from(sorted(SAMPLES)), edits=st.lists(edit_strategy, min_size=1, max_size=8))
-def test_incremental_equals_fresh_parse(language, edits):
+@given(language=st.sampled_from(sorted(SAMPLES)), edits=st.lists(edit_strategy, min_size=1, max_size=8),
+       batched=st.booleans())
+def test_incremental_equals_fresh_parse(language, edits, batched):
+    """After every edit (or, batched, only after the last: several edits, one reparse)."""
     doc = ParsedDocument(SAMPLES[language], language)
     expected_text = SAMPLES[language]
-    for a, b, new_text in edits:
+    for k, (a, b, new_text) in enumerate(edits):
         n = len(expected_text)
         start = int(a * n)
         end = min(n, start + int(b * 6))
         doc.apply_change(start, end, new_text)
         expected_text = expected_text[:start] + new_text + expected_text[end:]
         assert doc.text == expected_text
+        if batched and k < len(edits) - 1:
+            continue
         fresh = ParsedDocument(expected_text, language)
         assert str(doc.tree.root_node) == str(fresh.tree.root_node)
         assert _nodes(doc.tree) == _nodes(fresh.tree)
