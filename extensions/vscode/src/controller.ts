@@ -7,6 +7,7 @@ import { RestartPolicy } from './restartPolicy';
 import {
   collectLaunchSettings,
   collectServerSettings,
+  isExplicitlySet,
   needsRestart,
   SECTION,
   SettingsSchema,
@@ -110,9 +111,22 @@ export class Controller {
     return this.vscode.workspace.getConfiguration(SECTION);
   }
 
-  private serverSettings(report: boolean): Record<string, unknown> {
+  /**
+   * Server settings for the server: all of them (`which` = 'all'), only those set by the user
+   * ('explicit': initializationOptions, so that flags in aix.serverArgs are not overridden by
+   * defaults), or only those a change touched (a ConfigurationChangeEvent: the server merges, so
+   * a toggle from "aiX: Toggle Completions" survives unrelated changes; a removed setting is sent
+   * with its default).
+   */
+  private serverSettings(report: boolean, which: 'all' | 'explicit' | vscodeApi.ConfigurationChangeEvent = 'all'): Record<string, unknown> {
     const config = this.config();
-    const { settings, errors } = collectServerSettings(this.deps.schema, (k) => config.get(k));
+    const only =
+      which === 'all'
+        ? undefined
+        : which === 'explicit'
+          ? (k: string) => isExplicitlySet(config.inspect(k) as Record<string, unknown> | undefined)
+          : (k: string) => which.affectsConfiguration(`${SECTION}.${k}`);
+    const { settings, errors } = collectServerSettings(this.deps.schema, (k) => config.get(k), only);
     if (report && errors.length > 0) this.reportSettingErrors(errors);
     return settings;
   }
@@ -168,7 +182,7 @@ export class Controller {
       client = this.deps.createClient({
         command,
         args,
-        initializationOptions: this.serverSettings(true),
+        initializationOptions: this.serverSettings(true, 'explicit'),
         outputChannel: this.output,
         onUnexpectedExit: (reason) => this.onUnexpectedExit(generation, reason),
         serverSettings: () => this.serverSettings(false),
@@ -307,12 +321,13 @@ export class Controller {
     }
     const launch = collectLaunchSettings(this.deps.schema, (k) => this.config().get(k));
     this.completionItems = launch.completionItems;
-    const settings = this.serverSettings(true);
+    const settings = this.serverSettings(true, event);
     if (!this.client) {
       // Not running because of a failed start: a settings change is the user's retry.
       if (this.status.kind === 'stopped' || this.status.kind === 'not-installed') await this.restart();
       return;
     }
+    if (Object.keys(settings).length === 0) return;
     try {
       await this.client.sendNotification('workspace/didChangeConfiguration', { settings: { [SECTION]: settings } });
     } catch (error) {

@@ -92,14 +92,20 @@ export interface CollectedSettings {
 }
 
 /**
- * Reads every server setting through `get` (which returns the effective value, default included,
- * as `WorkspaceConfiguration.get` does) and returns the object sent to the server. Defaults in
- * package.json mirror the server's (checked by tests/editors/test_vscode_manifest.py).
+ * Reads the server settings selected by `only` (all by default) through `get` (which returns the
+ * effective value, default included, as `WorkspaceConfiguration.get` does) and returns the object
+ * sent to the server. Defaults in package.json mirror the server's (checked by
+ * tests/editors/test_vscode_manifest.py), so sending a default is the same as sending nothing.
  */
-export function collectServerSettings(schema: SettingsSchema, get: (key: string) => unknown): CollectedSettings {
+export function collectServerSettings(
+  schema: SettingsSchema,
+  get: (key: string) => unknown,
+  only: (key: string) => boolean = () => true,
+): CollectedSettings {
   const settings: Record<string, unknown> = {};
   const errors: string[] = [];
   for (const key of serverSettingKeys(schema)) {
+    if (!only(key)) continue;
     const value = get(key);
     if (value === undefined || value === null) continue;
     const error = validateSetting(`${SECTION}.${key}`, schema[`${SECTION}.${key}`], value);
@@ -146,4 +152,10 @@ export function needsRestart(changed: (key: string) => boolean): boolean {
     if (changed(`${SECTION}.${key}`)) return true;
   }
   return false;
+}
+
+/** Whether the user or the workspace set a setting (from `WorkspaceConfiguration.inspect`), rather than it having its default. */
+export function isExplicitlySet(inspected: Record<string, unknown> | undefined): boolean {
+  if (!inspected) return false;
+  return ['globalValue', 'workspaceValue', 'workspaceFolderValue'].some((k) => inspected[k] !== undefined);
 }

@@ -65,7 +65,7 @@ function harness(opts: {
   responses?: Record<string, unknown>;
   pythonExt?: string[];
 } = {}): Harness {
-  const fake = createFakeVscode({ ...defaultConfig(), ...opts.config });
+  const fake = createFakeVscode({ ...opts.config }, defaultConfig());
   const clients: FakeClient[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
   const probes: string[][] = [];
@@ -120,9 +120,8 @@ test('starts `python -m aix_lsp serve` with snake_case initializationOptions', a
   const o = h.clients[0].options;
   assert.equal(o.command, '/venv/bin/python');
   assert.deepEqual(o.args, ['-m', 'aix_lsp', 'serve', '--log-level', 'debug']);
-  assert.equal(o.initializationOptions.max_new_tokens, 16);
-  assert.equal(o.initializationOptions.model, 'aiXcoder/aixcoder-7b-base');
-  assert.ok(!('python_path' in o.initializationOptions) && !('server_args' in o.initializationOptions));
+  // Only what the user set: defaults would override flags given in aix.serverArgs.
+  assert.deepEqual(o.initializationOptions, { max_new_tokens: 16 });
   assert.equal(h.clients[0].started, true);
   assert.deepEqual(h.fake.messages, []);
   // It asked the server for its status once.
@@ -257,12 +256,30 @@ test('setting changes are sent as didChangeConfiguration with section aix and sn
   assert.equal(n.length, 1);
   assert.equal(n[0].method, 'workspace/didChangeConfiguration');
   const aix = (n[0].params as { settings: { aix: Record<string, unknown> } }).settings.aix;
-  assert.equal(aix.max_new_tokens, 16);
-  assert.deepEqual(aix.enabled_languages, ['python']);
-  assert.ok(!('maxNewTokens' in aix));
-  // The server's workspace/configuration pull gets the same object.
-  assert.equal(h.clients[0].options.serverSettings().max_new_tokens, 16);
+  // Only the changed settings: the server merges them into what it has.
+  assert.deepEqual(aix, { max_new_tokens: 16, enabled_languages: ['python'] });
+  // The server's workspace/configuration pull gets every setting, snake_case.
+  const pulled = h.clients[0].options.serverSettings();
+  assert.equal(pulled.max_new_tokens, 16);
+  assert.equal(pulled.model, 'aiXcoder/aixcoder-7b-base');
   assert.equal(h.clients.length, 1, 'no restart for a server setting');
+  await h.controller.dispose();
+});
+
+test('a removed setting is sent with its default, so the server goes back to it', async () => {
+  const h = harness({ config: { maxNewTokens: 16 } });
+  await h.controller.start();
+  await h.fake.changeConfig({ maxNewTokens: undefined });
+  const aix = (h.clients[0].notifications[0].params as { settings: { aix: Record<string, unknown> } }).settings.aix;
+  assert.deepEqual(aix, { max_new_tokens: 256 });
+  await h.controller.dispose();
+});
+
+test('a change of an extension-only setting sends nothing to the server', async () => {
+  const h = harness();
+  await h.controller.start();
+  await h.fake.changeConfig({ completionItems: true });
+  assert.equal(h.clients[0].notifications.length, 0);
   await h.controller.dispose();
 });
 

@@ -12,7 +12,7 @@ let extension: typeof import('../src/extension');
 before(() => {
   const defaults: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(manifest.contributes.configuration.properties)) defaults[key.slice(4)] = (s as { default?: unknown }).default;
-  fake = createFakeVscode(defaults);
+  fake = createFakeVscode({}, defaults);
   // vscode-languageclient subclasses a few vscode classes at load time; any unknown export is a class.
   const api = new Proxy(fake.api, {
     get(target, name) {

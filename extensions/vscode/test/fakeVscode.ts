@@ -54,16 +54,17 @@ export interface FakeVscode {
   channels: FakeOutputChannel[];
   /** Answer given by the next show*Message / showQuickPick (undefined: dismissed). */
   answer: unknown;
-  /** Changes settings and fires onDidChangeConfiguration for the changed keys; resolves when the handlers have. */
+  /** Changes user settings (undefined removes one) and fires onDidChangeConfiguration for them; resolves when the handlers have. */
   changeConfig(changes: Record<string, unknown>): Promise<void>;
   extensions: Record<string, unknown>;
 }
 
-export function createFakeVscode(initialConfig: Record<string, unknown> = {}): FakeVscode {
+/** `userConfig`: settings the user set (keys without `aix.`); `defaults`: what `get` returns otherwise. */
+export function createFakeVscode(userConfig: Record<string, unknown> = {}, defaults: Record<string, unknown> = {}): FakeVscode {
   const listeners: ((e: unknown) => unknown)[] = [];
   const fake: FakeVscode = {
     api: undefined,
-    config: { ...initialConfig },
+    config: { ...userConfig },
     messages: [],
     commands: new Map(),
     executed: [],
@@ -72,7 +73,10 @@ export function createFakeVscode(initialConfig: Record<string, unknown> = {}): F
     answer: undefined,
     extensions: {},
     async changeConfig(changes) {
-      Object.assign(fake.config, changes);
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === undefined) delete fake.config[k]; // the user removed the setting
+        else fake.config[k] = v;
+      }
       const event = {
         affectsConfiguration: (section: string) =>
           Object.keys(changes).some((k) => `aix.${k}` === section || `aix.${k}`.startsWith(section + '.')),
@@ -106,10 +110,11 @@ export function createFakeVscode(initialConfig: Record<string, unknown> = {}): F
     workspace: {
       getConfiguration: (section: string) => ({
         get: (key: string, fallback?: unknown) => {
-          const value = fake.config[key];
+          const value = key in fake.config ? fake.config[key] : defaults[key];
           return value === undefined ? fallback : value;
         },
-        has: (key: string) => key in fake.config,
+        inspect: (key: string) => ({ key: `${section}.${key}`, defaultValue: defaults[key], globalValue: fake.config[key] }),
+        has: (key: string) => key in fake.config || key in defaults,
         section,
       }),
       onDidChangeConfiguration: (listener: (e: unknown) => unknown) => {
