@@ -193,13 +193,16 @@ class _Folder:
             rel = path.relative_to(self.root).as_posix()
         except ValueError:
             return False
+        if path.name == ".gitignore":
+            self.request_resync()  # the rules changed: the next round re-crawls
+            return False
         if kind == "deleted":
             if rel in self.index.files:
                 self.index.put_text(rel, None)
                 return True
             return self.index.remove_prefix(rel) > 0
-        if path.name == ".gitignore" or os.path.isdir(path):
-            self.request_resync()  # rules or a whole folder changed: the next round re-crawls
+        if os.path.isdir(path):
+            self.request_resync()  # a whole folder appeared: the next round re-crawls
             return False
         allowed = is_indexable_source(path) and is_workspace_file(self.root, path, check_size=text is None)
         if text is not None and len(text.encode("utf-8", errors="replace")) > 1_000_000:
