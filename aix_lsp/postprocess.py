@@ -112,6 +112,9 @@ def balance_brackets(completion: str, ctx: PostContext) -> str:
             if after.startswith(closer):
                 head = completion[:i]
                 line_head = head[head.rfind("\n") + 1:]
+                if _closer_on_cursor_line(ctx) and "\n" in head and not line_head.strip():
+                    # `{█}`: the body goes between the braces, the closer keeps its own line
+                    return head if head.strip() else ""
                 if not line_head.strip():
                     head = head[: len(head) - len(line_head)].rstrip()  # the closer's own line goes too
                 return head.rstrip(" \t") if head.strip() else ""
@@ -119,6 +122,10 @@ def balance_brackets(completion: str, ctx: PostContext) -> str:
         i = j
     # closers at the very end that the suffix repeats right away (e.g. ")" before ")" on the same line)
     return completion
+
+
+def _closer_on_cursor_line(ctx: PostContext) -> bool:
+    return ctx.suffix.lstrip(" \t")[:1] in (")", "]", "}") and ctx.suffix.lstrip(" \t")[:1] != ""
 
 
 def match_indentation(completion: str, ctx: PostContext) -> str:
@@ -200,7 +207,11 @@ def trim_trailing_whitespace(completion: str, ctx: PostContext) -> str:
     when text follows on the line (``a, `` before ``b)``)."""
     if "\n" not in completion:
         return completion if ctx.scope is not None and ctx.scope.mid_line else completion.rstrip(" \t")
-    return "\n".join(l.rstrip(" \t") for l in completion.split("\n")).rstrip("\n")
+    lines = completion.split("\n")
+    if _closer_on_cursor_line(ctx) and not lines[-1].strip():
+        # the closer right of the cursor goes on this last, indented line
+        return "\n".join(l.rstrip(" \t") for l in lines[:-1]).rstrip("\n") + "\n" + lines[-1]
+    return "\n".join(l.rstrip(" \t") for l in lines).rstrip("\n")
 
 
 def lf_newlines(completion: str, ctx: PostContext) -> str:

@@ -20,6 +20,7 @@ class ParsedDocument:
         self.text = text
         self.language = language
         self._bytes = text.encode("utf-8", "surrogatepass")
+        self._mark = (0, 0, 0)  # (code point, byte, row) of one known position: offsets are counted from it
         self._parser = None
         self._tree = None
         self._stale = False  # edits applied to the tree, reparse pending
@@ -55,17 +56,33 @@ class ParsedDocument:
         offset = max(0, min(offset, len(self.text)))
         if self.text.isascii():  # O(1) in CPython
             return offset
-        return len(self.text[:offset].encode("utf-8", "surrogatepass"))
+        # Measured from a checkpoint near the last edit, so a keystroke encodes a few characters, not the file.
+        mark_char, mark_byte, _ = self._mark
+        if offset >= mark_char:
+            return mark_byte + len(self.text[mark_char:offset].encode("utf-8", "surrogatepass"))
+        return mark_byte - len(self.text[offset:mark_char].encode("utf-8", "surrogatepass"))
+
+    def row_of(self, offset: int) -> int:
+        """0-based line of code-point ``offset`` (counted from the checkpoint)."""
+        offset = max(0, min(offset, len(self.text)))
+        mark_char, _, mark_row = self._mark
+        if offset >= mark_char:
+            return mark_row + self.text.count("\n", mark_char, offset)
+        return mark_row - self.text.count("\n", offset, mark_char)
 
     def char_offset(self, byte: int) -> int:
         """Code-point offset of UTF-8 byte offset ``byte``."""
         if self.text.isascii():
             return max(0, min(byte, len(self.text)))
-        return len(self._bytes[:byte].decode("utf-8", "replace"))
+        byte = max(0, min(byte, len(self._bytes)))
+        mark_char, mark_byte, _ = self._mark
+        if byte >= mark_byte:
+            return mark_char + len(self._bytes[mark_byte:byte].decode("utf-8", "replace"))
+        return mark_char - len(self._bytes[byte:mark_byte].decode("utf-8", "replace"))
 
     def point(self, offset: int) -> tuple[int, int]:
         """tree-sitter point (row, byte column) of code-point ``offset``."""
-        row = self.text.count("\n", 0, offset)
+        row = self.row_of(offset)
         line_start = self.text.rfind("\n", 0, offset) + 1
         column = offset - line_start
         segment = self.text[line_start:offset]
@@ -110,6 +127,7 @@ class ParsedDocument:
         start_point, old_end_point = self.point(start), self.point(end)
         encoded = new_text.encode("utf-8", "surrogatepass")
         self.text = self.text[:start] + new_text + self.text[end:]
+        self._mark = (start, start_byte, start_point[0])  # text before ``start`` is unchanged
         self._bytes = self._bytes[:start_byte] + encoded + self._bytes[old_end_byte:]
         if self._parser is None or self._tree is None:
             return
@@ -125,6 +143,7 @@ class ParsedDocument:
         """Replace the whole text (a full-document didChange)."""
         self.text = text
         self._bytes = text.encode("utf-8", "surrogatepass")
+        self._mark = (0, 0, 0)
         self.reparse()
 
     def reparse(self) -> None:

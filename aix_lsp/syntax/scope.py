@@ -12,7 +12,7 @@ couple of ``parent`` calls are made (each is O(depth) in tree-sitter), so 10,000
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .document import ParsedDocument
 from .nodes import (
@@ -63,11 +63,12 @@ class Scope:
     indent: str = ""  # leading whitespace of the cursor's line
     header_line: int | None = None  # 0-based line of the enclosing node's header, when known
     reason: str = ""
-    notes: list[str] = field(default_factory=list)
 
     @property
     def mid_line(self) -> bool:
-        return bool(self.right_text.strip())
+        """Text right of the cursor other than closing brackets / ``;`` / ``,`` (which editors insert
+        themselves, e.g. ``foo(█)`` or ``{█}``): the position ``complete_mid_line=false`` skips."""
+        return bool(self.right_text.strip()) and not _CLOSERS_ONLY.match(self.right_text)
 
     def explain(self) -> str:
         lines = [
@@ -218,7 +219,7 @@ def _cursor_scope(doc: ParsedDocument, offset: int) -> Scope:
     family = _family(language)
     tree = doc.tree
     b = doc.byte_offset(offset) if tree is not None else 0
-    line_no = text.count("\n", 0, line_start)
+    line_no = doc.row_of(line_start)
 
     def make(scenario: str, rule: StopRule, node_kind: str = "", header: int | None = None, reason: str = "") -> Scope:
         return Scope(scenario, node_kind, rule.multiline, rule, right_text, language, indent, header, reason)
@@ -437,7 +438,7 @@ def _empty_line(doc, lines: _Lines, family, left, line_start, line_no, b, right_
         kind, node_kind = "module", (doc.tree.root_node.type if doc.tree is not None else "")
         header_start = None
 
-    header_line = text_line_no(lines.text, header_start) if header_start is not None else None
+    header_line = doc.row_of(header_start) if header_start is not None else None
     header_text = lines.line_at(header_start) if header_start is not None else ""
     header_indent = indent_width(header_text) if header_start is not None else -1
     next_line = _next_nonblank(lines, line_start)

@@ -99,3 +99,19 @@ def test_utf16_positions_round_trip():
     doc.apply_change(start, start + 1, "c")
     assert doc.text.startswith("a😀c = ")
     assert str(doc.tree.root_node) == str(ParsedDocument(doc.text, "python").tree.root_node)
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.lists(edit_strategy, min_size=1, max_size=10), probes=st.lists(st.floats(0, 1), max_size=5))
+def test_offsets_after_edits_with_non_ascii(edits, probes):
+    """Byte offsets and rows are counted from a checkpoint near the last edit: check them against
+    a direct computation."""
+    doc = ParsedDocument("héllo wörld 😀\nline two é\n" * 3, "python")
+    for a, b, new_text in edits:
+        start = int(a * len(doc.text))
+        doc.apply_change(start, min(len(doc.text), start + int(b * 6)), new_text)
+        for p in probes + [a]:
+            offset = int(p * len(doc.text))
+            assert doc.byte_offset(offset) == len(doc.text[:offset].encode("utf-8", "surrogatepass"))
+            assert doc.row_of(offset) == doc.text.count("\n", 0, offset)
+            assert doc.char_offset(doc.byte_offset(offset)) == offset

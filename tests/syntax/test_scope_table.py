@@ -122,8 +122,13 @@ def test_table_is_large_enough():
 
 
 def test_mid_line_scope_exposes_right_text():
-    scope = _scope("python", "x = foo(a, █)  \n")
-    assert scope.right_text == ")" and scope.mid_line and not scope.multiline
+    scope = _scope("python", "x = foo(█, b)  \n")
+    assert scope.right_text == ", b)" and scope.mid_line and not scope.multiline
+    # closers the editor inserted itself do not make a mid-line position
+    closers = _scope("python", "x = foo(a, █)  \n")
+    assert closers.right_text == ")" and not closers.mid_line
+    braces = _scope("javascript", "function f() {█}\n")
+    assert braces.right_text == "}" and not braces.mid_line and braces.multiline
 
 
 def test_explain_names_node_scenario_and_rule():
