@@ -323,7 +323,8 @@ def _block_after_header(doc, lines, family, left, line_start, line_no, b, right_
     after = _next_nonblank(lines, line_start)
     has_after = after is not None and indent_width(after) > header_indent and not after.strip().startswith(("}", "end"))
     scenario = _scenario(kind, code_before=False, comment_before=False, has_after=has_after)
-    return make(scenario, rule, node_kind or kind, line_no, f"the line opens a {kind} block")
+    article = "an" if kind[0] in "aeiou" else "a"
+    return make(scenario, rule, node_kind or kind, line_no, f"the line opens {article} {kind} block")
 
 
 def _header_node_type(doc: ParsedDocument, offset: int) -> str:
@@ -464,7 +465,8 @@ def _empty_line(doc, lines: _Lines, family, left, line_start, line_no, b, right_
     else:
         rule = StopRule("block_close", language, one_statement=kind in ("module", "class", "block"),
                         next_line=_first_code(next_line))
-    reason = f"an empty line in a {kind} block " + ("(from the tree)" if container is not None else
+    article = "an" if kind[0] in "aeiou" else "a"
+    reason = f"an empty line in {article} {kind} block " + ("(from the tree)" if container is not None else
                                              "(from the indentation)" if header_start is not None else "at top level")
     return make(scenario, rule, node_kind, header_line, reason)
 

@@ -166,7 +166,7 @@ class StopRule:
             if event == "underflow":
                 if self.kind == "block_close" and text[before] == "}":
                     return _end_of_closer(text, i)
-                return _trim_end(text, before)
+                return len(text[:before].rstrip())  # before the closer and the line break leading to it
             if event == "open" and text[before] == "{" and depth_before == 0:
                 self._went_deeper = True
         return None
