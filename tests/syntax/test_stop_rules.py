@@ -48,7 +48,7 @@ STREAM_CASES = [
      "def g():\n    return 1"),
     ("python", "x = foo(a, █)\n", "b, c)\nprint(x)\n", "b, c"),
     ("python", "x = █\n", "compute(1, 2)  # ok\ny = 2\n", "compute(1, 2)  # ok"),
-    ("python", "data = [\n    █\n]\n", "1,\n    2,\n]\nprint(data)\n", "1,\n    2,\n"),
+    ("python", "data = [\n    █\n]\n", "1,\n    2,\n]\nprint(data)\n", "1,\n    2,"),
     ("python", "valu█e = 1\n", "anything\n", ""),
     ("java", "class A {\n    int f() {\n        █\n    }\n}\n",
      "int x = 1;\n        return x;\n    }\n\n    void g() {\n", "int x = 1;\n        return x;\n    }"),
