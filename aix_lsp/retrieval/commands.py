@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from aix_lsp.config import Settings
-from aix_lsp.retrieval.index import FolderIndex, query_terms
+from aix_lsp.retrieval.index import FolderIndex, IndexLocked, query_terms
 from aix_lsp.retrieval.service import default_cache_dir
 
 
@@ -25,13 +25,13 @@ def _rss_mb() -> float | None:
         return None
 
 
-def _open(path: str, settings: Settings, quiet: bool = False) -> FolderIndex | None:
+def _open(path: str, settings: Settings, quiet: bool = False, when_locked: str = "error") -> FolderIndex | None:
     root = Path(os.path.abspath(os.path.expanduser(path)))
     if not root.is_dir():
         print(f"aix-lsp: {path}: not a folder", file=sys.stderr)
         return None
     index = FolderIndex(root, _cache_dir(settings), settings.retrieval_chunking, settings.retrieval_window_lines)
-    index.open()
+    index.open(when_locked)
     if index.rebuilt_reason and not quiet:
         print(f"persisted index was corrupt or stale ({index.rebuilt_reason}): rebuilt", file=sys.stderr)
     return index
@@ -46,6 +46,9 @@ def run_index(path: str, settings: Settings) -> int:
         if index is None:
             return 2
         changed, removed = index.sync()
+    except IndexLocked:
+        print(f"aix-lsp: the index of {path} is being written by another process (a running server?); try again later", file=sys.stderr)
+        return 1
     except Exception as exc:
         print(f"aix-lsp: indexing {path} failed: {exc}", file=sys.stderr)
         return 1
@@ -66,10 +69,13 @@ def run_index(path: str, settings: Settings) -> int:
 def run_search(path: str, query: str, settings: Settings, k: int = 10) -> int:
     """Print the top ``k`` chunks of the folder ``path`` for ``query`` (brings the index up to date first)."""
     try:
-        index = _open(path, settings)
+        index = _open(path, settings, when_locked="read")
         if index is None:
             return 2
-        index.sync()
+        if index.read_only:
+            print("(the index is in use by another process: searching it as it is)", file=sys.stderr)
+        else:
+            index.sync()
         started = time.perf_counter()
         hits = index.search(query_terms(query), k)
         elapsed = (time.perf_counter() - started) * 1000

@@ -9,6 +9,7 @@ rebuilt (with a log line).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import sqlite3
 import logging
@@ -46,6 +47,10 @@ def query_terms(text: str) -> list[str]:
         if len(token) <= 40:
             seen.setdefault(token, None)
     return list(seen)
+
+
+class IndexLocked(RuntimeError):
+    """Another process holds the index's writer lock."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,18 @@ class FolderIndex:
         self._write_lock = threading.Lock()
         self.commits = 0
         self.rebuilt_reason: str | None = None
+        self.read_only = False
         self._db: sqlite3.Connection | None = None
         self._dirty: set[str] = set()
 
     # --- opening ------------------------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Open the persisted index, or create a fresh one (rebuilding a corrupt or stale one)."""
+    def open(self, when_locked: str = "memory") -> None:
+        """Open the persisted index, or create a fresh one (rebuilding a corrupt or stale one).
+
+        When another process (a second editor window, ``aix-lsp index``) holds the index's writer lock,
+        ``when_locked`` decides: "memory" builds a private in-memory index instead (never touching the
+        other's files), "read" keeps the persisted one for searching only (:attr:`read_only`)."""
         if self.in_memory:
             self._index = tantivy.Index(self.schema)
             self._register()
@@ -122,6 +132,10 @@ class FolderIndex:
                 files = {rel: [int(m), int(z), int(c)] for rel, m, z, c in self._db.execute("SELECT rel, mtime, size, chunks FROM files")}
                 self._index = tantivy.Index.open(str(self.dir / "tantivy"))
                 self._register()
+                if not self._lock(when_locked):
+                    if self.read_only:
+                        self.files = files
+                    return
                 searcher = self._index.searcher()
                 stored = searcher.num_docs
                 expected_docs = sum(v[2] for v in files.values())
@@ -130,8 +144,11 @@ class FolderIndex:
                 self.files = files
                 self._searcher = searcher
                 return
+            except IndexLocked:
+                raise
             except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}"
+                self._drop_writer()
                 self._close_db()
         elif (self.dir / "tantivy").exists():
             reason = "manifest missing"
@@ -153,6 +170,30 @@ class FolderIndex:
             self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", str(FORMAT_VERSION)), ("root", str(self.root)),
                                                                    ("chunking", self.chunking), ("window", str(self.window))])
 
+    def _lock(self, when_locked: str) -> bool:
+        """Take the writer lock; False when another process holds it (and the fallback was applied)."""
+        try:
+            self._get_writer()
+            return True
+        except ValueError as exc:
+            if "LockBusy" not in str(exc):
+                raise
+        if when_locked == "read":
+            self.read_only = True
+            self._searcher = self._index.searcher() if self._index is not None else None
+            return False
+        if when_locked != "memory":
+            raise IndexLocked(f"index of {self.root} is in use by another process")
+        log.warning("index of %s is in use by another aix-lsp process: indexing in memory for this one", self.root)
+        self._close_db()
+        self.in_memory = True
+        self.files = {}
+        self._dirty = set()
+        self._index = tantivy.Index(self.schema)
+        self._register()
+        self._searcher = None
+        return False
+
     def _register(self) -> None:
         assert self._index is not None
         self._index.register_tokenizer("code", _code_analyzer())
@@ -168,6 +209,8 @@ class FolderIndex:
     def put_text(self, rel: str, text: str | None, mtime_ns: int = -1, size: int = -1) -> int:
         """Replace the chunks of ``rel`` by those of ``text`` (None: remove the file). Uncommitted."""
         with self._write_lock:
+            if self.read_only:
+                raise IndexLocked(f"index of {self.root} is in use by another process")
             writer = self._get_writer()
             if rel in self.files:
                 writer.delete_documents_by_term("path", rel)
@@ -210,7 +253,7 @@ class FolderIndex:
 
     def commit(self) -> None:
         with self._write_lock:
-            if self._writer is None:
+            if self._writer is None or self.read_only:
                 return
             self._writer.commit()
             assert self._index is not None
@@ -236,6 +279,15 @@ class FolderIndex:
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
             self._db.executemany("DELETE FROM files WHERE rel = ?", gone)
+
+    def _drop_writer(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.rollback()
+            except Exception:
+                pass
+            self._writer = None
+            gc.collect()  # the lock is released when the writer is freed
 
     def _close_db(self) -> None:
         if self._db is not None:
@@ -301,12 +353,7 @@ class FolderIndex:
 
     def close(self) -> None:
         with self._write_lock:
-            if self._writer is not None:
-                try:
-                    self._writer.rollback()
-                except Exception:
-                    pass
-                self._writer = None
+            self._drop_writer()
             self._searcher = None
             self._index = None
             self._close_db()

@@ -171,3 +171,22 @@ def test_settings_key_the_index(tmp_path: Path) -> None:
     assert lines.dir != ast.dir
     lines.close()
     ast.close()
+
+
+def test_index_locked_by_another_process(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "ws"
+    write(root, "a.py", module("alpha"))
+    holder = build(root, tmp_path / "cache")  # holds the writer lock, like a running server
+    caplog.set_level(logging.WARNING)
+    second = FolderIndex(root, tmp_path / "cache", "lines", 10)
+    second.open()  # falls back to a private in-memory index
+    assert second.in_memory and "in use by another" in caplog.text
+    second.sync()
+    assert second.search(query_terms("alpha"), 1)[0].path == "a.py"
+    reader = FolderIndex(root, tmp_path / "cache", "lines", 10)
+    reader.open("read")
+    assert reader.read_only and reader.search(query_terms("alpha"), 1)[0].path == "a.py"
+    with pytest.raises(index_module.IndexLocked):
+        FolderIndex(root, tmp_path / "cache", "lines", 10).open("error")
+    for index in (holder, second, reader):
+        index.close()
