@@ -29,6 +29,7 @@ BRACE_LANGUAGES = frozenset({"java", "c", "c++", "cpp", "c#", "csharp", "javascr
                              "scss", "less", "groovy", "zig", "solidity", "perl", "shell", "bash", "awk", "r"})
 _SIGNATURE_RE = re.compile(r"^\s*(export\s+)?(default\s+)?(pub\s+)?(async\s+)?(def|function|func|fn|fun)\b")
 _ANY_OPENER_END = re.compile(r"[{:]\s*$|=>")
+_CONTROL_NO_BRACE = re.compile(r"^\s*((else\s+)?if|for|foreach|while|switch)\s*\(.*\)\s*$|^\s*(else|do|try)\s*$")
 _CLOSERS_ONLY = re.compile(r"^[\s)\]};,]*$")
 _PY_HEADER = re.compile(r"^\s*(async\s+)?(def|class|if|elif|else|for|while|try|except|finally|with|match|case)\b.*:\s*(#.*)?$")
 _RUBY_HEADER = re.compile(r"^\s*(def|class|module|if|unless|while|until|for|case|begin)\b|\bdo\s*(\|[^|]*\|)?\s*$")
@@ -308,6 +309,13 @@ def _block_after_header(doc, lines, family, left, line_start, line_no, b, right_
         if kind is None:
             kind = kind_of_header(line) or "block"
         rule = StopRule("block_close", language, next_line=_first_code(_next_nonblank(lines, line_start)))
+    elif family == "brace" and not right_text and _CONTROL_NO_BRACE.match(line) \
+            and kind_of_header(line) in ("if", "for", "while", "switch", "try"):
+        # `if (x)█`: the statement's body comes next, braced or not; one statement completes it
+        kind = kind_of_header(line)
+        node_kind = _header_node_type(doc, line_start + len(left) - len(left.lstrip()))
+        rule = StopRule("block_close", language, one_statement=True,
+                        next_line=_first_code(_next_nonblank(lines, line_start)))
     elif family in ("indent", "unknown") and line.endswith(":") and _PY_HEADER.match(line):
         keyword = re.match(r"\s*(async\s+)?(\w+)", line).group(2)
         kind = _PY_KEYWORD_KIND.get(keyword, "block")

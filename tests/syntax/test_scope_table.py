@@ -56,6 +56,8 @@ CASES = [
     ("java", "class A {\n    void f() {\n        int x = 1;█\n    }\n}\n", "none", NOTHING),
     ("java", "class A {\n    void f() {\n        String s = \"ab█c\";\n    }\n}\n", "line", EOL),
     ("java", "class A {\n    void f() {\n        int x = 1;\n        █\n", "body_bottom", BLOCK),  # unclosed
+    ("java", "class A {\n    void f() {\n        if (x > 0)█\n    }\n}\n", "if_block", BLOCK),
+    ("java", "class A {\n    void f() {\n        foo(x)█\n    }\n}\n", "line", EOL),
     # ---- C++ ----
     ("c++", "int main() {\n    █\n}\n", "method_body", BLOCK),
     ("c++", "int main() {█\n}\n", "method_body", BLOCK),

@@ -61,6 +61,8 @@ STREAM_CASES = [
     ("java", "class A {\n    void f() {\n        if (x) {\n            █\n        }\n    }\n}\n",
      "y();\n        } else {\n            z();\n        }\n", "y();\n        }"),
     ("java", "class A {\n    void f() {\n        foo(a, █);\n    }\n}\n", "b, c);\n        bar();", "b, c"),
+    ("java", "class A {\n    void f() {\n        if (x > 0)█\n    }\n}\n",
+     " {\n            y();\n        }\n        z();\n", " {\n            y();\n        }"),
     ("java", "class A {\n    void f() {\n        foo(█, y);\n    }\n}\n", "x, y);\n", "x"),
     ("c++", "int main() {\n    █\n}\n",
      "for (int i = 0; i < 3; i++) {\n        std::cout << '}' << i;\n    }\n    return 0;\n}\nint g() {",
