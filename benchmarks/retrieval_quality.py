@@ -9,6 +9,7 @@ query is what the server uses: the last ``--query-lines`` non-empty lines above 
 code base and overall, for no retrieval / BM25 line windows / BM25 AST chunks:
 
 * recall@k: a retrieved fragment (top k) contains a definition line of the identifier;
+* name in q: share of positions whose query already holds the identifier; r@5|name: recall@5 among them;
 * coverage: share of the ground-truth line's identifiers (keywords excluded) present in the retrieved
   fragments (top 3), and in the file itself without the ground-truth line plus those fragments
   ("in prompt": what the model can copy from).
@@ -183,6 +184,7 @@ def sample_cases(files: dict[str, str], defs: dict[str, list[tuple[str, int]]], 
 
 def evaluate(index: FolderIndex, files: dict[str, str], cases: list[Case], policy: str, query_lines: int, ks=(1, 3, 5)):
     recall = {k: 0 for k in ks}
+    named = named_hit = 0
     cover_ctx = cover_all = 0.0
     chars = 0
     for case in cases:
@@ -190,7 +192,8 @@ def evaluate(index: FolderIndex, files: dict[str, str], cases: list[Case], polic
         lines = text.splitlines(keepends=True)
         offset = sum(len(l) for l in lines[: case.line])
         first, cursor_line, window = query_window(text, offset, query_lines)
-        hits = index.search(query_terms("\n".join(window)), 4 * max(ks) + 8)
+        terms = query_terms("\n".join(window))
+        hits = index.search(terms, 4 * max(ks) + 8)
         if policy == "window":
             hits = exclude_window(hits, case.rel, first, cursor_line)
         else:
@@ -200,6 +203,9 @@ def evaluate(index: FolderIndex, files: dict[str, str], cases: list[Case], polic
             top = snippets[:k]
             if any(s.path == f and s.start_line <= line < s.end_line for s in top for f, line in case.defs):
                 recall[k] += 1
+                if k == max(ks) and case.name.lower() in terms:
+                    named_hit += 1
+        named += case.name.lower() in terms
         context = "\n".join(s.text for s in snippets[:3])
         chars += len(context)
         in_ctx = set(IDENT.findall(context))
@@ -207,7 +213,8 @@ def evaluate(index: FolderIndex, files: dict[str, str], cases: list[Case], polic
         cover_ctx += len(case.idents & in_ctx) / len(case.idents)
         cover_all += len(case.idents & (in_ctx | in_file)) / len(case.idents)
     n = len(cases)
-    return {"n": n, **{f"r@{k}": recall[k] / n for k in ks}, "cov_ctx": cover_ctx / n, "cov_prompt": cover_all / n, "chars": chars / n}
+    return {"n": n, **{f"r@{k}": recall[k] / n for k in ks}, "cov_ctx": cover_ctx / n, "cov_prompt": cover_all / n, "chars": chars / n,
+            "named": named / n, "r5_named": named_hit / named if named else 0.0}
 
 
 def no_retrieval(files: dict[str, str], cases: list[Case]) -> dict:
@@ -216,7 +223,8 @@ def no_retrieval(files: dict[str, str], cases: list[Case]) -> dict:
         lines = files[case.rel].splitlines(keepends=True)
         in_file = set(IDENT.findall("".join(lines[: case.line] + lines[case.line + 1:])))
         cover_all += len(case.idents & in_file) / len(case.idents)
-    return {"n": len(cases), "r@1": 0.0, "r@3": 0.0, "r@5": 0.0, "cov_ctx": 0.0, "cov_prompt": cover_all / len(cases), "chars": 0.0}
+    return {"n": len(cases), "r@1": 0.0, "r@3": 0.0, "r@5": 0.0, "cov_ctx": 0.0, "cov_prompt": cover_all / len(cases), "chars": 0.0,
+            "named": 0.0, "r5_named": 0.0}
 
 
 def main() -> int:
@@ -229,7 +237,7 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     totals: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    header = f"{'code base':<18} {'files':>5} {'config':<24} {'n':>4} {'r@1':>6} {'r@3':>6} {'r@5':>6} {'cov ctx':>8} {'cov prompt':>10} {'ctx chars':>9} {'index s':>7}"
+    header = f"{'code base':<18} {'files':>5} {'config':<24} {'n':>4} {'r@1':>6} {'r@3':>6} {'r@5':>6} {'cov ctx':>8} {'cov prompt':>10} {'ctx chars':>9} {'name in q':>9} {'r@5|name':>8} {'index s':>7}"
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as cache:
@@ -256,13 +264,16 @@ def main() -> int:
             for config, result, built in rows:
                 totals[("all", config)].append(result)
                 print(f"{root.name:<18} {len(files):>5} {config:<24} {result['n']:>4} {result['r@1']:>6.3f} {result['r@3']:>6.3f} {result['r@5']:>6.3f} "
-                      f"{result['cov_ctx']:>8.3f} {result['cov_prompt']:>10.3f} {result['chars']:>9.0f} {built:>7.2f}")
+                      f"{result['cov_ctx']:>8.3f} {result['cov_prompt']:>10.3f} {result['chars']:>9.0f} {result['named']:>9.3f} {result['r5_named']:>8.3f} {built:>7.2f}")
             print()
     print("overall (weighted by positions)")
     for (_, config), results in totals.items():
         n = sum(r["n"] for r in results)
-        avg = {key: sum(r[key] * r["n"] for r in results) / n for key in ("r@1", "r@3", "r@5", "cov_ctx", "cov_prompt", "chars")}
-        print(f"{'all':<18} {'':>5} {config:<24} {n:>4} {avg['r@1']:>6.3f} {avg['r@3']:>6.3f} {avg['r@5']:>6.3f} {avg['cov_ctx']:>8.3f} {avg['cov_prompt']:>10.3f} {avg['chars']:>9.0f}")
+        avg = {key: sum(r[key] * r["n"] for r in results) / n for key in ("r@1", "r@3", "r@5", "cov_ctx", "cov_prompt", "chars", "named")}
+        named = sum(r["named"] * r["n"] for r in results)
+        avg["r5_named"] = sum(r["r5_named"] * r["named"] * r["n"] for r in results) / named if named else 0.0
+        print(f"{'all':<18} {'':>5} {config:<24} {n:>4} {avg['r@1']:>6.3f} {avg['r@3']:>6.3f} {avg['r@5']:>6.3f} {avg['cov_ctx']:>8.3f} "
+              f"{avg['cov_prompt']:>10.3f} {avg['chars']:>9.0f} {avg['named']:>9.3f} {avg['r5_named']:>8.3f}")
     return 0
 
 
