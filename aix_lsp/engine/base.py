@@ -1,0 +1,44 @@
+"""The engine interface: token ids in, streamed tokens checked by a stop rule, text out."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+# Called with all text generated so far; returns None to go on, or the index where the completion ends.
+StopCheck = Callable[[str], "int | None"]
+
+
+class EngineError(RuntimeError):
+    """A failure the user should read (load failure, out of memory ...); the server stays up."""
+
+
+@dataclass
+class Generation:
+    text: str
+    token_ids: list[int]
+    finish_reason: str  # "stop_token" | "stop_rule" | "length" | "cancelled"
+    prompt_tokens: int = 0
+    reused_tokens: int = 0  # prompt tokens served from the KV cache
+    prefilled_tokens: int = 0
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+    device: str
+
+    def tokenizer(self): ...
+
+    def generate(
+        self,
+        prompt_ids: list[int],
+        max_new_tokens: int,
+        stop: StopCheck | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation: ...
+
+    def drop_cache(self) -> None: ...

@@ -1,0 +1,191 @@
+"""The one completion pipeline: request -> scope -> context -> prompt -> engine -> postprocess.
+
+The LSP server, ``aix-lsp complete``, the benchmarks and the evaluation all call this. ``prepare`` is
+cheap and reads the syntax tree (the server runs it on its event loop, where the tree is edited);
+``run`` does retrieval, tokenization and generation (the server runs it on the model worker thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from aix_lsp.config import Settings
+from aix_lsp.engine.base import Engine, EngineError, Generation
+from aix_lsp.languages import language_for_path
+from aix_lsp.prompt import Prompt, PromptBuilder
+from aix_lsp.suggestions import SuggestionCache
+from aix_lsp.postprocess import PostContext, postprocess
+from aix_lsp.syntax import ParsedDocument, Scope, anchor_lines, cursor_scope
+from aix_lsp.tokens import PromptTokenizer
+
+log = logging.getLogger(__name__)
+
+
+class ContextSource(Protocol):
+    def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int]) -> list[Any]: ...
+
+
+@dataclass
+class CompletionRequest:
+    text: str
+    offset: int  # code points
+    path: Path | None = None  # absolute path of the file, when it has one
+    root: Path | None = None  # workspace folder holding it
+    uri: str = ""
+    language: str | None = None
+    parsed: ParsedDocument | None = None
+    version: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def relative_path(self) -> str:
+        if self.path is None:
+            return self.uri.rsplit("/", 1)[-1]
+        if self.root is not None:
+            try:
+                return self.path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return self.path.name
+
+
+@dataclass
+class Prepared:
+    request: CompletionRequest
+    prefix: str
+    suffix: str
+    language: str | None
+    scope: Scope | None
+    anchors: list[int]
+    skip_reason: str = ""  # non-empty: answer empty without running the model
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class CompletionResult:
+    text: str
+    source: str  # "model" | "typing" | "none"
+    reason: str = ""  # why empty, for logs and --explain
+    scope: Scope | None = None
+    prompt: Prompt | None = None
+    generation: Generation | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class CompletionPipeline:
+    def __init__(self, settings: Settings, engine: Engine | None = None, context: ContextSource | None = None) -> None:
+        self.settings = settings
+        self.context = context
+        self.cache = SuggestionCache(settings.completion_cache_size)
+        self.engine: Engine | None = None
+        self._builder: PromptBuilder | None = None
+        if engine is not None:
+            self.set_engine(engine)
+
+    def set_engine(self, engine: Engine | None) -> None:
+        self.engine = engine
+        self._builder = PromptBuilder.for_tokenizer(PromptTokenizer(engine.tokenizer())) if engine is not None else None
+        self.cache.clear()
+
+    def update_settings(self, settings: Settings) -> None:
+        if settings.completion_cache_size != self.settings.completion_cache_size:
+            self.cache = SuggestionCache(settings.completion_cache_size)
+        self.settings = settings
+        if self.engine is not None and hasattr(self.engine, "kv_cache_enabled"):
+            self.engine.kv_cache_enabled = settings.kv_cache  # type: ignore[attr-defined]
+
+    def count_tokens(self, text: str) -> int:
+        assert self._builder is not None
+        return len(self._builder.ptok.encode(text))
+
+    # --- step 1: cheap, on the caller's thread ---
+    def prepare(self, req: CompletionRequest) -> Prepared:
+        s = self.settings
+        language = req.language if req.language is not None else language_for_path(str(req.path) if req.path else req.uri)
+        offset = req.offset
+        prefix, suffix = req.text[:offset], req.text[offset:]
+        prepared = Prepared(req, prefix, suffix, language, None, [])
+        if not s.language_enabled(language):
+            prepared.skip_reason = "completions are disabled" if not s.enabled else f"language {language or 'unknown'} is disabled"
+            return prepared
+        if "\x00" in req.text:
+            prepared.skip_reason = "binary content"
+            return prepared
+        parsed = req.parsed if req.parsed is not None else ParsedDocument(req.text, language)
+        scope = cursor_scope(parsed, offset)
+        prepared.scope = scope
+        if scope.scenario == "none":
+            prepared.skip_reason = "nothing to generate at this position"
+            return prepared
+        if scope.mid_line and not s.complete_mid_line:
+            prepared.skip_reason = "text right of the cursor (complete_mid_line is off)"
+            return prepared
+        prepared.anchors = anchor_lines(parsed, offset)
+        return prepared
+
+    # --- step 2: heavy, on the model thread ---
+    def run(self, prepared: Prepared) -> CompletionResult:
+        req, s = prepared.request, self.settings
+        if prepared.skip_reason:
+            return CompletionResult("", "none", prepared.skip_reason, prepared.scope)
+        timings: dict[str, float] = {"prepare": time.perf_counter() - prepared.started}
+        if s.typing_through:
+            hit = self.cache.lookup(req.uri or str(req.path), prepared.prefix, prepared.suffix)
+            if hit is not None:
+                return CompletionResult(hit, "typing", scope=prepared.scope, timings=timings)
+        if self.engine is None or self._builder is None:
+            return CompletionResult("", "none", "model not loaded", prepared.scope)
+        if req.cancel.is_set():
+            return CompletionResult("", "none", "cancelled", prepared.scope)
+        prompt = self._build_prompt(prepared, timings)
+        stop = prepared.scope.stop_rule.check if prepared.scope is not None else None
+        try:
+            gen = self.engine.generate(prompt.ids, s.max_new_tokens, stop, req.cancel)
+        except EngineError as exc:
+            return CompletionResult("", "none", str(exc), prepared.scope, prompt)
+        timings["prefill"] = gen.prefill_s
+        timings["decode"] = gen.decode_s
+        if gen.finish_reason == "cancelled":
+            return CompletionResult("", "none", "cancelled", prepared.scope, prompt, gen, timings)
+        t = time.perf_counter()
+        text = postprocess(gen.text, PostContext(prepared.prefix, prepared.suffix, prepared.language, prepared.scope))
+        timings["postprocess"] = time.perf_counter() - t
+        if text:
+            self.cache.remember(req.uri or str(req.path), prepared.prefix, prepared.suffix, text)
+        return CompletionResult(text, "model", "" if text else "empty after post-processing", prepared.scope, prompt, gen, timings)
+
+    def complete(self, req: CompletionRequest) -> CompletionResult:
+        return self.run(self.prepare(req))
+
+    def prompt_for(self, prepared: Prepared) -> Prompt | None:
+        """The prompt ``run`` would build (for --print-prompt), without generating."""
+        if self._builder is None or prepared.skip_reason:
+            return None
+        return self._build_prompt(prepared, {})
+
+    def _fragments(self, req: CompletionRequest) -> list[Any]:
+        s = self.settings
+        if not (s.retrieval and self.context is not None and req.path is not None and s.retrieval_top_k > 0):
+            return []
+        try:
+            return self.context.context_for(req.path, req.text, req.offset, self.count_tokens)
+        except Exception as exc:  # retrieval is an extra: never lose the completion over it
+            log.warning("cross-file context failed: %s", exc)
+            return []
+
+    def _build_prompt(self, prepared: Prepared, timings: dict[str, float]) -> Prompt:
+        assert self._builder is not None
+        req, s = prepared.request, self.settings
+        t = time.perf_counter()
+        fragments = self._fragments(req)
+        timings["context"] = time.perf_counter() - t
+        t = time.perf_counter()
+        budget = s.max_context_tokens - s.max_new_tokens
+        prompt = self._builder.build(req.relative_path, prepared.language, prepared.prefix, prepared.suffix, budget, fragments, prepared.anchors)
+        timings["tokenize"] = time.perf_counter() - t
+        return prompt

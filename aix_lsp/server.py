@@ -1,0 +1,255 @@
+"""The LSP server: thin handlers that translate LSP <-> Session/pipeline calls and nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from aix_lsp import __version__
+from aix_lsp.config import Settings
+from aix_lsp.documents import uri_to_path
+from aix_lsp.pipeline import CompletionResult
+from aix_lsp.scheduler import Superseded
+from aix_lsp.session import Session
+
+log = logging.getLogger(__name__)
+
+STATUS_NOTIFICATION = "aix/status"
+COMMAND_TOGGLE = "aix.toggle"
+COMMAND_RELOAD = "aix.reloadModel"
+COMMAND_STATUS = "aix.status"
+_WORD_BEFORE = re.compile(r"[A-Za-z0-9_$]*$")
+
+
+class LspNotifier:
+    """Sends Session reports to the client; safe to call from any thread."""
+
+    def __init__(self, server: "AixLanguageServer") -> None:
+        self.server = server
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _send(self, fn, *args) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn(*args)
+        else:
+            loop.call_soon_threadsafe(fn, *args)
+
+    def status(self, params: dict[str, Any]) -> None:
+        self._send(self.server.protocol.notify, STATUS_NOTIFICATION, params)
+
+    def message(self, level: str, text: str) -> None:
+        kind = {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(level, types.MessageType.Info)
+        self._send(self.server.window_show_message, types.ShowMessageParams(type=kind, message=text))
+
+    def log(self, text: str) -> None:
+        self._send(self.server.window_log_message, types.LogMessageParams(type=types.MessageType.Log, message=text))
+
+    def progress(self, token: str, kind: str, title: str, message: str, percent: int | None) -> None:
+        if not self.server.supports_progress():
+            return
+        self._send(self.server.send_progress, token, kind, title, message, percent)
+
+
+class AixLanguageServer(LanguageServer):
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__("aix-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.notifier = LspNotifier(self)
+        self.session = Session(settings or Settings(), self.notifier)
+
+    def supports_progress(self) -> bool:
+        try:
+            caps = self.client_capabilities
+        except Exception:
+            return False
+        return bool(caps and caps.window and caps.window.work_done_progress)
+
+    def send_progress(self, token: str, kind: str, title: str, message: str, percent: int | None) -> None:
+        progress = self.work_done_progress
+        if kind == "begin":
+            progress.create(token)
+            progress.begin(token, types.WorkDoneProgressBegin(title=title, message=message, percentage=percent, cancellable=False))
+        elif kind == "report":
+            progress.report(token, types.WorkDoneProgressReport(message=message, percentage=percent))
+        else:
+            progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+
+def create_server(settings: Settings | None = None) -> AixLanguageServer:
+    server = AixLanguageServer(settings)
+    session = server.session
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: AixLanguageServer, params: types.InitializeParams) -> None:
+        ls.notifier.loop = asyncio.get_running_loop()
+        session.configure(params.initialization_options, "initializationOptions")
+        roots = [p for f in (params.workspace_folders or []) if (p := uri_to_path(f.uri)) is not None]
+        if not roots and params.root_uri and (p := uri_to_path(params.root_uri)) is not None:
+            roots = [p]
+        session.roots = roots
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: AixLanguageServer, params: types.InitializedParams) -> None:
+        session.set_roots(list(session.roots))
+        session.load_model()
+        _watch_files(ls)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: AixLanguageServer, params: Any = None) -> None:
+        session.shutdown()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: AixLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        session.did_open(doc.uri, doc.text, doc.version)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: AixLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        changes = []
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                r = change.range
+                changes.append((change.text, (r.start.line, r.start.character), (r.end.line, r.end.character)))
+            else:
+                changes.append((change.text, None, None))
+        session.did_change(params.text_document.uri, params.text_document.version, changes)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: AixLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        session.did_save(params.text_document.uri, params.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: AixLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        session.did_close(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: AixLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and "aix" in settings:
+            settings = settings["aix"]
+        session.configure(settings, "workspace/didChangeConfiguration")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: AixLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        for folder in params.event.removed:
+            if (p := uri_to_path(folder.uri)) is not None:
+                session.remove_root(p)
+        for folder in params.event.added:
+            if (p := uri_to_path(folder.uri)) is not None:
+                session.add_root(p)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched(ls: AixLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        kinds = {types.FileChangeType.Created: "created", types.FileChangeType.Changed: "changed", types.FileChangeType.Deleted: "deleted"}
+        session.files_changed([(c.uri, kinds.get(c.type, "changed")) for c in params.changes])
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(ls: AixLanguageServer, params: types.InlineCompletionParams) -> types.InlineCompletionList:
+        result = await _complete(ls, params.text_document.uri, params.position)
+        if not result.text:
+            return types.InlineCompletionList(items=[])
+        pos = params.position
+        item = types.InlineCompletionItem(insert_text=result.text, range=types.Range(start=pos, end=pos))
+        return types.InlineCompletionList(items=[item])
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
+    async def completion(ls: AixLanguageServer, params: types.CompletionParams) -> types.CompletionList:
+        result = await _complete(ls, params.text_document.uri, params.position)
+        if not result.text:
+            return types.CompletionList(is_incomplete=True, items=[])
+        return types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, result.text)])
+
+    @server.command(COMMAND_TOGGLE)
+    def toggle(ls: AixLanguageServer, *args: Any) -> dict[str, bool]:
+        return {"enabled": session.toggle()}
+
+    @server.command(COMMAND_RELOAD)
+    def reload_model(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
+        session.load_model()
+        return session.status()
+
+    @server.command(COMMAND_STATUS)
+    def status(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
+        return session.status()
+
+    return server
+
+
+async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -> CompletionResult:
+    """Run one completion off the event loop; a $/cancelRequest or a newer request stops it between tokens."""
+    cancel = threading.Event()
+    pending = ls.session.request_completion(uri, position.line, position.character, cancel)
+    if isinstance(pending, CompletionResult):
+        result = pending
+    else:
+        try:
+            result = await asyncio.wrap_future(pending)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        except Superseded:
+            result = CompletionResult("", "none", "superseded by a newer request")
+    if not result.text and result.reason:
+        log.info("empty completion for %s at %d:%d: %s", uri, position.line, position.character, result.reason)
+        ls.notifier.log(f"aix-lsp: no completion at {uri}:{position.line + 1}:{position.character + 1}: {result.reason}")
+    return result
+
+
+def _completion_item(session: Session, params: types.CompletionParams, text: str) -> types.CompletionItem:
+    """One item whose edit inserts the suggestion at the cursor. The edit starts at the word before the
+    cursor so that clients filtering items by that word (Helix, Neovim) keep it."""
+    pos = params.position
+    doc = session.documents.get(params.text_document.uri)
+    word = ""
+    if doc is not None:
+        offset = doc.offset_at(pos.line, pos.character)
+        line_start = doc.text.rfind("\n", 0, offset) + 1
+        word = _WORD_BEFORE.search(doc.text[line_start:offset]).group(0)  # type: ignore[union-attr]
+    start = types.Position(line=pos.line, character=pos.character - len(word))
+    new_text = word + text
+    first_line = new_text.split("\n", 1)[0]
+    label = first_line.strip() or new_text.strip().split("\n", 1)[0]
+    return types.CompletionItem(
+        label=label[:80] or "aix",
+        kind=types.CompletionItemKind.Text,
+        detail="aiXcoder",
+        documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{new_text}\n```"),
+        filter_text=new_text,
+        sort_text="0",
+        preselect=True,
+        insert_text_format=types.InsertTextFormat.PlainText,
+        text_edit=types.TextEdit(range=types.Range(start=start, end=pos), new_text=new_text),
+    )
+
+
+def _watch_files(ls: AixLanguageServer) -> None:
+    """Register workspace/didChangeWatchedFiles dynamically when the client allows it."""
+    caps = ls.client_capabilities
+    ws = caps.workspace if caps else None
+    watched = ws.did_change_watched_files if ws else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[types.FileSystemWatcher(glob_pattern="**/*")])
+    registration = types.Registration(id="aix-watch-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+    ls.client_register_capability(types.RegistrationParams(registrations=[registration]))
+
+
+def serve(settings: Settings | None = None, tcp: tuple[str, int] | None = None) -> None:
+    server = create_server(settings)
+    if tcp is not None:
+        server.start_tcp(*tcp)
+    else:
+        server.start_io()

@@ -1,0 +1,294 @@
+"""The server's state, independent of the protocol: settings, documents, model, retrieval, scheduling.
+
+``server.py`` translates LSP messages into calls on a Session and nothing more; the Session reports back
+through the ``Notifier`` callbacks (status, messages, progress), which the server sends thread-safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from aix_lsp.config import Settings, apply_settings
+from aix_lsp.documents import MAX_PARSE_CHARS, Document, DocumentStore, uri_to_path
+from aix_lsp.engine.base import EngineError
+from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
+from aix_lsp.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+ENGINE_SETTINGS = ("model", "device", "dtype", "quantization", "attention")
+
+
+class Notifier(Protocol):
+    def status(self, params: dict[str, Any]) -> None: ...
+    def message(self, level: str, text: str) -> None: ...
+    def progress(self, token: str, kind: str, title: str, message: str, percent: int | None) -> None: ...
+
+
+class NullNotifier:
+    def status(self, params: dict[str, Any]) -> None:
+        pass
+
+    def message(self, level: str, text: str) -> None:
+        log.log(logging.ERROR if level == "error" else logging.WARNING if level == "warning" else logging.INFO, "%s", text)
+
+    def progress(self, token: str, kind: str, title: str, message: str, percent: int | None) -> None:
+        pass
+
+
+@dataclass
+class ModelState:
+    state: str = "loading"  # loading | ready | error | disabled
+    message: str = ""
+    progress: int | None = None
+    device: str = ""
+    generation: int = 0  # bumps on each (re)load so a stale loader cannot install its model
+
+
+@dataclass
+class Session:
+    settings: Settings = field(default_factory=Settings)
+    notifier: Notifier = field(default_factory=NullNotifier)
+    documents: DocumentStore = field(default_factory=DocumentStore)
+
+    def __post_init__(self) -> None:
+        self.pipeline = CompletionPipeline(self.settings)
+        self.scheduler = Scheduler()
+        self.model = ModelState()
+        self.roots: list[Path] = []
+        self.retrieval: Any = None
+        self._lock = threading.Lock()
+
+    # --- settings ---
+    def configure(self, mapping: Any, source: str) -> list[str]:
+        """Apply settings from the client; returns the messages for rejected keys."""
+        new, errors = apply_settings(self.settings, mapping, source)
+        for error in errors:
+            self.notifier.message("warning", f"aix-lsp: {error}")
+        self._switch_settings(new)
+        return errors
+
+    def _switch_settings(self, new: Settings) -> None:
+        old, self.settings = self.settings, new
+        self.pipeline.update_settings(new)
+        logging.getLogger("aix_lsp").setLevel(new.log_level.upper())
+        if self.retrieval is not None:
+            self.retrieval.update_settings(new)
+        elif new.retrieval and not old.retrieval:
+            self._start_retrieval()
+        # Once a model was asked for, a change of model, device, dtype ... loads the new one.
+        if self.model.generation > 0 and any(getattr(old, k) != getattr(new, k) for k in ENGINE_SETTINGS):
+            self.load_model()
+        self.publish_status()
+
+    def toggle(self) -> bool:
+        self._switch_settings(self.settings.replace(enabled=not self.settings.enabled))
+        return self.settings.enabled
+
+    # --- model ---
+    def load_model(self) -> None:
+        """Load (or reload) the model on a background thread; requests meanwhile answer empty."""
+        with self._lock:
+            self.model.generation += 1
+            generation = self.model.generation
+        self.pipeline.set_engine(None)
+        self.model.state, self.model.message, self.model.progress = "loading", f"loading {self.settings.model}", 0
+        self.publish_status()
+        token = f"aix-load-{generation}"
+        self.notifier.progress(token, "begin", "aix-lsp: loading model", self.settings.model, 0)
+        settings = self.settings
+
+        def report(message: str, percent: int) -> None:
+            self.model.progress = percent
+            self.notifier.progress(token, "report", "", message, percent)
+            self.publish_status()
+
+        def work() -> None:
+            from aix_lsp.engine.local import LocalEngine
+
+            t0 = time.perf_counter()
+            try:
+                engine = LocalEngine.load(settings, report)
+            except EngineError as exc:
+                self._model_failed(generation, token, str(exc))
+                return
+            except Exception as exc:  # anything else is still the model's fault, not the server's
+                self._model_failed(generation, token, f"cannot load model '{settings.model}': {exc}")
+                return
+            with self._lock:
+                if generation != self.model.generation:
+                    return
+                self.pipeline.set_engine(engine)
+                self.model.state, self.model.device, self.model.progress = "ready", engine.device, None
+                self.model.message = f"{settings.model} on {engine.device} ({time.perf_counter() - t0:.1f} s)"
+            self.notifier.progress(token, "end", "", "ready", None)
+            self.publish_status()
+
+        threading.Thread(target=work, name="aix-model-load", daemon=True).start()
+
+    def _model_failed(self, generation: int, token: str, message: str) -> None:
+        with self._lock:
+            if generation != self.model.generation:
+                return
+            self.model.state, self.model.message, self.model.progress = "error", message, None
+        log.error("%s", message)
+        self.notifier.progress(token, "end", "", "failed", None)
+        self.notifier.message("error", f"aix-lsp: {message}")
+        self.publish_status()
+
+    def status(self) -> dict[str, Any]:
+        index = self.retrieval.status() if self.retrieval is not None else {"state": "idle", "done": 0, "total": 0}
+        state = self.model.state if self.settings.enabled else "disabled"
+        return {
+            "state": state,
+            "message": self.model.message,
+            "model": self.settings.model,
+            "device": self.model.device,
+            "progress": self.model.progress,
+            "enabled": self.settings.enabled,
+            "index": index,
+        }
+
+    def publish_status(self) -> None:
+        self.notifier.status(self.status())
+
+    # --- workspace / retrieval ---
+    def set_roots(self, roots: list[Path]) -> None:
+        self.roots = [r for r in roots if r.is_dir()]
+        if self.settings.retrieval:
+            self._start_retrieval()
+
+    def _start_retrieval(self) -> None:
+        try:
+            from aix_lsp.retrieval import RetrievalService
+        except ImportError as exc:  # pragma: no cover - packaging problem
+            log.warning("cross-file retrieval unavailable: %s", exc)
+            return
+        if self.retrieval is None:
+            self.retrieval = RetrievalService(self.settings)
+            self.retrieval.on_progress(self._index_progress)
+            self.pipeline.context = self.retrieval
+        for root in self.roots:
+            self.retrieval.add_folder(root)
+
+    def _index_progress(self, folder: str, done: int, total: int) -> None:
+        token = f"aix-index-{abs(hash(folder))}"
+        if done == 0:
+            self.notifier.progress(token, "begin", "aix-lsp: indexing", folder, 0)
+        elif done >= total:
+            self.notifier.progress(token, "end", "", f"indexed {total} files", None)
+            self.publish_status()
+        else:
+            self.notifier.progress(token, "report", "", f"{done}/{total} files", int(100 * done / max(total, 1)))
+
+    def add_root(self, root: Path) -> None:
+        if root not in self.roots and root.is_dir():
+            self.roots.append(root)
+            if self.retrieval is not None:
+                self.retrieval.add_folder(root)
+
+    def remove_root(self, root: Path) -> None:
+        if root in self.roots:
+            self.roots.remove(root)
+        if self.retrieval is not None:
+            self.retrieval.remove_folder(root)
+
+    def root_for(self, path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        best = None
+        for root in self.roots:
+            if path == root or root in path.parents:
+                if best is None or len(str(root)) > len(str(best)):
+                    best = root
+        return best
+
+    # --- documents ---
+    def did_open(self, uri: str, text: str, version: int) -> None:
+        self.documents.open(uri, text, version)
+
+    def did_change(self, uri: str, version: int, changes: list[tuple[str, tuple[int, int] | None, tuple[int, int] | None]]) -> None:
+        doc = self.documents.get(uri)
+        if doc is None:
+            log.warning("change for a document that is not open: %s", uri)
+            return
+        for text, start, end in changes:
+            doc.apply_change(text, start, end)
+        doc.version = version
+        if self.retrieval is not None and doc.path is not None and self.root_for(doc.path) is not None:
+            self.retrieval.on_document_edited(doc.path, doc.text)
+
+    def did_save(self, uri: str, text: str | None) -> None:
+        path = uri_to_path(uri)
+        if self.retrieval is not None and path is not None and self.root_for(path) is not None:
+            doc = self.documents.get(uri)
+            self.retrieval.on_saved(path, text if text is not None else (doc.text if doc else None))
+
+    def did_close(self, uri: str) -> None:
+        self.documents.close(uri)
+
+    def files_changed(self, changes: list[tuple[str, str]]) -> None:
+        if self.retrieval is None:
+            return
+        paths = [(p, kind) for uri, kind in changes if (p := uri_to_path(uri)) is not None and self.root_for(p) is not None]
+        if paths:
+            self.retrieval.on_files_changed(paths)
+
+    # --- completion ---
+    def request_completion(self, uri: str, line: int, character: int, cancel: threading.Event) -> "Future[CompletionResult] | CompletionResult":
+        """Prepare on the caller's thread, run on the model worker; returns a finished result when there is
+        nothing to run."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return CompletionResult("", "none", f"unknown document {uri}: it was never opened")
+        offset = doc.offset_at(line, character, clamp=False)
+        if offset is None:
+            return CompletionResult("", "none", f"position {line}:{character} is outside {uri}")
+        req = self._request_for(doc, offset, cancel)
+        prepared = self.pipeline.prepare(req)
+        if prepared.skip_reason:
+            return CompletionResult("", "none", prepared.skip_reason, prepared.scope)
+        version = doc.version
+
+        def run() -> CompletionResult:
+            result = self.pipeline.run(prepared)
+            current = self.documents.get(uri)
+            if current is None or current.version != version:
+                return CompletionResult("", "none", "the document changed while generating", result.scope)
+            return result
+
+        return self.scheduler.submit(uri, run, cancel)
+
+    def _request_for(self, doc: Document, offset: int, cancel: threading.Event) -> CompletionRequest:
+        path = doc.path
+        parsed = doc.parsed
+        if parsed is None:
+            from aix_lsp.syntax import ParsedDocument
+
+            # no grammar, binary or huge: line rules only, never a parse on this thread
+            parsed = ParsedDocument(doc.text, doc.language if len(doc.text) <= MAX_PARSE_CHARS else None)
+        return CompletionRequest(
+            text=doc.text,
+            offset=offset,
+            path=path,
+            root=self.root_for(path),
+            uri=doc.uri,
+            language=doc.language,
+            parsed=parsed,  # type: ignore[arg-type]
+            version=doc.version,
+            cancel=cancel,
+        )
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown()
+        if self.retrieval is not None:
+            try:
+                self.retrieval.close()
+            except Exception as exc:  # pragma: no cover
+                log.warning("closing retrieval: %s", exc)
