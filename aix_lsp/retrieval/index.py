@@ -62,6 +62,27 @@ class Hit:
     text: str
 
 
+class LazyHits:
+    """Scores now, documents on demand, from one searcher (a consistent view of the index)."""
+
+    __slots__ = ("searcher", "hits")
+
+    def __init__(self, searcher, hits: list):
+        self.searcher = searcher
+        self.hits = hits
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def score(self, i: int) -> float:
+        return float(self.hits[i][0])
+
+    def fetch(self, i: int) -> Hit:
+        score, address = self.hits[i]
+        doc = self.searcher.doc(address)
+        return Hit(float(score), doc.get_first("path"), int(doc.get_first("start")), int(doc.get_first("end")), doc.get_first("body"))
+
+
 def index_key(root: Path, chunking: str, window: int) -> str:
     digest = hashlib.sha1(os.path.realpath(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"{Path(root).name[:40] or 'root'}-{digest}-{chunking}-w{window}-v{FORMAT_VERSION}"
@@ -331,20 +352,21 @@ class FolderIndex:
     # --- reading ------------------------------------------------------------------------------------
 
     def search(self, terms: Iterable[str], limit: int) -> list[Hit]:
+        """The best ``limit`` chunks for the query ``terms`` (see :func:`query_terms`), best first."""
+        found = self.search_lazy(terms, limit)
+        return [found.fetch(i) for i in range(len(found))]
+
+    def search_lazy(self, terms: Iterable[str], limit: int) -> "LazyHits":
+        """Like :meth:`search`, but a chunk's stored fields are read only when asked for (most callers
+        need three of twenty)."""
         searcher = self._searcher
-        if searcher is None or self._index is None:
-            return []
         terms = list(terms)[:MAX_QUERY_TERMS]
-        if not terms:
-            return []
+        if searcher is None or self._index is None or not terms:
+            return LazyHits(None, [])
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", term)) for term in terms]
         )
-        hits = []
-        for score, address in searcher.search(query, limit, count=False).hits:
-            doc = searcher.doc(address)
-            hits.append(Hit(float(score), doc.get_first("path"), int(doc.get_first("start")), int(doc.get_first("end")), doc.get_first("body")))
-        return hits
+        return LazyHits(searcher, searcher.search(query, limit, count=False).hits)
 
     @property
     def num_chunks(self) -> int:

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from aix_lsp.config import Settings
 from aix_lsp.retrieval.crawl import is_indexable_source, is_workspace_file
@@ -70,7 +70,7 @@ def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> l
     return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
 
 
-def select_snippets(hits: list[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+def select_snippets(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
     """The best ``k`` of ``hits`` (best first) whose token counts fit ``budget`` together; duplicates (the
     same text in two places) once. A fragment too big for what is left is skipped, not cut."""
     out: list[Snippet] = []
@@ -154,7 +154,10 @@ class _Folder:
                 self.wake.clear()
                 if self.stop.is_set():
                     break
-                self._apply_due()
+                try:
+                    self._apply_due()
+                except Exception:  # one bad event must not end the folder's indexing
+                    log.exception("updating the index of %s failed", self.root)
         except Exception:
             log.exception("indexing %s failed; cross-file context from it is off", self.root)
             self.state = "failed"
@@ -399,20 +402,32 @@ class RetrievalService:
         k = settings.retrieval_top_k
         limit = 4 * k + 8
         current = self._folder_of(path)
-        candidates: list[tuple[Hit, _Folder]] = []
+        ranked: list[tuple[float, int, _Folder, object]] = []
         for folder in folders:
             if folder.state == "failed" or folder.stop.is_set():
                 continue
             try:
-                hits = folder.index.search(terms, limit)
+                found = folder.index.search_lazy(terms, limit)
             except Exception as exc:
                 log.debug("search in %s failed: %s", folder.root, exc)
                 continue
-            if folder is current:
-                hits = exclude_window(hits, path.relative_to(folder.root).as_posix(), first, cursor_line)
-            candidates.extend((h, folder) for h in hits)
-        candidates.sort(key=lambda c: -c[0].score)
-        return select_snippets([h for h, _ in candidates], k, settings.retrieval_max_tokens, count_tokens)
+            ranked.extend((found.score(i), i, folder, found) for i in range(len(found)))
+        ranked.sort(key=lambda r: -r[0])
+        rel = path.relative_to(current.root).as_posix() if current is not None else None
+
+        def hits():
+            for _, i, folder, found in ranked:
+                try:
+                    hit = found.fetch(i)
+                except Exception as exc:
+                    log.debug("reading a chunk from %s failed: %s", folder.root, exc)
+                    continue
+                # the cursor's own window is already in the prompt
+                if folder is current and hit.path == rel and hit.start_line <= cursor_line and hit.end_line > first:
+                    continue
+                yield hit
+
+        return select_snippets(hits(), k, settings.retrieval_max_tokens, count_tokens)
 
     # --- status -------------------------------------------------------------------------------------
 
