@@ -82,7 +82,10 @@ class StopRule:
             if self.one_statement:
                 text += ", or after one complete statement at the cursor's level"
         elif self.kind == "dedent":
-            text = f"multi-line: stops before the first line indented at column {self.indent_limit} or less"
+            if self.indent_limit >= 0:
+                text = f"multi-line: stops before the first line indented at column {self.indent_limit} or less"
+            else:
+                text = "multi-line at top level: no enclosing block to leave"
             if self.one_statement:
                 text += f", or before a second statement at column {self.level} after a nested block"
             if self.include_end:
