@@ -2,7 +2,8 @@
 
 Evaluation set (offline, real published code): installed Python packages of several sizes and npm
 packages (one TypeScript, two JavaScript; ``npm install rxjs axios lodash-es`` into --npm-dir). A case
-is a line that uses a name defined exactly once in the repository, in another file, and not in the
+is a line whose code (not a string, comment or docstring: a tree-sitter identifier node) uses a name
+defined exactly once in the repository, in another file, and not in the
 current one; the line is blanked and the cursor put at its start. Hit at k: one of the first k
 snippets is from the defining file and contains the definition's first line.
 
@@ -12,6 +13,7 @@ Methods, all excluding the current file:
   bm25_defs   BM25 of the cursor neighbourhood (10 non-empty lines before, 5 after) over definition
               snippets alone
   imports     only definitions reached through the buffer's imports, ranked by the (tuned) formula
+  mixed       full and cce alternating (definition, window, definition ...), as retrieval_mode "mixed"
   full        all candidates (imports, names used near the cursor, BM25 over definitions) and the
               formula, with the top-5 cce windows as the look-alikes of the "analog" signal
   full-analog the same without the look-alike windows
@@ -43,6 +45,7 @@ import tantivy
 from aix_lsp.symbols import SymbolIndex, Weights
 from aix_lsp.symbols.extract import import_lines, symbols_language
 from aix_lsp.symbols.signals import IDENTIFIER, code_tokens
+from aix_lsp.syntax.grammars import new_parser
 
 PYENV = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
 VENV = Path(__file__).resolve().parents[1] / ".venv/lib/python3.11/site-packages"
@@ -57,7 +60,8 @@ PY_REPOS = [
 ]
 JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("lodash-es", "lodash-es", (".js",))]
 SIGNALS = Weights.names()
-GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
+START = Weights(**{name: 1.0 for name in Weights.names()})  # tuning starts from all ones
 SKIP_NAMES = set(dir(builtins)) | set(keyword.kwlist) | {
     "self", "cls", "this", "exports", "module", "require", "undefined", "console", "Object", "Array",
     "Promise", "Error", "String", "Number", "Math", "JSON", "Symbol", "prototype", "default", "length",
@@ -189,7 +193,27 @@ def last_nonempty_lines(lines: list[str], row: int, n: int = 10) -> str:
 # ---------------------------------------------------------------------------------------- cases
 
 
+IDENTIFIER_NODES = {"identifier", "property_identifier", "type_identifier", "shorthand_property_identifier",
+                    "shorthand_property_identifier_pattern", "private_property_identifier"}
+
+
+def code_uses(text: str, language: str) -> set[tuple[int, str]]:
+    """(line, name) of every identifier in code (not in strings, comments or docstrings)."""
+    parser = new_parser(language)
+    tree = parser.parse(text.encode("utf-8", "surrogatepass"))
+    lines = text.split("\n")
+    out: set[tuple[int, str]] = set()
+    for row, line in enumerate(lines):
+        for m in IDENTIFIER.finditer(line):
+            col = len(line[: m.start()].encode("utf-8", "surrogatepass"))
+            node = tree.root_node.descendant_for_point_range((row, col), (row, col + len(m.group().encode("utf-8", "surrogatepass"))))
+            if node is not None and node.type in IDENTIFIER_NODES:
+                out.add((row, m.group()))
+    return out
+
+
 def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: int, rng: random.Random) -> list[Case]:
+    """Lines where code (not a string or comment) uses a name defined once, in another file."""
     pool: list[Case] = []
     for path, text in files.items():
         language = symbols_language(path)
@@ -197,6 +221,7 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
             continue
         lines = text.split("\n")
         _, import_rows = import_lines(language, text)
+        uses = None
         for row, line in enumerate(lines):
             stripped = line.strip()
             if row in import_rows or not stripped or stripped.startswith(("#", "//", "*", "/*", '"', "'")):
@@ -207,7 +232,10 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
                     continue
                 defs = index.definitions(name)
                 if len(defs) == 1 and defs[0].path != path:
-                    names.append(defs[0])
+                    if uses is None:
+                        uses = code_uses(text, language)
+                    if (row, name) in uses:
+                        names.append(defs[0])
             if names:
                 d = rng.choice(names)
                 def_text = files[d.path].split("\n")[d.line].strip()
@@ -283,7 +311,20 @@ def method_ranks(results: list[Result], w: np.ndarray, method: str) -> list[int 
             out.append(rank_of_gold(r.S, r.gold, r.order, w))
         elif method == "full-analog":
             out.append(rank_of_gold(r.S_no_analog, r.gold, r.order, w))
+        elif method == "mixed":  # definitions and cce windows alternate: def, window, def, ...
+            d = rank_of_gold(r.S, r.gold, r.order, w)
+            out.append(_mixed_rank(d, r.cce))
     return out
+
+
+def _mixed_rank(def_rank: int | None, window_rank: int | None) -> int | None:
+    """Slot of the first hit when slot 2i holds definition i and slot 2i+1 window i."""
+    slots = []
+    if def_rank is not None:
+        slots.append(2 * def_rank)
+    if window_rank is not None:
+        slots.append(2 * window_rank + 1)
+    return min(slots) if slots else None
 
 
 def objective(results: list[Result], w: np.ndarray) -> float:
@@ -316,9 +357,11 @@ def table(title: str, results: list[Result], weights: Weights) -> None:
     w = as_vector(weights)
     print(f"\n{title}  (n={len(results)})")
     print(f"  {'method':<12} {'R@1':>6} {'R@3':>6} {'R@10':>6}")
-    for method in ("cce", "bm25_defs", "imports", "full-analog", "full"):
+    for method in ("cce", "bm25_defs", "imports", "full-analog", "full", "mixed"):
         r1, r3, r10 = recalls(method_ranks(results, w, method))
         print(f"  {method:<12} {r1:6.1f} {r3:6.1f} {r10:6.1f}")
+    covered = 100.0 * sum(1 for r in results if r.gold.any()) / max(1, len(results))
+    print(f"  (the definition is among the full ranker's candidates in {covered:.1f} % of cases)")
 
 
 def half_of(case: Case) -> str:
@@ -351,18 +394,29 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random) -> None
     rss = (proc.memory_info().rss - rss0) / 2**20
     windex = WindowIndex(files)
     paths = list(files)
-    sym_ms, win_ms = [], []
+    queries_list = []
     for _ in range(queries):
         path = rng.choice(paths)
         lines = files[path].split("\n")
         row = rng.randrange(len(lines))
-        offset = sum(len(l) + 1 for l in lines[:row])
+        queries_list.append((path, sum(len(l) + 1 for l in lines[:row]), row))
+    sym_ms, sym_cpu, win_ms, cold_ms = [], [], [], []
+    for path, offset, row in queries_list:
+        lines = files[path].split("\n")
         t = time.perf_counter()
         hits = windex.search(last_nonempty_lines(lines, row), path, 5)
         win_ms.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         index.candidates_for_cursor(path, files[path], offset, 3, lookalikes=[h[3] for h in hits])
         sym_ms.append((time.perf_counter() - t) * 1000)
+        sym_cpu.append((time.thread_time() - c) * 1000)
+    # the same queries, each after a save of another file that adds a definition (resolution caches dropped)
+    for i, (path, offset, row) in enumerate(queries_list[: queries // 2]):
+        other = paths[(i * 7919) % len(paths)]
+        index.update_file(other, files[other] + f"\n\ndef added_{i}():\n    pass\n")
+        t = time.perf_counter()
+        index.candidates_for_cursor(path, files[path], offset, 3)
+        cold_ms.append((time.perf_counter() - t) * 1000)
     upd = []
     for path in rng.sample(paths, 30):
         t = time.perf_counter()
@@ -375,9 +429,12 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random) -> None
     print(f"\nworkspace {root.name}: {len(files)} files, {sum(len(t) for t in files.values()) / 2**20:.1f} MB; "
           f"{sum(len(index.file_symbols(p).definitions) for p in paths if index.file_symbols(p))} definitions")
     print(f"  build {build:.1f} s, index memory ~{rss:.0f} MB (RSS growth)")
+    print(f"  load average during the run: {os.getloadavg()[0]:.1f} (2 cores; other work on the machine inflates wall time)")
     print(f"  symbols query (candidates_for_cursor, k=3):  p50 {p(sym_ms, 50):.2f} ms  p95 {p(sym_ms, 95):.2f} ms  max {max(sym_ms):.1f} ms  ({queries} random cursors)")
+    print(f"     same, thread CPU time:                    p50 {p(sym_cpu, 50):.2f} ms  p95 {p(sym_cpu, 95):.2f} ms")
+    print(f"     right after a save that adds a definition elsewhere (caches dropped): p50 {p(cold_ms, 50):.2f} ms  p95 {p(cold_ms, 95):.2f} ms")
     print(f"  look-alike window query (cce, top 5):        p50 {p(win_ms, 50):.2f} ms  p95 {p(win_ms, 95):.2f} ms")
-    print(f"  single-file update (update_file + commit):   p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
+    print(f"  single-file update, body edit (update_file + tantivy commit): p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
 
 
 # ----------------------------------------------------------------------------------------- main
@@ -410,18 +467,19 @@ def main() -> None:
     repo_names = sorted({r.case.repo for r in results}, key=lambda n: [x.case.repo for x in results].index(n))
     A = [r for r in results if half_of(r.case) == "A"]
     B = [r for r in results if half_of(r.case) == "B"]
-    defaults = Weights()
+    defaults = START
     tuned = tune(A, defaults)
     print("weights tuned on half A:", {s: getattr(tuned, s) for s in SIGNALS})
     table("half A (tuning half, for reference) - tuned weights", A, tuned)
     table("half B (REPORTED) - weights tuned on A", B, tuned)
-    table("half B - untuned default weights", B, defaults)
+    table("half B - untuned (all weights 1)", B, defaults)
+    table("half B - the shipped DEFAULT_WEIGHTS", B, Weights())
     tuned_b = tune(B, defaults)
     print("(weights tuned on half B instead:", {s: getattr(tuned_b, s) for s in SIGNALS}, ")")
     table("half A - weights tuned on B (swap check)", A, tuned_b)
 
     # leave one repository out
-    loro: dict[str, list[int | None]] = {m: [] for m in ("cce", "bm25_defs", "imports", "full-analog", "full")}
+    loro: dict[str, list[int | None]] = {m: [] for m in ("cce", "bm25_defs", "imports", "full-analog", "full", "mixed")}
     per_repo_rows = []
     for name in repo_names:
         train = [r for r in results if r.case.repo != name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .signals import (
     bm25_similarity,
     code_tokens,
     combine,
+    frequency,
     imported_name,
     nearest_distance,
     proximity,
@@ -36,13 +38,13 @@ from .signals import (
 log = logging.getLogger(__name__)
 
 USE_WINDOW = 80  # lines around the cursor whose identifiers count as "used near the cursor"
-MAX_SAME_NAME = 40  # a used name defined more often than this is no lead (self, name, get ...)
+MAX_SAME_NAME = 16  # a used name defined more often than this is no lead (self, name, get ...)
 MAX_MODULE_MEMBERS = 400
 MAX_CLASS_MEMBERS = 60
-BM25_HITS = 30
+BM25_HITS = 20
 QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
 QUERY_LINES_AFTER = 5
-MAX_QUERY_TERMS = 64
+MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
 
 
@@ -78,7 +80,9 @@ class SymbolIndex:
             except Exception as exc:  # a parser failure must not take the index down
                 log.warning("symbols: cannot parse %s: %s", rel_path, exc)
                 symbols = None
-            self._drop(rel_path)
+            old = self._files.get(rel_path)
+            same_interface = old is not None and symbols is not None and _interface(old) == _interface(symbols)
+            self._drop(rel_path, keep_caches=same_interface, keep_module=symbols is not None)
             if symbols is None:
                 self._commit_unless_batched()
                 return False
@@ -93,6 +97,8 @@ class SymbolIndex:
                 ids.append(ident)
                 body = " ".join(code_tokens(definition.name) * 2 + code_tokens(definition.snippet))
                 self._writer.add_document(tantivy.Document(id=ident, path=rel_path, body=body))
+            if same_interface:  # an edit inside bodies: resolutions stand, only their definitions move
+                self._refresh_caches(old, symbols)
             self._uncommitted = True
             self._commit_unless_batched()
             return True
@@ -129,11 +135,13 @@ class SymbolIndex:
 
         return self.update_files(items())
 
-    def _drop(self, rel_path: str) -> None:
+    def _drop(self, rel_path: str, keep_caches: bool = False, keep_module: bool = False) -> None:
         old = self._files.pop(rel_path, None)
-        self._modules.discard(rel_path)
-        self._name_cache.clear()
-        self._member_cache.clear()
+        if not keep_module:  # the set of files changes: module names are recomputed on the next query
+            self._modules.discard(rel_path)
+        if not keep_caches:
+            self._name_cache.clear()
+            self._member_cache.clear()
         if old is None:
             return
         for name in {d.name for d in old.definitions}:
@@ -146,6 +154,22 @@ class SymbolIndex:
             self._ids.pop(i, None)
         self._writer.delete_documents_by_term("path", rel_path)
         self._uncommitted = True
+
+    def _refresh_caches(self, old: FileSymbols, new: FileSymbols) -> None:
+        moved = {id(a): b for a, b in zip(old.definitions, new.definitions)}
+        if not moved:
+            return
+
+        def fresh(defs: list[Definition]) -> list[Definition]:
+            return [moved.get(id(d), d) for d in defs]
+
+        path = new.path
+        for key, (defs, module) in list(self._name_cache.items()):
+            if any(d.path == path for d in defs):
+                self._name_cache[key] = (fresh(defs), module)
+        for key, defs in list(self._member_cache.items()):
+            if any(d.path == path for d in defs):
+                self._member_cache[key] = fresh(defs)
 
     def _commit_unless_batched(self) -> None:
         if self._batch == 0 and self._uncommitted:
@@ -307,6 +331,7 @@ class SymbolIndex:
             "unused_import": unused_import(cand.origins, cand.local, context.used),
             "name_proximity": proximity(nearest_distance(context.lines_of(cand.local), context.cursor_line)),
             "owner_proximity": proximity(nearest_distance(context.lines_of(owner), context.cursor_line)) if owner else 0.0,
+            "frequency": frequency(context.used.get(cand.local, 0)),
             "via_module": via_module(cand.origins),
             "bm25": bm25_similarity(cand.bm25_score, best_bm25),
             "analog": analog(d.name, words),
@@ -407,6 +432,15 @@ class SymbolIndex:
         return [d for d in symbols.definitions if d.container == cls.name]
 
 
+def _interface(symbols: FileSymbols) -> tuple:
+    """What other files' import resolution depends on: definition names and order, imports, default export."""
+    return (
+        tuple((d.name, d.kind, d.container) for d in symbols.definitions),
+        tuple((b.local, b.module, b.name, b.star, b.reexport) for b in symbols.imports),
+        symbols.default_export,
+    )
+
+
 def posix_basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
@@ -432,7 +466,7 @@ class _BufferUses:
             body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
         else:
             body = text
-        self.used = set(IDENTIFIER.findall(body))
+        self.used = Counter(IDENTIFIER.findall(body))  # name -> uses outside import statements
 
     def lines_of(self, name: str | None) -> list[int] | None:
         return self._lines.get(name) if name else None

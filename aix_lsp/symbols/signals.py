@@ -4,6 +4,7 @@
           + unused_import   * [that name is not used yet anywhere in the buffer]
           + name_proximity  * proximity(lines from the cursor to the nearest use of the name)
           + owner_proximity * proximity(... of its module alias or class)
+          + frequency       * how often the buffer uses the name (log scale, 1 at 15 uses)
           + via_module      * [reached through a module the buffer imports]
           + bm25            * BM25 score / best BM25 score of the query
           + analog          * share of look-alike windows of the repository that use the name
@@ -31,6 +32,7 @@ class Weights:
     unused_import: float = 1.0
     name_proximity: float = 4.0
     owner_proximity: float = 1.0
+    frequency: float = 0.5
     via_module: float = 0.5
     bm25: float = 1.0
     analog: float = 1.0
@@ -93,6 +95,11 @@ def proximity(distance: int | None, scale: float = PROXIMITY_SCALE) -> float:
     return scale / (scale + distance)
 
 
+def frequency(uses: int) -> float:
+    """How often the buffer uses the name, outside imports: 0 for never, 1 from 15 uses on."""
+    return min(1.0, math.log2(1 + uses) / 4) if uses > 0 else 0.0
+
+
 def via_module(origins: set[str]) -> float:
     return 1.0 if origins & {"module", "member"} else 0.0
 
@@ -113,13 +120,17 @@ def ambiguity(definitions_with_name: int) -> float:
     return math.log2(definitions_with_name) if definitions_with_name > 1 else 0.0
 
 
+SIGNAL_NAMES = tuple(Weights.names())
+
+
 def combine(signals: dict[str, float], weights: Weights) -> float:
     """The weighted sum; ``ambiguity`` is a penalty."""
     total = 0.0
-    for name in Weights.names():
+    for name in SIGNAL_NAMES:
         value = signals.get(name, 0.0)
-        weight = getattr(weights, name)
-        total += -weight * value if name == "ambiguity" else weight * value
+        if value:
+            weight = getattr(weights, name)
+            total += -weight * value if name == "ambiguity" else weight * value
     return total
 
 

@@ -182,3 +182,15 @@ def test_concurrent_updates_and_queries():
         t.join()
     assert not errors
     assert index.candidates_for_cursor("app.py", text, offset, 1)[0].path == "pkg/util.py"
+
+
+def test_body_edit_keeps_resolution_but_moves_the_definition():
+    index = build()
+    text, offset = cursor("from pkg import User\nUser()\n<|>")
+    first = index.candidates_for_cursor("app.py", text, offset, 1)[0]
+    assert first.path == "pkg/models.py" and first.start_line == 0
+    index.update_file("pkg/models.py", "# a comment line\n" + FILES["pkg/models.py"])  # same names, lines move
+    moved = index.candidates_for_cursor("app.py", text, offset, 1)[0]
+    assert moved.path == "pkg/models.py" and moved.start_line == 1 and moved.text.startswith("class User:")
+    index.update_file("pkg/models.py", "class Person:\n    pass\n")  # the interface changes
+    assert all(c.definition.name != "User" for c in index.rank_candidates("app.py", text, offset))

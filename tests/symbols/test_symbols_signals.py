@@ -3,7 +3,7 @@
 import math
 
 from aix_lsp.symbols.signals import (
-    Weights, ambiguity, analog, bm25_similarity, code_tokens, combine, imported_name, nearest_distance,
+    Weights, ambiguity, analog, bm25_similarity, code_tokens, combine, frequency, imported_name, nearest_distance,
     proximity, unused_import, via_module,
 )
 
@@ -34,6 +34,11 @@ def test_proximity_decays_with_distance():
     assert proximity(None) == 0.0
 
 
+def test_frequency():
+    assert frequency(0) == 0.0
+    assert 0 < frequency(1) < frequency(3) < frequency(15) == 1.0 == frequency(500)
+
+
 def test_via_module():
     assert via_module({"module"}) == 1.0 and via_module({"member"}) == 1.0 and via_module({"name"}) == 0.0
 
@@ -57,8 +62,8 @@ def test_ambiguity_penalises_common_names():
 
 
 def test_combine_is_a_weighted_sum_with_ambiguity_subtracted():
-    w = Weights(imported_name=2, unused_import=0, name_proximity=1, owner_proximity=0, via_module=0, bm25=3,
-                analog=0, ambiguity=0.5)
+    w = Weights(imported_name=2, unused_import=0, name_proximity=1, owner_proximity=0, frequency=0, via_module=0,
+                bm25=3, analog=0, ambiguity=0.5)
     signals = {"imported_name": 1.0, "name_proximity": 0.5, "bm25": 0.2, "ambiguity": 2.0, "analog": 1.0}
     assert math.isclose(combine(signals, w), 2 + 0.5 + 0.6 - 1.0)
 
