@@ -414,6 +414,8 @@ class RetrievalService:
             ranked.extend((found.score(i), i, folder, found) for i in range(len(found)))
         ranked.sort(key=lambda r: -r[0])
         rel = path.relative_to(current.root).as_posix() if current is not None else None
+        # not a Settings field yet: the quality benchmark favours False (see benchmarks/retrieval_quality.py)
+        same_file = getattr(settings, "retrieval_same_file", True)
 
         def hits():
             for _, i, folder, found in ranked:
@@ -422,8 +424,9 @@ class RetrievalService:
                 except Exception as exc:
                     log.debug("reading a chunk from %s failed: %s", folder.root, exc)
                     continue
-                # the cursor's own window is already in the prompt
-                if folder is current and hit.path == rel and hit.start_line <= cursor_line and hit.end_line > first:
+                # the cursor's own window is already in the prompt; with retrieval_same_file off, all of its file
+                if folder is current and hit.path == rel and (
+                        not same_file or (hit.start_line <= cursor_line and hit.end_line > first)):
                     continue
                 yield hit
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -80,6 +81,31 @@ def test_chunks_overlapping_the_cursor_window_are_excluded(service: RetrievalSer
     # the same query from another file finds it
     other = service.context_for(root / "two.py", text, len(text), words)
     assert any(s.path == "one.py" and s.start_line < 16 for s in other)
+
+
+def test_same_file_fragments_can_be_switched_off(tmp_path: Path) -> None:
+    @dataclasses.dataclass(frozen=True)
+    class OtherFilesOnly(Settings):
+        retrieval_same_file: bool = False
+
+    root = tmp_path / "ws"
+    write(root, "one.py", module("unique_thing") + "\n\n" + "\n".join(f"filler_{i} = {i}" for i in range(40))
+          + "\nresult = unique_thing(unique_thing_elsewhere(1))\n")
+    write(root, "two.py", module("unique_thing_elsewhere"))
+    svc = RetrievalService(OtherFilesOnly(), cache_dir=tmp_path / "cache")
+    try:
+        ready(svc, root)
+        text = (root / "one.py").read_text()
+        with_same = RetrievalService(Settings(), cache_dir=tmp_path / "cache2")
+        try:
+            ready(with_same, root)
+            assert any(s.path == "one.py" for s in with_same.context_for(root / "one.py", text, len(text), words))
+        finally:
+            with_same.close()
+        snippets = svc.context_for(root / "one.py", text, len(text), words)  # cursor at the end, far from the function
+        assert snippets and all(s.path == "two.py" for s in snippets)
+    finally:
+        svc.close()
 
 
 def test_top_k_and_token_budget(tmp_path: Path, workspace: Path) -> None:
