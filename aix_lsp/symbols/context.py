@@ -30,9 +30,16 @@ class FolderSymbols:
         self.index = SymbolIndex()
         self.ready = False
 
+    def ready_index(self) -> SymbolIndex | None:
+        """The index once the first sync is done (None before: the caller uses BM25 windows meanwhile)."""
+        return self.index if self.ready else None
+
     def sync(self, stop: threading.Event | None = None) -> int:
-        """Index every file of the crawl (the same skip rules as the BM25 index); returns the file count."""
+        """Index every file of the crawl (the same skip rules as the BM25 index) and drop the files the
+        crawl no longer yields; unchanged files are not parsed again. Returns the number of files."""
         from aix_lsp.retrieval.crawl import iter_workspace_files, read_text_file
+
+        seen: set[str] = set()
 
         def items():
             for path in iter_workspace_files(self.root):
@@ -43,10 +50,14 @@ class FolderSymbols:
                     continue
                 text = read_text_file(path)
                 if text is not None:
+                    seen.add(rel)
                     yield rel, text
 
         try:
             count = self.index.update_files(items())
+            if stop is None or not stop.is_set():
+                for rel in set(self.index.paths()) - seen:
+                    self.index.remove_file(rel)
         except Exception:
             log.exception("symbol index of %s failed; symbols context is off for it", self.root)
             return 0
@@ -71,15 +82,37 @@ class FolderSymbols:
             return
         self.on_file(rel_path, read_text_file(self.root / rel_path))
 
+    def on_event(self, path: Path, kind: str, text: str | None = None) -> None:
+        """One file event as the retrieval folder receives them ("saved", "edited", "created", "changed",
+        "deleted"; ``text`` for open documents), with the crawl's rules for what may be indexed."""
+        from aix_lsp.retrieval.crawl import is_workspace_file
+
+        try:
+            rel = Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return
+        if kind == "deleted":
+            self.index.remove_prefix(rel)
+            return
+        if Path(path).is_dir() or symbols_language(rel) is None:
+            return
+        if not is_workspace_file(self.root, Path(path), check_size=text is None):
+            self.on_file(rel, None)  # e.g. newly ignored
+        elif text is not None:
+            self.on_file(rel, text)
+        else:
+            self.on_path(rel)
+
 
 def symbol_context(symbols: SymbolIndex | None, rel_path: str, text: str, offset: int, windows: Sequence[Snippet],
                    mode: str, k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
     """Cross-file snippets for ``mode`` ("symbols" or "mixed"; "bm25" returns ``windows`` cut to budget).
 
-    ``windows``: the BM25 line windows of the cursor, best first (their texts also feed the "analog"
-    signal). "mixed" alternates definition, window, definition ... starting with a definition.
+    ``windows``: the BM25 line windows of the cursor, best first (anything with path, start_line,
+    end_line, text and score; their texts also feed the "analog" signal). "mixed" alternates definition, window, definition ... starting with a definition.
     Where there are no definitions (no extractor for the language, empty index) the windows are used.
     """
+    windows = [Snippet(w.path, w.start_line, w.end_line, w.text, w.score) for w in windows]
     definitions: list[Snippet] = []
     if mode in ("symbols", "mixed") and symbols is not None:
         try:

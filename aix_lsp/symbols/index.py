@@ -57,6 +57,7 @@ class SymbolIndex:
         self._modules = ModuleTable()
         self._ids: dict[int, Definition] = {}
         self._file_ids: dict[str, list[int]] = {}
+        self._hashes: dict[str, int] = {}
         self._next_id = 0
         self._name_cache: dict[tuple[str, str], tuple[list[Definition], str | None]] = {}
         self._member_cache: dict[str, list[Definition]] = {}
@@ -75,6 +76,10 @@ class SymbolIndex:
     def update_file(self, rel_path: str, text: str) -> bool:
         """(Re)index one file; False when its language has no symbol extractor (nothing indexed)."""
         with self._lock:
+            digest = hash(text)
+            if self._hashes.get(rel_path) == digest and rel_path in self._files:
+                return True  # unchanged (a re-crawl, a save without edits)
+            self._hashes[rel_path] = digest
             try:
                 symbols = extract_file(rel_path, text)
             except Exception as exc:  # a parser failure must not take the index down
@@ -84,6 +89,7 @@ class SymbolIndex:
             same_interface = old is not None and symbols is not None and _interface(old) == _interface(symbols)
             self._drop(rel_path, keep_caches=same_interface, keep_module=symbols is not None)
             if symbols is None:
+                self._hashes.pop(rel_path, None)
                 self._commit_unless_batched()
                 return False
             self._files[rel_path] = symbols
@@ -104,19 +110,41 @@ class SymbolIndex:
             return True
 
     def update_files(self, items: Iterable[tuple[str, str]]) -> int:
-        """Index many files with one commit; returns how many had a symbol extractor."""
+        """Index many files with one commit; returns how many had a symbol extractor. The lock is taken
+        file by file, so queries are not held up by a long batch."""
         with self._lock:
             self._batch += 1
-            try:
-                return sum(1 for path, text in items if self.update_file(path, text))
-            finally:
+        count = 0
+        try:
+            for path, text in items:
+                with self._lock:
+                    count += self.update_file(path, text)
+        finally:
+            with self._lock:
                 self._batch -= 1
                 self._commit_unless_batched()
+        return count
 
     def remove_file(self, rel_path: str) -> None:
         with self._lock:
+            self._hashes.pop(rel_path, None)
             self._drop(rel_path)
             self._commit_unless_batched()
+
+    def remove_prefix(self, rel_prefix: str) -> int:
+        """Remove a file, or every file under a folder (a deleted folder); returns how many."""
+        with self._lock:
+            prefix = rel_prefix.rstrip("/") + "/"
+            gone = [p for p in self._files if p == rel_prefix or p.startswith(prefix)]
+            for path in gone:
+                self._hashes.pop(path, None)
+                self._drop(path)
+            self._commit_unless_batched()
+            return len(gone)
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return list(self._files)
 
     def index_workspace(self, root: Path) -> int:
         """Index every file of the workspace crawl (same skip rules as BM25 retrieval)."""

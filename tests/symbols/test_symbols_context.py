@@ -70,3 +70,43 @@ def test_token_budget_and_k(tmp_path):
     assert len(out) == 1
     out = symbol_context(folder.index, "app.py", BUFFER, len(BUFFER), [WINDOW], "symbols", 3, 5, words)
     assert all(words(s.text) <= 5 for s in out) and sum(words(s.text) for s in out) <= 5
+
+
+def test_ready_index_only_after_sync(tmp_path):
+    folder = FolderSymbols(tmp_path)
+    assert folder.ready_index() is None
+    folder.sync()
+    assert folder.ready_index() is folder.index
+
+
+def test_resync_drops_vanished_files_and_skips_unchanged(tmp_path):
+    folder = make_folder(tmp_path)
+    (tmp_path / "pkg" / "util.py").unlink()
+    (tmp_path / "pkg" / "new.py").write_text("def fresh():\n    pass\n")
+    folder.sync()
+    assert folder.index.definitions("slugify") == [] and folder.index.definitions("fresh")
+
+
+def test_events_as_the_retrieval_folder_sees_them(tmp_path):
+    folder = make_folder(tmp_path)
+    folder.on_event(tmp_path / "pkg" / "util.py", "edited", "def renamed():\n    pass\n")
+    assert folder.index.definitions("renamed") and not folder.index.definitions("slugify")
+    (tmp_path / "pkg" / "util.py").write_text("def slugify(text):\n    return text\n")
+    folder.on_event(tmp_path / "pkg" / "util.py", "saved")
+    assert folder.index.definitions("slugify")
+    folder.on_event(tmp_path / ".env", "created", "API_KEY = 'x'\n")  # secrets never indexed
+    folder.on_event(tmp_path / "node_modules" / "dep.js", "changed", "function hidden() {}\n")
+    assert folder.index.definitions("hidden") == [] and folder.index.definitions("API_KEY") == []
+    folder.on_event(tmp_path / "pkg", "deleted")  # a whole folder
+    assert folder.index.paths() == []
+    folder.on_event(tmp_path.parent / "elsewhere.py", "changed", "def outside():\n    pass\n")
+    assert folder.index.definitions("outside") == []
+
+
+def test_windows_may_be_any_hit_like_objects(tmp_path):
+    from types import SimpleNamespace
+
+    folder = make_folder(tmp_path)
+    hit = SimpleNamespace(path="w.py", start_line=0, end_line=2, text="a = 1", score=1.0)
+    out = symbol_context(folder.index, "main.go", "x", 0, [hit], "symbols", 3, 100, words)
+    assert out == [Snippet("w.py", 0, 2, "a = 1", 1.0)]
