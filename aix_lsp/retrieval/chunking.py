@@ -25,8 +25,27 @@ class Chunk:
     text: str
 
 
-def _nonempty(lines: list[str], start: int, end: int) -> int:
-    return sum(1 for i in range(start, end) if lines[i].strip())
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` as LSP and tree-sitter count them: split at ``\n`` only (a ``\r`` before it
+    dropped), unlike ``str.splitlines`` which also splits at form feeds and other separators."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+MAX_LINE_CHARS = 4000
+MAX_MEAN_LINE_CHARS = 300
+
+
+def looks_generated(text: str) -> bool:
+    """Minified or generated text (very long lines): useless as context and heavy in a prompt."""
+    if not text:
+        return False
+    lines = text.count("\n") + 1
+    if len(text) / lines > MAX_MEAN_LINE_CHARS:
+        return True
+    return any(len(line) > MAX_LINE_CHARS for line in text.split("\n")) if len(text) > MAX_LINE_CHARS else False
 
 
 class _Counts:
@@ -51,7 +70,7 @@ class _Counts:
 def line_chunks(text: str, window: int = 10) -> list[Chunk]:
     """Windows of ``window`` non-empty lines, no overlap; a chunk spans from its first to its last
     non-empty line (blank lines inside kept)."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     chunks: list[Chunk] = []
     first = -1
     count = 0
@@ -170,7 +189,7 @@ def ast_chunks(text: str, language: str | None, window: int = 10) -> list[Chunk]
     except Exception as exc:  # pragma: no cover - tree-sitter rarely raises
         log.debug("parse failed for %s: %s", language, exc)
         return None
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not lines:
         return []
     limit = 2 * window

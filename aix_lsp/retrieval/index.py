@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 import tantivy
 
-from aix_lsp.retrieval.chunking import chunk_file
+from aix_lsp.retrieval.chunking import chunk_file, looks_generated
 from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_entries, read_text_file
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,14 @@ def index_key(root: Path, chunking: str, window: int) -> str:
     return f"{Path(root).name[:40] or 'root'}-{digest}-{chunking}-w{window}-v{FORMAT_VERSION}"
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), check_same_thread=False)
+    # WAL + NORMAL: one write, no fsync per commit; a crash loses at most the last rows (re-indexed then)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("path", stored=True, tokenizer_name="raw", index_option="basic")
@@ -144,7 +152,7 @@ class FolderIndex:
         manifest_path = self.dir / MANIFEST
         if manifest_path.exists():
             try:
-                self._db = sqlite3.connect(str(manifest_path), check_same_thread=False)
+                self._db = _connect(manifest_path)
                 meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
                 expected = {"version": str(FORMAT_VERSION), "root": str(self.root), "chunking": self.chunking, "window": str(self.window)}
                 for key, value in expected.items():
@@ -184,7 +192,7 @@ class FolderIndex:
         self._dirty = set()
         self._index = tantivy.Index(self.schema, path=str(self.dir / "tantivy"), reuse=False)
         self._register()
-        self._db = sqlite3.connect(str(self.dir / MANIFEST), check_same_thread=False)
+        self._db = _connect(self.dir / MANIFEST)
         with self._db:
             self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
             self._db.execute("CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, chunks INTEGER)")
@@ -239,7 +247,7 @@ class FolderIndex:
                 if rel in self.files:
                     self._set_file(rel, None)
                 return 0
-            chunks = chunk_file(rel, text, self.chunking, self.window)
+            chunks = [] if looks_generated(text) else chunk_file(rel, text, self.chunking, self.window)
             for chunk in chunks:
                 doc = tantivy.Document()
                 doc.add_text("path", rel)

@@ -83,3 +83,21 @@ def test_ast_chunks_for_javascript_and_fallbacks() -> None:
     # broken code still chunks
     assert chunk_file("bad.py", "def (:\n  ]]]\n" * 30, "ast", 10)
     assert chunk_file("empty.py", "", "ast", 10) == []
+
+
+def test_lines_are_counted_like_lsp() -> None:
+    # a form feed is not a line break for LSP or tree-sitter; CRLF is one
+    text = "a = 1\r\n\x0cb = 2\r\nc = 3\n"
+    chunks = line_chunks(text, 2)
+    assert [(c.start_line, c.end_line) for c in chunks] == [(0, 2), (2, 3)]
+    assert chunks[0].text == "a = 1\n\x0cb = 2"
+    ast = ast_chunks("def f():\n    return 1\n\x0c\ndef g():\n    return 2\n", "python", 10)
+    assert ast is not None and ast[0].text.startswith("def f()") and ast[-1].text.endswith("return 2")
+
+
+def test_generated_text_is_not_chunked() -> None:
+    from aix_lsp.retrieval.chunking import looks_generated
+
+    assert looks_generated("var a=1;" * 2000)
+    assert looks_generated("x = 1\n" * 100 + "y" * 5000 + "\n")
+    assert not looks_generated("x = 1\n" * 1000)
