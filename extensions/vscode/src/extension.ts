@@ -6,7 +6,6 @@ import {
   LanguageClient,
   LanguageClientOptions,
   ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { ClientFactory, ClientFactoryOptions, Controller } from './controller';
 import { probeServer, pythonExtensionInterpreter } from './python';
@@ -58,11 +57,17 @@ export function clientOptionsFor(o: ClientFactoryOptions): LanguageClientOptions
   };
 }
 
-export const createLanguageClient: ClientFactory = (o) => {
-  const serverOptions: ServerOptions = { command: o.command, args: o.args, transport: TransportKind.stdio };
+/**
+ * stdio without `transport`: with `TransportKind.stdio` the client appends `--stdio` to the
+ * arguments, which `aix-lsp serve` does not take (found by the code-server end-to-end run).
+ */
+export function serverOptionsFor(o: Pick<ClientFactoryOptions, 'command' | 'args'>): ServerOptions {
+  return { command: o.command, args: [...o.args] };
+}
+
+export const createLanguageClient: ClientFactory = (o) =>
   // Id `aix`: the client reads `aix.trace.server` for protocol tracing.
-  return new LanguageClient('aix', 'aiX LSP', serverOptions, clientOptionsFor(o));
-};
+  new LanguageClient('aix', 'aiX LSP', serverOptionsFor(o), clientOptionsFor(o));
 
 let controller: Controller | undefined;
 

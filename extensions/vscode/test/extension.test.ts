@@ -83,3 +83,9 @@ test('the language client is built with the document selector and our middleware
   assert.equal(closed.handled, true);
   assert.equal(closed.action, 1 /* CloseAction.DoNotRestart */);
 });
+
+test('the server runs as `<python> -m aix_lsp serve` over stdio, with no --stdio flag appended', () => {
+  const options = extension.serverOptionsFor({ command: '/venv/bin/python', args: ['-m', 'aix_lsp', 'serve'] }) as unknown as Record<string, unknown>;
+  assert.equal(options.transport, undefined);
+  assert.deepEqual(options, { command: '/venv/bin/python', args: ['-m', 'aix_lsp', 'serve'] });
+});
