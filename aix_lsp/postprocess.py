@@ -6,7 +6,6 @@ once one returns "", the rest are skipped. Golden cases per language live in ``t
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable

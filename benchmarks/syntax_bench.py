@@ -67,7 +67,7 @@ def java_source() -> str:
             "            total += score;",
             "        }",
             "        try {",
-            f'            System.out.println("total {{" + total + "}}");',
+            '            System.out.println("total {" + total + "}");',
             "        } catch (RuntimeException e) {",
             "            throw new IllegalStateException(e);",
             "        }",

@@ -536,8 +536,11 @@ def _anchor_lines(doc: ParsedDocument, offset: int) -> list[int]:
     out: set[int] = set()
     cursor_line = text.count("\n", 0, offset)
     if doc.tree is None:
+        row, counted = 0, 0
         for match in _IMPORT_LINE.finditer(text):
-            out.add(text.count("\n", 0, match.start()))
+            row += text.count("\n", counted, match.start())
+            counted = match.start()
+            out.add(row)
         out |= _indent_headers(text, offset)
         return sorted(l for l in out if l <= cursor_line)
     root = doc.tree.root_node
