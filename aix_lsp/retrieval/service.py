@@ -64,6 +64,10 @@ def query_window(text: str, offset: int, lines: int) -> tuple[int, int, list[str
     return first, cursor_line, picked
 
 
+def _no_count(text: str) -> int:
+    return 0
+
+
 def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> list[Hit]:
     """``hits`` without the chunks of file ``rel`` that overlap lines ``first..cursor_line`` (the cursor's
     own query window, already in the prompt)."""
@@ -111,6 +115,7 @@ class _Folder:
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=f"aix-index:{root.name}", daemon=True)
         self._last_progress = 0.0
+        self.symbols = _folder_symbols(root) if settings.retrieval_mode in ("symbols", "mixed") else None
 
     def start(self) -> None:
         self.thread.start()
@@ -146,6 +151,11 @@ class _Folder:
             self.service._index_changed(initial=True)
             log.info("indexed %s: %d files, %d chunks (%d re-indexed, %d removed) in %.2f s", self.root,
                      len(self.index.files), self.index.num_chunks, changed, removed, time.perf_counter() - started)
+            if self.symbols is not None:  # BM25 serves meanwhile
+                started = time.perf_counter()
+                count = self.symbols.sync(self.stop)
+                self.service._index_changed(initial=True)
+                log.info("symbols of %s: %d files in %.2f s", self.root, count, time.perf_counter() - started)
             while not self.stop.is_set():
                 with self.lock:
                     next_due = min((e[2] for e in self.pending.values()), default=None)
@@ -184,9 +194,13 @@ class _Folder:
             self.state = "indexing"
             self.index.sync(self.stop, self._progress)
             self.state = "ready"
+            if self.symbols is not None:
+                self.symbols.sync(self.stop)
             touched = True
         for path, (kind, text, _) in due.items():
             touched |= self._apply(path, kind, text)
+            if self.symbols is not None and path.name != ".gitignore":
+                self.symbols.on_event(path, kind, text)
         if touched:
             self.index.commit()
             self.service._index_changed(initial=False)
@@ -229,6 +243,16 @@ class _Folder:
         return True
 
 
+def _folder_symbols(root: Path):
+    """The symbol table of a folder for the "symbols" and "mixed" modes, or None when unavailable."""
+    try:
+        from aix_lsp.symbols.context import FolderSymbols
+    except Exception as exc:  # the BM25 context still works without it
+        log.warning("symbols context unavailable (%s); using BM25 windows", exc)
+        return None
+    return FolderSymbols(root)
+
+
 class RetrievalService:
     """Cross-file context for completions. Thread-safe; heavy work runs on the folders' threads."""
 
@@ -259,8 +283,8 @@ class RetrievalService:
             self._settings = settings
             self._generation += 1
             self._cache.clear()
-            rebuild = (old.retrieval_chunking, old.retrieval_window_lines, old.index_cache_dir) != (
-                settings.retrieval_chunking, settings.retrieval_window_lines, settings.index_cache_dir)
+            rebuild = (old.retrieval_chunking, old.retrieval_window_lines, old.index_cache_dir, old.retrieval_mode == "bm25") != (
+                settings.retrieval_chunking, settings.retrieval_window_lines, settings.index_cache_dir, settings.retrieval_mode == "bm25")
             stopping: list[_Folder] = []
             if not settings.retrieval or rebuild:
                 stopping = list(self._folders.values())
@@ -387,6 +411,8 @@ class RetrievalService:
         if cached is not None and cached[0] == key and cached[1] == generation and (all_ready or cached[2] == epoch):
             return list(cached[3])
         snippets = self._search(path, first, cursor_line, lines, folders, settings, count_tokens)
+        if settings.retrieval_mode != "bm25":
+            snippets = self._with_symbols(path, text, offset, snippets, settings, count_tokens)
         with self._lock:
             if generation == self._generation:
                 self._cache[str(path)] = (key, generation, epoch, snippets)
@@ -400,6 +426,8 @@ class RetrievalService:
         if not terms:
             return []
         k = settings.retrieval_top_k
+        if settings.retrieval_mode != "bm25":
+            k = 2 * k + 4  # candidates for the symbols ranking ("analog" signal) and for mixing
         limit = 4 * k + 8
         current = self._folder_of(path)
         ranked: list[tuple[float, int, _Folder, object]] = []
@@ -430,7 +458,27 @@ class RetrievalService:
                     continue
                 yield hit
 
-        return select_snippets(hits(), k, settings.retrieval_max_tokens, count_tokens)
+        budget = settings.retrieval_max_tokens if settings.retrieval_mode == "bm25" else 10**9
+        return select_snippets(hits(), k, budget, count_tokens if settings.retrieval_mode == "bm25" else _no_count)
+
+    def _with_symbols(self, path: Path, text: str, offset: int, windows: list[Snippet], settings: Settings,
+                      count_tokens: Callable[[str], int]) -> list[Snippet]:
+        """The "symbols" / "mixed" modes: definitions from the symbol table of the cursor's folder, mixed with
+        the BM25 windows by aix_lsp.symbols; the windows alone when that is unavailable."""
+        folder = self._folder_of(path)
+        k, budget = settings.retrieval_top_k, settings.retrieval_max_tokens
+        symbols = folder.symbols if folder is not None else None
+        if symbols is None:
+            return select_snippets(windows, k, budget, count_tokens)
+        try:
+            from aix_lsp.symbols.context import symbol_context
+
+            rel = path.relative_to(folder.root).as_posix()
+            return list(symbol_context(symbols.ready_index(), rel, text, offset, windows, settings.retrieval_mode,
+                                       k, budget, count_tokens))
+        except Exception:
+            log.exception("symbols context failed; BM25 windows used")
+            return select_snippets(windows, k, budget, count_tokens)
 
     # --- status -------------------------------------------------------------------------------------
 

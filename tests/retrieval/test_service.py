@@ -265,3 +265,29 @@ def test_huge_workspace_does_not_block_queries(tmp_path: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
         if base != tmp_path:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def test_symbols_modes_use_the_symbol_table(tmp_path: Path) -> None:
+    pytest.importorskip("aix_lsp.symbols.context")
+    import time
+
+    root = tmp_path / "ws"
+    write(root, "lib/shapes.py", "class Polygon:\n    def __init__(self, sides):\n        self.sides = sides\n\n    def perimeter_of_polygon(self, length):\n        return self.sides * length\n")
+    for i in range(6):
+        write(root, f"lib/noise{i}.py", module(f"noise_{i}"))
+    main = "from lib.shapes import Polygon\n\n\ndef area(n):\n    shape = Polygon(n)\n    total = shape.perimeter_of_polygon(2)\n    return total\n"
+    write(root, "app/main.py", main)
+    for mode in ("symbols", "mixed"):
+        svc = RetrievalService(Settings(retrieval_mode=mode), cache_dir=tmp_path / "cache")
+        try:
+            ready(svc, root)
+            folder = svc._folders[root]
+            deadline = time.monotonic() + 30
+            while folder.symbols is not None and not folder.symbols.ready and time.monotonic() < deadline:
+                time.sleep(0.02)
+            text = main[: main.index("    total")]
+            snippets = svc.context_for(root / "app/main.py", text, len(text), words)
+            assert snippets and len(snippets) <= 3
+            assert any(s.path == "lib/shapes.py" for s in snippets), (mode, snippets)
+        finally:
+            svc.close()
