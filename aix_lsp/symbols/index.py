@@ -46,6 +46,7 @@ QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
 QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
+_RESOLVED = frozenset({"name", "star", "module", "member"})  # origins that come from resolving imports
 
 
 class SymbolIndex:
@@ -363,7 +364,8 @@ class SymbolIndex:
             "via_module": via_module(cand.origins),
             "bm25": bm25_similarity(cand.bm25_score, best_bm25),
             "analog": analog(d.name, words),
-            "ambiguity": ambiguity(len(self._by_name.get(d.name, ()))),
+            # an import resolved to this very definition: how many others share the name is moot
+            "ambiguity": 0.0 if cand.origins & _RESOLVED else ambiguity(len(self._by_name.get(d.name, ()))),
         }
 
     # ----------------------------------------------------------------------------- resolving

@@ -194,3 +194,13 @@ def test_body_edit_keeps_resolution_but_moves_the_definition():
     assert moved.path == "pkg/models.py" and moved.start_line == 1 and moved.text.startswith("class User:")
     index.update_file("pkg/models.py", "class Person:\n    pass\n")  # the interface changes
     assert all(c.definition.name != "User" for c in index.rank_candidates("app.py", text, offset))
+
+
+def test_an_imported_name_is_not_penalised_for_being_common():
+    files = {f"gen/m{i}.py": "def helper():\n    pass\n" for i in range(10)}
+    index = build(files)
+    text, offset = cursor("from gen.m7 import helper\n\n<|>")
+    top = index.rank_candidates("app.py", text, offset)[0]
+    assert top.definition.path == "gen/m7.py" and top.signals["ambiguity"] == 0.0
+    used = index.rank_candidates("app.py", *cursor("helper()\n<|>"))
+    assert used and all(c.signals["ambiguity"] > 3 for c in used)
