@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from aix_lsp import __version__
 from aix_lsp.config import Settings
@@ -64,9 +66,28 @@ class LspNotifier:
         self._send(self.server.send_progress, token, kind, title, message, percent)
 
 
+class AixProtocol(LanguageServerProtocol):
+    """Answers a request whose params cannot be read with InvalidParams, instead of dropping it (pygls's
+    default), so that a client never waits forever on a malformed request."""
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:
+                error = JsonRpcInvalidParams(f"invalid params for {data['method']}")
+                self._send_response(data["id"], error=error.to_response_error())
+                return _Ignored()
+            raise
+
+
+class _Ignored:
+    jsonrpc = "ignored"  # not "2.0": handle_message logs and drops it
+
+
 class AixLanguageServer(LanguageServer):
     def __init__(self, settings: Settings | None = None) -> None:
-        super().__init__("aix-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("aix-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental, protocol_cls=AixProtocol)
         self.notifier = LspNotifier(self)
         self.session = Session(settings or Settings(), self.notifier)
 

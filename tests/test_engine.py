@@ -1,0 +1,119 @@
+"""The in-process engine on the tiny model: KV-cache reuse is exact, stop rules and cancellation end
+decoding between tokens, decoding keeps the first token's leading space."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from aix_lsp.config import Settings
+from aix_lsp.engine.base import EngineError
+from aix_lsp.engine.local import LocalEngine, common_prefix_len
+from aix_lsp.prompt import PromptBuilder
+from aix_lsp.tokens import PromptTokenizer
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir):
+    return LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu"))
+
+
+@pytest.fixture(scope="module")
+def builder(engine):
+    return PromptBuilder.for_tokenizer(PromptTokenizer(engine.tokenizer()))
+
+
+PREFIX = "import os\n\n\ndef walk(root):\n    for name in os.listdir(root):\n        path = os.path.join(root, name)\n        "
+SUFFIX = "\n    return None\n"
+
+
+def test_common_prefix_len():
+    a = list(range(1000))
+    assert common_prefix_len(a, a) == 1000
+    assert common_prefix_len(a, a[:300] + [-1] + a[301:]) == 300
+    assert common_prefix_len([], a) == 0
+
+
+def test_kv_reuse_gives_the_same_tokens_as_a_fresh_prefill(engine, builder):
+    engine.drop_cache()
+    first = builder.build("w.py", "python", PREFIX, SUFFIX, 4096)
+    engine.generate(first.ids, 6)
+    typed = builder.build("w.py", "python", PREFIX + "if os.path", SUFFIX, 4096)
+    warm = engine.generate(typed.ids, 10)
+    assert warm.reused_tokens >= len(first.ids) - 2  # all but the edited tail came from the cache
+    assert warm.prefilled_tokens == len(typed.ids) - warm.reused_tokens
+    engine.drop_cache()
+    cold = engine.generate(typed.ids, 10)
+    assert cold.reused_tokens == 0
+    assert warm.token_ids == cold.token_ids
+
+
+def test_reuse_after_a_jump_back_crops_the_cache(engine, builder):
+    engine.drop_cache()
+    long = builder.build("w.py", "python", PREFIX + "x = 1\n" * 50, SUFFIX, 4096)
+    engine.generate(long.ids, 4)
+    short = builder.build("w.py", "python", PREFIX, SUFFIX, 4096)
+    again = engine.generate(short.ids, 8)
+    assert 0 < again.reused_tokens < len(short.ids)
+    engine.drop_cache()
+    assert engine.generate(short.ids, 8).token_ids == again.token_ids
+
+
+def test_stop_rule_ends_decoding_between_tokens(engine, builder):
+    prompt = builder.build("w.py", "python", PREFIX, SUFFIX, 4096)
+    seen: list[str] = []
+
+    def stop(text: str) -> int | None:
+        seen.append(text)
+        return 1 if len(seen) == 3 else None
+
+    gen = engine.generate(prompt.ids, 50, stop)
+    assert gen.finish_reason == "stop_rule"
+    assert len(gen.token_ids) == 3 and len(seen) == 3
+    assert gen.text == seen[-1][:1]
+
+
+def test_cancel_stops_at_once(engine, builder):
+    prompt = builder.build("w.py", "python", PREFIX, SUFFIX, 4096)
+    cancel = threading.Event()
+    cancel.set()
+    gen = engine.generate(prompt.ids, 50, None, cancel)
+    assert gen.finish_reason == "cancelled" and gen.token_ids == []
+
+    later = threading.Event()
+    calls = []
+
+    def stop(text: str) -> None:
+        calls.append(text)
+        if len(calls) == 2:
+            later.set()  # the user typed on: cancelled mid-generation
+        return None
+
+    gen = engine.generate(prompt.ids, 50, stop, later)
+    assert gen.finish_reason == "cancelled" and len(gen.token_ids) == 2
+
+
+def test_decode_keeps_the_leading_space_of_the_first_token(engine):
+    tok = engine.tokenizer()
+    for text in ["    return x", " foo", "\n    y = 2", "é✓ ok"]:
+        ids = PromptTokenizer(tok).encode(text, word_start=False)
+        assert engine.decode(ids) == text
+
+
+def test_special_tokens_stop_generation(engine):
+    tok = engine.tokenizer()
+    for name in ("</s>", "<s>", "▁<AIX-SPAN-MIDDLE>", "▁<AIX-SPAN-PRE>", "▁<AIX-END-TURN>"):
+        assert tok.convert_tokens_to_ids(name) in engine.stop_ids
+
+
+def test_missing_model_raises_a_clear_error(tmp_path):
+    with pytest.raises(EngineError) as info:
+        LocalEngine.load(Settings(model=str(tmp_path / "nope"), device="cpu"))
+    assert str(tmp_path / "nope") in str(info.value)
+
+
+def test_quantization_needs_a_gpu(tiny_model_dir):
+    with pytest.raises(EngineError) as info:
+        LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu", quantization="4bit"))
+    assert "GPU" in str(info.value)
