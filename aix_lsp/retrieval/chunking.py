@@ -31,7 +31,9 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
 
 
 MAX_LINE_CHARS = 4000
@@ -71,21 +73,10 @@ def line_chunks(text: str, window: int = 10) -> list[Chunk]:
     """Windows of ``window`` non-empty lines, no overlap; a chunk spans from its first to its last
     non-empty line (blank lines inside kept)."""
     lines = split_lines(text)
+    filled = [i for i, line in enumerate(lines) if line and not line.isspace()]
     chunks: list[Chunk] = []
-    first = -1
-    count = 0
-    last = -1
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        if first < 0:
-            first = i
-        last = i
-        count += 1
-        if count == window:
-            chunks.append(Chunk(first, last + 1, "\n".join(lines[first:last + 1])))
-            first, count = -1, 0
-    if first >= 0:
+    for n in range(0, len(filled), window):
+        first, last = filled[n], filled[min(n + window, len(filled)) - 1]
         chunks.append(Chunk(first, last + 1, "\n".join(lines[first:last + 1])))
     return chunks
 
