@@ -2,30 +2,44 @@
 # Editors part of CI, from a fresh clone (network: the npm registry and the Debian mirror only).
 #   1. Neovim for tests/editors/test_neovim.py: Debian's neovim (0.7.2) when `nvim` is missing.
 #   2. The VS Code extension: npm ci, type-check, node tests (vscode API faked), bundle, .vsix.
-#   3. With --pytest: the editor pytest tests (README snippets, Neovim real client, manifest).
-# Usage: .ci/editors.sh [--pytest]    (PYTHON=... picks the interpreter for --pytest)
+#   3. With --emacs: Debian's emacs-nox + elpa-eglot (~30 s more), so tests/editors/test_emacs.py
+#      (eglot as a real client) and the elisp read check run instead of being skipped.
+#   4. With --pytest: the editor pytest tests (README snippets, Neovim and Emacs real clients, manifest).
+# Usage: .ci/editors.sh [--emacs] [--pytest]    (PYTHON=... picks the interpreter for --pytest)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXT="$ROOT/extensions/vscode"
 RUN_PYTEST=0
+WITH_EMACS=0
 for arg in "$@"; do
   case "$arg" in
     --pytest) RUN_PYTEST=1 ;;
-    *) echo "usage: $0 [--pytest]" >&2; exit 2 ;;
+    --emacs) WITH_EMACS=1 ;;
+    *) echo "usage: $0 [--emacs] [--pytest]" >&2; exit 2 ;;
   esac
 done
 start=$SECONDS
 log() { printf '\n== editors: %s (%ss)\n' "$*" "$((SECONDS - start))"; }
 
-log "neovim"
-if ! command -v nvim >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+apt_install() {
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q neovim >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q neovim >/dev/null; }
-fi
+  $SUDO apt-get install -y -q "$@" >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "$@" >/dev/null; }
+}
+
+log "neovim"
+command -v nvim >/dev/null 2>&1 || apt_install neovim
 nvim --version | head -1
+
+if [ "$WITH_EMACS" = 1 ]; then
+  log "emacs + eglot"
+  if ! command -v emacs >/dev/null 2>&1 || ! emacs --batch --eval "(kill-emacs (if (require 'eglot nil t) 0 1))" >/dev/null 2>&1; then
+    apt_install emacs-nox elpa-eglot
+  fi
+  emacs --version | head -1
+fi
 
 log "node $(node --version), npm $(npm --version)"
 node -e 'const [maj] = process.versions.node.split(".").map(Number); if (maj < 20) { console.error("Node 20+ needed"); process.exit(1); }'
