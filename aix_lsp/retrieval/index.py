@@ -186,18 +186,28 @@ class FolderIndex:
             self.rebuilt_reason = reason
         self._index = None
         self._close_db()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        (self.dir / "tantivy").mkdir(parents=True, exist_ok=True)
-        self.files = {}
-        self._dirty = set()
-        self._index = tantivy.Index(self.schema, path=str(self.dir / "tantivy"), reuse=False)
-        self._register()
-        self._db = _connect(self.dir / MANIFEST)
-        with self._db:
-            self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-            self._db.execute("CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, chunks INTEGER)")
-            self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", str(FORMAT_VERSION)), ("root", str(self.root)),
-                                                                   ("chunking", self.chunking), ("window", str(self.window))])
+        try:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            (self.dir / "tantivy").mkdir(parents=True, exist_ok=True)
+            self.files = {}
+            self._dirty = set()
+            self._index = tantivy.Index(self.schema, path=str(self.dir / "tantivy"), reuse=False)
+            self._register()
+            self._db = _connect(self.dir / MANIFEST)
+            with self._db:
+                self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                self._db.execute("CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, chunks INTEGER)")
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", str(FORMAT_VERSION)), ("root", str(self.root)),
+                                                                       ("chunking", self.chunking), ("window", str(self.window))])
+        except (OSError, sqlite3.Error, ValueError) as exc:
+            # an unwritable cache folder: still serve context, from memory, for this session
+            log.warning("cannot persist the index of %s under %s (%s): indexing in memory", self.root, self.dir, exc)
+            self._close_db()
+            self.in_memory = True
+            self.files = {}
+            self._dirty = set()
+            self._index = tantivy.Index(self.schema)
+            self._register()
 
     def _lock(self, when_locked: str) -> bool:
         """Take the writer lock; False when another process holds it (and the fallback was applied)."""

@@ -190,3 +190,17 @@ def test_index_locked_by_another_process(tmp_path: Path, caplog: pytest.LogCaptu
         FolderIndex(root, tmp_path / "cache", "lines", 10).open("error")
     for index in (holder, second, reader):
         index.close()
+
+
+def test_unwritable_cache_folder_falls_back_to_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "ws"
+    write(root, "a.py", module("alpha"))
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    caplog.set_level(logging.WARNING)
+    index = FolderIndex(root, blocker, "lines", 10)
+    index.open()
+    index.sync()
+    assert index.in_memory and "indexing in memory" in caplog.text
+    assert index.search(query_terms("alpha"), 1)[0].path == "a.py"
+    index.close()
