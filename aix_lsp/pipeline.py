@@ -76,6 +76,22 @@ class CompletionResult:
     generation: Generation | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
+    def stats(self) -> dict[str, Any]:
+        """One flat record per request, for benchmarks and the ``aix.stats`` command."""
+        gen = self.generation
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "chars": len(self.text),
+            "scenario": self.scope.scenario if self.scope is not None else "",
+            "prompt_tokens": gen.prompt_tokens if gen else (len(self.prompt.ids) if self.prompt else 0),
+            "reused_tokens": gen.reused_tokens if gen else 0,
+            "prefilled_tokens": gen.prefilled_tokens if gen else 0,
+            "generated_tokens": len(gen.token_ids) if gen else 0,
+            "finish_reason": gen.finish_reason if gen else "",
+            **{f"{k}_s": v for k, v in self.timings.items()},
+        }
+
 
 class CompletionPipeline:
     def __init__(self, settings: Settings, engine: Engine | None = None, context: ContextSource | None = None) -> None:

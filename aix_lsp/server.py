@@ -27,6 +27,7 @@ STATUS_NOTIFICATION = "aix/status"
 COMMAND_TOGGLE = "aix.toggle"
 COMMAND_RELOAD = "aix.reloadModel"
 COMMAND_STATUS = "aix.status"
+COMMAND_STATS = "aix.stats"
 _WORD_BEFORE = re.compile(r"[A-Za-z0-9_$]*$")
 
 
@@ -205,6 +206,11 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
     @server.command(COMMAND_STATUS)
     def status(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
         return session.status()
+
+    @server.command(COMMAND_STATS)
+    def stats(ls: AixLanguageServer, *args: Any) -> list[dict[str, Any]]:
+        """Per-request records (source, tokens reused/prefilled, time split) since the last call."""
+        return session.drain_stats()
 
     return server
 

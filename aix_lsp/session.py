@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,7 @@ class Session:
         self.roots: list[Path] = []
         self.retrieval: Any = None
         self._lock = threading.Lock()
+        self.recent_stats: deque[dict[str, Any]] = deque(maxlen=10_000)  # drained by the aix.stats command
 
     # --- settings ---
     def configure(self, mapping: Any, source: str) -> list[str]:
@@ -244,26 +246,38 @@ class Session:
     def request_completion(self, uri: str, line: int, character: int, cancel: threading.Event) -> "Future[CompletionResult] | CompletionResult":
         """Prepare on the caller's thread, run on the model worker; returns a finished result when there is
         nothing to run."""
+        started = time.perf_counter()
         doc = self.documents.get(uri)
         if doc is None:
-            return CompletionResult("", "none", f"unknown document {uri}: it was never opened")
+            return self._record(CompletionResult("", "none", f"unknown document {uri}: it was never opened"), started)
         offset = doc.offset_at(line, character, clamp=False)
         if offset is None:
-            return CompletionResult("", "none", f"position {line}:{character} is outside {uri}")
+            return self._record(CompletionResult("", "none", f"position {line}:{character} is outside {uri}"), started)
         req = self._request_for(doc, offset, cancel)
         prepared = self.pipeline.prepare(req)
         if prepared.skip_reason:
-            return CompletionResult("", "none", prepared.skip_reason, prepared.scope)
+            return self._record(CompletionResult("", "none", prepared.skip_reason, prepared.scope), started)
         version = doc.version
 
         def run() -> CompletionResult:
             result = self.pipeline.run(prepared)
             current = self.documents.get(uri)
             if current is None or current.version != version:
-                return CompletionResult("", "none", "the document changed while generating", result.scope)
-            return result
+                result = CompletionResult("", "none", "the document changed while generating", result.scope, result.prompt, result.generation, result.timings)
+            return self._record(result, started)
 
         return self.scheduler.submit(uri, run, cancel)
+
+    def _record(self, result: CompletionResult, started: float) -> CompletionResult:
+        stats = result.stats()
+        stats["server_s"] = time.perf_counter() - started  # queue wait included
+        self.recent_stats.append(stats)
+        return result
+
+    def drain_stats(self) -> list[dict[str, Any]]:
+        out = list(self.recent_stats)
+        self.recent_stats.clear()
+        return out
 
     def _request_for(self, doc: Document, offset: int, cancel: threading.Event) -> CompletionRequest:
         path = doc.path
