@@ -43,6 +43,7 @@ class Settings:
     retrieval_window_lines: int = field(default=10, metadata={"help": "non-empty lines per chunk", "min": 1})
     retrieval_query_lines: int = field(default=10, metadata={"help": "non-empty lines before the cursor used as the query", "min": 1})
     retrieval_max_tokens: int = field(default=2048, metadata={"help": "token budget of the cross-file fragments", "min": 0})
+    retrieval_same_file: bool = field(default=False, metadata={"help": "also take fragments from the current file (outside the cursor's window); its text is mostly in the prompt already"})
     index_cache_dir: str = field(default="", metadata={"help": "where the workspace index is persisted (empty: the user cache folder)"})
     # --- latency ---
     kv_cache: bool = field(default=True, metadata={"help": "reuse the KV cache of the previous prompt's common prefix"})
