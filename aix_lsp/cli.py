@@ -110,9 +110,8 @@ def _cli_retrieval(settings: Settings, root: Path, timeout: float = 120.0):
         return None
     service = RetrievalService(settings)
     service.add_folder(root)
-    deadline = time.monotonic() + timeout
-    while service.status().get("state") != "ready" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    if not service.wait_ready(timeout):
+        print(f"aix-lsp: indexing {root} takes longer than {timeout:.0f} s; completing with what is indexed", file=sys.stderr)
     return service
 
 

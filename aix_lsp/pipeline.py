@@ -85,6 +85,7 @@ class CompletionResult:
             "chars": len(self.text),
             "scenario": self.scope.scenario if self.scope is not None else "",
             "prompt_tokens": gen.prompt_tokens if gen else (len(self.prompt.ids) if self.prompt else 0),
+            "fragments": self.prompt.fragments if self.prompt else 0,
             "reused_tokens": gen.reused_tokens if gen else 0,
             "prefilled_tokens": gen.prefilled_tokens if gen else 0,
             "generated_tokens": len(gen.token_ids) if gen else 0,

@@ -181,3 +181,28 @@ async def test_requests_during_model_load_answer_empty(tiny_model_dir, workspace
         first = await inline(client, uri, *CURSOR)
         assert isinstance(first, list)  # empty while loading, or an answer if the tiny model was already up
         await wait_for_state(client, {"ready"})
+
+
+async def test_workspace_is_indexed_and_fragments_reach_the_prompt(tiny_model_dir, workspace, tmp_path):
+    (workspace / "pkg" / "paths.py").write_text(
+        "import os\n\n\ndef join_under(root, name):\n    return os.path.join(root, name)\n\n\n"
+        "def exists_under(root, name):\n    return os.path.exists(join_under(root, name))\n"
+    )
+    (workspace / ".env").write_text("SECRET_TOKEN=abc123\n")
+    uri = (workspace / "pkg" / "store.py").as_uri()
+    opts = options(tiny_model_dir, retrieval=True, index_cache_dir=str(tmp_path / "index-cache"), typing_through=False)
+    async with lsp_session(opts, workspace) as client:
+        status = await server_status(client)
+        for _ in range(300):
+            if status["index"]["state"] == "ready":
+                break
+            await asyncio.sleep(0.1)
+            status = await server_status(client)
+        assert status["index"]["state"] == "ready"
+        open_doc(client, uri, SOURCE.replace("        \n", "        return os.path.exists(join_under(self.root, name))\n    def size(self, name):\n        "))
+        await inline(client, uri, 13, 8)
+        stats = _plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(command="aix.stats", arguments=[])))
+        assert stats and stats[-1]["fragments"] >= 1
+        assert stats[-1]["prompt_tokens"] > 0
+        # the index reports its progress to the client
+        assert any(str(t).startswith("aix-index") for t in client.progress_reports)
