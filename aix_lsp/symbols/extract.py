@@ -69,8 +69,8 @@ def extract_file(path: str, text: str) -> FileSymbols | None:
 
 
 _IMPORT_START = {
-    "python": re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])"),
-    "js": re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\("),
+    "python": re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])", re.M),
+    "js": re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\(", re.M),
 }
 
 
@@ -82,21 +82,20 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
     """
     key = "python" if language == "python" else "js"
     start_re = _IMPORT_START[key]
-    lines = text.split("\n")
+    lines: list[str] | None = None
     keep: list[str] = []
     covered: set[int] = set()
-    i = 0
-    n = len(lines)
-    while i < n:
-        line = lines[i]
-        if not start_re.search(line):
-            i += 1
+    row, pos = 0, 0
+    for match in start_re.finditer(text):
+        row += text.count("\n", pos, match.start())
+        pos = match.start()
+        if row in covered:
             continue
-        j = _statement_end(lines, i, key)
-        for k in range(i, j + 1):
-            covered.add(k)
-        i = j + 1
-    if not covered:
+        if lines is None:
+            lines = text.split("\n")
+        end = _statement_end(lines, row, key)
+        covered.update(range(row, end + 1))
+    if not covered or lines is None:
         return [], covered
     # keep line numbers: blank every line that is not part of an import statement
     for k in range(max(covered) + 1):

@@ -60,8 +60,11 @@ class SymbolIndex:
         self._file_ids: dict[str, list[int]] = {}
         self._hashes: dict[str, int] = {}
         self._next_id = 0
-        self._name_cache: dict[tuple[str, str], tuple[list[Definition], str | None]] = {}
-        self._member_cache: dict[str, list[Definition]] = {}
+        # resolutions: ("name", module, name) -> (definitions, submodule); ("members", module) -> definitions.
+        # Each entry remembers the files it read, so a change to one file drops only what depended on it.
+        self._cache: dict[tuple, object] = {}
+        self._cache_deps: dict[tuple, frozenset[str]] = {}
+        self._dependents: dict[str, set[tuple]] = {}
         builder = tantivy.SchemaBuilder()
         builder.add_integer_field("id", stored=True, indexed=True)
         builder.add_text_field("path", stored=False, tokenizer_name="raw")
@@ -106,6 +109,8 @@ class SymbolIndex:
                 self._writer.add_document(tantivy.Document(id=ident, path=rel_path, body=body))
             if same_interface:  # an edit inside bodies: resolutions stand, only their definitions move
                 self._refresh_caches(old, symbols)
+            elif old is None:  # a new file can be what an earlier resolution missed
+                self._clear_caches()
             self._uncommitted = True
             self._commit_unless_batched()
             return True
@@ -166,11 +171,11 @@ class SymbolIndex:
 
     def _drop(self, rel_path: str, keep_caches: bool = False, keep_module: bool = False) -> None:
         old = self._files.pop(rel_path, None)
-        if not keep_module:  # the set of files changes: module names are recomputed on the next query
+        if not keep_module:  # the set of files changes: module names, and so every resolution, may change
             self._modules.discard(rel_path)
-        if not keep_caches:
-            self._name_cache.clear()
-            self._member_cache.clear()
+            self._clear_caches()
+        elif not keep_caches:
+            self._invalidate(rel_path)
         if old is None:
             return
         for name in {d.name for d in old.definitions}:
@@ -185,6 +190,7 @@ class SymbolIndex:
         self._uncommitted = True
 
     def _refresh_caches(self, old: FileSymbols, new: FileSymbols) -> None:
+        """Same interface, new lines: swap the file's definitions inside the entries that hold them."""
         moved = {id(a): b for a, b in zip(old.definitions, new.definitions)}
         if not moved:
             return
@@ -192,13 +198,31 @@ class SymbolIndex:
         def fresh(defs: list[Definition]) -> list[Definition]:
             return [moved.get(id(d), d) for d in defs]
 
-        path = new.path
-        for key, (defs, module) in list(self._name_cache.items()):
-            if any(d.path == path for d in defs):
-                self._name_cache[key] = (fresh(defs), module)
-        for key, defs in list(self._member_cache.items()):
-            if any(d.path == path for d in defs):
-                self._member_cache[key] = fresh(defs)
+        for key in self._dependents.get(new.path, ()):
+            value = self._cache.get(key)
+            if value is None:
+                continue
+            if key[0] == "name":
+                self._cache[key] = (fresh(value[0]), value[1])
+            else:
+                self._cache[key] = fresh(value)
+
+    def _store(self, key: tuple, value: object, deps: set[str]) -> None:
+        self._cache[key] = value
+        frozen = frozenset(deps)
+        self._cache_deps[key] = frozen
+        for path in frozen:
+            self._dependents.setdefault(path, set()).add(key)
+
+    def _invalidate(self, path: str) -> None:
+        for key in self._dependents.pop(path, ()):
+            self._cache.pop(key, None)
+            self._cache_deps.pop(key, None)
+
+    def _clear_caches(self) -> None:
+        self._cache.clear()
+        self._cache_deps.clear()
+        self._dependents.clear()
 
     def _commit_unless_batched(self) -> None:
         if self._batch == 0 and self._uncommitted:
@@ -377,32 +401,42 @@ class SymbolIndex:
             return self._modules.js_module(importer, spec)
         return None
 
-    def _resolve_name(self, module: str, name: str, depth: int, seen: set) -> tuple[list[Definition], str | None]:
-        """Definitions ``name`` has in ``module``, following re-exports; or ([], file) for a submodule."""
-        key = (module, name)
-        if key in self._name_cache:
-            return self._name_cache[key]
-        if depth > RESOLVE_DEPTH or key in seen:  # circular re-exports end here
+    def _resolve_name(self, module: str, name: str, depth: int, seen: set,
+                      trail: set[str] | None = None) -> tuple[list[Definition], str | None]:
+        """Definitions ``name`` has in ``module``, following re-exports; or ([], file) for a submodule.
+        ``trail`` collects the files read (the caller's own cache entry depends on them)."""
+        key = ("name", module, name)
+        cached = self._cache.get(key)
+        if cached is not None:
+            if trail is not None:
+                trail |= self._cache_deps.get(key, frozenset())
+            return cached  # type: ignore[return-value]
+        if trail is not None:
+            trail.add(module)
+        if depth > RESOLVE_DEPTH or (module, name) in seen:  # circular re-exports end here
             return [], None
-        seen.add(key)
+        seen.add((module, name))
+        mine: set[str] = {module}
         result: tuple[list[Definition], str | None] = ([], None)
         symbols = self._files.get(module)
         if symbols is not None:
-            if name == "default" and symbols.default_export:
-                name = symbols.default_export
-            defs = [d for d in symbols.definitions if d.name == name and d.container is None]
+            wanted = symbols.default_export if name == "default" and symbols.default_export else name
+            defs = [d for d in symbols.definitions if d.name == wanted and d.container is None]
             if defs:
                 result = (defs, None)
             else:
-                result = self._resolve_through_imports(symbols, name, depth, seen)
+                result = self._resolve_through_imports(symbols, wanted, depth, seen, mine)
         if not result[0] and result[1] is None and symbols is not None and symbols.language == "python":
             sub = self._modules.python_submodule(module, name)
             if sub is not None:
                 result = ([], sub)
-        self._name_cache[key] = result
+        self._store(key, result, mine)
+        if trail is not None:
+            trail |= mine
         return result
 
-    def _resolve_through_imports(self, symbols: FileSymbols, name: str, depth: int, seen: set) -> tuple[list[Definition], str | None]:
+    def _resolve_through_imports(self, symbols: FileSymbols, name: str, depth: int, seen: set,
+                                 trail: set[str]) -> tuple[list[Definition], str | None]:
         python = symbols.language == "python"
         for b in symbols.imports:
             if b.star or b.local != name or (not python and not b.reexport):
@@ -412,7 +446,7 @@ class SymbolIndex:
                 continue
             if b.name is None:
                 return [], target
-            found = self._resolve_name(target, b.name, depth + 1, seen)
+            found = self._resolve_name(target, b.name, depth + 1, seen, trail)
             if found[0] or found[1]:
                 return found
         for b in symbols.imports:
@@ -421,38 +455,43 @@ class SymbolIndex:
             target = self._module_file(symbols.path, b.module, symbols.language)
             if target is None:
                 continue
-            found = self._resolve_name(target, name, depth + 1, seen)
+            found = self._resolve_name(target, name, depth + 1, seen, trail)
             if found[0] or found[1]:
                 return found
         return [], None
 
-    def _module_members(self, module: str, depth: int = 0, seen: set | None = None) -> list[Definition]:
+    def _module_members(self, module: str, depth: int = 0, seen: set | None = None,
+                        trail: set[str] | None = None) -> list[Definition]:
         """Top-level definitions of ``module`` and what it re-exports by star (a few levels)."""
-        if depth == 0 and module in self._member_cache:
-            return self._member_cache[module]
+        key = ("members", module)
+        if depth == 0:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached  # type: ignore[return-value]
+            trail = set()
+        assert trail is not None
         seen = seen if seen is not None else set()
+        trail.add(module)
         if module in seen or depth > 3:
             return []
         seen.add(module)
         symbols = self._files.get(module)
-        if symbols is None:
-            return []
-        out = [d for d in symbols.definitions if d.container is None]
-        python = symbols.language == "python"
-        for b in symbols.imports:
+        out = [d for d in symbols.definitions if d.container is None] if symbols is not None else []
+        python = symbols is not None and symbols.language == "python"
+        for b in symbols.imports if symbols is not None else ():
             if len(out) >= MAX_MODULE_MEMBERS:
                 break
             if b.star and (python or b.reexport):
                 target = self._module_file(module, b.module, symbols.language)
                 if target is not None:
-                    out.extend(self._module_members(target, depth + 1, seen))
+                    out.extend(self._module_members(target, depth + 1, seen, trail))
             elif b.local and (b.reexport or (python and posix_basename(module).startswith("__init__."))):
                 target = self._module_file(module, b.module, symbols.language)
                 if target is not None and b.name is not None:
-                    defs, _ = self._resolve_name(target, b.name, 0, set())
+                    defs, _ = self._resolve_name(target, b.name, 0, set(), trail)
                     out.extend(defs)
         if depth == 0:
-            self._member_cache[module] = out
+            self._store(key, out, trail)
         return out
 
     def _class_members(self, cls: Definition) -> list[Definition]:

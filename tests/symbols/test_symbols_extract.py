@@ -190,3 +190,21 @@ def test_languages_without_an_extractor():
     assert symbols_language("main.go") is None  # a grammar exists, an extractor not (yet)
     assert extract_file("notes.txt", "def x(): pass") is None
     assert symbols_language("a.mjs") == "javascript" and symbols_language("a.tsx") == "tsx"
+
+
+from hypothesis import given, settings, strategies as st
+
+_PIECES = st.sampled_from(["import a", "from . import (b,", "from x import *", "def f(:", "class C:", "    pass",
+                           "import { a } from './a'", "const b = require('./b')", "export * from './c'", ")", "}",
+                           "x = 1", "\\", "'''", "", "  import os", "é = 2"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PIECES, max_size=25), st.sampled_from(["a.py", "a.js", "a.ts"]))
+def test_any_text_extracts_without_error(pieces, path):
+    text = "\n".join(pieces)
+    symbols = extract_file(path, text)
+    n = len(text.split("\n"))
+    assert all(0 <= d.line < n and d.start_line <= d.line < d.end_line for d in symbols.definitions)
+    bindings, rows = import_lines(symbols.language, text)
+    assert all(0 <= r < n for r in rows)
