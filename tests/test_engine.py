@@ -117,3 +117,21 @@ def test_quantization_needs_a_gpu(tiny_model_dir):
     with pytest.raises(EngineError) as info:
         LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu", quantization="4bit"))
     assert "GPU" in str(info.value)
+
+
+def test_out_of_memory_drops_the_cache_and_reports(engine, builder, monkeypatch):
+    """Fault injection (a CPU cannot run out of GPU memory on demand): the forward pass raises what
+    torch raises on a full GPU; the engine drops its cache and raises a readable EngineError."""
+    prompt = builder.build("w.py", "python", PREFIX, SUFFIX, 4096)
+    engine.generate(prompt.ids, 2)
+    assert engine.cached_tokens() > 0
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(engine, "_forward", boom)
+    with pytest.raises(EngineError) as info:
+        engine.generate(prompt.ids + [5], 4)
+    assert "out of memory" in str(info.value) and engine.cached_tokens() == 0
+    monkeypatch.undo()
+    assert engine.generate(prompt.ids, 2).finish_reason in ("length", "stop_token")

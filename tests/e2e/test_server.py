@@ -206,3 +206,25 @@ async def test_workspace_is_indexed_and_fragments_reach_the_prompt(tiny_model_di
         assert stats[-1]["prompt_tokens"] > 0
         # the index reports its progress to the client
         assert any(str(t).startswith("aix-index") for t in client.progress_reports)
+
+
+async def test_answer_for_a_stale_version_is_dropped_and_late_cancel_is_harmless(tiny_model_dir, workspace):
+    uri = (workspace / "pkg" / "store.py").as_uri()
+    async with lsp_session(options(tiny_model_dir, max_new_tokens=64, max_context_tokens=16384, typing_through=False), workspace) as client:
+        open_doc(client, uri, LONG_SOURCE)
+        pending = asyncio.ensure_future(inline(client, uri, *CURSOR))
+        await asyncio.sleep(0.2)
+        change_doc(client, uri, 2, "x", (0, 0), (0, 0))  # the user typed while the model worked
+        assert await asyncio.wait_for(pending, 60) == []
+        assert any("changed while generating" in m.message for m in client.log_messages)
+
+        # a cancel for a request that was already answered changes nothing
+        msg_id = str(uuid.uuid4())
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(0, 0),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+        )
+        await asyncio.wait_for(client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id), 60)
+        client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+        assert (await server_status(client))["state"] == "ready"
