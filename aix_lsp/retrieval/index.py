@@ -34,8 +34,11 @@ TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOKEN_PATTERN = TOKEN_RE.pattern
 MAX_QUERY_TERMS = 64
 MANIFEST = "manifest.sqlite"
-WRITER_HEAP = 30_000_000
-WRITER_THREADS = 2
+# A bulk build gets two indexing threads and a larger arena; afterwards a small writer keeps the lock and
+# takes the updates, and the freed arena goes back to the system (glibc keeps it otherwise).
+BULK_WRITER = (40_000_000, 2)
+SMALL_WRITER = (15_000_000, 1)  # tantivy's minimum per thread
+BULK_FILES = 200
 
 
 def query_terms(text: str) -> list[str]:
@@ -88,6 +91,16 @@ def index_key(root: Path, chunking: str, window: int) -> str:
     return f"{Path(root).name[:40] or 'root'}-{digest}-{chunking}-w{window}-v{FORMAT_VERSION}"
 
 
+def _release_free_memory() -> None:
+    """Give freed heap back to the system (glibc only; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except Exception:
+        pass
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), check_same_thread=False)
     # WAL + NORMAL: one write, no fsync per commit; a crash loses at most the last rows (re-indexed then)
@@ -133,6 +146,7 @@ class FolderIndex:
         self.commits = 0
         self.rebuilt_reason: str | None = None
         self.read_only = False
+        self._bulk = False
         self._db: sqlite3.Connection | None = None
         self._dirty: set[str] = set()
 
@@ -242,8 +256,27 @@ class FolderIndex:
     def _get_writer(self):
         if self._writer is None:
             assert self._index is not None
-            self._writer = self._index.writer(WRITER_HEAP, WRITER_THREADS)
+            self._writer = self._index.writer(*SMALL_WRITER)
+            self._bulk = False
         return self._writer
+
+    def _switch_writer(self, bulk: bool) -> None:
+        """Swap the writer for a bulk or a small one (uncommitted changes must have been committed)."""
+        if self._writer is not None and self._bulk == bulk:
+            return
+        with self._write_lock:
+            self._drop_writer()
+            assert self._index is not None
+            try:
+                self._writer = self._index.writer(*(BULK_WRITER if bulk else SMALL_WRITER))
+                self._bulk = bulk
+            except ValueError as exc:  # lost the lock in between (another process): search only from now on
+                if "LockBusy" not in str(exc):
+                    raise
+                log.warning("index of %s was taken by another process: no more updates in this one", self.root)
+                self.read_only = True
+            if not bulk:
+                _release_free_memory()
 
     def put_text(self, rel: str, text: str | None, mtime_ns: int = -1, size: int = -1) -> int:
         """Replace the chunks of ``rel`` by those of ``text`` (None: remove the file). Uncommitted."""
@@ -351,6 +384,8 @@ class FolderIndex:
             self.put_text(rel, None)
         todo = [(rel, entry) for rel, entry in present.items() if self.files.get(rel, [None, None])[:2] != [entry[1], entry[2]]]
         total = len(todo)
+        if total >= BULK_FILES and not self.read_only:
+            self._switch_writer(bulk=True)
         if progress:
             progress(0, total)
         last_commit = time.monotonic()
@@ -365,6 +400,8 @@ class FolderIndex:
                 last_commit = time.monotonic()
         if todo or removed or self.commits == 0:
             self.commit()
+        if self._bulk and not self.read_only:
+            self._switch_writer(bulk=False)
         return total, len(removed)
 
     # --- reading ------------------------------------------------------------------------------------

@@ -442,8 +442,8 @@ class RetrievalService:
             ranked.extend((found.score(i), i, folder, found) for i in range(len(found)))
         ranked.sort(key=lambda r: -r[0])
         rel = path.relative_to(current.root).as_posix() if current is not None else None
-        # not a Settings field yet: the quality benchmark favours False (see benchmarks/retrieval_quality.py)
-        same_file = getattr(settings, "retrieval_same_file", True)
+        # False keeps the whole current file out: the quality benchmark favours it (its text is in the prompt anyway)
+        same_file = getattr(settings, "retrieval_same_file", False)
 
         def hits():
             for _, i, folder, found in ranked:

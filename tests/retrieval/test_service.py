@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import tempfile
@@ -68,7 +67,8 @@ def test_context_from_other_files(service: RetrievalService, workspace: Path) ->
     assert service.status() == {"state": "ready", "files": 5, "chunks": service.status()["chunks"], "done": 5, "total": 5}
 
 
-def test_chunks_overlapping_the_cursor_window_are_excluded(service: RetrievalService, tmp_path: Path) -> None:
+def test_chunks_overlapping_the_cursor_window_are_excluded(tmp_path: Path) -> None:
+    service = RetrievalService(Settings(retrieval_same_file=True), cache_dir=tmp_path / "cache")
     root = tmp_path / "ws"
     body = module("unique_thing") + "\n\n" + "\n".join(f"other_{i} = {i}" for i in range(30)) + "\n"
     write(root, "one.py", body)
@@ -80,23 +80,20 @@ def test_chunks_overlapping_the_cursor_window_are_excluded(service: RetrievalSer
     assert all(not (s.path == "one.py" and s.start_line < 16) for s in snippets)
     # the same query from another file finds it
     other = service.context_for(root / "two.py", text, len(text), words)
+    service.close()
     assert any(s.path == "one.py" and s.start_line < 16 for s in other)
 
 
 def test_same_file_fragments_can_be_switched_off(tmp_path: Path) -> None:
-    @dataclasses.dataclass(frozen=True)
-    class OtherFilesOnly(Settings):
-        retrieval_same_file: bool = False
-
     root = tmp_path / "ws"
     write(root, "one.py", module("unique_thing") + "\n\n" + "\n".join(f"filler_{i} = {i}" for i in range(40))
           + "\nresult = unique_thing(unique_thing_elsewhere(1))\n")
     write(root, "two.py", module("unique_thing_elsewhere"))
-    svc = RetrievalService(OtherFilesOnly(), cache_dir=tmp_path / "cache")
+    svc = RetrievalService(Settings(retrieval_same_file=False), cache_dir=tmp_path / "cache")
     try:
         ready(svc, root)
         text = (root / "one.py").read_text()
-        with_same = RetrievalService(Settings(), cache_dir=tmp_path / "cache2")
+        with_same = RetrievalService(Settings(retrieval_same_file=True), cache_dir=tmp_path / "cache2")
         try:
             ready(with_same, root)
             assert any(s.path == "one.py" for s in with_same.context_for(root / "one.py", text, len(text), words))
