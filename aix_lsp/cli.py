@@ -65,12 +65,11 @@ def cmd_complete(args: argparse.Namespace) -> int:
         return 1
     doc = Document.open(path.resolve().as_uri(), text)
     # LINE and COL are 1-based code points here (what compilers print), not UTF-16 units.
-    starts = doc.line_starts()
-    if not 1 <= line <= len(starts):
-        print(f"aix-lsp: {path} has {len(starts)} lines; line {line} is outside it", file=sys.stderr)
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        print(f"aix-lsp: {path} has {len(lines)} lines; line {line} is outside it", file=sys.stderr)
         return 1
-    line_end = starts[line] - 1 if line < len(starts) else len(text)
-    offset = min(starts[line - 1] + max(col - 1, 0), line_end)
+    offset = sum(len(l) + 1 for l in lines[: line - 1]) + min(max(col - 1, 0), len(lines[line - 1]))
     root = find_project_root(path)
     try:
         engine = LocalEngine.load(settings)
@@ -79,7 +78,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         return 1
     context = _cli_retrieval(settings, root) if settings.retrieval else None
     pipeline = CompletionPipeline(settings, engine, context)
-    request = CompletionRequest(text=text, offset=offset, path=path.resolve(), root=root, uri=doc.uri, language=doc.language, parsed=doc.parsed)  # type: ignore[arg-type]
+    request = CompletionRequest(text=text, offset=offset, path=path.resolve(), root=root, uri=doc.uri, language=doc.language, parsed=doc.parsed)
     prepared = pipeline.prepare(request)
     if args.explain:
         print(prepared.scope.explain() if prepared.scope is not None else "no scope")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from aix_lsp.config import Settings, apply_settings
-from aix_lsp.documents import MAX_PARSE_CHARS, Document, DocumentStore, uri_to_path
+from aix_lsp.documents import Document, DocumentStore, uri_to_path
 from aix_lsp.engine.base import EngineError
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
 from aix_lsp.scheduler import Scheduler
@@ -281,12 +281,6 @@ class Session:
 
     def _request_for(self, doc: Document, offset: int, cancel: threading.Event) -> CompletionRequest:
         path = doc.path
-        parsed = doc.parsed
-        if parsed is None:
-            from aix_lsp.syntax import ParsedDocument
-
-            # no grammar, binary or huge: line rules only, never a parse on this thread
-            parsed = ParsedDocument(doc.text, doc.language if len(doc.text) <= MAX_PARSE_CHARS else None)
         return CompletionRequest(
             text=doc.text,
             offset=offset,
@@ -294,7 +288,7 @@ class Session:
             root=self.root_for(path),
             uri=doc.uri,
             language=doc.language,
-            parsed=parsed,  # type: ignore[arg-type]
+            parsed=doc.parsed,
             version=doc.version,
             cancel=cancel,
         )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import random
 
-from aix_lsp.documents import Document, index_to_utf16, utf16_to_index
+from aix_lsp.documents import MAX_PARSE_CHARS, Document
 
 
 def test_utf16_columns_with_non_bmp_text():
-    line = "a😀b é c"
-    assert utf16_to_index(line, 0) == 0
-    assert utf16_to_index(line, 1) == 1
-    assert utf16_to_index(line, 3) == 2  # after the emoji (two UTF-16 units)
-    assert utf16_to_index(line, 100) == len(line)
-    assert index_to_utf16(line, 2) == 3
+    doc = Document.open("file:///x/a.py", "a😀b é c\n")
+    assert doc.offset_at(0, 0) == 0
+    assert doc.offset_at(0, 1) == 1
+    assert doc.offset_at(0, 3) == 2  # after the emoji (two UTF-16 units)
+    assert doc.offset_at(0, 100) == len("a😀b é c")
+    assert doc.position_at(2) == (0, 3)
 
 
 def test_offsets_positions_and_clamping():
@@ -55,8 +55,11 @@ def test_full_replacement_and_out_of_range_edits_do_not_fail():
 def test_unknown_extension_binary_and_huge_documents():
     assert Document.open("file:///w/notes.zzz", "hello").language is None
     binary = Document.open("file:///w/blob.py", "ab\x00cd")
-    assert binary.is_binary and binary.parsed is None
+    assert binary.is_binary and binary.parsed.tree is None
     huge = Document.open("file:///w/huge.py", "x = 1\n" * 600_000)
-    assert huge.parsed is None  # too big to parse per keystroke; line rules apply
+    assert len(huge.text) > MAX_PARSE_CHARS
+    assert huge.parsed.tree is None  # too big to parse per keystroke; line rules apply
     huge.apply_change("y", (10, 0), (10, 0))
     assert huge.text.split("\n")[10] == "yx = 1"
+    huge.apply_change("", (0, 0), (500_000, 0))  # shrunk below the limit: parsed again
+    assert huge.parsed.tree is not None and huge.parsed.tree.root_node.type == "module"
