@@ -2,8 +2,9 @@
 # Editors part of CI, from a fresh clone (network: the npm registry and the Debian mirror only).
 #   1. Neovim for tests/editors/test_neovim.py: Debian's neovim (0.7.2) when `nvim` is missing.
 #   2. The VS Code extension: npm ci, type-check, node tests (vscode API faked), bundle, .vsix.
-#   3. With --emacs: Debian's emacs-nox + elpa-eglot (~30 s more), so tests/editors/test_emacs.py
-#      (eglot as a real client) and the elisp read check run instead of being skipped.
+#   3. With --emacs: Debian's emacs-nox, elpa-eglot and elpa-lsp-mode (~1 min more), so
+#      tests/editors/test_emacs.py (eglot and lsp-mode as real clients) and the elisp read check run
+#      instead of being skipped.
 #   4. With --pytest: the editor pytest tests (README snippets, Neovim and Emacs real clients, manifest).
 # Usage: .ci/editors.sh [--emacs] [--pytest]    (PYTHON=... picks the interpreter for --pytest)
 set -euo pipefail
@@ -35,8 +36,8 @@ nvim --version | head -1
 
 if [ "$WITH_EMACS" = 1 ]; then
   log "emacs + eglot"
-  if ! command -v emacs >/dev/null 2>&1 || ! emacs --batch --eval "(kill-emacs (if (require 'eglot nil t) 0 1))" >/dev/null 2>&1; then
-    apt_install emacs-nox elpa-eglot
+  if ! command -v emacs >/dev/null 2>&1 || ! emacs --batch --eval "(kill-emacs (if (and (require 'eglot nil t) (require 'lsp-mode nil t)) 0 1))" >/dev/null 2>&1; then
+    apt_install emacs-nox elpa-eglot elpa-lsp-mode
   fi
   emacs --version | head -1
 fi

@@ -12,6 +12,7 @@ import pytest
 from aix_lsp.config import Settings, apply_settings
 
 MANIFEST = Path(__file__).resolve().parents[2] / "extensions" / "vscode" / "package.json"
+FIX = "out of date: run `.venv/bin/python extensions/vscode/scripts/sync-settings.py`"
 EXTENSION_ONLY = {"aix.pythonPath", "aix.serverArgs", "aix.completionItems", "aix.trace.server"}
 
 
@@ -27,12 +28,14 @@ def properties() -> dict:
 
 def test_every_server_setting_is_contributed_and_nothing_else(properties) -> None:
     expected = {f"aix.{camel(f.name)}" for f in fields(Settings)}
-    assert set(properties) - EXTENSION_ONLY == expected
+    assert set(properties) - EXTENSION_ONLY == expected, f"package.json settings {FIX}"
 
 
 @pytest.mark.parametrize("field", fields(Settings), ids=lambda f: f.name)
 def test_setting_schema_matches(properties, field) -> None:
-    schema = properties[f"aix.{camel(field.name)}"]
+    key = f"aix.{camel(field.name)}"
+    assert key in properties, f"{key} missing: package.json settings {FIX}"
+    schema = properties[key]
     default = field.default
     if isinstance(default, bool):
         assert schema["type"] == "boolean"
