@@ -46,7 +46,7 @@ QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
 QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
-_RESOLVED = frozenset({"name", "star", "module", "member"})  # origins that come from resolving imports
+_RESOLVED = frozenset({"name"})  # bound by name by an import: exactly this definition
 
 
 class SymbolIndex:

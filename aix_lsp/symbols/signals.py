@@ -31,15 +31,15 @@ class Weights:
     """Defaults: tuned on half A of benchmarks/symbols_eval.py (coordinate ascent on recall@3 from all
     ones), reported on half B and leave-one-repository-out."""
 
-    imported_name: float = 1.0
+    imported_name: float = 0.5
     unused_import: float = 8.0
     name_proximity: float = 4.0
-    owner_proximity: float = 1.0
+    owner_proximity: float = 0.5
     frequency: float = 2.0
     via_module: float = 0.5
-    bm25: float = 0.0  # BM25 over definitions still brings candidates; its score did not help ranking
-    analog: float = 0.5
-    ambiguity: float = 8.0
+    bm25: float = 0.25  # BM25 over definitions mostly brings candidates; its score helps ranking little
+    analog: float = 1.0
+    ambiguity: float = 4.0
 
     @classmethod
     def names(cls) -> list[str]:
