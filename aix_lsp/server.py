@@ -158,10 +158,14 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
         session.did_close(params.text_document.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def did_change_configuration(ls: AixLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+    async def did_change_configuration(ls: AixLanguageServer, params: types.DidChangeConfigurationParams) -> None:
         settings = params.settings
         if isinstance(settings, dict) and "aix" in settings:
             settings = settings["aix"]
+        elif not settings and _client_has_configuration(ls):
+            # pull model: the client only signals a change; ask for the "aix" section
+            items = [types.ConfigurationItem(section="aix")]
+            settings = (await ls.workspace_configuration_async(types.ConfigurationParams(items=items)) or [None])[0]
         session.configure(settings, "workspace/didChangeConfiguration")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -260,6 +264,11 @@ def _completion_item(session: Session, params: types.CompletionParams, text: str
         insert_text_format=types.InsertTextFormat.PlainText,
         text_edit=types.TextEdit(range=types.Range(start=start, end=pos), new_text=new_text),
     )
+
+
+def _client_has_configuration(ls: AixLanguageServer) -> bool:
+    caps = ls.client_capabilities
+    return bool(caps and caps.workspace and caps.workspace.configuration)
 
 
 def _watch_files(ls: AixLanguageServer) -> None:

@@ -228,3 +228,16 @@ async def test_answer_for_a_stale_version_is_dropped_and_late_cancel_is_harmless
         await asyncio.wait_for(client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id), 60)
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
         assert (await server_status(client))["state"] == "ready"
+
+
+async def test_configuration_pulled_when_the_client_sends_none(tiny_model_dir, workspace):
+    uri = (workspace / "pkg" / "store.py").as_uri()
+    async with lsp_session(options(tiny_model_dir), workspace) as client:
+        open_doc(client, uri, SOURCE)
+        client.set_configuration({"enabled": False}, section="aix")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        for _ in range(50):
+            if (await server_status(client))["state"] == "disabled":
+                break
+            await asyncio.sleep(0.1)
+        assert (await server_status(client))["state"] == "disabled"
