@@ -33,6 +33,12 @@ FORMAT_VERSION = 1
 TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOKEN_PATTERN = TOKEN_RE.pattern
 MAX_QUERY_TERMS = 64
+# Query terms in more than COMMON_TERM_SHARE of the chunks are dropped, in indexes of at least
+# COMMON_TERM_MIN_DOCS chunks only. Measured on the standard library (75k chunks): share 0.1 halves a
+# query's cost (p95 1.7 -> 0.9 ms cpu) and loses about 1 point of identifier coverage, so smaller
+# workspaces keep every term and only big ones, where postings grow long, trade that point for speed.
+COMMON_TERM_SHARE = 0.1
+COMMON_TERM_MIN_DOCS = 200_000
 MANIFEST = "manifest.sqlite"
 # A bulk build gets two indexing threads and a larger arena; afterwards a small writer keeps the lock and
 # takes the updates, and the freed arena goes back to the system (glibc keeps it otherwise).
@@ -147,6 +153,7 @@ class FolderIndex:
         self.rebuilt_reason: str | None = None
         self.read_only = False
         self._bulk = False
+        self._df_cache: dict = {}
         self._db: sqlite3.Connection | None = None
         self._dirty: set[str] = set()
 
@@ -418,10 +425,31 @@ class FolderIndex:
         terms = list(terms)[:MAX_QUERY_TERMS]
         if searcher is None or self._index is None or not terms:
             return LazyHits(None, [])
+        terms = self._without_common(searcher, terms)
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", term)) for term in terms]
         )
         return LazyHits(searcher, searcher.search(query, limit, count=False).hits)
+
+    def _without_common(self, searcher, terms: list[str]) -> list[str]:
+        """``terms`` without those in more than COMMON_TERM_SHARE of the chunks (self, return, if ...): they
+        weigh little in BM25 but their long postings are most of a query's time."""
+        total = searcher.num_docs
+        if total < COMMON_TERM_MIN_DOCS:
+            return terms
+        cache = self._df_cache
+        if cache.get(None) is not searcher:  # document frequencies of this searcher's view
+            cache.clear()
+            cache[None] = searcher
+        limit = COMMON_TERM_SHARE * total
+        kept = []
+        for term in terms:
+            df = cache.get(term)
+            if df is None:
+                df = cache[term] = searcher.doc_freq("body", term)
+            if df <= limit:
+                kept.append(term)
+        return kept or terms
 
     @property
     def num_chunks(self) -> int:

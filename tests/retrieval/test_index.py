@@ -204,3 +204,17 @@ def test_unwritable_cache_folder_falls_back_to_memory(tmp_path: Path, caplog: py
     assert index.in_memory and "indexing in memory" in caplog.text
     assert index.search(query_terms("alpha"), 1)[0].path == "a.py"
     index.close()
+
+
+def test_common_terms_dropped_in_big_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ws"
+    for i in range(30):
+        write(root, f"m{i}.py", f"def common_name():\n    return rare_{i}\n")
+    index = build(root, tmp_path / "cache")
+    searcher = index._searcher
+    assert index._without_common(searcher, ["common_name", "rare_3"]) == ["common_name", "rare_3"]  # small index
+    monkeypatch.setattr(index_module, "COMMON_TERM_MIN_DOCS", 10)
+    assert index._without_common(searcher, ["common_name", "rare_3"]) == ["rare_3"]
+    assert index._without_common(searcher, ["common_name"]) == ["common_name"]  # never an empty query
+    assert index.search(query_terms("common_name rare_3"), 1)[0].path == "m3.py"
+    index.close()
