@@ -379,7 +379,9 @@ class FolderIndex:
     def sync(self, stop: threading.Event | None = None, progress: Callable[[int, int], None] | None = None, commit_every_s: float = 2.0) -> tuple[int, int]:
         """Bring the index up to date with the folder on disk: index new and changed files (mtime, size),
         drop deleted ones. Commits now and then so that searches see partial results. Returns
-        (files re-indexed, files removed)."""
+        (files re-indexed, files removed). A read-only index (another process writes it) is left as it is."""
+        if self.read_only:
+            return 0, 0
         present: dict[str, tuple[Path, int, int]] = {}
         for path, st in iter_workspace_entries(self.root):
             if stop is not None and stop.is_set():
@@ -422,7 +424,7 @@ class FolderIndex:
         """Like :meth:`search`, but a chunk's stored fields are read only when asked for (most callers
         need three of twenty)."""
         searcher = self._searcher
-        terms = list(terms)[:MAX_QUERY_TERMS]
+        terms = list(terms)[-MAX_QUERY_TERMS:]  # the terms nearest the cursor
         if searcher is None or self._index is None or not terms:
             return LazyHits(None, [])
         terms = self._without_common(searcher, terms)
