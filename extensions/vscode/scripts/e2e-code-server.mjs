@@ -3,11 +3,11 @@
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 
-const [url, runDir, csDir] = process.argv.slice(2);
+const [url, runDir, csDir, scenario = 'completion'] = process.argv.slice(2);
 const require = createRequire(`${csDir}/package.json`);
 const { chromium } = require('playwright-core');
 
-const report = { url, steps: [] };
+const report = { url, scenario, steps: [] };
 const step = (name, extra = {}) => {
   report.steps.push({ name, t: Math.round(performance.now()), ...extra });
   console.error(`[e2e] ${name}`, Object.keys(extra).length ? JSON.stringify(extra) : '');
@@ -45,6 +45,23 @@ async function waitForStatus(icon, timeout) {
   throw new Error(`status bar never showed ${icon}; last: ${JSON.stringify(last)}`);
 }
 
+/** Texts of the notification toasts on screen. */
+async function notifications() {
+  return page.evaluate(() => [...document.querySelectorAll('.notification-toast .notification-list-item-message')].map((e) => e.textContent ?? ''));
+}
+
+async function waitForNotification(pattern, timeout) {
+  const deadline = Date.now() + timeout;
+  let last = [];
+  while (Date.now() < deadline) {
+    last = await notifications();
+    const hit = last.find((t) => pattern.test(t));
+    if (hit) return hit;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no notification matching ${pattern}; saw ${JSON.stringify(last)}`);
+}
+
 async function runCommand(title) {
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
@@ -73,6 +90,28 @@ try {
     throw new Error('no aiX status bar item');
   })();
   step('status item appeared', first);
+  if (scenario === 'not-installed') {
+    const text = await waitForNotification(/aix_lsp package is not installed/, 60000);
+    step('install notification', { text });
+    report.notification = text;
+    const status = await waitForStatus('codicon-error', 30000);
+    step('status shows it', status);
+    // No crash loop: the status stays put and no second notification comes.
+    await page.waitForTimeout(8000);
+    const later = await aixStatus();
+    const all = (await notifications()).filter((t) => /aiX/.test(t));
+    step('8 s later', { status: later, notifications: all });
+    await page.screenshot({ path: `${runDir}/not-installed.png` });
+    if (!/pip install aix-lsp/.test(text)) throw new Error('the notification does not say how to install');
+    if (!/not installed/.test(later?.text ?? '') || all.length !== 1) throw new Error('restarted or notified again');
+    throw Object.assign(new Error('done'), { done: true });
+  }
+  if (scenario === 'bad-setting') {
+    const text = await waitForNotification(/aix\.maxNewTokens/, 60000);
+    step('setting warning', { text });
+    report.notification = text;
+    await page.screenshot({ path: `${runDir}/bad-setting.png` });
+  }
   const ready = await waitForStatus('codicon-sparkle', 180000);
   step('model ready', ready);
   report.statusReady = ready;
@@ -92,6 +131,7 @@ try {
   step('ghost text shown', { ghostText });
   await page.screenshot({ path: `${runDir}/ghost-text.png` });
   if (!ghostText.trim()) throw new Error('empty ghost text');
+  if (scenario === 'bad-setting') throw Object.assign(new Error('done'), { done: true });
 
   // Tab accepts it: the line now holds what was typed plus the suggestion's first line.
   await page.keyboard.press('Tab');
@@ -112,9 +152,13 @@ try {
   const on = await waitForStatus('codicon-sparkle', 30000);
   step('toggled on', on);
 } catch (error) {
+  if (error?.done) {
+    step('scenario done');
+  } else {
   failed = true;
   report.error = String(error?.stack ?? error);
   await page.screenshot({ path: `${runDir}/failure.png` }).catch(() => undefined);
+  }
 } finally {
   await browser.close();
   writeFileSync(`${runDir}/e2e-report.json`, JSON.stringify(report, null, 2));

@@ -8,7 +8,10 @@
 # Not part of CI (it needs apt packages, ~400 MB of npm packages and a browser). Run from anywhere:
 #   extensions/vscode/scripts/e2e-code-server.sh
 # Environment: PYTHON (an interpreter with aix_lsp installed; default: the repository's .venv),
-# AIX_E2E_DIR (work folder, reused between runs; default /tmp/aix-e2e), PORT (default 18093).
+# AIX_E2E_DIR (work folder, reused between runs; default /tmp/aix-e2e), PORT (default 18093),
+# SCENARIO: `completion` (default, the above), `not-installed` (aix.pythonPath is a Python without
+# aix_lsp: expects the install notification and no restarts), `bad-setting` (aix.maxNewTokens is a
+# string: expects a warning naming it, and the server still ready).
 set -euo pipefail
 
 EXT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +19,7 @@ ROOT="$(cd "$EXT/../.." && pwd)"
 WORK="${AIX_E2E_DIR:-/tmp/aix-e2e}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 PORT="${PORT:-18093}"
+SCENARIO="${SCENARIO:-completion}"
 CODE_SERVER_VERSION=4.100.3
 mkdir -p "$WORK"
 
@@ -61,6 +65,14 @@ def fibonacci(n):
     if n < 2:
         return n
 PY
+SETTINGS_PYTHON="$PYTHON"
+MAX_NEW_TOKENS=24
+case "$SCENARIO" in
+  completion) ;;
+  not-installed) SETTINGS_PYTHON="$(command -v python3)"; "$SETTINGS_PYTHON" -I -c 'import aix_lsp' 2>/dev/null && { echo "$SETTINGS_PYTHON has aix_lsp" >&2; exit 2; } ;;
+  bad-setting) MAX_NEW_TOKENS='"lots"' ;;
+  *) echo "unknown SCENARIO $SCENARIO" >&2; exit 2 ;;
+esac
 cat > "$RUN/user-data/User/settings.json" <<JSON
 {
   "security.workspace.trust.enabled": false,
@@ -76,11 +88,11 @@ cat > "$RUN/user-data/User/settings.json" <<JSON
   "editor.quickSuggestions": { "other": false, "comments": false, "strings": false },
   "editor.suggestOnTriggerCharacters": false,
   "files.hotExit": "off",
-  "aix.pythonPath": "$PYTHON",
+  "aix.pythonPath": "$SETTINGS_PYTHON",
   "aix.model": "$TINY",
   "aix.device": "cpu",
   "aix.retrieval": false,
-  "aix.maxNewTokens": 24
+  "aix.maxNewTokens": $MAX_NEW_TOKENS
 }
 JSON
 
@@ -97,4 +109,4 @@ for _ in $(seq 1 100); do
 done
 
 # 6. Drive it.
-node "$EXT/scripts/e2e-code-server.mjs" "http://127.0.0.1:$PORT/?folder=$RUN/workspace" "$RUN" "$CS"
+node "$EXT/scripts/e2e-code-server.mjs" "http://127.0.0.1:$PORT/?folder=$RUN/workspace" "$RUN" "$CS" "$SCENARIO"

@@ -61,14 +61,17 @@ export type ProbeResult =
   | { ok: true; version: string }
   | { ok: false; kind: 'missing-interpreter' | 'missing-package' | 'failed'; detail: string };
 
-/** Exit status of the probe script when aix_lsp is not importable. */
+/** Exit status of the probe script when aix_lsp or one of its dependencies is not importable. */
 const NOT_INSTALLED = 3;
-// find_spec does not import the package (and torch): the probe stays fast.
+/** Modules the server cannot start without; checked too, so that a half-installed environment (or an
+ * aix_lsp found only through the current folder) is reported instead of crashing the server. */
+export const REQUIRED_MODULES = ['aix_lsp', 'pygls', 'lsprotocol', 'torch', 'transformers', 'tree_sitter'];
+// find_spec does not import the modules (torch takes seconds): the probe stays fast.
 const PROBE_SCRIPT =
   'import importlib.util, sys\n' +
-  "spec = importlib.util.find_spec('aix_lsp')\n" +
-  `if spec is None: sys.exit(${NOT_INSTALLED})\n` +
-  "from importlib import metadata\n" +
+  `missing = [m for m in ${JSON.stringify(REQUIRED_MODULES)} if importlib.util.find_spec(m) is None]\n` +
+  "if missing: print(' '.join(missing)); sys.exit(" + NOT_INSTALLED + ')\n' +
+  'from importlib import metadata\n' +
   "try: print(metadata.version('aix-lsp'))\n" +
   "except Exception: print('unknown')\n";
 
@@ -112,7 +115,7 @@ export async function probeServer(python: PythonCommand, run: Runner = runProces
     return { ok: false, kind: 'failed', detail: r.error.message };
   }
   if (r.code === 0) return { ok: true, version: r.stdout.trim() || 'unknown' };
-  if (r.code === NOT_INSTALLED) return { ok: false, kind: 'missing-package', detail: r.stderr.trim() };
+  if (r.code === NOT_INSTALLED) return { ok: false, kind: 'missing-package', detail: `missing modules: ${r.stdout.trim()}` };
   // Exit 127 is a shell's "command not found" (e.g. a wrapper script around a missing interpreter).
   if (r.code === 127) return { ok: false, kind: 'missing-interpreter', detail: r.stderr.trim() };
   return { ok: false, kind: 'failed', detail: `exit status ${r.code}: ${r.stderr.trim()}` };
@@ -139,7 +142,9 @@ export function installMessage(python: PythonCommand, result: Exclude<ProbeResul
       );
     case 'missing-package':
       return (
-        `aiX: the aix_lsp package is not installed for "${py}"${from}. Install it with ` +
+        `aiX: the aix_lsp package is not installed for "${py}"${from}` +
+        (result.detail && !/^missing modules: aix_lsp\b/.test(result.detail) ? ` (or not completely: ${result.detail})` : '') +
+        '. Install it with ' +
         `\`${py} -m pip install aix-lsp\` (or \`${py} -m pip install -e .\` in an aix-lsp checkout), ` +
         'or set `aix.pythonPath` to an interpreter that has it.'
       );

@@ -39,8 +39,8 @@ test('probe results: missing interpreter, missing package, installed', async () 
   assert.equal((await probeServer(py, fakeRunner({ code: null, stdout: '', stderr: '', error: enoent }))).ok, false);
   const missing = await probeServer(py, fakeRunner({ code: null, stdout: '', stderr: '', error: enoent }));
   assert.ok(!missing.ok && missing.kind === 'missing-interpreter');
-  const noPkg = await probeServer(py, fakeRunner({ code: 3, stdout: '', stderr: '' }));
-  assert.ok(!noPkg.ok && noPkg.kind === 'missing-package');
+  const noPkg = await probeServer(py, fakeRunner({ code: 3, stdout: 'pygls torch\n', stderr: '' }));
+  assert.ok(!noPkg.ok && noPkg.kind === 'missing-package' && noPkg.detail === 'missing modules: pygls torch');
   const ok = await probeServer(py, fakeRunner({ code: 0, stdout: '0.1.0\n', stderr: '' }));
   assert.deepEqual(ok, { ok: true, version: '0.1.0' });
 });
@@ -51,9 +51,11 @@ test('install messages say how to install', () => {
   assert.match(a, /"\/x\/python" \(from aix\.pythonPath\) was not found/);
   assert.match(a, /pip install aix-lsp/);
   assert.match(a, /pip install -e \./);
-  const b = installMessage(py, { ok: false, kind: 'missing-package', detail: '' });
-  assert.match(b, /aix_lsp package is not installed/);
+  const b = installMessage(py, { ok: false, kind: 'missing-package', detail: 'missing modules: aix_lsp pygls' });
+  assert.match(b, /aix_lsp package is not installed for "\/x\/python" \(from aix\.pythonPath\)\. Install/);
   assert.match(b, /\/x\/python -m pip install aix-lsp/);
+  const c = installMessage(py, { ok: false, kind: 'missing-package', detail: 'missing modules: pygls torch' });
+  assert.match(c, /not installed for "\/x\/python" \(from aix\.pythonPath\) \(or not completely: missing modules: pygls torch\)/);
 });
 
 test('real probe: a missing interpreter and an interpreter without aix_lsp', async () => {
@@ -62,6 +64,7 @@ test('real probe: a missing interpreter and an interpreter without aix_lsp', asy
   // `python3 -I -S` (isolated, no site-packages) cannot see an installed aix_lsp.
   const bare = await probeServer({ command: 'python3', args: ['-I', '-S'], source: 'default' });
   assert.ok(!bare.ok && bare.kind === 'missing-package', JSON.stringify(bare));
+  assert.match(bare.detail, /^missing modules: aix_lsp pygls lsprotocol torch transformers tree_sitter$/);
 });
 
 test('real probe: the repository venv has aix_lsp', { skip: !fs.existsSync(path.resolve(__dirname, '../../../../.venv/bin/python')) && 'no .venv' }, async () => {
