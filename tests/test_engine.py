@@ -135,3 +135,26 @@ def test_out_of_memory_drops_the_cache_and_reports(engine, builder, monkeypatch)
     assert "out of memory" in str(info.value) and engine.cached_tokens() == 0
     monkeypatch.undo()
     assert engine.generate(prompt.ids, 2).finish_reason in ("length", "stop_token")
+
+
+def test_growable_cache_matches_transformers_dynamic_cache(engine, builder):
+    """Same logits with our in-place cache as with transformers' DynamicCache, across a crop."""
+    import torch
+    from transformers import DynamicCache
+
+    from aix_lsp.engine.kv_cache import new_cache
+
+    ids = builder.build("w.py", "python", PREFIX * 4, SUFFIX, 4096).ids
+    model = engine.model
+    outs = []
+    with torch.inference_mode():
+        for cache in (DynamicCache(config=model.config), new_cache(model.config)):
+            model(input_ids=torch.tensor([ids[:-5]]), cache=cache, use_cache=True)
+            cache.crop(-7)
+            assert cache.get_seq_length() == len(ids) - 12
+            logits = model(input_ids=torch.tensor([ids[-12:]]), cache=cache, use_cache=True).logits
+            for token in (5, 6, 7):  # a few decode steps, each appending one position
+                logits = model(input_ids=torch.tensor([[token]]), cache=cache, use_cache=True).logits
+            outs.append(logits)
+            assert cache.get_seq_length() == len(ids) + 3
+    assert torch.allclose(outs[0], outs[1], atol=1e-5)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
+from aix_lsp.engine.kv_cache import new_cache
 
 log = logging.getLogger(__name__)
 
@@ -164,13 +165,11 @@ class LocalEngine:
 
     def _prepare_cache(self, prompt_ids: list[int]) -> int:
         """Crop the cache to the longest common prefix with ``prompt_ids``; return how many tokens it holds."""
-        from transformers import DynamicCache
-
         reuse = 0
         if self.kv_cache_enabled and self._cache is not None:
             reuse = min(common_prefix_len(self._cache_ids, prompt_ids), len(prompt_ids) - 1)
         if reuse <= 0:
-            self._cache = DynamicCache(config=self.model.config)
+            self._cache = new_cache(self.model.config)
             self._cache_ids = []
             return 0
         extra = self._cache.get_seq_length() - reuse
