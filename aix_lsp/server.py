@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,7 @@ async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -
             cancel.set()
             raise
         except Superseded:
-            result = CompletionResult("", "none", "superseded by a newer request")
+            result = ls.session.record(CompletionResult("", "none", "superseded by a newer request"), time.perf_counter())
     if not result.text and result.reason:
         log.info("empty completion for %s at %d:%d: %s", uri, position.line, position.character, result.reason)
         ls.notifier.log(f"aix-lsp: no completion at {uri}:{position.line + 1}:{position.character + 1}: {result.reason}")

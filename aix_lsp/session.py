@@ -249,14 +249,14 @@ class Session:
         started = time.perf_counter()
         doc = self.documents.get(uri)
         if doc is None:
-            return self._record(CompletionResult("", "none", f"unknown document {uri}: it was never opened"), started)
+            return self.record(CompletionResult("", "none", f"unknown document {uri}: it was never opened"), started)
         offset = doc.offset_at(line, character, clamp=False)
         if offset is None:
-            return self._record(CompletionResult("", "none", f"position {line}:{character} is outside {uri}"), started)
+            return self.record(CompletionResult("", "none", f"position {line}:{character} is outside {uri}"), started)
         req = self._request_for(doc, offset, cancel)
         prepared = self.pipeline.prepare(req)
         if prepared.skip_reason:
-            return self._record(CompletionResult("", "none", prepared.skip_reason, prepared.scope), started)
+            return self.record(CompletionResult("", "none", prepared.skip_reason, prepared.scope), started)
         version = doc.version
 
         def run() -> CompletionResult:
@@ -264,11 +264,11 @@ class Session:
             current = self.documents.get(uri)
             if current is None or current.version != version:
                 result = CompletionResult("", "none", "the document changed while generating", result.scope, result.prompt, result.generation, result.timings)
-            return self._record(result, started)
+            return self.record(result, started)
 
         return self.scheduler.submit(uri, run, cancel)
 
-    def _record(self, result: CompletionResult, started: float) -> CompletionResult:
+    def record(self, result: CompletionResult, started: float) -> CompletionResult:
         stats = result.stats()
         stats["server_s"] = time.perf_counter() - started  # queue wait included
         self.recent_stats.append(stats)

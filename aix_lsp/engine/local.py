@@ -124,8 +124,17 @@ class LocalEngine:
             raise EngineError(f"cannot load model '{settings.model}': {reason}") from exc
         engine = cls(model, tokenizer, device, settings.model)
         engine.kv_cache_enabled = settings.kv_cache
+        report("warming up", 90)
+        engine.warm_up()
         report("ready", 100)
         return engine
+
+    def warm_up(self) -> None:
+        """One tiny forward pass, so that one-time kernel and allocator set-up is not paid by the first
+        completion the user asks for."""
+        ids = self._tokenizer.encode("def f(x):\n    return x\n", add_special_tokens=False)[:16] or [self._anchor_id]
+        self.generate(ids, 2)
+        self.drop_cache()
 
     @staticmethod
     def _stop_token_ids(tokenizer: Any) -> set[int]:
