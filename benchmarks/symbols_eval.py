@@ -452,8 +452,12 @@ def main() -> None:
     ap.add_argument("--timing-files", type=int, default=2000)
     ap.add_argument("--timing-queries", type=int, default=400)
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--timing-only", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
+    if args.timing_only:
+        timing(args.timing_root, args.timing_files, args.timing_queries, rng)
+        return
 
     results: list[Result] = []
     t0 = time.perf_counter()
