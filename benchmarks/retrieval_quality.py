@@ -14,8 +14,9 @@ code base and overall, for no retrieval / BM25 line windows / BM25 AST chunks:
   fragments (top 3), and in the file itself without the ground-truth line plus those fragments
   ("in prompt": what the model can copy from).
 
-Two exclusion policies for the current file are reported: "window" (the server's: chunks overlapping the
-cursor's query window) and "other files" (the whole current file excluded).
+Two policies for the current file, as the ``retrieval_same_file`` setting chooses: "same file on" (only
+the chunks overlapping the cursor's query window are excluded) and "same file off" (the default: the
+whole current file excluded, its text being in the prompt anyway).
 
     .venv/bin/python benchmarks/retrieval_quality.py            # default code bases, 130 positions each
     npm install --prefix /tmp/npmjs axios lodash                 # the JavaScript ones, once
@@ -237,7 +238,7 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     totals: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    header = f"{'code base':<18} {'files':>5} {'config':<24} {'n':>4} {'r@1':>6} {'r@3':>6} {'r@5':>6} {'cov ctx':>8} {'cov prompt':>10} {'ctx chars':>9} {'name in q':>9} {'r@5|name':>8} {'index s':>7}"
+    header = f"{'code base':<18} {'files':>5} {'config':<26} {'n':>4} {'r@1':>6} {'r@3':>6} {'r@5':>6} {'cov ctx':>8} {'cov prompt':>10} {'ctx chars':>9} {'name in q':>9} {'r@5|name':>8} {'index s':>7}"
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as cache:
@@ -258,12 +259,12 @@ def main() -> int:
                 index.open()
                 index.sync()
                 built = time.perf_counter() - started
-                for policy in ("window", "other files"):
-                    rows.append((f"bm25 {chunking} ({policy})", evaluate(index, files, cases, policy, args.query_lines), built))
+                for policy, label in (("window", "same file on"), ("other files", "same file off")):
+                    rows.append((f"bm25 {chunking} ({label})", evaluate(index, files, cases, policy, args.query_lines), built))
                 index.close()
             for config, result, built in rows:
                 totals[("all", config)].append(result)
-                print(f"{root.name:<18} {len(files):>5} {config:<24} {result['n']:>4} {result['r@1']:>6.3f} {result['r@3']:>6.3f} {result['r@5']:>6.3f} "
+                print(f"{root.name:<18} {len(files):>5} {config:<26} {result['n']:>4} {result['r@1']:>6.3f} {result['r@3']:>6.3f} {result['r@5']:>6.3f} "
                       f"{result['cov_ctx']:>8.3f} {result['cov_prompt']:>10.3f} {result['chars']:>9.0f} {result['named']:>9.3f} {result['r5_named']:>8.3f} {built:>7.2f}")
             print()
     print("overall (weighted by positions)")
@@ -272,7 +273,7 @@ def main() -> int:
         avg = {key: sum(r[key] * r["n"] for r in results) / n for key in ("r@1", "r@3", "r@5", "cov_ctx", "cov_prompt", "chars", "named")}
         named = sum(r["named"] * r["n"] for r in results)
         avg["r5_named"] = sum(r["r5_named"] * r["named"] * r["n"] for r in results) / named if named else 0.0
-        print(f"{'all':<18} {'':>5} {config:<24} {n:>4} {avg['r@1']:>6.3f} {avg['r@3']:>6.3f} {avg['r@5']:>6.3f} {avg['cov_ctx']:>8.3f} "
+        print(f"{'all':<18} {'':>5} {config:<26} {n:>4} {avg['r@1']:>6.3f} {avg['r@3']:>6.3f} {avg['r@5']:>6.3f} {avg['cov_ctx']:>8.3f} "
               f"{avg['cov_prompt']:>10.3f} {avg['chars']:>9.0f} {avg['named']:>9.3f} {avg['r5_named']:>8.3f}")
     return 0
 
