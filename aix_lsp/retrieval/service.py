@@ -213,6 +213,10 @@ class _Folder:
             self.request_resync()  # the rules changed: the next round re-crawls
             return False
         if kind == "deleted":
+            if rel == ".":  # the folder itself is gone
+                for gone in list(self.index.files):
+                    self.index.put_text(gone, None)
+                return True
             if rel in self.index.files:
                 self.index.put_text(rel, None)
                 return True

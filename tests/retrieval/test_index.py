@@ -111,6 +111,26 @@ def test_vanishing_file_during_indexing(tmp_path: Path, monkeypatch: pytest.Monk
     index.close()
 
 
+def test_file_changing_during_indexing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ws"
+    path = write(root, "moving.py", module("before_change"))
+    real_entries = index_module.iter_workspace_entries
+
+    def entries_then_change(r):
+        yield from real_entries(r)
+        path.write_text(module("after_change") + "\n# grown\n")  # changes after its stat, before its read
+        os.utime(path, ns=(1, 1))
+
+    monkeypatch.setattr(index_module, "iter_workspace_entries", entries_then_change)
+    index = build(root, tmp_path / "cache")
+    assert index.search(query_terms("after_change"), 1)[0].path == "moving.py"
+    monkeypatch.setattr(index_module, "iter_workspace_entries", real_entries)
+    path.write_text(module("settled"))
+    assert index.sync() == (1, 0)  # the new mtime and size are noticed
+    assert index.search(query_terms("settled"), 1)[0].path == "moving.py"
+    index.close()
+
+
 def corrupt_manifest(index_dir: Path) -> None:
     (index_dir / "manifest.sqlite").write_bytes(b"not a database at all" * 100)
 

@@ -198,7 +198,15 @@ def test_removed_folder(service: RetrievalService, workspace: Path, tmp_path: Pa
     service.remove_folder(other)
     assert ask(service, workspace, "compute_other(1)\n") == []
     assert "aix-index:other" not in {t.name for t in threading.enumerate()}
-    # a folder deleted from disk: the next sync drops everything
+    # a workspace folder deleted from disk: its chunks go
+    service.add_folder(other)
+    assert service.wait_ready(timeout=30)
+    assert ask(service, workspace, "compute_other(1)\n\n")[0].path == "x.py"
+    shutil.rmtree(other)
+    service.on_files_changed([(other, "deleted")])
+    assert service.flush()
+    assert ask(service, workspace, "compute_other(1)\n\n\n") == []
+    # a folder that does not exist: indexed as empty, no error
     service.add_folder(tmp_path / "missing")
     assert service.wait_ready(timeout=30)
     assert service.status()["state"] == "ready"
