@@ -37,7 +37,7 @@ class Settings:
     complete_mid_line: bool = field(default=True, metadata={"help": "with text right of the cursor, complete up to it (false: do not complete there)"})
     # --- cross-file context ---
     retrieval: bool = field(default=True, metadata={"help": "put cross-file context from the workspace into the prompt"})
-    retrieval_mode: str = field(default="bm25", metadata={"help": "which cross-file context", **_choices("bm25", "symbols", "mixed")})
+    retrieval_mode: str = field(default="symbols", metadata={"help": "which cross-file context: definitions reached through imports and names near the cursor (symbols), BM25 look-alike windows (bm25), or both alternating (mixed)", **_choices("bm25", "symbols", "mixed")})
     retrieval_chunking: str = field(default="lines", metadata={"help": "BM25 chunks: windows of lines or AST nodes", **_choices("lines", "ast")})
     retrieval_top_k: int = field(default=3, metadata={"help": "fragments put into the prompt", "min": 0})
     retrieval_window_lines: int = field(default=10, metadata={"help": "non-empty lines per chunk", "min": 1})
