@@ -40,7 +40,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from transformers.utils import logging as hf_logging
+
     from aix_lsp.server import serve
+
+    hf_logging.disable_progress_bar()  # editors show the server's stderr as errors
 
     tcp = None
     if args.tcp:
@@ -150,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the language server (stdio by default)")
     p.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    p.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted because some clients add it)")
     add_setting_flags(p)
     p.set_defaults(func=cmd_serve)
 
