@@ -4,6 +4,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from aix_lsp.retrieval import service as service_module
 from aix_lsp.retrieval.service import query_window
 
 from .helpers import module, write
+
+BM25 = Settings(retrieval_mode="bm25")  # these tests are about the BM25 windows (the server's default mode may differ)
 
 CALLER = "import os\n\n\ndef main(data):\n    prepared = os.path.join(data)\n    first = compute_alpha(prepared)\n    second = compute_alpha_step_4 + first\n"
 
@@ -34,7 +37,7 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def service(tmp_path: Path):
-    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
     yield svc
     svc.close()
 
@@ -68,7 +71,7 @@ def test_context_from_other_files(service: RetrievalService, workspace: Path) ->
 
 
 def test_chunks_overlapping_the_cursor_window_are_excluded(tmp_path: Path) -> None:
-    service = RetrievalService(Settings(retrieval_same_file=True), cache_dir=tmp_path / "cache")
+    service = RetrievalService(BM25.replace(retrieval_same_file=True), cache_dir=tmp_path / "cache")
     root = tmp_path / "ws"
     body = module("unique_thing") + "\n\n" + "\n".join(f"other_{i} = {i}" for i in range(30)) + "\n"
     write(root, "one.py", body)
@@ -89,11 +92,11 @@ def test_same_file_fragments_can_be_switched_off(tmp_path: Path) -> None:
     write(root, "one.py", module("unique_thing") + "\n\n" + "\n".join(f"filler_{i} = {i}" for i in range(40))
           + "\nresult = unique_thing(unique_thing_elsewhere(1))\n")
     write(root, "two.py", module("unique_thing_elsewhere"))
-    svc = RetrievalService(Settings(retrieval_same_file=False), cache_dir=tmp_path / "cache")
+    svc = RetrievalService(BM25.replace(retrieval_same_file=False), cache_dir=tmp_path / "cache")
     try:
         ready(svc, root)
         text = (root / "one.py").read_text()
-        with_same = RetrievalService(Settings(retrieval_same_file=True), cache_dir=tmp_path / "cache2")
+        with_same = RetrievalService(BM25.replace(retrieval_same_file=True), cache_dir=tmp_path / "cache2")
         try:
             ready(with_same, root)
             assert any(s.path == "one.py" for s in with_same.context_for(root / "one.py", text, len(text), words))
@@ -106,16 +109,16 @@ def test_same_file_fragments_can_be_switched_off(tmp_path: Path) -> None:
 
 
 def test_top_k_and_token_budget(tmp_path: Path, workspace: Path) -> None:
-    svc = RetrievalService(Settings(retrieval_top_k=2), cache_dir=tmp_path / "cache")
+    svc = RetrievalService(BM25.replace(retrieval_top_k=2), cache_dir=tmp_path / "cache")
     try:
         ready(svc, workspace)
         assert len(ask(svc, workspace)) == 2
         one_chunk = words(ask(svc, workspace)[0].text)
-        svc.update_settings(Settings(retrieval_top_k=5, retrieval_max_tokens=one_chunk))
+        svc.update_settings(BM25.replace(retrieval_top_k=5, retrieval_max_tokens=one_chunk))
         assert svc.wait_ready(timeout=30)
         snippets = ask(svc, workspace)
         assert sum(words(s.text) for s in snippets) <= one_chunk and len(snippets) >= 1
-        svc.update_settings(Settings(retrieval=False))
+        svc.update_settings(BM25.replace(retrieval=False))
         assert ask(svc, workspace) == []
     finally:
         svc.close()
@@ -226,7 +229,7 @@ def test_gitignore_change_triggers_a_recrawl(service: RetrievalService, workspac
 
 
 def test_progress_and_status(tmp_path: Path, workspace: Path) -> None:
-    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
     events: list[tuple[str, int, int]] = []
     svc.on_progress(lambda folder, done, total: events.append((folder, done, total)))
     assert svc.status()["state"] == "idle"
@@ -235,7 +238,7 @@ def test_progress_and_status(tmp_path: Path, workspace: Path) -> None:
     assert events[0][1] == 0 and events[-1][1:] == (5, 5)
     assert events[-1][0] == str(workspace)
     # warm restart: nothing re-indexed, same answers
-    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
     try:
         ready(svc, workspace)
         assert svc.status()["total"] == 0 and svc.status()["files"] == 5
@@ -259,7 +262,7 @@ def test_huge_workspace_does_not_block_queries(tmp_path: Path) -> None:
                 os.write(fd, f"v{f} = {d}\n".encode())
                 os.close(fd)
         assert sum(len(os.listdir(root / d)) for d in os.listdir(root)) == 100_000
-        svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+        svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")  # the server's default mode
         try:
             svc.add_folder(root)
             text = "x = v1\n" * 12
@@ -276,7 +279,6 @@ def test_huge_workspace_does_not_block_queries(tmp_path: Path) -> None:
 
 def test_symbols_modes_use_the_symbol_table(tmp_path: Path) -> None:
     pytest.importorskip("aix_lsp.symbols.context")
-    import time
 
     root = tmp_path / "ws"
     write(root, "lib/shapes.py", "class Polygon:\n    def __init__(self, sides):\n        self.sides = sides\n\n    def perimeter_of_polygon(self, length):\n        return self.sides * length\n")
@@ -298,3 +300,25 @@ def test_symbols_modes_use_the_symbol_table(tmp_path: Path) -> None:
             assert any(s.path == "lib/shapes.py" for s in snippets), (mode, snippets)
         finally:
             svc.close()
+
+
+def test_default_mode_answers_during_both_syncs(tmp_path: Path) -> None:
+    # the server's default mode builds the BM25 index, then the symbol table; queries never wait for either
+    root = tmp_path / "ws"
+    for i in range(400):
+        write(root, f"pkg/m{i}.py", f"from pkg.m{(i + 1) % 400} import f{(i + 1) % 400}\n\n\ndef f{i}(x):\n    return f{(i + 1) % 400}(x) + {i}\n")
+    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    try:
+        svc.add_folder(root)
+        text = "from pkg.m2 import f2\n\n\ndef g(y):\n    z = f2(y)\n    return z\n"
+        answers = 0
+        folder = svc._folders[root]
+        give_up = time.monotonic() + 60  # a guard against a symbol table that never gets ready, not a timing check
+        while time.monotonic() < give_up and (
+                svc.status()["state"] != "ready" or (folder.symbols is not None and not folder.symbols.ready)):
+            assert isinstance(svc.context_for(root / "pkg/user.py", text + "\n" * (answers % 3), len(text), words), list)
+            answers += 1
+        assert answers >= 1
+        assert isinstance(svc.context_for(root / "pkg/user.py", text, len(text), words), list)
+    finally:
+        svc.close()
