@@ -80,6 +80,9 @@ def sample_queries(texts: dict[str, str], n: int, query_lines: int, seed: int = 
     return out
 
 
+MODE = "bm25"
+
+
 def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     from aix_lsp.config import Settings
     from aix_lsp.retrieval import RetrievalService
@@ -120,9 +123,16 @@ def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     gc.collect()
 
     # the server's path: RetrievalService.context_for (cache misses: every query is another cursor)
-    service = RetrievalService(Settings(retrieval_chunking=chunking, retrieval_window_lines=window), cache_dir=cache)
+    service = RetrievalService(Settings(retrieval_chunking=chunking, retrieval_window_lines=window, retrieval_mode=MODE), cache_dir=cache)
     service.add_folder(root)
     service.wait_ready()
+    symbols_s = None
+    folder = next(iter(service._folders.values()))
+    if folder.symbols is not None:  # "symbols" / "mixed": the symbol table is built after the BM25 index
+        t0 = time.perf_counter()
+        while not folder.symbols.ready and time.perf_counter() - t0 < 300:
+            time.sleep(0.05)
+        symbols_s = time.perf_counter() - t0
     steady_rss = rss_mb() - base
     folder_index = next(iter(service._folders.values())).index
     texts = {}
@@ -146,7 +156,7 @@ def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
         raw.append(time.perf_counter() - t0)
     service.close()
     return {
-        "engine": f"aix-lsp (tantivy, {chunking})", "files": files, "chunks": chunks, "cold_s": cold,
+        "engine": f"aix-lsp (tantivy, {chunking}, mode {MODE})", "symbols_s": symbols_s, "files": files, "chunks": chunks, "cold_s": cold,
         "rss_mb": built_rss, "peak_mb": peak, "disk_mb": disk, "steady_mb": steady_rss,
         "q50_ms": statistics.median(full) * 1e3, "q95_ms": pct(full, 0.95) * 1e3,
         "raw50_ms": statistics.median(raw) * 1e3, "raw95_ms": pct(raw, 0.95) * 1e3, "n_queries": len(full),
@@ -161,14 +171,14 @@ def run_bm25s(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     import bm25s
     import numpy as np
 
-    from aix_lsp.retrieval.index import TOKEN_RE, query_terms
+    from aix_lsp.retrieval.index import chunk_terms, query_terms
     from aix_lsp.retrieval.service import query_window
 
     base = rss_mb()
     chunks, texts, crawl = load_chunks(root, chunking, window)
     t0 = time.perf_counter()
     # the same tokens as ours: lower-cased identifiers
-    corpus = [[t.lower() for t in TOKEN_RE.findall(c.text)] for _, c in chunks]
+    corpus = [chunk_terms(c.text).split() for _, c in chunks]
     vocab: dict[str, int] = {}
     ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
     retriever = bm25s.BM25()
@@ -194,13 +204,13 @@ def run_bm25s(root: Path, chunking: str, window: int, n_queries: int) -> dict:
 def run_rank_bm25(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     from rank_bm25 import BM25Okapi
 
-    from aix_lsp.retrieval.index import TOKEN_RE, query_terms
+    from aix_lsp.retrieval.index import chunk_terms, query_terms
     from aix_lsp.retrieval.service import query_window
 
     base = rss_mb()
     chunks, texts, crawl = load_chunks(root, chunking, window)
     t0 = time.perf_counter()
-    bm25 = BM25Okapi([[t.lower() for t in TOKEN_RE.findall(c.text)] for _, c in chunks])
+    bm25 = BM25Okapi([chunk_terms(c.text).split() for _, c in chunks])
     build = time.perf_counter() - t0
     gc.collect()
     built_rss = rss_mb() - base
@@ -227,9 +237,12 @@ def main() -> int:
     parser.add_argument("--window", type=int, default=10)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--engines", default="ours,bm25s,rank_bm25")
+    parser.add_argument("--mode", default="bm25", choices=("bm25", "symbols", "mixed"), help="retrieval_mode of the service for context_for")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     root = Path(args.root).resolve()
+    global MODE
+    MODE = args.mode
     if args.one:
         print(json.dumps(ENGINES[args.one](root, args.chunking, args.window, args.queries)))
         return 0
@@ -239,7 +252,7 @@ def main() -> int:
     results = []
     for name in args.engines.split(","):
         proc = subprocess.run([sys.executable, __file__, str(root), "--chunking", args.chunking, "--window", str(args.window),
-                               "--queries", str(args.queries), "--one", name], capture_output=True, text=True)
+                               "--queries", str(args.queries), "--mode", args.mode, "--one", name], capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"{name}: failed\n{proc.stderr[-2000:]}")
             continue
@@ -257,6 +270,8 @@ def main() -> int:
             print(f"     cpu of the calling thread p50 {r['q50_cpu_ms']:.2f} ms   p95 {r['q95_cpu_ms']:.2f} ms")
             print(f"   search top-20 + read 3 p50 {r['raw50_ms']:.2f} ms p95 {r['raw95_ms']:.2f} ms")
             print(f"   server holding the index (RetrievalService ready): +{r['steady_mb']:.0f} MB resident")
+            if r.get("symbols_s") is not None:
+                print(f"   symbol table ready {r['symbols_s']:.2f} s after the BM25 index (warm BM25 start)")
             print(f"   update of one file (re-chunk, replace, commit, reopen) median {r['update_ms']:.1f} ms, max {r['update95_ms']:.1f} ms (cpu median {r['update_cpu_ms']:.1f} ms)")
             print(f"   warm restart {r['warm_s']:.3f} s (cpu {r['warm_cpu_s']:.3f} s; {r['warm_changed']} files re-indexed)")
         else:

@@ -11,6 +11,7 @@ Two ways, both giving line ranges ``[start, end)`` (0-based) over the file's lin
 from __future__ import annotations
 
 import logging
+from itertools import compress
 from dataclasses import dataclass
 
 from aix_lsp.languages import language_for_path
@@ -47,7 +48,7 @@ def looks_generated(text: str) -> bool:
     lines = text.count("\n") + 1
     if len(text) / lines > MAX_MEAN_LINE_CHARS:
         return True
-    return any(len(line) > MAX_LINE_CHARS for line in text.split("\n")) if len(text) > MAX_LINE_CHARS else False
+    return len(text) > MAX_LINE_CHARS and max(map(len, text.split("\n"))) > MAX_LINE_CHARS
 
 
 class _Counts:
@@ -73,7 +74,7 @@ def line_chunks(text: str, window: int = 10) -> list[Chunk]:
     """Windows of ``window`` non-empty lines, no overlap; a chunk spans from its first to its last
     non-empty line (blank lines inside kept)."""
     lines = split_lines(text)
-    filled = [i for i, line in enumerate(lines) if line and not line.isspace()]
+    filled = list(compress(range(len(lines)), map(str.strip, lines)))  # indexes of the non-empty lines
     chunks: list[Chunk] = []
     for n in range(0, len(filled), window):
         first, last = filled[n], filled[min(n + window, len(filled)) - 1]
