@@ -234,6 +234,10 @@ class Session:
 
     def did_close(self, uri: str) -> None:
         self.documents.close(uri)
+        path = uri_to_path(uri)
+        if self.retrieval is not None and path is not None and self.root_for(path) is not None:
+            # the index may hold unsaved edits of the buffer: read the file from disk again
+            self.retrieval.on_files_changed([(path, "changed")])
 
     def files_changed(self, changes: list[tuple[str, str]]) -> None:
         if self.retrieval is None:
