@@ -73,27 +73,37 @@ def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> l
     return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
 
 
-def select_snippets(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
-    """The best ``k`` of ``hits`` (best first) whose token counts fit ``budget`` together; duplicates (the
-    same text in two places) once. A fragment too big for what is left is skipped, not cut."""
+def fit_budget(candidates: Iterable[Snippet], k: int, budget: int, count_tokens: Callable[[str], int],
+               redundant: Callable[[Snippet, list[Snippet]], bool]) -> list[Snippet]:
+    """The first ``k`` of ``candidates`` (best first) whose token counts fit ``budget`` together, skipping
+    empty ones and those ``redundant`` with what is already taken. A fragment too big for what is left is
+    skipped, not cut."""
     out: list[Snippet] = []
-    seen: set[str] = set()
-    for hit in hits:
+    for snippet in candidates:
         if len(out) >= k:
             break
-        body = hit.text.strip()
-        if not body or body in seen:
+        if not snippet.text.strip() or redundant(snippet, out):
             continue
         try:
-            tokens = count_tokens(hit.text)
+            tokens = count_tokens(snippet.text)
         except Exception:
-            tokens = len(hit.text) // 3 + 1
+            tokens = len(snippet.text) // 3 + 1
         if tokens > budget:
             continue
-        seen.add(body)
         budget -= tokens
-        out.append(Snippet(hit.path, hit.start_line, hit.end_line, hit.text, hit.score))
+        out.append(snippet)
     return out
+
+
+def _same_text(snippet: Snippet, taken: list[Snippet]) -> bool:
+    body = snippet.text.strip()
+    return any(s.text.strip() == body for s in taken)
+
+
+def select_snippets(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+    """The best ``k`` of ``hits`` within ``budget`` tokens; duplicates (the same text in two places) once."""
+    snippets = (Snippet(h.path, h.start_line, h.end_line, h.text, h.score) for h in hits)  # lazy: hits read on demand
+    return fit_budget(snippets, k, budget, count_tokens, _same_text)
 
 
 class _Folder:

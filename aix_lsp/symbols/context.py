@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 
 from .extract import symbols_language
 from .index import SymbolIndex
+from aix_lsp.retrieval.service import fit_budget
+
 from .model import Snippet
 
 log = logging.getLogger(__name__)
@@ -141,27 +143,9 @@ def _interleave(first: list[Snippet], second: list[Snippet]) -> list[Snippet]:
 
 
 def _within_budget(snippets: list[Snippet], k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
-    out: list[Snippet] = []
-    seen: set[tuple[str, int]] = set()
-    budget = max_tokens
-    for snippet in snippets:
-        if len(out) >= k:
-            break
-        if not snippet.text.strip():
-            continue
-        # a window overlapping a definition already taken adds little
-        if any(s.path == snippet.path and s.start_line < snippet.end_line and snippet.start_line < s.end_line for s in out):
-            continue
-        key = (snippet.path, snippet.start_line)
-        if key in seen:
-            continue
-        try:
-            tokens = count_tokens(snippet.text)
-        except Exception:
-            tokens = len(snippet.text) // 3 + 1
-        if tokens > budget:
-            continue
-        seen.add(key)
-        budget -= tokens
-        out.append(snippet)
-    return out
+    return fit_budget(snippets, k, max_tokens, count_tokens, _overlaps_taken)
+
+
+def _overlaps_taken(snippet: Snippet, taken: list[Snippet]) -> bool:
+    """A window overlapping a definition already taken (or the same place twice) adds little."""
+    return any(s.path == snippet.path and (s.start_line == snippet.start_line or (s.start_line < snippet.end_line and snippet.start_line < s.end_line)) for s in taken)
