@@ -28,6 +28,8 @@ FRAGMENT_TITLE = "the below code fragment can be found in:"
 # The prefix is cut at multiples of this many lines so that its first kept line (and so the KV cache of
 # everything before the cursor) stays the same while the user types new lines.
 PREFIX_CUT_STEP = 32
+# ... and the suffix's share of a full budget changes in steps of this many tokens.
+SUFFIX_ROOM_STEP = 512
 # Before tokenizing, text farther than this many characters per budget token from the cursor is dropped:
 # it can never fit, and a 5 MB document must not be tokenized whole.
 MAX_CHARS_PER_TOKEN = 12
@@ -137,7 +139,9 @@ class PromptBuilder:
         suffix_total = sum(map(len, suffix_ids))
         trimmed_prefix = trimmed_suffix = 0
         if prefix_total + suffix_total > room:
-            suffix_room = min(suffix_total, max(room // 4, room - prefix_total))
+            # The suffix comes first in the prompt: its cut must not move with every keystroke that grows
+            # the prefix, or the whole KV cache is lost. Its share changes in steps of SUFFIX_ROOM_STEP.
+            suffix_room = min(suffix_total, max(room // 4, (room - prefix_total) // SUFFIX_ROOM_STEP * SUFFIX_ROOM_STEP))
             keep_s = _keep_first(suffix_ids, suffix_room)
             trimmed_suffix = len(suffix_lines) - keep_s
             suffix_lines, suffix_ids = suffix_lines[:keep_s], suffix_ids[:keep_s]

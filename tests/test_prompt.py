@@ -138,3 +138,15 @@ def test_crossfile_block_is_commented_and_after_header(builder):
     )
     assert prompt.text.endswith("▁<AIX-SPAN-MIDDLE>" + expected)
     assert prompt.fragments == 1
+
+
+def test_suffix_cut_is_stable_while_the_prefix_grows(builder):
+    """With a full budget the suffix (first in the prompt) keeps its cut while the user types."""
+    suffix = "".join(f"after_{i}()\n" for i in range(600))
+    base = "".join(f"before_{i} = {i}\n" for i in range(300))
+    suffixes = set()
+    for extra in range(0, 40, 3):
+        prefix = base + "x = " + "a + " * extra
+        prompt = builder.build("s.py", "python", prefix, suffix, budget=3000)
+        suffixes.add(prompt.text.split("▁<AIX-SPAN-POST>", 1)[1].split("▁<AIX-SPAN-MIDDLE>", 1)[0])
+    assert len(suffixes) == 1
