@@ -94,11 +94,27 @@ class CompletionResult:
         }
 
 
+def keep_fragment_order(previous: list[Any], current: list[Any]) -> list[Any]:
+    """``current``'s fragments, those also in ``previous`` first and in their old order, new ones after.
+
+    The cross-file block sits before the code in the prompt: when the cursor moves to a new line and
+    retrieval returns the same fragments reordered, or swaps only one, the tokens up to the first change
+    stay identical and their KV cache is reused."""
+    def ident(f: Any) -> tuple:
+        return (f.path, getattr(f, "start_line", 0), f.text)
+
+    now = {ident(f) for f in current}
+    kept = [f for f in previous if ident(f) in now]
+    seen = {ident(f) for f in kept}
+    return kept + [f for f in current if ident(f) not in seen]
+
+
 class CompletionPipeline:
     def __init__(self, settings: Settings, engine: Engine | None = None, context: ContextSource | None = None) -> None:
         self.settings = settings
         self.context = context
         self.cache = SuggestionCache(settings.completion_cache_size)
+        self._last_fragments: dict[str, list[Any]] = {}  # per document, for keep_fragment_order
         self.engine: Engine | None = None
         self._builder: PromptBuilder | None = None
         if engine is not None:
@@ -190,10 +206,14 @@ class CompletionPipeline:
         if not (s.retrieval and self.context is not None and req.path is not None and s.retrieval_top_k > 0):
             return []
         try:
-            return self.context.context_for(req.path, req.text, req.offset, self.count_tokens)
+            fragments = self.context.context_for(req.path, req.text, req.offset, self.count_tokens)
         except Exception as exc:  # retrieval is an extra: never lose the completion over it
             log.warning("cross-file context failed: %s", exc)
             return []
+        key = req.uri or str(req.path)
+        fragments = keep_fragment_order(self._last_fragments.get(key, []), fragments)
+        self._last_fragments[key] = fragments
+        return fragments
 
     def _build_prompt(self, prepared: Prepared, timings: dict[str, float]) -> Prompt:
         assert self._builder is not None

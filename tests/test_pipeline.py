@@ -121,3 +121,13 @@ def test_cli_reports_bad_locations_and_models(tiny_model_dir, tmp_path):
     assert bad_model.returncode == 1 and str(tmp_path / "none") in bad_model.stderr
     bad_flag = subprocess.run([sys.executable, "-m", "aix_lsp", "complete", f"{target}:1:1", "--max-new-tokens", "lots"], capture_output=True, text=True, timeout=300)
     assert bad_flag.returncode == 2 and "max_new_tokens" in bad_flag.stderr
+
+
+def test_fragment_order_is_kept_between_requests():
+    from aix_lsp.pipeline import keep_fragment_order
+    from aix_lsp.retrieval import Snippet
+
+    a, b, c, d = (Snippet(f"{n}.py", 0, 3, f"def {n}(): pass\n", 1.0) for n in "abcd")
+    assert keep_fragment_order([], [a, b, c]) == [a, b, c]
+    assert keep_fragment_order([a, b, c], [c, a, b]) == [a, b, c]  # same set, new ranking: no change
+    assert keep_fragment_order([a, b, c], [d, a, c]) == [a, c, d]  # one swapped: it goes last
