@@ -50,6 +50,7 @@ DEFAULT_FILE = "concurrent/futures/thread.py"
 WORKSPACE_PACKAGES = ("concurrent", "asyncio")
 PADDING_SOURCES = ("concurrent/futures/_base.py", "concurrent/futures/process.py", "asyncio/base_events.py", "asyncio/tasks.py", "asyncio/streams.py")
 MODEL_SPEC = dict(vocab_size=49152, hidden_size=256, intermediate_size=704, num_layers=4, num_heads=4, num_kv_heads=2, corpus_bytes=12_000_000)
+WARM_MAX_PREFILL = 64
 GOALS = "goals: >= 90 % of prompt tokens reused while typing; warm latency <= 1.25 x bare decode of the generated tokens; >= 15 x lower median than the reference at 16K"
 
 
@@ -138,7 +139,10 @@ def summarize(run: ReplayRun) -> dict[str, Any]:
     typing_kinds = [s for s in model if s.kind in ("burst", "newline", "typo")]
     prompt = sum(s.server["prompt_tokens"] for s in typing_kinds)
     reused = sum(s.server["reused_tokens"] for s in typing_kinds)
-    warm = [s for s in model if s.server["reused_tokens"] > 0]
+    # warm: all but the last few tokens came from the KV cache (what a keystroke in the same line costs)
+    warm = [s for s in model if s.server["reused_tokens"] > 0 and s.server["prefilled_tokens"] <= WARM_MAX_PREFILL]
+    by_kind = {k: [s for s in model if s.kind == k] for k in ("burst", "newline", "typo", "jump", "back")}
+    parts = ("prepare", "context", "tokenize", "prefill", "decode", "postprocess")
 
     def field(rows: list[Sample], key: str) -> list[float]:
         return [r.server.get(key, 0.0) for r in rows]
@@ -182,6 +186,13 @@ def summarize(run: ReplayRun) -> dict[str, Any]:
         "protocol_model_median": med([s.latency_s - s.server["server_s"] for s in model]),
         "warm_over_decode_median": med([s.latency_s / s.server["decode_s"] for s in warm if s.server.get("decode_s")]),
         "warm_count": len(warm),
+        "warm_share": len(warm) / max(1, len(model)),
+        "warm_p50": pct([s.latency_s for s in warm], 0.5),
+        "warm_p95": pct([s.latency_s for s in warm], 0.95),
+        "warm_decode_median": med(field(warm, "decode_s")),
+        "prefilled_by_kind": {k: (len(v), med(field(v, "prefilled_tokens")), statistics.fmean(field(v, "prefilled_tokens")) if v else float("nan")) for k, v in by_kind.items()},
+        "latency_by_kind": {k: (len(v), med([s.latency_s for s in v])) for k, v in by_kind.items()},
+        "gap_mean": statistics.fmean([s.server.get("server_s", 0.0) - sum(s.server.get(f"{k}_s", 0.0) for k in parts) for s in model]) if model else float("nan"),
         "wasted_s": wasted,
         "wasted_share": wasted / busy if busy else 0.0,
         "wall_s": run.wall_s,
@@ -280,7 +291,7 @@ def run_reference(ref: Reference, samples: list[Sample], doc_path: Path, max_new
         row = {"index": s.index, "prompt_tokens": len(prompt.ids), "same_ids": ids == prompt.ids, "build_s": build_s,
                "tokenize_s": tok_s, "generate_s": gen_s, "generated": n, "latency_s": tok_s + gen_s}
         server = s.server or {}
-        if server.get("source") == "model" and sum("bare_decode_s" in r for r in rows) < 4:
+        if server.get("source") == "model" and 0 < server.get("prefilled_tokens", 0) <= WARM_MAX_PREFILL and sum("bare_decode_s" in r for r in rows) < 4:
             g = server.get("generated_tokens", 0)
             row["bare_decode_s"] = ref.bare_decode(prompt.ids, g)
             row["bare_decode_tokens"] = g
@@ -343,9 +354,11 @@ def main() -> int:
     ap.add_argument("--lines", default=None, help="A:B, the lines typed (default: the whole file; --quick 40:52)")
     ap.add_argument("--max-new-tokens", type=int, default=16)
     ap.add_argument("--reference-samples", type=int, default=None, help="states run through the reference flow per size (default 12; --quick 3)")
-    ap.add_argument("--variants", default="kv_cache_off,typing_through_off,oversize", help="comma list run at the largest size on the first --variant-requests requests (empty: none)")
+    ap.add_argument("--variants", default="kv_cache_off,typing_through_off,no_retrieval,oversize", help="comma list run at the largest size on the first --variant-requests requests (empty: none)")
     ap.add_argument("--variant-requests", type=int, default=60)
     ap.add_argument("--no-profile", action="store_true", help="skip the one-step decode profile")
+    ap.add_argument("--churn-policies", default="server,no_reindex,sticky,sticky+stable_suffix,refresh_10_lines,no_retrieval")
+    ap.add_argument("--prompt-churn", action="store_true", help="only analyse where consecutive prompts differ, per cross-file policy (no model runs; see _replay_prompts.py)")
     ap.add_argument("--model", type=Path, default=None, help="model directory (default: build the 4-layer tiny model into --model-cache)")
     ap.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "aix-replay-models")
     ap.add_argument("--seed", type=int, default=0)
@@ -388,6 +401,19 @@ def main() -> int:
         ws = tmp_path / "ws"
         make_workspace(ws)
         doc_path = ws / args.file
+        if args.prompt_churn:
+            from _replay_prompts import churn, print_churn
+
+            for size in sizes:
+                script = build_script(source, a, b, padding_code(tokenizer, int(size * 0.55) - file_tokens), seed=args.seed)
+                options = settings_for(size, args.max_new_tokens, model_dir, tmp_path / f"churn-{size}", **extra_settings)
+                rows = [churn(script, doc_path, ws, options | {"index_cache_dir": str(tmp_path / f"churn-{size}-{p}")}, p)
+                        for p in args.churn_policies.split(",")]
+                print_churn(size, rows)
+                report["sizes"][size] = {"prompt_churn": rows}
+            if args.json:
+                args.json.write_text(json.dumps(report, indent=1, default=str))
+            return 0
         results = {}
         for size in sizes:
             pad = padding_code(tokenizer, int(size * 0.55) - file_tokens)
@@ -414,12 +440,14 @@ def main() -> int:
             by_index = {s.index: s for s in run.samples}
             paired = [r["latency_s"] / by_index[r["index"]].latency_s for r in rows if by_index[r["index"]].latency_s]
             summary["paired_ratio_median"] = med(paired)
-            bare = [(by_index[r["index"]].latency_s, r["bare_decode_s"]) for r in rows if r.get("bare_decode_s") and by_index[r["index"]].server.get("reused_tokens")]
+            bare = [(by_index[r["index"]].latency_s, r["bare_decode_s"]) for r in rows if r.get("bare_decode_s")]
             summary["warm_over_bare_decode_median"] = med([l / b for l, b in bare])
             summary["warm_over_bare_n"] = len(bare)
             summary["load_after"] = load_avg()
             results[size] = (run, summary)
             report["sizes"][size] = {k: v for k, v in summary.items()}
+            report["sizes"][size]["samples"] = [{"index": x.index, "kind": x.kind, "pause_s": x.pause_s, "latency_s": x.latency_s, "overtaken": x.overtaken,
+                                                 "server": x.server} for x in run.samples]
             print_size(size, summary)
 
         top = max(sizes)
@@ -431,6 +459,9 @@ def main() -> int:
                 extra = {"kv_cache": False}
             elif variant == "typing_through_off":
                 extra = {"typing_through": False}
+            elif variant == "no_retrieval":
+                extra = {"retrieval": False}
+                pad_tokens = int(top * 0.95) - file_tokens  # same prompt size, all of it from the file
             elif variant == "oversize":
                 pad_tokens = 3 * top  # the document is 3x the budget: prefix and suffix get trimmed
             else:
@@ -468,7 +499,11 @@ def print_size(size: int, s: dict[str, Any]) -> None:
 | generated tokens (median); finish reasons | {s['generated_median']:.0f}; {s['finish_reasons']} |
 | split, median ms: context / tokenize / prefill / decode / postprocess | {ms(s['split_median']['context'])} / {ms(s['split_median']['tokenize'])} / {ms(s['split_median']['prefill'])} / {ms(s['split_median']['decode'])} / {ms(s['split_median']['postprocess'])} |
 | server total (median) / protocol = client - server (median) | {ms(s['split_median']['server'])} / {ms(s['protocol_model_median'])} ms |
-| warm latency / engine decode_s (median, {s['warm_count']} warm) | {s['warm_over_decode_median']:.2f} x |
+| warm requests (reused > 0, <= {WARM_MAX_PREFILL} tokens prefilled): share; p50 / p95; decode median | {s['warm_share']:.0%}; {ms(s['warm_p50'])} / {ms(s['warm_p95'])} ms; {ms(s['warm_decode_median'])} ms |
+| warm latency / engine decode_s (median of per-request ratios, {s['warm_count']} warm) | {s['warm_over_decode_median']:.2f} x |
+| prefilled tokens by request kind (n, median, mean) | {'; '.join(f"{k} {n} {m:.0f} {a:.0f}" for k, (n, m, a) in s['prefilled_by_kind'].items() if n)} |
+| latency by request kind (n, median ms) | {'; '.join(f"{k} {n} {ms(m)}" for k, (n, m) in s['latency_by_kind'].items() if n)} |
+| split, mean ms: prepare(+queue) / context / tokenize / prefill / decode / server; unaccounted | {' / '.join(ms(s['split_mean'][k]) for k in ('prepare', 'context', 'tokenize', 'prefill', 'decode', 'server'))}; {ms(s['gap_mean'])} |
 | warm latency / bare decode of same tokens (median, {s['warm_over_bare_n']} sampled) | {s.get('warm_over_bare_decode_median', float('nan')):.2f} x |
 | reference: tokenize + model.generate (median of {len(s.get('reference', []))}) | {ms(s.get('reference_median_s', float('nan')))} ms ({s.get('reference_prompt_tokens', 0):.0f} tokens; ids equal {s.get('reference_same_ids', 0):.0%}) |
 | **ratio of medians reference / server** (paired median) | **{s.get('ratio_of_medians', float('nan')):.1f} x** ({s.get('paired_ratio_median', float('nan')):.1f} x) |
