@@ -10,14 +10,12 @@ prefix are what the engine must prefill. Each change is attributed to the prompt
 - ``server``: as the server does it; the edited document is re-indexed before every request (the server
   does it 1 s after the last edit, so during most pauses);
 - ``no_reindex``: the index never sees the edits (only the query window moves);
-- ``sticky``: as ``server``, but fragments that are still selected keep their place and order, new ones go
-  at the end (a what-if for the lead: wrap ``context_for``);
-- ``sticky+stable_suffix``: ``sticky``, and the suffix's token room rounded down to a multiple of 256
-  when the budget cuts it (what-if: today the room is ``room - prefix_total``, so the cut moves as the
-  prefix grows and the whole prompt after the moved cut is prefilled again);
 - ``refresh_10_lines``: as ``server``, but the fragments are chosen again only when the cursor is 10 or
-  more lines away from where they were chosen;
-- ``no_retrieval``: no cross-file block (the file alone, for reference).
+  more lines away from where they were chosen (a what-if for the lead);
+- ``no_retrieval``: no cross-file block (the file alone, for reference);
+- ``sticky`` and ``sticky+stable_suffix``: what-ifs written before the pipeline kept fragments in their
+  previous order (``keep_fragment_order``) and the suffix room moved in 512-token steps; on today's code
+  they add nothing (``sticky+stable_suffix`` rounds the suffix room again to 256 tokens).
 """
 
 from __future__ import annotations

@@ -326,17 +326,17 @@ def profile_decode(model, contexts: list[int], steps: int = 10) -> list[dict[str
         with torch.inference_mode():
             for start in range(0, ctx, 2048):
                 model(input_ids=ids[:, start : start + 2048], cache=cache, use_cache=True, logits_to_keep=1)
+            # steps append to the cache as decoding does (no crop in between: a cropped cache is a strided
+            # view, and the first step after a crop pays an extra copy)
             tok = torch.tensor([[400]])
             times = []
             for _ in range(steps):
                 t0 = time.perf_counter()
                 model(input_ids=tok, cache=cache, use_cache=True, logits_to_keep=1)
                 times.append(time.perf_counter() - t0)
-                cache.crop(-1)
             with profile(activities=[ProfilerActivity.CPU]) as prof:
                 for _ in range(3):
                     model(input_ids=tok, cache=cache, use_cache=True, logits_to_keep=1)
-                    cache.crop(-1)
         top = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)[:6]
         rows.append({"context": ctx, "step_median_s": med(times),
                      "top_ops": [(e.key, e.self_cpu_time_total / 3 / 1e6) for e in top]})
@@ -357,7 +357,7 @@ def main() -> int:
     ap.add_argument("--variants", default="kv_cache_off,typing_through_off,no_retrieval,oversize", help="comma list run at the largest size on the first --variant-requests requests (empty: none)")
     ap.add_argument("--variant-requests", type=int, default=60)
     ap.add_argument("--no-profile", action="store_true", help="skip the one-step decode profile")
-    ap.add_argument("--churn-policies", default="server,no_reindex,sticky,sticky+stable_suffix,refresh_10_lines,no_retrieval")
+    ap.add_argument("--churn-policies", default="server,no_reindex,refresh_10_lines,no_retrieval", help="for --prompt-churn (see _replay_prompts.py)")
     ap.add_argument("--prompt-churn", action="store_true", help="only analyse where consecutive prompts differ, per cross-file policy (no model runs; see _replay_prompts.py)")
     ap.add_argument("--model", type=Path, default=None, help="model directory (default: build the 4-layer tiny model into --model-cache)")
     ap.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "aix-replay-models")
