@@ -233,7 +233,8 @@ async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -
             cancel.set()
             raise
         except Superseded:
-            result = ls.session.record(CompletionResult("", "none", "superseded by a newer request"), time.perf_counter())
+            where = {"uri": uri, "line": position.line, "character": position.character}
+            result = ls.session.record(CompletionResult("", "none", "superseded by a newer request"), time.perf_counter(), where)
     if not result.text and result.reason:
         log.info("empty completion for %s at %d:%d: %s", uri, position.line, position.character, result.reason)
         ls.notifier.log(f"aix-lsp: no completion at {uri}:{position.line + 1}:{position.character + 1}: {result.reason}")

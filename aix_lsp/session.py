@@ -23,7 +23,7 @@ from aix_lsp.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
-ENGINE_SETTINGS = ("model", "device", "dtype", "quantization", "attention")
+ENGINE_SETTINGS = ("model", "device", "dtype", "quantization", "attention", "threads")
 
 
 class Notifier(Protocol):
@@ -252,15 +252,16 @@ class Session:
         nothing to run."""
         started = time.perf_counter()
         doc = self.documents.get(uri)
+        where = {"uri": uri, "line": line, "character": character, "version": doc.version if doc else None}
         if doc is None:
-            return self.record(CompletionResult("", "none", f"unknown document {uri}: it was never opened"), started)
+            return self.record(CompletionResult("", "none", f"unknown document {uri}: it was never opened"), started, where)
         offset = doc.offset_at(line, character, clamp=False)
         if offset is None:
-            return self.record(CompletionResult("", "none", f"position {line}:{character} is outside {uri}"), started)
+            return self.record(CompletionResult("", "none", f"position {line}:{character} is outside {uri}"), started, where)
         req = self._request_for(doc, offset, cancel)
         prepared = self.pipeline.prepare(req)
         if prepared.skip_reason:
-            return self.record(CompletionResult("", "none", prepared.skip_reason, prepared.scope), started)
+            return self.record(CompletionResult("", "none", prepared.skip_reason, prepared.scope), started, where)
         version = doc.version
 
         def run() -> CompletionResult:
@@ -268,13 +269,14 @@ class Session:
             current = self.documents.get(uri)
             if current is None or current.version != version:
                 result = CompletionResult("", "none", "the document changed while generating", result.scope, result.prompt, result.generation, result.timings)
-            return self.record(result, started)
+            return self.record(result, started, where)
 
         return self.scheduler.submit(uri, run, cancel)
 
-    def record(self, result: CompletionResult, started: float) -> CompletionResult:
+    def record(self, result: CompletionResult, started: float, where: dict[str, Any] | None = None) -> CompletionResult:
         stats = result.stats()
         stats["server_s"] = time.perf_counter() - started  # queue wait included
+        stats.update(where or {})
         self.recent_stats.append(stats)
         return result
 

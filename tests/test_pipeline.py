@@ -131,3 +131,28 @@ def test_fragment_order_is_kept_between_requests():
     assert keep_fragment_order([], [a, b, c]) == [a, b, c]
     assert keep_fragment_order([a, b, c], [c, a, b]) == [a, b, c]  # same set, new ranking: no change
     assert keep_fragment_order([a, b, c], [d, a, c]) == [a, c, d]  # one swapped: it goes last
+
+
+def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine):
+    from aix_lsp.retrieval import Snippet
+
+    class CountingContext:
+        calls = 0
+
+        def context_for(self, path, text, offset, count_tokens):
+            CountingContext.calls += 1
+            return [Snippet("pkg/util.py", 0, 2, f"def helper_{CountingContext.calls}(): pass\n", 1.0)]
+
+    pipeline = CompletionPipeline(Settings(model="tiny", device="cpu", max_new_tokens=4), engine, CountingContext())
+    body = "".join(f"    value_{i} = compute({i})\n" for i in range(40))
+    text = "def work():\n" + body + "    return value_0\n"
+
+    def fragments_at(line: int) -> list:
+        offset = sum(len(l) + 1 for l in text.split("\n")[:line]) + 4
+        return [f.text for f in pipeline._fragments(pipeline.prepare(request(text, offset)))]
+
+    first = fragments_at(5)
+    assert fragments_at(6) == first and fragments_at(12) == first  # same scope, fewer than 10 lines away
+    assert CountingContext.calls == 1
+    moved = fragments_at(30)  # far enough: retrieval runs again
+    assert CountingContext.calls == 2 and moved != first

@@ -91,6 +91,8 @@ class LocalEngine:
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as exc:  # pragma: no cover - packaging problem
             raise EngineError(f"cannot import torch/transformers: {exc}") from exc
+        if settings.threads > 0:
+            torch.set_num_threads(settings.threads)
         device = resolve_device(settings.device)
         dtype = resolve_dtype(settings.dtype, device)
         attention = resolve_attention(settings.attention, device)
