@@ -96,16 +96,15 @@ class CompletionResult:
 
 
 # The cross-file block sits before the code in the prompt, so a new block costs a prefill of all the code
-# after it. The fragments are kept while the cursor stays within this many lines and the same enclosing
-# node (measured by benchmarks/replay.py --prompt-churn: 16K prompts reuse 99 % of tokens instead of 92 %).
+# after it. The fragments are kept while the cursor stays within this many lines of where they were
+# retrieved (benchmarks/replay.py --prompt-churn: 16K prompts reuse 99 % of tokens instead of 92 %).
 FRAGMENT_REFRESH_LINES = 10
 
 
 @dataclass
 class _Fragments:
     fragments: list[Any]
-    line: int
-    scope_line: int | None
+    line: int  # the cursor line they were retrieved for
 
 
 def keep_fragment_order(previous: list[Any], current: list[Any]) -> list[Any]:
@@ -223,9 +222,8 @@ class CompletionPipeline:
             return []
         key = req.uri or str(req.path)
         line = req.text.count("\n", 0, req.offset)
-        scope_line = prepared.scope.header_line if prepared.scope is not None else None
         last = self._last_fragments.get(key)
-        if last is not None and abs(line - last.line) < FRAGMENT_REFRESH_LINES and scope_line == last.scope_line:
+        if last is not None and abs(line - last.line) < FRAGMENT_REFRESH_LINES:
             return last.fragments
         try:
             fragments = self.context.context_for(req.path, req.text, req.offset, self.count_tokens)
@@ -233,7 +231,7 @@ class CompletionPipeline:
             log.warning("cross-file context failed: %s", exc)
             return []
         fragments = keep_fragment_order(last.fragments if last else [], fragments)
-        self._last_fragments[key] = _Fragments(fragments, line, scope_line)
+        self._last_fragments[key] = _Fragments(fragments, line)
         return fragments
 
     def _build_prompt(self, prepared: Prepared, timings: dict[str, float]) -> Prompt:

@@ -152,7 +152,7 @@ def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine):
         return [f.text for f in pipeline._fragments(pipeline.prepare(request(text, offset)))]
 
     first = fragments_at(5)
-    assert fragments_at(6) == first and fragments_at(12) == first  # same scope, fewer than 10 lines away
+    assert fragments_at(6) == first and fragments_at(12) == first  # fewer than 10 lines away
     assert CountingContext.calls == 1
     moved = fragments_at(30)  # far enough: retrieval runs again
     assert CountingContext.calls == 2 and moved != first
