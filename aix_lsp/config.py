@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, get_args, get_origin
+from typing import Any, Mapping
 
 DEFAULT_MODEL = "aiXcoder/aixcoder-7b-base"
 

@@ -24,7 +24,7 @@ def uri_to_path(uri: str) -> Path | None:
     return Path(unquote(parsed.path))
 
 
-def _parsed(text: str, language: str | None) -> ParsedDocument:  # noqa: D401
+def _parsed(text: str, language: str | None) -> ParsedDocument:
     """A tree for normal documents; text only (line rules) for binary or huge ones."""
     parse = len(text) <= MAX_PARSE_CHARS and "\x00" not in text
     return ParsedDocument(text, language if parse else None)

@@ -7,7 +7,6 @@ import logging
 import re
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -75,7 +74,7 @@ class AixProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]):
         try:
             return super().structure_message(data)
-        except JsonRpcException as exc:
+        except JsonRpcException:
             if "id" in data and "method" in data:
                 error = JsonRpcInvalidParams(f"invalid params for {data['method']}")
                 self._send_response(data["id"], error=error.to_response_error())

@@ -13,7 +13,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from aix_lsp.config import Settings, apply_settings
 from aix_lsp.documents import Document, DocumentStore, uri_to_path
