@@ -75,9 +75,14 @@ class Document:
         a, b = self.offset_at(*start), self.offset_at(*end)
         assert a is not None and b is not None  # clamped
         self.parsed.apply_change(min(a, b), max(a, b), new_text)
-        # crossing the size limit (or a NUL coming or going) switches parsing off or on
-        parse = len(self.parsed.text) <= MAX_PARSE_CHARS and not self.is_binary
-        if self.parsed.language != (self.language if parse else None):
+        if self.language is None:
+            return  # never parsed: nothing to switch
+        # crossing the size limit (or a NUL coming or going) switches parsing off or on; while parsing, a
+        # NUL can only arrive with the new text, so the whole document is scanned only when it is off
+        parsing = self.parsed.language is not None
+        small = len(self.parsed.text) <= MAX_PARSE_CHARS
+        parse = small and ("\x00" not in new_text if parsing else not self.is_binary)
+        if parse != parsing:
             self.parsed = _parsed(self.parsed.text, self.language)
 
 

@@ -63,3 +63,11 @@ def test_unknown_extension_binary_and_huge_documents():
     assert huge.text.split("\n")[10] == "yx = 1"
     huge.apply_change("", (0, 0), (500_000, 0))  # shrunk below the limit: parsed again
     assert huge.parsed.tree is not None and huge.parsed.tree.root_node.type == "module"
+
+
+def test_a_nul_typed_in_switches_parsing_off_and_deleting_it_on():
+    doc = Document.open("file:///w/m.py", "x = 1\n")
+    doc.apply_change("\x00", (0, 0), (0, 0))
+    assert doc.is_binary and doc.parsed.tree is None
+    doc.apply_change("", (0, 0), (0, 1))
+    assert not doc.is_binary and doc.parsed.tree is not None

@@ -103,14 +103,16 @@ def change_doc(client: LanguageClient, uri: str, version: int, text: str, start:
     )
 
 
-async def inline(client: LanguageClient, uri: str, line: int, character: int) -> list[types.InlineCompletionItem]:
-    result = await client.text_document_inline_completion_async(
-        types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=line, character=character),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
-        )
+def inline_params(uri: str, line: int, character: int, trigger: types.InlineCompletionTriggerKind = types.InlineCompletionTriggerKind.Automatic) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character),
+        context=types.InlineCompletionContext(trigger_kind=trigger),
     )
+
+
+async def inline(client: LanguageClient, uri: str, line: int, character: int) -> list[types.InlineCompletionItem]:
+    result = await client.text_document_inline_completion_async(inline_params(uri, line, character))
     return list(result.items) if result is not None and not isinstance(result, list) else list(result or [])
 
 

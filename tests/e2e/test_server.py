@@ -13,7 +13,7 @@ from aix_lsp.config import Settings
 from aix_lsp.engine.local import LocalEngine
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
 
-from .lsp_helpers import _plain, change_doc, complete, inline, lsp_session, server_status, wait_for_state, open_doc
+from .lsp_helpers import _plain, change_doc, complete, inline, inline_params, lsp_session, server_status, wait_for_state, open_doc
 
 SOURCE = '''import os
 
@@ -35,6 +35,11 @@ LONG_SOURCE = SOURCE + "".join(f"\n\ndef helper_{i}(value):\n    return value * 
 
 def options(model: Path, **extra) -> dict:
     return {"model": str(model), "device": "cpu", "max_new_tokens": 12, "retrieval": False, **extra}
+
+
+def long_prefill_options(model: Path) -> dict:
+    """For LONG_SOURCE sessions: a 16K budget so the first prefill takes several chunks."""
+    return options(model, max_new_tokens=64, max_context_tokens=16384, typing_through=False)
 
 
 def in_process_completion(model: Path, text: str, offset: int, path: Path, root: Path, **extra) -> str:
@@ -102,14 +107,10 @@ async def test_completion_item_keeps_the_word_before_the_cursor(tiny_model_dir, 
 async def test_cancel_stops_generation_and_server_keeps_answering(tiny_model_dir, workspace):
     path = workspace / "pkg" / "store.py"
     uri = path.as_uri()
-    async with lsp_session(options(tiny_model_dir, max_new_tokens=64, max_context_tokens=16384, typing_through=False), workspace) as client:
+    async with lsp_session(long_prefill_options(tiny_model_dir), workspace) as client:
         open_doc(client, uri, LONG_SOURCE)
         msg_id = str(uuid.uuid4())
-        params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(*CURSOR),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
-        )
+        params = inline_params(uri, *CURSOR, types.InlineCompletionTriggerKind.Invoked)
         # (the client's send_request_async is a coroutine: schedule it so the request goes out now)
         pending = asyncio.ensure_future(client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id))
         await asyncio.sleep(0.2)
@@ -126,7 +127,7 @@ async def test_cancel_stops_generation_and_server_keeps_answering(tiny_model_dir
 
 async def test_newer_request_supersedes_older_one(tiny_model_dir, workspace):
     uri = (workspace / "pkg" / "store.py").as_uri()
-    async with lsp_session(options(tiny_model_dir, max_new_tokens=64, max_context_tokens=16384, typing_through=False), workspace) as client:
+    async with lsp_session(long_prefill_options(tiny_model_dir), workspace) as client:
         open_doc(client, uri, LONG_SOURCE)
         first = asyncio.ensure_future(inline(client, uri, *CURSOR))
         await asyncio.sleep(0.2)
@@ -210,7 +211,7 @@ async def test_workspace_is_indexed_and_fragments_reach_the_prompt(tiny_model_di
 
 async def test_answer_for_a_stale_version_is_dropped_and_late_cancel_is_harmless(tiny_model_dir, workspace):
     uri = (workspace / "pkg" / "store.py").as_uri()
-    async with lsp_session(options(tiny_model_dir, max_new_tokens=64, max_context_tokens=16384, typing_through=False), workspace) as client:
+    async with lsp_session(long_prefill_options(tiny_model_dir), workspace) as client:
         open_doc(client, uri, LONG_SOURCE)
         pending = asyncio.ensure_future(inline(client, uri, *CURSOR))
         await asyncio.sleep(0.2)
@@ -220,11 +221,7 @@ async def test_answer_for_a_stale_version_is_dropped_and_late_cancel_is_harmless
 
         # a cancel for a request that was already answered changes nothing
         msg_id = str(uuid.uuid4())
-        params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(0, 0),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
-        )
+        params = inline_params(uri, 0, 0, types.InlineCompletionTriggerKind.Invoked)
         await asyncio.wait_for(client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id), 60)
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
         assert (await server_status(client))["state"] == "ready"
