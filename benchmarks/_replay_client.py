@@ -20,6 +20,9 @@ from pytest_lsp import ClientServerConfig
 
 from _replay_script import Edit, Request, Script, line_col
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for the e2e test helpers
+from tests.e2e.lsp_helpers import _plain  # noqa: E402  (pygls results -> plain dicts, shared with the e2e tests)
+
 SERVER_COMMAND = [sys.executable, "-m", "aix_lsp", "serve"]
 # Pauses at or below this are the user typing on at once: they wait no longer than the pause for an answer.
 # Above it the user waits for the answer (simulated time), so those latencies are never censored.
@@ -54,20 +57,6 @@ class ReplayRun:
     overtaken_records: list[dict[str, Any]] = field(default_factory=list)  # server work for overtaken requests
     unmatched: int = 0
     wall_s: float = 0.0
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "__dict__"):
-        return {k: _plain(v) for k, v in vars(value).items()}
-    return value
 
 
 def _capabilities() -> types.ClientCapabilities:
