@@ -125,6 +125,7 @@ class _Folder:
         self.thread = threading.Thread(target=self._run, name=f"aix-index:{root.name}", daemon=True)
         self._last_progress = 0.0
         self.symbols = _folder_symbols(root) if settings.retrieval_mode in ("symbols", "mixed") else None
+        self.symbols_state = "off" if self.symbols is None else "indexing"  # then "ready" or "failed"
 
     def start(self) -> None:
         self.thread.start()
@@ -163,6 +164,7 @@ class _Folder:
             if self.symbols is not None:  # BM25 serves meanwhile
                 started = time.perf_counter()
                 count = self.symbols.sync(self.stop)
+                self.symbols_state = "ready" if self.symbols.ready else "failed"
                 self.service._index_changed(initial=True)
                 log.info("symbols of %s: %d files in %.2f s", self.root, count, time.perf_counter() - started)
             while not self.stop.is_set():
@@ -513,12 +515,14 @@ class RetrievalService:
         }
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Block until every folder finished its first indexing (for commands and tests, never the server)."""
+        """Block until every folder finished its first indexing, the symbol table included when the mode
+        uses one (for commands and tests, never the server)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
                 folders = list(self._folders.values())
-            if all(f.state != "indexing" for f in folders):
+            if all(f.state == "failed" or not f.thread.is_alive() or (f.state != "indexing" and f.symbols_state != "indexing")
+                   for f in folders):
                 return True
             if deadline is not None and time.monotonic() > deadline:
                 return False
