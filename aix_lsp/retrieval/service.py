@@ -34,6 +34,7 @@ class Snippet:
     end_line: int  # 0-based, exclusive
     text: str
     score: float
+    source: str = "window"  # "window" (BM25 look-alike lines) or "definition" (symbol table); for --explain
 
 
 def default_cache_dir() -> Path:

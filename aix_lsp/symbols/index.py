@@ -273,7 +273,8 @@ class SymbolIndex:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Snippet(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score))
+            out.append(Snippet(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
+                               source="definition"))
             if len(out) >= k:
                 break
         return out
