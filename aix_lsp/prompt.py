@@ -51,6 +51,7 @@ class Prompt:
     trimmed_prefix_lines: int = 0
     trimmed_suffix_lines: int = 0
     notes: list[str] = field(default_factory=list)
+    crossfile_fragments: list[Fragment] = field(default_factory=list)  # those in the prompt, in its order (for explain)
 
 
 def format_crossfile(fragments: Sequence[Fragment], language: str | None) -> str:
@@ -175,6 +176,7 @@ class PromptBuilder:
             trimmed_prefix_lines=trimmed_prefix,
             trimmed_suffix_lines=trimmed_suffix,
             notes=notes,
+            crossfile_fragments=kept_fragments,
         )
 
     def _cut_line_left(self, line: str, room: int, word_start: bool) -> tuple[str, list[int]]:
