@@ -6,11 +6,12 @@ once one returns "", the rest are skipped. Golden cases per language live in ``t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from .syntax.lexer import LexState, spec_for, step
+from .syntax.lexer import LexSpec, LexState, bracket_balance, spec_for, step
 from .syntax.scope import Scope
 from .syntax.stop import indent_width
 
@@ -47,38 +48,98 @@ def normalize_newlines(completion: str, ctx: PostContext) -> str:
 
 
 def cut_trailing_repetition(completion: str, ctx: PostContext) -> str:
-    """A block of 1-5 lines repeated three or more times at the end: keep one copy."""
+    """A block of 1-5 lines repeated three or more times at the end: keep one copy.
+
+    Lines compare with their indentation (``if found: break`` one level less each time is a dedent
+    chain, not a loop), lines made only of closers never form the repeated block (``}``/``});`` chains
+    close nested blocks), and a cut that would drop a closer the kept text or the prefix still needs is
+    not made.
+    """
     lines = completion.split("\n")
-    keys = [l.strip() for l in lines]  # the first line lacks the indentation left of the cursor
+    left = ctx.prefix[ctx.prefix.rfind("\n") + 1:]
+    # the first line continues the cursor's line: give it that line's text so its indentation compares
+    keys = [((left + l) if i == 0 else l).rstrip() for i, l in enumerate(lines)]
     for body in (keys, keys[:-1]):  # the last line may be a cut-off copy
         for size in range(1, 6):
             if len(body) < 3 * size:
                 continue
             unit = body[len(body) - size:]
-            if not any(l.strip() for l in unit):
-                continue
+            if all(_closers_only(l) for l in unit):
+                continue  # blank, or structure: `}`, `});`, `]`
             copies, i = 1, len(body) - size
             while i - size >= 0 and body[i - size: i] == unit:
                 copies, i = copies + 1, i - size
-            if copies >= 3:
-                return "\n".join(lines[: i + size]).rstrip()
+            if copies < 3:
+                continue
+            kept = "\n".join(lines[: i + size]).rstrip()
+            if _drops_needed_closer(kept, completion[len(kept):], ctx):
+                continue
+            return kept
     return completion
 
 
+_CLOSER_LINE = re.compile(r"[)\]};,\s]*")
+
+
+def _closers_only(line: str) -> bool:
+    return _CLOSER_LINE.fullmatch(line) is not None
+
+
+def _drops_needed_closer(kept: str, dropped: str, ctx: PostContext) -> bool:
+    """Would dropping ``dropped`` leave a bracket open that nothing else closes?
+
+    Needed: every bracket the kept text opened, and the prefix's open brackets that the suffix does not
+    close (a document being typed at its end).
+    """
+    spec = spec_for(ctx.language)
+    state = LexState()
+    _scan(kept, state, spec)
+    depth, underflow = len(state.stack), state.underflow
+    lowest = depth
+    i = 0
+    while i < len(dropped):
+        i, _ = step(dropped, i, state, spec)
+        lowest = min(lowest, len(state.stack))
+    if lowest < depth:
+        return True  # the dropped text closes what the kept text opened
+    closes_prefix = state.underflow - underflow
+    return closes_prefix > 0 and _prefix_unclosed(ctx) > underflow
+
+
+def _prefix_unclosed(ctx: PostContext) -> int:
+    """Brackets open before the cursor that the text after it does not close (bounded scan)."""
+    opened = bracket_balance(ctx.prefix[-_BALANCE_SCAN:], ctx.language)
+    closed = bracket_balance(ctx.suffix[:_BALANCE_SCAN], ctx.language)
+    return max(0, len(opened.stack) - closed.underflow)
+
+
+_BALANCE_SCAN = 100_000  # characters: bounds the work on huge documents
+
+
+def _scan(text: str, state: LexState, spec: LexSpec) -> None:
+    i = 0
+    while i < len(text):
+        i, _ = step(text, i, state, spec)
+
+
 def drop_repeated_suffix(completion: str, ctx: PostContext) -> str:
-    """Drop a completion that repeats the lines right after the cursor; cut one where it starts to."""
+    """Drop a completion that repeats the lines right after the cursor; cut one where it starts to.
+
+    Lines compare with their indentation: the next lines reappearing one level deeper (inside a new
+    ``if``) are new code, and cutting there would leave a block header without its body.
+    """
     if "\n" not in ctx.suffix:
         return completion
-    following = [l.strip() for l in ctx.suffix.split("\n", 16)[1:16] if l.strip()]
+    following = [l.rstrip() for l in ctx.suffix.split("\n", 16)[1:16] if l.strip()]
     if not following:
         return completion
     left = ctx.prefix[ctx.prefix.rfind("\n") + 1:]
     lines = completion.split("\n")
-    # (index in lines, stripped text) of the non-blank lines; the first joins the text left of the cursor
-    rows = [(i, ((left + l) if i == 0 else l).strip()) for i, l in enumerate(lines)]
-    rows = [(i, t) for i, t in rows if t and not (i == 0 and t == left.strip())]
+    # (index in lines, text) of the non-blank lines; the first joins the text left of the cursor
+    rows = [(i, ((left + l) if i == 0 else l).rstrip()) for i, l in enumerate(lines)]
+    rows = [(i, t) for i, t in rows if t.strip() and not (i == 0 and t.strip() == left.strip())]
     for k, (index, line) in enumerate(rows):
-        if not _meaningful(line):
+        if not _meaningful(line.strip()):
             continue
         n = 0
         while k + n < len(rows) and n < len(following) and rows[k + n][1] == following[n]:

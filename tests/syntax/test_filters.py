@@ -29,12 +29,53 @@ def test_trailing_repetition_keeps_one_copy_and_leaves_short_runs():
     assert pp.cut_trailing_repetition("x()\ny()\nx()\ny()\nx()\ny()", ctx()) == "x()\ny()"
 
 
+def test_trailing_repetition_leaves_closer_chains():
+    # three `}` lines at one indentation (badly formatted, but each closes a block the completion opened)
+    flat = "if (a) {\nif (b) {\nif (c) {\nx();\n}\n}\n}"
+    assert pp.cut_trailing_repetition(flat, ctx("void f() {\n", "\n}\n", "java")) == flat
+    js = "a(() => {\n  b(() => {\n    c(() => {\n    });\n  });\n});"
+    assert pp.cut_trailing_repetition(js, ctx("", "\n", "javascript")) == js
+
+
+def test_trailing_repetition_compares_indentation():
+    chain = "for a in x:\n    for b in a:\n        if b:\n            break\n        if b:\n            break\n    if b:\n        break"
+    assert pp.cut_trailing_repetition(chain, ctx("", "\n")) == chain
+    # the first line gets the cursor line's indentation: here it equals the copies after it
+    assert pp.cut_trailing_repetition("f()\n    f()\n    f()", ctx("def g():\n    ", "\n")) == "f()"
+
+
+def test_trailing_repetition_keeps_closers_the_kept_text_needs():
+    # `x();` + `}` three times at one indentation: the dropped copies would close blocks the kept text opened
+    flat = "if (a) {\nif (b) {\nif (c) {\nx();\n}\nx();\n}\nx();\n}"
+    assert pp.cut_trailing_repetition(flat, ctx("void f() {\n", "\n}\n", "c++")) == flat
+    # the same copies closing nothing anyone needs (the suffix closes the function): a loop, cut
+    loop = "x();\n}\nx();\n}\nx();\n}"
+    assert pp.cut_trailing_repetition(loop, ctx("void f() {\n", "\n}\n", "c++")) == "x();\n}"
+
+
+def test_trailing_repetition_keeps_closers_an_unfinished_document_needs():
+    # typing at the end of the file: nothing after the cursor closes the three open blocks
+    prefix = "class A {\n  void f() {\n    while (true) {\n"
+    loop = "step();\n}\nstep();\n}\nstep();\n}"
+    assert pp.cut_trailing_repetition(loop, ctx(prefix, "", "java")) == loop
+    assert pp.cut_trailing_repetition(loop, ctx(prefix, "\n    }\n  }\n}\n", "java")) == "step();\n}"
+
+
 def test_repeated_suffix_whole_and_tail():
     suffix = "\n    return total\n"
     assert pp.drop_repeated_suffix("return total", ctx("def f():\n    ", suffix)) == ""
     assert pp.drop_repeated_suffix("total += 1\n    return total", ctx("def f():\n    ", suffix)) == "total += 1"
     # short lines ("}") are not evidence of repetition
     assert pp.drop_repeated_suffix("x = 1\n}", ctx("", "\n}\n")) == "x = 1\n}"
+
+
+def test_repeated_suffix_compares_indentation():
+    # the next lines again, one level deeper inside a new block: new code (cutting leaves `if ...:` bare)
+    prefix = "def f(xs):\n    for x in xs:\n        "
+    suffix = "\n    xs.sort()\n    return xs\n"
+    deeper = "if x:\n            xs.sort()\n            return xs"
+    assert pp.drop_repeated_suffix(deeper, ctx(prefix, suffix)) == deeper
+    assert pp.drop_repeated_suffix("y = x\n    xs.sort()\n    return xs", ctx(prefix, suffix)) == "y = x"
 
 
 def test_balance_brackets_only_against_the_suffix():
