@@ -147,6 +147,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     return run_search(args.path, args.query, _settings(args), k=args.k)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from aix_lsp.eval.command import run_eval_command
+
+    return run_eval_command(args, _settings(args))
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from aix_lsp.finetune.command import run_finetune_command
+
+    return run_finetune_command(args, _settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aix-lsp", description="aiXcoder-7B completions over LSP, in-process.")
     parser.add_argument("--version", action="version", version=f"aix-lsp {__version__}")
@@ -186,6 +198,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     add_setting_flags(p)
     p.set_defaults(func=cmd_search)
+
+    from aix_lsp.eval.command import add_eval_arguments
+    from aix_lsp.finetune.command import add_finetune_arguments
+
+    p = sub.add_parser("eval", help="measure completions on PATH's own code (held-out syntax nodes) through the pipeline")
+    add_eval_arguments(p)
+    add_setting_flags(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("finetune", help="LoRA fine-tuning on PATH's code with structured FIM samples (needs peft)")
+    add_finetune_arguments(p)
+    add_setting_flags(p)
+    p.set_defaults(func=cmd_finetune)
     return parser
 
 

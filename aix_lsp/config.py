@@ -28,6 +28,7 @@ class Settings:
     dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU)", **_choices("auto", "bfloat16", "float16", "float32")})
     quantization: str = field(default="none", metadata={"help": "bitsandbytes quantization (GPU only)", **_choices("none", "8bit", "4bit")})
     attention: str = field(default="auto", metadata={"help": "attention kernel (auto: flash_attention_2 when importable on a GPU, else sdpa)", **_choices("auto", "flash_attention_2", "sdpa", "eager")})
+    adapter: str = field(default="", metadata={"help": "PEFT LoRA adapter folder (from aix-lsp finetune) applied to the model; empty: none"})
     threads: int = field(default=0, metadata={"help": "CPU threads for torch (0: torch's default); 1 is faster on a loaded 2-core machine", "min": 0})
     max_new_tokens: int = field(default=256, metadata={"help": "most tokens generated per completion", "min": 1})
     max_context_tokens: int = field(default=16384, metadata={"help": "prompt + generation budget in tokens", "min": 64})

@@ -23,7 +23,7 @@ from aix_lsp.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
-ENGINE_SETTINGS = ("model", "device", "dtype", "quantization", "attention", "threads")
+ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads")
 
 
 class Notifier(Protocol):
@@ -151,6 +151,7 @@ class Session:
             "state": state,
             "message": self.model.message,
             "model": self.settings.model,
+            "adapter": self.settings.adapter,
             "device": self.model.device,
             "progress": self.model.progress,
             "enabled": self.settings.enabled,

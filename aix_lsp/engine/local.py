@@ -118,6 +118,11 @@ class LocalEngine:
             if "device_map" not in kwargs:
                 report(f"moving to {device}", 80)
                 model = model.to(device)
+            if settings.adapter:  # a LoRA adapter from `aix-lsp finetune`: merged unless the base is quantized
+                from aix_lsp.finetune.adapter import apply_adapter
+
+                report(f"applying adapter {settings.adapter}", 85)
+                model = apply_adapter(model, settings.adapter, settings.model, merge=settings.quantization == "none")
             model.eval()
         except EngineError:
             raise

@@ -1,0 +1,93 @@
+"""``aix-lsp eval``: the command around cases, runner and report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from aix_lsp.config import Settings
+
+
+def _error(message: str) -> None:
+    print(f"aix-lsp eval: {message}", file=sys.stderr)
+
+
+def run_eval_command(args, settings: Settings) -> int:
+    from aix_lsp.eval.report import format_compare, format_summary, load_result
+
+    if args.compare:
+        try:
+            a, b = (load_result(p) for p in args.compare)
+        except (OSError, ValueError) as exc:
+            _error(str(exc))
+            return 2
+        print(format_compare(a, b, args.compare[0], args.compare[1], seed=args.seed))
+        return 0
+    if args.path is None:
+        _error("give a repository PATH (or --compare A.json B.json)")
+        return 2
+    root = Path(args.path).resolve()
+    if not root.is_dir():
+        _error(f"{args.path} is not a folder")
+        return 2
+
+    from aix_lsp.eval.cases import NoSourceFiles, extract_cases, parse_languages, read_file_list, source_files
+
+    languages = parse_languages(args.languages)
+    only = None
+    if args.files_from:
+        try:
+            only = read_file_list(args.files_from)
+        except OSError as exc:
+            _error(f"cannot read --files-from {args.files_from}: {exc}")
+            return 2
+    files = source_files(root, languages, only)
+    try:
+        cases = extract_cases(root, files, args.limit, args.seed, languages)
+    except NoSourceFiles:
+        what = f" in {', '.join(sorted(languages))}" if languages else ""
+        listed = f" among the {len(only)} files of {args.files_from}" if only is not None else ""
+        _error(f"no source file with a supported grammar{what} under {root}{listed}; nothing to evaluate")
+        return 1
+    if not cases:
+        _error(f"{len(files)} files but no syntax node to take a case from; nothing to evaluate")
+        return 1
+
+    from aix_lsp.engine.base import EngineError
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.eval.runner import run_cases
+
+    print(f"aix-lsp eval: {len(cases)} cases from {len(files)} files; loading {settings.model}", file=sys.stderr)
+    try:
+        engine = LocalEngine.load(settings)
+    except EngineError as exc:
+        _error(str(exc))
+        return 1
+    run = run_cases(root, cases, settings, engine, progress=not args.no_progress, seed=args.seed)
+    result = run.as_json()
+    result["model"] = settings.model
+    result["adapter"] = getattr(settings, "adapter", "")
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as exc:
+            _error(f"cannot write {args.json}: {exc}")
+            print(format_summary(result))
+            return 1
+    print(format_summary(result))
+    if run.interrupted:
+        _error(f"interrupted after {len(run.records)} of {len(cases)} cases; the figures above are for those")
+        return 130
+    return 0
+
+
+def add_eval_arguments(p) -> None:
+    p.add_argument("path", nargs="?", help="the repository to take cases from")
+    p.add_argument("--limit", type=int, default=200, help="number of cases (default 200)")
+    p.add_argument("--languages", metavar="LIST", help="extensions or language names, e.g. py,java (default: all with a grammar)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample of cases (default 0)")
+    p.add_argument("--json", metavar="OUT", help="write the per-case results and summaries as JSON")
+    p.add_argument("--files-from", metavar="FILE_OR_DIR", help="only these files: a list of relative paths, or a finetune output folder (its heldout.txt)")
+    p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two --json results (paired bootstrap 95 %% interval) and exit")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

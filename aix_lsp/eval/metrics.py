@@ -1,0 +1,168 @@
+"""Per-case metrics and their aggregates.
+
+- Exact match after aiXcoder's normalisation: its FIM evaluation compares the stripped strings (leading and
+  trailing whitespace removed; ``\\r\\n`` counts as ``\\n``).
+- Edit similarity as CrossCodeEval reports it (``fuzz.ratio``): 2 * LCS / (len(a) + len(b)), from the
+  Indel distance, on the stripped strings.
+- Identifier exact match and F1 as CrossCodeEval computes them: the identifiers of prediction and
+  reference (tree-sitter leaves whose type names an identifier, keywords excluded by the grammar); exact
+  match compares the lists in order, F1 the sets (tp / fp / fn).
+- Stop: whether the completion ended where the node ends: "ok" when it has as many non-empty lines as the
+  reference, "short" when fewer (cut short, empty included), "past" when more (ran past the node).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+_FALLBACK_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FALLBACK_KEYWORDS = frozenset(
+    "and as assert async await break case catch class const continue def default del do elif else enum except "
+    "export extends false final finally for from function global if import in instanceof interface is lambda let "
+    "new nonlocal none not null or pass private protected public raise return static super switch this throw "
+    "throws true try typeof var void while with yield".split()
+)
+
+
+def normalize(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def exact_match(prediction: str, reference: str) -> bool:
+    return normalize(prediction) == normalize(reference)
+
+
+def lcs_length(a: str, b: str) -> int:
+    """Length of the longest common subsequence, bit-parallel (Allison-Dix / Hyyrö): O(len(a) * len(b) / 64)."""
+    if not a or not b:
+        return 0
+    if len(a) < len(b):
+        a, b = b, a
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(b):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    full = (1 << len(b)) - 1
+    v = full
+    for ch in a:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(b) - bin(v).count("1")
+
+
+def edit_similarity(prediction: str, reference: str) -> float:
+    """CrossCodeEval's edit similarity in [0, 1] (``fuzz.ratio`` / 100)."""
+    a, b = normalize(prediction), normalize(reference)
+    if not a and not b:
+        return 1.0
+    return 2 * lcs_length(a, b) / (len(a) + len(b))
+
+
+def identifiers(code: str, language: str | None) -> list[str]:
+    """Identifiers of ``code`` in order, from tree-sitter where the language has a grammar."""
+    from aix_lsp.syntax import ParsedDocument
+
+    doc = ParsedDocument(code, language) if code.strip() else None
+    tree = doc.tree if doc is not None else None
+    if tree is None:
+        return [w for w in _FALLBACK_IDENTIFIER.findall(code) if w.lower() not in _FALLBACK_KEYWORDS]
+    out: list[str] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.child_count == 0:
+            if "identifier" in node.type:
+                out.append(code.encode("utf-8", "surrogatepass")[node.start_byte:node.end_byte].decode("utf-8", "replace"))
+        else:
+            stack.extend(reversed(node.children))
+    return out
+
+
+def identifier_match(prediction: str, reference: str, language: str | None) -> tuple[bool, float]:
+    """(identifier exact match, identifier F1) as CrossCodeEval computes them."""
+    pred, ref = identifiers(prediction, language), identifiers(reference, language)
+    em = pred == ref
+    ps, rs = set(pred), set(ref)
+    tp, fp, fn = len(ps & rs), len(ps - rs), len(rs - ps)
+    if tp + fp + fn == 0:
+        return em, 1.0
+    return em, 2 * tp / (2 * tp + fp + fn)
+
+
+def stop_status(prediction: str, reference: str) -> str:
+    """"ok" | "short" | "past": did the completion end where the node ends (counted in non-empty lines)."""
+    def lines(s: str) -> int:
+        return sum(1 for line in s.split("\n") if line.strip())
+
+    p, r = lines(prediction), lines(reference)
+    return "ok" if p == r else "short" if p < r else "past"
+
+
+@dataclass
+class CaseScores:
+    em: bool
+    es: float
+    id_em: bool
+    id_f1: float
+    stop: str
+
+    def as_dict(self) -> dict:
+        return {"em": self.em, "es": round(self.es, 4), "id_em": self.id_em, "id_f1": round(self.id_f1, 4), "stop": self.stop}
+
+
+def score(prediction: str, reference: str, language: str | None) -> CaseScores:
+    id_em, id_f1 = identifier_match(prediction, reference, language)
+    return CaseScores(exact_match(prediction, reference), edit_similarity(prediction, reference), id_em, id_f1,
+                      stop_status(prediction, reference))
+
+
+# numeric per-case values, the names used in summaries and --compare
+METRICS = ("em", "es", "id_em", "id_f1", "stopped")
+
+
+def case_values(record: dict) -> dict[str, float]:
+    return {"em": float(record["em"]), "es": float(record["es"]), "id_em": float(record["id_em"]),
+            "id_f1": float(record["id_f1"]), "stopped": float(record["stop"] == "ok")}
+
+
+def _percentile(sorted_values: Sequence[float], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    k = (len(sorted_values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def summarize(records: Iterable[dict]) -> dict:
+    """Means of the metrics over ``records`` (the per-case dicts of a run), with latency percentiles."""
+    records = list(records)
+    n = len(records)
+    out: dict = {"cases": n}
+    if not n:
+        return out
+    values = [case_values(r) for r in records]
+    for m in METRICS:
+        out[m] = round(sum(v[m] for v in values) / n, 4)
+    out["cut_short"] = round(sum(r["stop"] == "short" for r in records) / n, 4)
+    out["ran_past"] = round(sum(r["stop"] == "past" for r in records) / n, 4)
+    out["empty"] = round(sum(not r["prediction"] for r in records) / n, 4)
+    latency = sorted(r["latency_s"] for r in records)
+    out["latency_mean_s"] = round(sum(latency) / n, 4)
+    out["latency_p50_s"] = round(_percentile(latency, 0.5), 4)
+    out["latency_p95_s"] = round(_percentile(latency, 0.95), 4)
+    return out
+
+
+def summaries(records: list[dict]) -> dict:
+    """Overall, per scenario and per language."""
+    by_scenario: dict[str, list[dict]] = {}
+    by_language: dict[str, list[dict]] = {}
+    for r in records:
+        by_scenario.setdefault(r["scenario"], []).append(r)
+        by_language.setdefault(r["language"], []).append(r)
+    return {
+        "overall": summarize(records),
+        "by_scenario": {k: summarize(v) for k, v in sorted(by_scenario.items())},
+        "by_language": {k: summarize(v) for k, v in sorted(by_language.items())},
+    }

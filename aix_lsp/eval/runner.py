@@ -1,0 +1,190 @@
+"""Run evaluation cases through the one completion pipeline and score them.
+
+Each case is a ``CompletionRequest`` for the file without its middle, passed to
+``CompletionPipeline.complete``: the same prepare -> context -> prompt -> engine -> postprocess path as an
+editor request, under the same settings.
+
+No leakage of the middle into the cross-file context:
+- the workspace index is built in a temporary folder (the user's persisted index is left alone), and
+  before each case the case's file is replaced in it by the document the pipeline sees (the file without
+  the middle) through ``RetrievalService.on_document_edited`` -- what the server does for an open, edited
+  buffer -- and ``flush`` waits until the BM25 index and the symbol table hold that text; a case whose
+  overlay cannot be applied is not run;
+- the retrieval service's answer cache is dropped (``update_settings``) and each case has its own URI, so
+  neither the service nor the pipeline's sticky fragments can serve fragments computed for another case;
+- once a file's cases are done the file is read from disk again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from aix_lsp.config import Settings, settings_as_dict
+from aix_lsp.eval.cases import Case
+from aix_lsp.eval.metrics import score, summaries
+from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "aix-lsp-eval/1"
+
+
+@dataclass
+class EvalRun:
+    repository: str
+    settings: dict[str, Any]
+    cases_total: int
+    seed: int | None = None
+    records: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    interrupted: bool = False
+    elapsed_s: float = 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "repository": self.repository,
+            "settings": self.settings,
+            "seed": self.seed,
+            "cases_total": self.cases_total,
+            "cases_done": len(self.records),
+            "interrupted": self.interrupted,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "summary": summaries(self.records),
+            "cases": self.records,
+            "skipped": self.skipped,
+        }
+
+
+class IndexOverlay:
+    """The workspace index as the case sees it: its file without the middle (see the module docstring)."""
+
+    def __init__(self, service: Any, root: Path, settings: Settings):
+        self.service, self.root, self.settings = service, root, settings
+        self._current: Path | None = None
+
+    def show(self, case: Case) -> bool:
+        path = self.root / case.path
+        if self._current is not None and self._current != path:
+            self.restore()
+        self.service.on_document_edited(path, case.document)
+        self._current = path
+        applied = self.service.flush(timeout=60)
+        self.service.update_settings(self.settings)  # drops answers cached for another text
+        return applied
+
+    def restore(self) -> None:
+        if self._current is not None:
+            self.service.on_files_changed([(self._current, "changed")])
+            self.service.flush(timeout=60)
+            self._current = None
+
+
+def open_retrieval(root: Path, settings: Settings, cache_dir: Path, timeout: float = 600.0):
+    """A RetrievalService over ``root`` with its index in ``cache_dir``, indexed; None when unavailable."""
+    try:
+        from aix_lsp.retrieval import RetrievalService
+    except ImportError as exc:  # pragma: no cover - packaging problem
+        log.warning("cross-file retrieval unavailable: %s", exc)
+        return None
+    service = RetrievalService(settings, cache_dir=cache_dir)
+    service.add_folder(root)
+    if not service.wait_ready(timeout) or not service.flush(timeout):
+        print(f"aix-lsp: indexing {root} takes longer than {timeout:.0f} s; evaluating with what is indexed", file=sys.stderr)
+    return service
+
+
+def run_cases(
+    root: Path,
+    cases: list[Case],
+    settings: Settings,
+    engine: Any,
+    progress: bool = True,
+    on_case: Callable[[int, dict], None] | None = None,
+    seed: int | None = None,
+) -> EvalRun:
+    """Complete every case through the pipeline; Ctrl-C (KeyboardInterrupt) stops and keeps what was done."""
+    root = root.resolve()
+    run = EvalRun(str(root), settings_as_dict(settings), len(cases), seed)
+    started = time.perf_counter()
+    ordered = sorted(cases, key=lambda c: (c.path, c.start))  # one overlay per file at a time
+    with tempfile.TemporaryDirectory(prefix="aix-eval-index-") as tmp:
+        service = open_retrieval(root, settings, Path(tmp)) if settings.retrieval else None
+        overlay = IndexOverlay(service, root, settings) if service is not None else None
+        pipeline = CompletionPipeline(settings, engine, service)
+        bar = _progress_bar(len(ordered), progress)
+        try:
+            for i, case in enumerate(ordered):
+                if overlay is not None and not overlay.show(case):
+                    run.skipped.append({"id": case.id, "reason": "the index did not take the file without the middle in time"})
+                    bar.update(1)
+                    continue
+                record = run_case(pipeline, root, case, i)
+                run.records.append(record)
+                if on_case is not None:
+                    on_case(i, record)
+                bar.update(1)
+                bar.set_postfix_str(f"EM {sum(r['em'] for r in run.records) / len(run.records):.2f}", refresh=False)
+        except KeyboardInterrupt:
+            run.interrupted = True
+        finally:
+            bar.close()
+            if overlay is not None:
+                try:
+                    overlay.restore()
+                except KeyboardInterrupt:
+                    run.interrupted = True
+            if service is not None:
+                service.close()
+    run.elapsed_s = time.perf_counter() - started
+    return run
+
+
+def run_case(pipeline: CompletionPipeline, root: Path, case: Case, index: int) -> dict:
+    """One case through ``CompletionPipeline.complete``; its record with the scores."""
+    path = root / case.path
+    request = CompletionRequest(
+        text=case.document, offset=case.offset, path=path, root=root,
+        uri=f"{path.as_uri()}#case-{index}",  # its own document: no suggestion or fragment reuse across cases
+        language=case.language,
+    )
+    t0 = time.perf_counter()
+    result = pipeline.complete(request)
+    latency = time.perf_counter() - t0
+    gen = result.generation
+    return {
+        **case.record(),
+        "prediction": result.text,
+        "reason": result.reason,
+        "pipeline_scenario": result.scope.scenario if result.scope is not None else "",
+        "finish_reason": gen.finish_reason if gen is not None else "",
+        "prompt_tokens": len(result.prompt.ids) if result.prompt is not None else 0,
+        "fragments": result.prompt.fragments if result.prompt is not None else 0,
+        "latency_s": round(latency, 4),
+        **score(result.text, case.middle, case.language).as_dict(),
+    }
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="eval", unit="case", file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,335 @@
+"""LoRA fine-tuning (PEFT) on structured FIM samples of the user's repository.
+
+The base is the ``model`` setting, loaded as the engine loads it: bf16 on a GPU (``dtype`` auto), 8/4-bit
+base weights through bitsandbytes with ``quantization`` (k-bit training preparation from PEFT), fp32 on
+the CPU (enough for the tiny model). LoRA goes on every linear projection of the decoder (as aiXcoder's
+own fine-tuning script does), one sample per step, AdamW, loss on the label tokens only.
+
+The output folder holds: the adapter (``adapter_config.json``, weights, ``aix-base.json``), ``train.txt``
+and ``heldout.txt`` (the file split: ``aix-lsp eval --files-from DIR`` measures on held-out files only),
+``loss.csv`` and ``loss.png`` (when matplotlib is installed), ``finetune.json`` (what was done), and
+while training ``checkpoint/`` (adapter + optimizer + step), written atomically (a temporary folder
+renamed), so ``--resume`` continues from the last complete one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aix_lsp.config import Settings
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint"
+STATE_FILE = "trainer_state.json"
+
+
+class FinetuneError(Exception):
+    """A failure the user should read; the command prints it and exits non-zero."""
+
+
+@dataclass
+class TrainOptions:
+    epochs: int = 1
+    lr: float = 1e-3
+    rank: int = 8
+    alpha: int = 0  # 0: twice the rank
+    dropout: float = 0.05
+    max_samples: int = 2000
+    heldout_fraction: float = 0.2
+    seed: int = 0
+    checkpoint_every: int = 0  # steps; 0: five checkpoints per run
+    resume: bool = False
+    crossfile: bool = False
+    languages: list[str] | None = None
+    progress: bool = True
+
+
+@dataclass
+class TrainReport:
+    output: str
+    train_files: int
+    heldout_files: int
+    samples: int
+    skipped: dict[str, int]
+    steps: int
+    first_loss: float
+    last_loss: float
+    seconds: float
+    samples_per_s: float
+    peak_memory_mb: float
+    loss_plot: str
+    interrupted: bool = False
+    resumed_from: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def load_base(settings: Settings, for_training: bool = True) -> tuple[Any, Any, str, bool]:
+    """(model, tokenizer, device, quantized) for ``settings.model``, as the engine loads it."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from aix_lsp.engine.local import resolve_device, resolve_dtype
+
+    if settings.threads > 0:
+        torch.set_num_threads(settings.threads)
+    device = resolve_device(settings.device)
+    dtype = resolve_dtype(settings.dtype, device)
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    quantized = settings.quantization != "none"
+    if quantized:
+        if not device.startswith("cuda"):
+            raise FinetuneError(f"quantization '{settings.quantization}' needs a CUDA GPU (bitsandbytes); device is {device}")
+        try:
+            import bitsandbytes  # noqa: F401
+            from transformers import BitsAndBytesConfig
+        except ImportError as exc:
+            raise FinetuneError(f"quantization '{settings.quantization}' needs bitsandbytes: pip install 'aix-lsp[gpu]' ({exc})") from exc
+        kwargs["quantization_config"] = (BitsAndBytesConfig(load_in_8bit=True) if settings.quantization == "8bit"
+                                         else BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=dtype))
+        kwargs["device_map"] = device
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(settings.model)
+        model = AutoModelForCausalLM.from_pretrained(settings.model, **kwargs)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FinetuneError(f"cannot load model '{settings.model}': {reason}") from exc
+    if not quantized:
+        model = model.to(device)
+    return model, tokenizer, device, quantized
+
+
+def lora_targets(model: Any) -> list[str]:
+    """Names of the decoder's linear projections (q/k/v/o, gate/up/down for Llama), not the output head."""
+    import torch
+
+    names = {name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+             if isinstance(module, torch.nn.Linear) and not name.endswith("lm_head")}
+    if not names:  # quantized linears are not nn.Linear
+        names = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    return sorted(names)
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(f"{line}\n" for line in lines), "utf-8")
+
+
+def _save_checkpoint(model: Any, optimizer: Any, output: Path, state: dict) -> None:
+    """Atomically replace ``output/checkpoint``; a failed write leaves the previous one in place."""
+    import torch
+
+    final = output / CHECKPOINT
+    tmp = output / (CHECKPOINT + ".tmp")
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        model.save_pretrained(str(tmp))
+        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        (tmp / STATE_FILE).write_text(json.dumps(state) + "\n", "utf-8")
+        old = output / (CHECKPOINT + ".old")
+        if final.exists():
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise FinetuneError(f"cannot write a checkpoint to {final}: {exc.strerror or exc} "
+                            f"(disk full or read-only?); the last complete checkpoint is kept: free space and rerun with --resume") from exc
+
+
+def _write_loss_curve(output: Path, losses: list[float]) -> tuple[str, str]:
+    """loss.csv always; loss.png when matplotlib is installed. Returns (png path or '', note)."""
+    with open(output / "loss.csv", "w", encoding="utf-8") as f:
+        f.write("step,loss\n")
+        for i, loss in enumerate(losses, 1):
+            f.write(f"{i},{loss:.6f}\n")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "", "matplotlib is not installed: the loss curve is in loss.csv only (pip install 'aix-lsp[finetune]')"
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(range(1, len(losses) + 1), losses, linewidth=0.6, alpha=0.4, label="loss per step")
+    window = max(1, len(losses) // 20)
+    if window > 1:
+        smooth = [sum(losses[max(0, i - window + 1): i + 1]) / len(losses[max(0, i - window + 1): i + 1]) for i in range(len(losses))]
+        ax.plot(range(1, len(losses) + 1), smooth, linewidth=1.5, label=f"mean of {window}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (label tokens)")
+    ax.set_title("aix-lsp finetune")
+    ax.legend()
+    fig.tight_layout()
+    png = output / "loss.png"
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    return str(png), ""
+
+
+def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions) -> TrainReport:
+    """Train a LoRA adapter on ``root``'s train files into ``output``. Raises FinetuneError; on Ctrl-C a
+    checkpoint is saved and the report says ``interrupted``."""
+    import torch
+
+    from aix_lsp.eval.cases import NoSourceFiles, parse_languages, source_files
+    from aix_lsp.finetune.adapter import write_base_file
+    from aix_lsp.finetune.samples import build_samples, split_files
+
+    started = time.perf_counter()
+    root = root.resolve()
+    if not root.is_dir():
+        raise FinetuneError(f"{root} is not a folder")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise FinetuneError(f"cannot write to the output folder {output}: {exc.strerror or exc}") from exc
+    ckpt = output / CHECKPOINT
+    state: dict[str, Any] | None = None
+    if (ckpt / STATE_FILE).is_file():
+        if not opts.resume:
+            raise FinetuneError(f"{output} holds a checkpoint of an earlier run: add --resume to continue it, or choose another --output")
+        state = json.loads((ckpt / STATE_FILE).read_text("utf-8"))
+    elif opts.resume:
+        log.warning("--resume: no checkpoint in %s, starting afresh", output)
+
+    # --- the split by file (kept from the first run when resuming) ---
+    if state is not None and (output / "train.txt").is_file():
+        train_rel = [l for l in (output / "train.txt").read_text("utf-8").splitlines() if l]
+        held_rel = [l for l in (output / "heldout.txt").read_text("utf-8").splitlines() if l]
+    else:
+        files = source_files(root, parse_languages(opts.languages))
+        if not files:
+            raise FinetuneError(str(NoSourceFiles(f"no source file in a supported language under {root}; nothing to train on")))
+        train_rel, held_rel = split_files([f.relative_to(root).as_posix() for f in files], opts.heldout_fraction, opts.seed)
+        _write_lines(output / "train.txt", train_rel)
+        _write_lines(output / "heldout.txt", held_rel)
+
+    # --- model and samples ---
+    model, tokenizer, device, quantized = load_base(settings)
+    print(f"aix-lsp finetune: building samples from {len(train_rel)} train files ({len(held_rel)} held out)", file=sys.stderr)
+    sample_set = build_samples(root, [root / r for r in train_rel], settings, tokenizer, opts.max_samples, opts.seed,
+                               opts.crossfile, held_rel)
+    samples = sample_set.samples
+    if not samples:
+        raise FinetuneError(f"no training sample from {len(train_rel)} files (skipped: {sample_set.skipped or 'no syntax node'})")
+
+    try:
+        from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
+    except ImportError as exc:
+        raise FinetuneError(f"fine-tuning needs peft: pip install 'aix-lsp[finetune]' ({exc})") from exc
+    if quantized:
+        model = prepare_model_for_kbit_training(model)
+    if state is not None:
+        model = PeftModel.from_pretrained(model, str(ckpt), is_trainable=True)
+    else:
+        config = LoraConfig(r=opts.rank, lora_alpha=opts.alpha or 2 * opts.rank, lora_dropout=opts.dropout,
+                            target_modules=lora_targets(model), task_type="CAUSAL_LM")
+        model = get_peft_model(model, config)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=opts.lr, weight_decay=0.0)
+    if state is not None and (ckpt / "optimizer.pt").is_file():
+        optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", map_location=device))
+
+    n = len(samples)
+    total = opts.epochs * n
+    step = int(state["step"]) if state else 0
+    losses: list[float] = list(state["losses"]) if state else []
+    every = opts.checkpoint_every or max(1, math.ceil(total / 5))
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    bar = _bar(total, step, opts.progress)
+    interrupted = False
+    t_loop = time.perf_counter()
+    done_here = 0
+    meta = {"seed": opts.seed, "samples": n, "epochs": opts.epochs}
+    try:
+        while step < total:
+            epoch, i = divmod(step, n)
+            order = list(range(n))
+            random.Random(opts.seed * 1000 + epoch).shuffle(order)
+            sample = samples[order[i]]
+            ids = torch.tensor([sample.input_ids], dtype=torch.long, device=device)
+            labels = ids.clone()
+            labels[0, : sample.prompt_len] = -100
+            loss = model(input_ids=ids, labels=labels).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(float(loss.detach()))
+            step += 1
+            done_here += 1
+            bar.update(1)
+            bar.set_postfix_str(f"loss {sum(losses[-20:]) / len(losses[-20:]):.3f}", refresh=False)
+            if step % every == 0 and step < total:
+                _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses})
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+    loop_s = time.perf_counter() - t_loop
+    if interrupted:
+        _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses})
+    else:
+        try:
+            model.save_pretrained(str(output))
+            write_base_file(output, settings.model, model.get_base_model().config)
+        except OSError as exc:
+            raise FinetuneError(f"cannot write the adapter to {output}: {exc.strerror or exc}") from exc
+        shutil.rmtree(ckpt, ignore_errors=True)
+    png, note = _write_loss_curve(output, losses)
+    report = TrainReport(
+        output=str(output), train_files=len(train_rel), heldout_files=len(held_rel), samples=n, skipped=sample_set.skipped,
+        steps=step, first_loss=_mean(losses[:max(1, len(losses) // 10)]), last_loss=_mean(losses[-max(1, len(losses) // 10):]),
+        seconds=time.perf_counter() - started, samples_per_s=done_here / loop_s if loop_s > 0 else 0.0,
+        peak_memory_mb=torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda") else 0.0,
+        loss_plot=png, interrupted=interrupted, resumed_from=int(state["step"]) if state else 0, notes=[note] if note else [],
+    )
+    try:
+        (output / "finetune.json").write_text(json.dumps({"repository": str(root), "model": settings.model,
+                                                          "options": asdict(opts), "report": asdict(report)}, indent=1) + "\n", "utf-8")
+    except OSError as exc:
+        raise FinetuneError(f"cannot write {output / 'finetune.json'}: {exc.strerror or exc}") from exc
+    return report
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc="finetune", unit="step", file=sys.stderr, dynamic_ncols=True)
