@@ -1,4 +1,8 @@
-"""Open documents: URI, version, language and the incrementally parsed text (``syntax.ParsedDocument``)."""
+"""Open documents: URI, version, language and the incrementally parsed text (``syntax.ParsedDocument``).
+
+Positions are read in the position encoding negotiated at initialize (utf-8, utf-16 or utf-32; pygls
+picks it from the client's ``general.positionEncodings``), which the server hands to the DocumentStore.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from pygls.workspace import PositionCodec
 
 from aix_lsp.languages import language_for_path
 from aix_lsp.syntax import ParsedDocument
@@ -15,6 +21,12 @@ log = logging.getLogger(__name__)
 # Beyond this size a document is kept (edits still apply) but not parsed: tree-sitter on a 5 MB file per
 # keystroke is not worth it, and the prompt only ever sees text near the cursor.
 MAX_PARSE_CHARS = 2_000_000
+# A line longer than this (minified code, a 1 MB data line) makes the whole document text only: such
+# lines give trees hundreds of thousands of nodes wide or deep, whose reparse and walks cost seconds.
+MAX_LINE_CHARS = 10_000
+# LSP's default; the server replaces it with the negotiated one after initialize.
+DEFAULT_POSITION_ENCODING = "utf-16"
+POSITION_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 
 
 def uri_to_path(uri: str) -> Path | None:
@@ -25,9 +37,16 @@ def uri_to_path(uri: str) -> Path | None:
 
 
 def _parsed(text: str, language: str | None) -> ParsedDocument:
-    """A tree for normal documents; text only (line rules) for binary or huge ones."""
-    parse = len(text) <= MAX_PARSE_CHARS and "\x00" not in text
+    """A tree for normal documents; text only (line rules) for binary, huge or long-lined ones."""
+    parse = len(text) <= MAX_PARSE_CHARS and "\x00" not in text and longest_line(text) <= MAX_LINE_CHARS
     return ParsedDocument(text, language if parse else None)
+
+
+def longest_line(text: str) -> int:
+    """Length of the longest line (lines split at "\n": a lone "\r" only makes lines shorter)."""
+    if len(text) <= MAX_LINE_CHARS:
+        return len(text)
+    return max(map(len, text.split("\n")))
 
 
 @dataclass
@@ -36,12 +55,14 @@ class Document:
     parsed: ParsedDocument
     version: int = 0
     language: str | None = None
+    encoding: str = DEFAULT_POSITION_ENCODING  # the unit of LSP ``character``: utf-8, utf-16 or utf-32
 
     @classmethod
-    def open(cls, uri: str, text: str, version: int = 0, language: str | None = None) -> "Document":
+    def open(cls, uri: str, text: str, version: int = 0, language: str | None = None,
+             encoding: str = DEFAULT_POSITION_ENCODING) -> "Document":
         path = uri_to_path(uri)
         lang = language if language is not None else language_for_path(str(path) if path else uri)
-        return cls(uri=uri, parsed=_parsed(text, lang), version=version, language=lang)
+        return cls(uri=uri, parsed=_parsed(text, lang), version=version, language=lang, encoding=encoding)
 
     @property
     def text(self) -> str:
@@ -57,15 +78,20 @@ class Document:
 
 
     def offset_at(self, line: int, character: int, clamp: bool = True) -> int | None:
-        """Code-point offset of an LSP position (UTF-16 columns). Out of range: clamped, or None when
-        ``clamp`` is false."""
-        offset = self.parsed.offset_at(max(line, 0), max(character, 0))
-        if not clamp and self.parsed.position_at(offset) != (line, character):
+        """Code-point offset of an LSP position (``character`` in this document's position encoding).
+        Out of range: clamped, or None when ``clamp`` is false."""
+        offset = self.parsed.offset_at(max(line, 0), max(character, 0), self.encoding)
+        if not clamp and self.parsed.position_at(offset, self.encoding) != (line, character):
             return None
         return offset
 
     def position_at(self, offset: int) -> tuple[int, int]:
-        return self.parsed.position_at(offset)
+        """LSP (line, character) of a code-point offset, in this document's position encoding."""
+        return self.parsed.position_at(offset, self.encoding)
+
+    def units(self, text: str) -> int:
+        """Code units of ``text`` in this document's position encoding (a ``character`` difference)."""
+        return PositionCodec(self.encoding).client_num_units(text)
 
     def apply_change(self, new_text: str, start: tuple[int, int] | None = None, end: tuple[int, int] | None = None) -> None:
         """Apply one LSP content change: the whole text when ``start`` is None, else replace the range."""
@@ -74,24 +100,41 @@ class Document:
             return
         a, b = self.offset_at(*start), self.offset_at(*end)
         assert a is not None and b is not None  # clamped
-        self.parsed.apply_change(min(a, b), max(a, b), new_text)
+        a, b = min(a, b), max(a, b)
+        self.parsed.apply_change(a, b, new_text)
         if self.language is None:
             return  # never parsed: nothing to switch
-        # crossing the size limit (or a NUL coming or going) switches parsing off or on; while parsing, a
-        # NUL can only arrive with the new text, so the whole document is scanned only when it is off
+        # crossing the size limit, a NUL or a long line coming or going switches parsing off or on. While
+        # parsing, these can only arrive with the edit, so only the edited lines are looked at; while off,
+        # only a deletion can take the cause away, so only then is the whole text scanned again.
+        text = self.parsed.text
         parsing = self.parsed.language is not None
-        small = len(self.parsed.text) <= MAX_PARSE_CHARS
-        parse = small and ("\x00" not in new_text if parsing else not self.is_binary)
+        if parsing:
+            line_start = text.rfind("\n", 0, a) + 1
+            line_end = text.find("\n", a + len(new_text))
+            edited = text[line_start:len(text) if line_end < 0 else line_end]
+            parse = len(text) <= MAX_PARSE_CHARS and "\x00" not in new_text and longest_line(edited) <= MAX_LINE_CHARS
+        else:
+            parse = b > a and len(text) <= MAX_PARSE_CHARS and not self.is_binary and longest_line(text) <= MAX_LINE_CHARS
         if parse != parsing:
-            self.parsed = _parsed(self.parsed.text, self.language)
+            self.parsed = _parsed(text, self.language)
 
 
 class DocumentStore:
-    def __init__(self) -> None:
+    def __init__(self, position_encoding: str = DEFAULT_POSITION_ENCODING) -> None:
         self._docs: dict[str, Document] = {}
+        self.position_encoding = position_encoding
+
+    def set_position_encoding(self, encoding: str | None) -> None:
+        """The encoding negotiated at initialize (pygls's ``workspace.position_encoding``); None or an
+        unknown name is LSP's default, utf-16."""
+        name = str(getattr(encoding, "value", encoding) or DEFAULT_POSITION_ENCODING)
+        self.position_encoding = name if name in POSITION_ENCODINGS else DEFAULT_POSITION_ENCODING
+        for doc in self._docs.values():
+            doc.encoding = self.position_encoding
 
     def open(self, uri: str, text: str, version: int = 0, language: str | None = None) -> Document:
-        doc = Document.open(uri, text, version, language)
+        doc = Document.open(uri, text, version, language, self.position_encoding)
         self._docs[uri] = doc
         return doc
 

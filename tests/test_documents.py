@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from aix_lsp.documents import MAX_PARSE_CHARS, Document
+from aix_lsp.documents import MAX_LINE_CHARS, MAX_PARSE_CHARS, Document
 
 
 def test_utf16_columns_with_non_bmp_text():
@@ -71,3 +71,54 @@ def test_a_nul_typed_in_switches_parsing_off_and_deleting_it_on():
     assert doc.is_binary and doc.parsed.tree is None
     doc.apply_change("", (0, 0), (0, 1))
     assert not doc.is_binary and doc.parsed.tree is not None
+
+
+def test_a_lone_carriage_return_breaks_lines_as_lsp_says():
+    """LSP: "\n", "\r\n" and a lone "\r" all end a line."""
+    doc = Document.open("file:///w/m.py", "a = 1\rb = 2\r\nc = 3\nd = 4")
+    assert doc.offset_at(1, 0) == len("a = 1\r")
+    assert doc.offset_at(2, 2) == len("a = 1\rb = 2\r\nc ")
+    assert doc.offset_at(3, 99) == len(doc.text)
+    assert doc.position_at(len("a = 1\rb")) == (1, 1)
+    assert doc.position_at(len(doc.text)) == (3, 5)
+    doc.apply_change("X", (1, 0), (1, 0))
+    assert doc.text == "a = 1\rXb = 2\r\nc = 3\nd = 4"
+    doc.apply_change("\n", (1, 0), (1, 0))  # joins the "\r" into one "\r\n" break: still 4 lines
+    assert doc.text == "a = 1\r\nXb = 2\r\nc = 3\nd = 4"
+    assert doc.offset_at(3, 0) == len(doc.text) - len("d = 4")
+    assert doc.position_at(len(doc.text)) == (3, 5)
+
+
+def test_line_lookups_from_the_last_line_work_both_ways():
+    """Lines are found from the last line looked up (the edit and the request of one keystroke ask for
+    the same line): far forward, far back and after edits above it, the answer is the same."""
+    lines = [f"line {i}" + ("\r\n" if i % 3 == 0 else "\r" if i % 3 == 1 else "\n") for i in range(3000)]
+    text = "".join(lines)
+    doc = Document.open("file:///w/m.txt", text)
+    starts = [sum(map(len, lines[:i])) for i in range(3000)]
+    for line in (2500, 2499, 10, 2998, 1500, 1501, 0, 2999, 700):
+        assert doc.offset_at(line, 0) == starts[line]
+        assert doc.position_at(starts[line] + 2) == (line, 2)
+    doc.apply_change("new\n", (5, 0), (5, 0))  # above the last line looked up
+    assert doc.offset_at(700, 0) == starts[699] + len("new\n")  # old line 699, one line down
+    assert doc.offset_at(6, 0) == starts[5] + len("new\n")
+
+
+def test_long_lines_make_a_document_text_only_until_they_are_gone():
+    """A line over MAX_LINE_CHARS (minified code, a 1 MB data line) turns the tree off; typing on it does
+    not scan the document; deleting it turns the tree back on."""
+    long_line = "x = [" + ", ".join(["1"] * (MAX_LINE_CHARS // 3 + 10)) + "]"
+    doc = Document.open("file:///w/m.py", "import os\n" + long_line + "\n")
+    assert doc.parsed.tree is None and doc.language == "python"
+    doc.apply_change("y", (1, 3), (1, 3))
+    assert doc.parsed.tree is None
+    doc.apply_change("", (1, 0), (2, 0))
+    assert doc.text == "import os\n" and doc.parsed.tree is not None
+    # typed or pasted in: off, whether one insertion or two lines joined by deleting the break between them
+    doc.apply_change(long_line, (1, 0), (1, 0))
+    assert doc.parsed.tree is None
+    half = "a" * (MAX_LINE_CHARS // 2 + 1)
+    joined = Document.open("file:///w/j.py", f"{half}\n{half}\n")
+    assert joined.parsed.tree is not None
+    joined.apply_change("", (0, len(half)), (1, 0))
+    assert joined.parsed.tree is None

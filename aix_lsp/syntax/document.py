@@ -21,6 +21,8 @@ class ParsedDocument:
         self.language = language
         self._bytes = text.encode("utf-8", "surrogatepass")
         self._mark = (0, 0, 0)  # (code point, byte, row) of one known position: offsets are counted from it
+        self._line_anchor = (0, 0)  # (LSP line, offset of its start) of the last line looked up
+        self._has_cr = "\r" in text  # lone "\r" breaks lines too; without any, "\n" alone is searched
         self._parser = None
         self._tree = None
         self._stale = False  # edits applied to the tree, reparse pending
@@ -91,29 +93,68 @@ class ParsedDocument:
         return row, column
 
     def offset_at(self, line: int, character: int, encoding: str = "utf-16") -> int:
-        """Code-point offset of an LSP position (``character`` in UTF-16 code units by default).
-
-        A line past the end gives the end of the text; a character past the line end gives its end.
-        """
-        text = self.text
-        start = 0
-        for _ in range(max(0, line)):
-            nl = text.find("\n", start)
-            if nl < 0:
-                return len(text)
-            start = nl + 1
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if end > start and text[end - 1] == "\r":
-            end -= 1
-        return start + _column_to_chars(text[start:end], character, encoding)
+        """Code-point offset of an LSP position, ``character`` in ``encoding``'s code units (utf-8,
+        utf-16, utf-32; LSP's default utf-16 for anything else). Lines end at ``\n``, ``\r\n`` or a
+        lone ``\r``, as LSP says. A line past the end gives the end of the text; a character past the
+        line's end gives its end; one inside a character (half a surrogate pair) gives its start."""
+        start = self._line_start(max(0, line))
+        if start is None:
+            return len(self.text)
+        return start + _column_to_chars(self.text, start, self._line_end(start), character, encoding)
 
     def position_at(self, offset: int, encoding: str = "utf-16") -> tuple[int, int]:
-        """LSP (line, character) of code-point ``offset``."""
-        offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset)
-        start = self.text.rfind("\n", 0, offset) + 1
-        return line, _chars_to_column(self.text[start:offset], encoding)
+        """LSP (line, character) of code-point ``offset``, ``character`` in ``encoding``'s code units."""
+        text = self.text
+        offset = max(0, min(offset, len(text)))
+        line, start = self._line_anchor
+        if offset < start:
+            line, start = 0, 0
+        line += self._breaks_in(start, offset)
+        start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset) if self._has_cr else -1) + 1
+        return line, _chars_to_column(text[start:offset], encoding)
+
+    # LSP lines are counted apart from tree-sitter's rows (which break at "\n" only), from the last line
+    # looked up: the edit and the request of one keystroke ask for the same line, so a lookup is a few
+    # line scans, not one per line of the file.
+
+    def _line_start(self, line: int) -> int | None:
+        """Offset of the start of LSP line ``line``; None past the last line."""
+        text = self.text
+        known_line, pos = self._line_anchor
+        if line < known_line and line < known_line - line:
+            known_line, pos = 0, 0  # nearer to the top
+        while known_line < line:
+            nl = text.find("\n", pos)
+            if self._has_cr:
+                cr = text.find("\r", pos, nl if nl >= 0 else len(text))
+                if cr >= 0:
+                    nl = cr + 1 if text.startswith("\n", cr + 1) else cr
+            if nl < 0:
+                return None
+            pos, known_line = nl + 1, known_line + 1
+        while known_line > line:  # back over the break that ends the previous line, then to its start
+            brk = pos - 2 if pos >= 2 and text[pos - 2:pos] == "\r\n" else pos - 1
+            pos = max(text.rfind("\n", 0, brk), text.rfind("\r", 0, brk) if self._has_cr else -1) + 1
+            known_line -= 1
+        self._line_anchor = (line, pos)
+        return pos
+
+    def _line_end(self, start: int) -> int:
+        """Offset of the line break (or the end of the text) of the line starting at ``start``."""
+        end = self.text.find("\n", start)
+        end = len(self.text) if end < 0 else end
+        if self._has_cr:
+            cr = self.text.find("\r", start, end)
+            end = cr if cr >= 0 else end
+        return end
+
+    def _breaks_in(self, start: int, end: int) -> int:
+        """LSP line breaks in ``text[start:end]`` (``start`` at a line start)."""
+        text = self.text
+        count = text.count("\n", start, end)
+        if self._has_cr:
+            count += text.count("\r", start, end) - text.count("\r\n", start, end)
+        return count
 
     # -- edits --------------------------------------------------------------------------------
 
@@ -126,6 +167,11 @@ class ParsedDocument:
         start_byte, old_end_byte = self.byte_offset(start), self.byte_offset(end)
         start_point, old_end_point = self.point(start), self.point(end)
         encoded = new_text.encode("utf-8", "surrogatepass")
+        line, line_start = self._line_anchor
+        # a line start before the edit stays one, unless a "\n" typed right after a "\r" joins their breaks
+        if line_start > start or (line_start == start and start > 0 and self.text[start - 1] != "\n"):
+            self._line_anchor = (0, 0)
+        self._has_cr = self._has_cr or "\r" in new_text
         self.text = self.text[:start] + new_text + self.text[end:]
         self._mark = (start, start_byte, start_point[0])  # text before ``start`` is unchanged
         self._bytes = self._bytes[:start_byte] + encoded + self._bytes[old_end_byte:]
@@ -144,6 +190,8 @@ class ParsedDocument:
         self.text = text
         self._bytes = text.encode("utf-8", "surrogatepass")
         self._mark = (0, 0, 0)
+        self._line_anchor = (0, 0)
+        self._has_cr = "\r" in text
         self.reparse()
 
     def reparse(self) -> None:
@@ -158,27 +206,34 @@ class ParsedDocument:
             self._parser = None
 
 
-def _column_to_chars(line: str, character: int, encoding: str) -> int:
+def _column_to_chars(text: str, start: int, end: int, character: int, encoding: str) -> int:
+    """Code points of ``text[start:end]`` (one line) that ``character`` code units of ``encoding`` cover.
+
+    Encoded by Python's codecs, not char by char, so a column on a 1 MB line stays cheap."""
     if character <= 0:
         return 0
-    if encoding == "utf-32" or line.isascii():
-        return min(character, len(line))
-    units = 0
-    for i, ch in enumerate(line):
-        if encoding == "utf-8":
-            units += len(ch.encode("utf-8", "surrogatepass"))
-        else:
-            units += 2 if ord(ch) > 0xFFFF else 1
-        if units > character:
-            return i  # inside a surrogate pair / multi-byte char: before it
-        if units == character:
-            return i + 1
-    return len(line)
+    if encoding == "utf-32":
+        return min(character, end - start)
+    # every code point is at least one unit: the first ``character`` code points hold the position
+    segment = text[start:min(end, start + character)]
+    if segment.isascii():
+        return len(segment)
+    codec, width = ("utf-8", 1) if encoding == "utf-8" else ("utf-16-le", 2)
+    data = segment.encode(codec, "surrogatepass")[: character * width]
+    try:
+        decoded = data.decode(codec, "surrogatepass")
+    except UnicodeDecodeError as exc:  # cut inside a character: up to its start
+        decoded = data[: exc.start].decode(codec, "surrogatepass")
+    n = len(decoded)
+    if n and decoded[n - 1] != segment[n - 1]:
+        n -= 1  # half a surrogate pair decodes to a lone surrogate: not a whole character
+    return n
 
 
 def _chars_to_column(segment: str, encoding: str) -> int:
+    """Code units of ``encoding`` in ``segment``."""
     if encoding == "utf-32" or segment.isascii():
         return len(segment)
     if encoding == "utf-8":
         return len(segment.encode("utf-8", "surrogatepass"))
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in segment)
+    return len(segment.encode("utf-16-le", "surrogatepass")) // 2

@@ -6,7 +6,10 @@ the cursor (the scenarios of aiXcoder's FIM benchmark plus a few that users meet
 typing) or missing (no grammar), the header line's text and the indentation decide.
 
 Nothing here recurses over the tree: paths are walked with a TreeCursor from the root, and at most a
-couple of ``parent`` calls are made (each is O(depth) in tree-sitter), so 10,000 nesting levels are fine.
+couple of ``parent`` calls are made (each is O(depth) in tree-sitter). A path deeper than
+``MAX_TREE_DEPTH`` (10,000 nested brackets) is not walked: the request degrades to line rules, so one
+request costs a bounded walk whatever the input. (Documents with very long lines are not parsed at all:
+see ``documents.MAX_LINE_CHARS``.)
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ _PY_KEYWORD_KIND = {"def": "function", "class": "class", "if": "if", "elif": "if
                     "case": "switch", "with": "block"}
 _SCAN_LINES = 400  # how far line scans look before giving up
 _LEX_WINDOW = 500  # characters left of the cursor lexed for brackets (1 MB lines stay cheap)
+MAX_TREE_DEPTH = 400  # nodes from the root to the cursor walked before giving up on the tree
 
 MULTILINE_SCENARIOS = frozenset({
     "empty_line_in_block", "method_body", "method_body_after_comment", "body_top", "body_middle", "body_bottom",
@@ -156,8 +160,25 @@ def _next_nonblank(lines: _Lines, line_start: int) -> str | None:
 # -- tree helpers ------------------------------------------------------------------------------
 
 
+class TreeTooDeep(Exception):
+    """The path to the cursor is deeper than MAX_TREE_DEPTH: line rules decide instead."""
+
+
+class _WithoutTree:
+    """A document seen without its tree: what the line rules see."""
+
+    tree = None
+
+    def __init__(self, doc: ParsedDocument):
+        self._doc = doc
+
+    def __getattr__(self, name: str):
+        return getattr(self._doc, name)
+
+
 def _path(root, b: int) -> list:
-    """Nodes from the root down that strictly contain byte ``b`` (start < b < end), root first."""
+    """Nodes from the root down that strictly contain byte ``b`` (start < b < end), root first.
+    Raises TreeTooDeep past MAX_TREE_DEPTH nodes."""
     path = [root]
     cursor = root.walk()
     while cursor.goto_first_child_for_byte(b) is not None:
@@ -165,6 +186,8 @@ def _path(root, b: int) -> list:
         if node.start_byte >= b:
             break
         path.append(node)
+        if len(path) > MAX_TREE_DEPTH:
+            raise TreeTooDeep(f"the syntax tree is more than {MAX_TREE_DEPTH} levels deep at the cursor")
     return path
 
 
@@ -199,7 +222,12 @@ def _string_or_comment(doc: ParsedDocument, b: int, lines_text_right: str) -> st
 def cursor_scope(doc: ParsedDocument, offset: int) -> Scope:
     """The scope of the cursor at code-point ``offset`` in ``doc.text``. Never raises on odd input."""
     try:
-        return _cursor_scope(doc, offset)
+        try:
+            return _cursor_scope(doc, offset)
+        except TreeTooDeep as exc:
+            scope = _cursor_scope(_WithoutTree(doc), offset)  # type: ignore[arg-type]
+            scope.reason = f"{exc}: line rules; {scope.reason}"
+            return scope
     except Exception as exc:  # a classifier bug must cost a good scope, not the completion
         rule = StopRule("end_of_line", doc.language)
         return Scope("line", "", False, rule, language=doc.language, reason=f"classifier failed: {exc!r}")
@@ -525,7 +553,10 @@ _IMPORT_LINE = re.compile(r"^[ \t]*(import\b|from\s+\S+\s+import\b|#\s*include\b
 def anchor_lines(doc: ParsedDocument, offset: int) -> list[int]:
     """0-based lines the code at the cursor depends on: imports and enclosing class/function headers."""
     try:
-        return _anchor_lines(doc, offset)
+        try:
+            return _anchor_lines(doc, offset)
+        except TreeTooDeep:
+            return _anchor_lines(_WithoutTree(doc), offset)  # type: ignore[arg-type]
     except Exception:
         return []
 

@@ -8,6 +8,7 @@ from aix_lsp.postprocess import PostContext, postprocess
 from aix_lsp.syntax import ParsedDocument, anchor_lines, cursor_scope
 from aix_lsp.syntax import document as document_module
 from aix_lsp.syntax import grammars
+from aix_lsp.syntax.scope import MAX_TREE_DEPTH
 
 CURSOR = "█"
 
@@ -98,6 +99,24 @@ def test_ten_thousand_nesting_levels(language, source):
     assert isinstance(anchor_lines(doc, offset), list)
     doc.apply_change(offset, offset, "2")
     assert str(doc.tree.root_node) == str(ParsedDocument(doc.text, language).tree.root_node)
+
+
+@pytest.mark.parametrize("language,source", [
+    ("python", "x = " + "[\n" * 10_000 + "█1" + "\n]" * 10_000 + "\n"),
+    ("python", "x = " + "[\n" * 10_000 + "    █\n" + "]\n" * 10_000),
+    ("javascript", "f(\n" * 10_000 + "█1" + "\n)" * 10_000 + ";\n"),
+    ("javascript", "function f() {\n" + "if (x) {\n" * 5_000 + "█\n" + "}\n" * 5_001),
+    ("java", "class A { void f() { int x = " + "(\n" * 10_000 + "█1" + ")\n" * 10_000 + "; } }\n"),
+    ("c++", "int main() " + "{" * 10_000 + "\n█\n" + "}" * 10_000 + "\n"),
+])
+def test_deep_trees_degrade_to_line_rules(language, source):
+    """A path to the cursor deeper than MAX_TREE_DEPTH is not walked (each node is a Python step): the
+    request uses line rules, and says so."""
+    doc, offset = _doc(language, source)
+    assert doc.tree is not None
+    scope = cursor_scope(doc, offset)
+    assert scope.reason.startswith(f"the syntax tree is more than {MAX_TREE_DEPTH} levels deep"), scope.reason
+    assert isinstance(anchor_lines(doc, offset), list)
 
 
 # -- cursor inside strings and comments ---------------------------------------------------------
