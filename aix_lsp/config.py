@@ -134,7 +134,30 @@ def apply_settings(base: Settings, mapping: Any, source: str = "settings") -> tu
             changes[name] = _coerce(name, value)
         except ValueError as exc:
             errors.append(f"{source}: setting '{key}' ignored: {exc}")
-    return dataclasses.replace(base, **changes), errors
+    settings = dataclasses.replace(base, **changes)
+    for names, reason in relation_errors(settings):
+        # keep the previous values of the settings in the broken relation (the others still apply)
+        settings = dataclasses.replace(settings, **{n: getattr(base, n) for n in names})
+        kept = ", ".join(f"{n}={getattr(base, n)}" for n in names)
+        errors.append(f"{source}: {reason}; keeping {kept}")
+    return settings, errors
+
+
+# Fewest prompt tokens worth generating from: the aiXcoder header (path comment and special tokens, up
+# to ~40 tokens) plus a handful of lines around the cursor.
+MIN_PROMPT_TOKENS = 128
+
+
+def relation_errors(settings: Settings) -> list[tuple[tuple[str, ...], str]]:
+    """Relations between settings that each setting's own check cannot see: (the names, why)."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    room = settings.max_context_tokens - settings.max_new_tokens
+    if room < MIN_PROMPT_TOKENS:
+        problems.append((("max_context_tokens", "max_new_tokens"),
+                         f"max_context_tokens ({settings.max_context_tokens}) must exceed max_new_tokens "
+                         f"({settings.max_new_tokens}) by at least {MIN_PROMPT_TOKENS} tokens, the prompt's room "
+                         f"(it would be {room})"))
+    return problems
 
 
 def _snake(key: str) -> str:

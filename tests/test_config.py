@@ -1,6 +1,6 @@
 import argparse
 
-from aix_lsp.config import Settings, add_setting_flags, apply_settings, settings_from_args
+from aix_lsp.config import MIN_PROMPT_TOKENS, Settings, add_setting_flags, apply_settings, relation_errors, settings_from_args
 
 
 def test_flat_mapping_applies_known_keys_and_names_bad_ones():
@@ -41,3 +41,28 @@ def test_language_switches():
     s = Settings(disabled_languages=("java",))
     assert not s.language_enabled("java") and s.language_enabled(None)
     assert not Settings(enabled=False).language_enabled("python")
+
+
+def test_context_must_leave_room_for_a_prompt():
+    base = Settings(max_context_tokens=4096, max_new_tokens=64)
+    for source, mapping in (("initializationOptions", {"max_context_tokens": 200, "max_new_tokens": 256}),
+                            ("workspace/didChangeConfiguration", {"maxContextTokens": 100}),  # too close to 64
+                            ("workspace/didChangeConfiguration", {"max_new_tokens": 4000, "device": "cpu"})):
+        s, errors = apply_settings(base, mapping, source)
+        assert (s.max_context_tokens, s.max_new_tokens) == (4096, 64)  # the previous valid pair stays
+        assert len(errors) == 1, errors
+        assert errors[0].startswith(source) and "max_context_tokens" in errors[0] and "max_new_tokens" in errors[0]
+        assert "keeping max_context_tokens=4096, max_new_tokens=64" in errors[0]
+    s, errors = apply_settings(base, {"max_new_tokens": 4000, "device": "cpu"})
+    assert s.device == "cpu"  # the settings outside the broken relation still apply
+    s, errors = apply_settings(base, {"max_context_tokens": 64 + MIN_PROMPT_TOKENS, "max_new_tokens": 64})
+    assert errors == [] and s.max_context_tokens == 64 + MIN_PROMPT_TOKENS
+
+
+def test_cli_refuses_a_broken_relation_naming_both_flags():
+    parser = argparse.ArgumentParser()
+    add_setting_flags(parser)
+    s, errors = settings_from_args(parser.parse_args(["--max-context-tokens", "300", "--max-new-tokens", "256"]))
+    assert len(errors) == 1 and "command line" in errors[0]
+    assert "max_context_tokens (300)" in errors[0] and "max_new_tokens (256)" in errors[0]
+    assert relation_errors(Settings()) == []
