@@ -32,6 +32,12 @@ class Settings:
     threads: int = field(default=0, metadata={"help": "CPU threads for torch (0: torch's default); 1 is faster on a loaded 2-core machine", "min": 0})
     max_new_tokens: int = field(default=256, metadata={"help": "most tokens generated per completion", "min": 1})
     max_context_tokens: int = field(default=16384, metadata={"help": "prompt + generation budget in tokens", "min": 64})
+    # --- remote engine (an OpenAI-compatible server: vLLM, llama.cpp's llama-server) ---
+    engine: str = field(default="local", metadata={"help": "where the model runs: in this process (local) or on an OpenAI-compatible server (openai: vLLM, llama-server; the tokenizer still loads from 'model')", **_choices("local", "openai")})
+    api_base: str = field(default="", metadata={"help": "the server's OpenAI API URL for engine=openai, e.g. http://gpu-box:8000/v1"})
+    api_key: str = field(default="", repr=False, metadata={"help": "bearer token for the server (empty: the AIX_API_KEY environment variable); never logged or shown"})
+    api_model: str = field(default="", metadata={"help": "the served model's name (empty: the first of GET /v1/models)"})
+    request_timeout_ms: int = field(default=20000, metadata={"help": "longest wait for the server per completion, in ms (engine=openai)", "min": 100})
     # --- behaviour ---
     enabled: bool = field(default=True, metadata={"help": "serve completions at all"})
     enabled_languages: tuple[str, ...] = field(default=(), metadata={"help": "languages to complete (empty: all); names as in the aiXcoder tables, e.g. python,java"})
