@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from aix_lsp.compat import ENGINE_PACKAGES, IncompatibleVersion, require_versions
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 from aix_lsp.engine.kv_cache import new_cache
@@ -86,6 +87,10 @@ class LocalEngine:
     def load(cls, settings: Settings, progress: Callable[[str, int], None] | None = None) -> "LocalEngine":
         """Load ``settings.model``; raise EngineError naming the model and the reason."""
         report = progress or (lambda message, percent: None)
+        try:
+            require_versions(ENGINE_PACKAGES)  # before importing them: a wrong release fails in odd places
+        except IncompatibleVersion as exc:
+            raise EngineError(str(exc)) from exc
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -1,0 +1,83 @@
+"""The dependency versions aix-lsp was tested with, and a start-up check against them.
+
+One table, ``SUPPORTED``: pyproject.toml pins the same ranges (tests/test_compat.py checks that they
+agree and that the installed versions satisfy them). Widen a range only after the test suite has run on
+the new version. A user who wants to try an untested version anyway sets ``AIX_LSP_IGNORE_VERSIONS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata
+from typing import Iterable, Mapping
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+IGNORE_ENV = "AIX_LSP_IGNORE_VERSIONS"
+
+# distribution name -> (supported range, why it is that narrow)
+SUPPORTED: dict[str, tuple[str, str]] = {
+    "transformers": (">=5.24,<5.25", "the engine passes cache= and subclasses cache_utils.DynamicLayer, internals that change between 5.x releases"),
+    "torch": (">=2.13,<3", "tested with 2.13"),
+    "pygls": (">=2.1,<2.2", "the server overrides an internal of pygls 2.1 (the protocol's _send_handler_result)"),
+    "lsprotocol": (">=2025.0.0,<2026", "the LSP 3.18 inline-completion types of 2025.0"),
+    "tantivy": (">=0.27,<0.28", "the persisted index is written in 0.27's format"),
+    "tree-sitter": (">=0.26,<0.27", "the Parser/Query API of 0.26"),
+    # grammar wheels feed the node-type tables in aix_lsp/syntax: a new grammar renames nodes
+    "tree-sitter-python": (">=0.25,<0.26", "node-type tables"),
+    "tree-sitter-java": (">=0.23,<0.24", "node-type tables"),
+    "tree-sitter-cpp": (">=0.23,<0.24", "node-type tables"),
+    "tree-sitter-c": (">=0.24,<0.25", "node-type tables"),
+    "tree-sitter-javascript": (">=0.25,<0.26", "node-type tables"),
+    "tree-sitter-typescript": (">=0.23,<0.24", "node-type tables"),
+    "tree-sitter-go": (">=0.25,<0.26", "node-type tables"),
+    "tree-sitter-rust": (">=0.24,<0.25", "node-type tables"),
+    "tree-sitter-c-sharp": (">=0.23,<0.24", "node-type tables"),
+    "tree-sitter-php": (">=0.25,<0.26", "node-type tables"),
+    "tree-sitter-ruby": (">=0.23,<0.24", "node-type tables"),
+    "tree-sitter-kotlin": (">=1.1,<1.2", "node-type tables"),
+}
+
+ENGINE_PACKAGES = ("torch", "transformers")  # checked when the in-process engine loads
+SYNTAX_PACKAGES = tuple(name for name in SUPPORTED if name.startswith("tree-sitter"))
+
+
+class IncompatibleVersion(RuntimeError):
+    """An installed dependency is outside the range aix-lsp supports; the message says which and how to fix."""
+
+
+def installed_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def version_problems(names: Iterable[str] | None = None, table: Mapping[str, tuple[str, str]] | None = None) -> list[str]:
+    """One message per package of ``names`` (default: all of ``table``) that is missing or out of range."""
+    table = SUPPORTED if table is None else table
+    problems = []
+    for name in table if names is None else names:
+        spec, why = table[name]
+        installed = installed_version(name)
+        if installed is None:
+            problems.append(f"{name} is not installed; aix-lsp needs {name}{spec}: pip install '{name}{spec}'")
+            continue
+        try:
+            ok = Version(installed) in SpecifierSet(spec)
+        except InvalidVersion:
+            ok = False
+        if not ok:
+            problems.append(f"{name} {installed} is installed, but aix-lsp supports {name}{spec} ({why}): "
+                            f"pip install '{name}{spec}' (or set {IGNORE_ENV}=1 to try it anyway)")
+    return problems
+
+
+def require_versions(names: Iterable[str] | None = None) -> None:
+    """Raise IncompatibleVersion naming every package out of range, unless the user opted out."""
+    if os.environ.get(IGNORE_ENV, "").lower() in ("1", "true", "yes"):
+        return
+    problems = version_problems(names)
+    if problems:
+        raise IncompatibleVersion("; ".join(problems))

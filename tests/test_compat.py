@@ -1,0 +1,64 @@
+"""The supported-versions table agrees with pyproject.toml, the installed versions satisfy it, and an
+out-of-range version fails with a message naming the package, its version and the range."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+from aix_lsp import compat
+from aix_lsp.config import Settings
+from aix_lsp.engine.base import EngineError
+from aix_lsp.engine.local import LocalEngine
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def pyproject_requirements() -> dict[str, Requirement]:
+    data = tomllib.loads(PYPROJECT.read_text("utf-8"))
+    reqs = [Requirement(line) for line in data["project"]["dependencies"]]
+    return {r.name.lower(): r for r in reqs}
+
+
+def test_table_agrees_with_pyproject():
+    reqs = pyproject_requirements()
+    for name, (spec, _) in compat.SUPPORTED.items():
+        assert name in reqs, f"{name} is in aix_lsp/compat.py but not in pyproject.toml's dependencies"
+        assert reqs[name].specifier == SpecifierSet(spec), f"{name}: pyproject says {reqs[name].specifier}, compat.py says {spec}"
+        assert "<" in spec, f"{name}: a supported range has an upper bound"
+
+
+def test_installed_versions_are_supported():
+    for name, (spec, _) in compat.SUPPORTED.items():
+        print(f"{name} {compat.installed_version(name)} (supported {spec})")  # the versions this run tested
+    assert compat.version_problems() == []
+    compat.require_versions()  # no exception
+
+
+def test_out_of_range_and_missing_packages_are_named():
+    table = {"transformers": (">=99,<100", "a reason"), "no-such-dist-aix": (">=1,<2", "")}
+    problems = compat.version_problems(table=table)
+    installed = compat.installed_version("transformers")
+    assert problems[0].startswith(f"transformers {installed} is installed")
+    assert "transformers>=99,<100" in problems[0] and "a reason" in problems[0] and compat.IGNORE_ENV in problems[0]
+    assert problems[1].startswith("no-such-dist-aix is not installed")
+
+
+def test_engine_load_fails_at_once_on_an_unsupported_transformers(tiny_model_dir, monkeypatch):
+    monkeypatch.setitem(compat.SUPPORTED, "transformers", (">=99,<100", "tested with 99"))
+    monkeypatch.delenv(compat.IGNORE_ENV, raising=False)
+    with pytest.raises(EngineError) as info:
+        LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu"))
+    message = str(info.value)
+    assert f"transformers {compat.installed_version('transformers')} is installed" in message and ">=99,<100" in message
+    monkeypatch.setenv(compat.IGNORE_ENV, "1")  # the user's way to try an untested release anyway
+    assert LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu")).name == str(tiny_model_dir)
