@@ -240,6 +240,11 @@ def candidates(src: _Source, elsewhere: dict[str, set[str]] | None = None) -> It
         seen.add((start, end))
         return scenario, node_type, start, end
 
+    def cross_names(node) -> tuple[str, ...]:
+        if elsewhere is None:
+            return ()
+        return tuple(sorted(n for n in _free_identifiers(src, node) if n not in own and elsewhere.get(n)))
+
     for node, functions in _walk(tree.root_node):
         t = node.type
         found = []
@@ -257,7 +262,7 @@ def candidates(src: _Source, elsewhere: dict[str, set[str]] | None = None) -> It
                 statements = [c for c in body.named_children if "comment" not in c.type]
                 if len(statements) >= 2:
                     for i, stmt in enumerate(statements):
-                        if stmt.type in SIMPLE_STATEMENTS and stmt.start_point[0] == stmt.end_point[0]:
+                        if stmt.type in SIMPLE_STATEMENTS and stmt.start_point[0] == stmt.end_point[0] and not cross_names(stmt):
                             kind = "body_top" if i == 0 else "body_bottom" if i == len(statements) - 1 else "body_middle"
                             found.append(emit(kind, stmt.type, *src.span(stmt)))
         elif functions and any(t in types for types, _ in BLOCK_SCENARIOS):
@@ -273,14 +278,13 @@ def candidates(src: _Source, elsewhere: dict[str, set[str]] | None = None) -> It
                 found.append(emit("comment", t, start, end))
         if functions and t in SIMPLE_STATEMENTS and node.start_point[0] == node.end_point[0]:
             start, end = src.span(node)
-            if elsewhere is not None:
-                names = sorted(n for n in _free_identifiers(src, node) if n not in own and elsewhere.get(n))
-                if names:
-                    hit = emit("cross_file", t, start, end)
-                    if hit is not None:
-                        found.append(hit + (tuple(names),))
-                        yield from (f for f in found if f is not None)
-                        continue
+            names = cross_names(node)
+            if names:
+                hit = emit("cross_file", t, start, end)
+                if hit is not None:
+                    found.append(hit + (names,))
+                    yield from (f for f in found if f is not None)
+                    continue
             parent = node.parent
             if parent is not None and parent.parent is not None and parent.parent.type not in FUNCTION_TYPES:
                 found.append(emit("empty_line_in_block", t, start, end))

@@ -125,7 +125,10 @@ def format_compare(a: dict, b: dict, name_a: str = "A", name_b: str = "B", sampl
 
 
 def load_result(path: str | Path) -> dict:
-    data = json.loads(Path(path).read_text("utf-8"))
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
     if not isinstance(data, dict) or data.get("schema", "").split("/")[0] != "aix-lsp-eval" or "cases" not in data:
         raise ValueError(f"{path} is not the JSON of `aix-lsp eval --json`")
     return data

@@ -83,6 +83,7 @@ class IndexOverlay:
         if self._current is not None:
             self.service.on_files_changed([(self._current, "changed")])
             self.service.flush(timeout=60)
+            self.service.update_settings(self.settings)
             self._current = None
 
 

@@ -24,7 +24,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aix_lsp.config import Settings
 
@@ -181,9 +181,10 @@ def _write_loss_curve(output: Path, losses: list[float]) -> tuple[str, str]:
     return str(png), ""
 
 
-def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions) -> TrainReport:
+def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
+             on_step: Callable[[int, float], None] | None = None) -> TrainReport:
     """Train a LoRA adapter on ``root``'s train files into ``output``. Raises FinetuneError; on Ctrl-C a
-    checkpoint is saved and the report says ``interrupted``."""
+    checkpoint is saved and the report says ``interrupted``. ``on_step(step, loss)`` after each step."""
     import torch
 
     from aix_lsp.eval.cases import NoSourceFiles, parse_languages, source_files
@@ -280,6 +281,8 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions) -
             done_here += 1
             bar.update(1)
             bar.set_postfix_str(f"loss {sum(losses[-20:]) / len(losses[-20:]):.3f}", refresh=False)
+            if on_step is not None:
+                on_step(step, losses[-1])
             if step % every == 0 and step < total:
                 _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses})
     except KeyboardInterrupt:
