@@ -36,10 +36,19 @@ def uri_to_path(uri: str) -> Path | None:
     return Path(unquote(parsed.path))
 
 
-def _parsed(text: str, language: str | None) -> ParsedDocument:
-    """A tree for normal documents; text only (line rules) for binary, huge or long-lined ones."""
-    parse = len(text) <= MAX_PARSE_CHARS and "\x00" not in text and longest_line(text) <= MAX_LINE_CHARS
-    return ParsedDocument(text, language if parse else None)
+def parsed_document(text: str, language: str | None) -> ParsedDocument:
+    """A tree for normal documents; text only (line rules, saying why) for huge, binary or long-lined ones."""
+    return ParsedDocument(text, language, _why_text_only(text))
+
+
+def _why_text_only(text: str) -> str:
+    if len(text) > MAX_PARSE_CHARS:
+        return f"no syntax tree: the document is over {MAX_PARSE_CHARS:,} characters"
+    if "\x00" in text:
+        return "no syntax tree: binary content"
+    if longest_line(text) > MAX_LINE_CHARS:
+        return f"no syntax tree: a line is over {MAX_LINE_CHARS:,} characters"
+    return ""
 
 
 def longest_line(text: str) -> int:
@@ -62,7 +71,7 @@ class Document:
              encoding: str = DEFAULT_POSITION_ENCODING) -> "Document":
         path = uri_to_path(uri)
         lang = language if language is not None else language_for_path(str(path) if path else uri)
-        return cls(uri=uri, parsed=_parsed(text, lang), version=version, language=lang, encoding=encoding)
+        return cls(uri=uri, parsed=parsed_document(text, lang), version=version, language=lang, encoding=encoding)
 
     @property
     def text(self) -> str:
@@ -96,7 +105,7 @@ class Document:
     def apply_change(self, new_text: str, start: tuple[int, int] | None = None, end: tuple[int, int] | None = None) -> None:
         """Apply one LSP content change: the whole text when ``start`` is None, else replace the range."""
         if start is None or end is None:
-            self.parsed = _parsed(new_text, self.language)
+            self.parsed = parsed_document(new_text, self.language)
             return
         a, b = self.offset_at(*start), self.offset_at(*end)
         assert a is not None and b is not None  # clamped
@@ -108,16 +117,14 @@ class Document:
         # parsing, these can only arrive with the edit, so only the edited lines are looked at; while off,
         # only a deletion can take the cause away, so only then is the whole text scanned again.
         text = self.parsed.text
-        parsing = self.parsed.language is not None
-        if parsing:
+        if not self.parsed.text_only:
             line_start = text.rfind("\n", 0, a) + 1
             line_end = text.find("\n", a + len(new_text))
             edited = text[line_start:len(text) if line_end < 0 else line_end]
-            parse = len(text) <= MAX_PARSE_CHARS and "\x00" not in new_text and longest_line(edited) <= MAX_LINE_CHARS
-        else:
-            parse = b > a and len(text) <= MAX_PARSE_CHARS and not self.is_binary and longest_line(text) <= MAX_LINE_CHARS
-        if parse != parsing:
-            self.parsed = _parsed(text, self.language)
+            if len(text) > MAX_PARSE_CHARS or "\x00" in new_text or longest_line(edited) > MAX_LINE_CHARS:
+                self.parsed = parsed_document(text, self.language)
+        elif b > a and not _why_text_only(text):
+            self.parsed = parsed_document(text, self.language)
 
 
 class DocumentStore:

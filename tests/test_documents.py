@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from aix_lsp.documents import MAX_LINE_CHARS, MAX_PARSE_CHARS, Document
+from aix_lsp.syntax import cursor_scope
 
 
 def test_utf16_columns_with_non_bmp_text():
@@ -109,7 +110,11 @@ def test_long_lines_make_a_document_text_only_until_they_are_gone():
     not scan the document; deleting it turns the tree back on."""
     long_line = "x = [" + ", ".join(["1"] * (MAX_LINE_CHARS // 3 + 10)) + "]"
     doc = Document.open("file:///w/m.py", "import os\n" + long_line + "\n")
-    assert doc.parsed.tree is None and doc.language == "python"
+    assert doc.parsed.tree is None and doc.parsed.text_only == f"no syntax tree: a line is over {MAX_LINE_CHARS:,} characters"
+    # still Python for the line rules, and the scope says why there is no tree
+    body = Document.open("file:///w/b.py", "def f(x):\n    \n" + long_line + "\n")
+    scope = cursor_scope(body.parsed, len("def f(x):\n    "))
+    assert scope.stop_rule.kind == "dedent" and scope.reason.startswith("no syntax tree: a line is over")
     doc.apply_change("y", (1, 3), (1, 3))
     assert doc.parsed.tree is None
     doc.apply_change("", (1, 0), (2, 0))

@@ -13,12 +13,15 @@ class ParsedDocument:
     """Text plus tree. Offsets in the public API are code-point offsets into ``text``.
 
     ``language`` is an aiXcoder language name or None; without a usable grammar ``tree`` is None and
-    everything that looks at the document falls back to line and indentation rules.
+    everything that looks at the document falls back to line and indentation rules. ``text_only``, when
+    given, says why a document with a grammar is not parsed (too big, binary, a very long line): it is
+    not, and the cursor's scope says so.
     """
 
-    def __init__(self, text: str, language: str | None):
+    def __init__(self, text: str, language: str | None, text_only: str = ""):
         self.text = text
         self.language = language
+        self.text_only = text_only
         self._bytes = text.encode("utf-8", "surrogatepass")
         self._mark = (0, 0, 0)  # (code point, byte, row) of one known position: offsets are counted from it
         self._line_anchor = (0, 0)  # (LSP line, offset of its start) of the last line looked up
@@ -27,7 +30,7 @@ class ParsedDocument:
         self._tree = None
         self._stale = False  # edits applied to the tree, reparse pending
         try:
-            self._parser = new_parser(language)
+            self._parser = None if text_only else new_parser(language)
             if self._parser is not None:
                 self._tree = self._parser.parse(self._bytes)
         except Exception as exc:  # a grammar that misbehaves must not take the server down

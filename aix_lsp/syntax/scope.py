@@ -223,7 +223,10 @@ def cursor_scope(doc: ParsedDocument, offset: int) -> Scope:
     """The scope of the cursor at code-point ``offset`` in ``doc.text``. Never raises on odd input."""
     try:
         try:
-            return _cursor_scope(doc, offset)
+            scope = _cursor_scope(doc, offset)
+            if doc.text_only:
+                scope.reason = f"{doc.text_only}: line rules; {scope.reason}"
+            return scope
         except TreeTooDeep as exc:
             scope = _cursor_scope(_WithoutTree(doc), offset)  # type: ignore[arg-type]
             scope.reason = f"{exc}: line rules; {scope.reason}"
