@@ -21,6 +21,9 @@ export const RESTART_SETTINGS = new Set(['pythonPath', 'serverArgs']);
 
 export const SECTION = 'aix';
 
+/** Settings whose value is a secret: a message about them never repeats the value. */
+export const SECRET_SETTINGS = new Set(['apiKey']);
+
 /** `maxNewTokens` -> `max_new_tokens` (the server also accepts camelCase; we send its own names). */
 export function toSnakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
@@ -51,7 +54,8 @@ function describe(value: unknown): string {
  */
 export function validateSetting(fullKey: string, schema: SettingSchema, value: unknown): string | undefined {
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-  const fail = (expected: string) => `${fullKey}: expected ${expected}, got ${describe(value)}`;
+  const secret = SECRET_SETTINGS.has(fullKey.slice(SECTION.length + 1));
+  const fail = (expected: string) => `${fullKey}: expected ${expected}, got ${secret ? 'a value of another type (not shown: it is a secret)' : describe(value)}`;
   switch (type) {
     case 'boolean':
       if (typeof value !== 'boolean') return fail('true or false');

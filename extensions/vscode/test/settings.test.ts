@@ -101,3 +101,18 @@ test('activation events and the language list agree', () => {
   const events = manifest.activationEvents.filter((e) => e.startsWith('onLanguage:')).map((e) => e.slice('onLanguage:'.length));
   assert.deepEqual(events.sort(), [...manifest.aixLanguages].sort());
 });
+
+test('remote engine settings are sent under the server names, and a bad API key value is never repeated', () => {
+  const values: Record<string, unknown> = { engine: 'openai', apiBase: 'http://gpu-box:8000/v1', apiModel: 'aix', requestTimeoutMs: 5000 };
+  const { settings, errors } = collectServerSettings(schema, (k) => (k in values ? values[k] : defaults(k)));
+  assert.deepEqual(errors, []);
+  assert.equal(settings.engine, 'openai');
+  assert.equal(settings.api_base, 'http://gpu-box:8000/v1');
+  assert.equal(settings.api_model, 'aix');
+  assert.equal(settings.request_timeout_ms, 5000);
+  assert.equal(settings.api_key, '');
+  const bad = collectServerSettings(schema, (k) => (k === 'apiKey' ? ['sk-secret-123'] : defaults(k)));
+  assert.equal(bad.errors.length, 1);
+  assert.match(bad.errors[0], /^aix\.apiKey: expected a string, got a value of another type \(not shown: it is a secret\)$/);
+  assert.ok(!bad.errors[0].includes('sk-secret-123'));
+});
