@@ -3,6 +3,7 @@ decoding between tokens, decoding keeps the first token's leading space."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -158,3 +159,37 @@ def test_growable_cache_matches_transformers_dynamic_cache(engine, builder):
             outs.append(logits)
             assert cache.get_seq_length() == len(ids) + 3
     assert torch.allclose(outs[0], outs[1], atol=1e-5)
+
+
+def test_model_paths_that_cannot_load_fail_before_any_import(tmp_path):
+    from aix_lsp.engine.model_source import resolve_model_source
+
+    seen: list[str] = []
+    report = lambda message, percent: seen.append(message)  # noqa: E731
+    for model in (str(tmp_path / "missing"), "./not/here", "../not-here", "~/no-such-aix-model", "a/b/c"):
+        with pytest.raises(EngineError, match=f"^no such directory or model id: {re.escape(model)}$"):
+            resolve_model_source(model, report)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(EngineError, match="folder is a directory without config.json"):
+        resolve_model_source(str(tmp_path / "folder"), report)
+    (tmp_path / "weights.gguf").write_text("")
+    with pytest.raises(EngineError, match="weights.gguf is a file, not a model directory"):
+        resolve_model_source(str(tmp_path / "weights.gguf"), report)
+    assert seen == []  # nothing was resolved on the hub
+
+
+def test_model_directory_and_cached_hub_id_resolve(tiny_model_dir, tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from aix_lsp.engine.model_source import resolve_model_source
+    from tests.e2e.test_model_errors import fake_hub_cache
+
+    seen: list[str] = []
+    report = lambda message, percent: seen.append(message)  # noqa: E731
+    assert resolve_model_source(str(tiny_model_dir), report) == str(tiny_model_dir)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(fake_hub_cache(tmp_path, "aix-test/tiny", tiny_model_dir)))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert resolve_model_source("aix-test/tiny", report) == "aix-test/tiny"
+    assert seen[-1] == "aix-test/tiny: found in the Hugging Face cache"
+    with pytest.raises(EngineError, match="^no such directory or model id: aix-test/other .*not in the Hugging Face cache"):
+        resolve_model_source("aix-test/other", report)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from aix_lsp.compat import ENGINE_PACKAGES, IncompatibleVersion, require_versions
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
-from aix_lsp.engine.kv_cache import new_cache
+from aix_lsp.engine.model_source import resolve_model_source
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class LocalEngine:
             require_versions(ENGINE_PACKAGES)  # before importing them: a wrong release fails in odd places
         except IncompatibleVersion as exc:
             raise EngineError(str(exc)) from exc
+        source = resolve_model_source(settings.model, report)  # a missing path or unknown id fails here, at once
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -117,9 +118,9 @@ class LocalEngine:
             kwargs["device_map"] = device
         try:
             report("loading tokenizer", 5)
-            tokenizer = AutoTokenizer.from_pretrained(settings.model)
+            tokenizer = AutoTokenizer.from_pretrained(source)
             report("loading weights", 20)
-            model = AutoModelForCausalLM.from_pretrained(settings.model, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
             if "device_map" not in kwargs:
                 report(f"moving to {device}", 80)
                 model = model.to(device)
@@ -190,6 +191,8 @@ class LocalEngine:
         if self.kv_cache_enabled and self._cache is not None:
             reuse = min(common_prefix_len(self._cache_ids, prompt_ids), len(prompt_ids) - 1)
         if reuse <= 0:
+            from aix_lsp.engine.kv_cache import new_cache  # imports transformers: after load's version check
+
             self._cache = new_cache(self.model.config)
             self._cache_ids = []
             return 0
