@@ -145,10 +145,23 @@ def _save_checkpoint(model: Any, optimizer: Any, output: Path, state: dict) -> N
         os.replace(tmp, final)
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         shutil.rmtree(tmp, ignore_errors=True)
-        raise FinetuneError(f"cannot write a checkpoint to {final}: {exc.strerror or exc} "
-                            f"(disk full or read-only?); the last complete checkpoint is kept: free space and rerun with --resume") from exc
+        raise FinetuneError(f"cannot write a checkpoint to {final}: {_write_failure(exc, output)}; "
+                            f"the last complete checkpoint is kept: free space and rerun with --resume") from exc
+
+
+def _write_failure(exc: BaseException, folder: Path) -> str:
+    """Why a write failed, in words: torch's own message for a full disk is 'unexpected pos 64 vs 0'."""
+    try:
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return "No space left on device"
+    except OSError:
+        pass
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _write_loss_curve(output: Path, losses: list[float]) -> tuple[str, str]:

@@ -1,0 +1,202 @@
+"""`aix-lsp finetune` end to end on the tiny model: the loss falls, the adapter is saved and served (the
+completions change), a foreign adapter is refused clearly, Ctrl-C and a full disk leave a usable state."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from aix_lsp.cli import main
+from aix_lsp.config import Settings
+from aix_lsp.engine.base import EngineError
+from aix_lsp.finetune.train import CHECKPOINT, STATE_FILE, FinetuneError, TrainOptions, finetune
+from tests.eval.sources import write_repo
+
+pytest.importorskip("peft")
+
+
+def _settings(model: Path, **kw) -> Settings:
+    return Settings(model=str(model), max_context_tokens=256, max_new_tokens=32, retrieval=False, threads=1, **kw)
+
+
+def _opts(**kw) -> TrainOptions:
+    base = dict(epochs=3, lr=1e-2, rank=4, max_samples=10, heldout_fraction=0.3, seed=0, progress=False)
+    base.update(kw)
+    return TrainOptions(**base)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    return write_repo(tmp_path_factory.mktemp("repo"))
+
+
+@pytest.fixture(scope="module")
+def trained(repo: Path, tiny_model_dir: Path, tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("adapter")
+    report = finetune(repo, out, _settings(tiny_model_dir), _opts())
+    return out, report
+
+
+def test_training_lowers_the_loss_and_saves_the_adapter(trained, repo: Path):
+    out, report = trained
+    assert report.samples >= 5 and report.steps == 3 * report.samples
+    assert report.last_loss < report.first_loss
+    for name in ("adapter_config.json", "adapter_model.safetensors", "aix-base.json", "train.txt", "heldout.txt",
+                 "loss.csv", "finetune.json"):
+        assert (out / name).is_file(), name
+    assert report.loss_plot == str(out / "loss.png") and (out / "loss.png").stat().st_size > 0
+    assert not (out / CHECKPOINT).exists()  # removed once the adapter is written
+    train = (out / "train.txt").read_text().split()
+    held = (out / "heldout.txt").read_text().split()
+    assert held and train and not set(train) & set(held)
+    assert len((out / "loss.csv").read_text().splitlines()) == report.steps + 1
+
+
+def test_samples_come_from_train_files_with_the_pipelines_prompt(repo: Path, tiny_model_dir: Path, tiny_tokenizer):
+    from aix_lsp.finetune.samples import build_samples, split_files
+
+    train, held = split_files(["a.py", "b.py", "c.py", "d.py", "e.py"], 0.2, seed=1)
+    assert len(held) == 1 and sorted(train + held) == ["a.py", "b.py", "c.py", "d.py", "e.py"]
+    settings = _settings(tiny_model_dir)
+    result = build_samples(repo, [repo / "greeter.py", repo / "Counter.java"], settings, tiny_tokenizer, 8, seed=0)
+    assert result.samples
+    for s in result.samples:
+        assert s.path in ("greeter.py", "Counter.java")
+        assert s.input_ids[-1] == tiny_tokenizer.eos_token_id
+        assert 0 < s.prompt_len < len(s.input_ids)
+        assert s.prompt_len <= settings.max_context_tokens - settings.max_new_tokens
+        prompt = tiny_tokenizer.decode(s.input_ids[: s.prompt_len])
+        assert "the file path is: " + s.path in prompt  # the pipeline's file header
+
+
+def test_the_engine_serves_the_adapter_and_completions_change(trained, tiny_model_dir: Path):
+    from aix_lsp.engine.local import LocalEngine
+
+    out, _ = trained
+    plain = LocalEngine.load(_settings(tiny_model_dir))
+    tuned = LocalEngine.load(_settings(tiny_model_dir, adapter=str(out)))
+    tok = plain.tokenizer()
+    prompts = [tok.encode(t, add_special_tokens=False) for t in ("def greet(self, times):\n", "public int add(", "const x = ")]
+    outputs = [(plain.generate(ids, 8).token_ids, tuned.generate(ids, 8).token_ids) for ids in prompts]
+    assert any(a != b for a, b in outputs)
+
+
+def _wait_state(session, states: tuple[str, ...], timeout: float = 120.0) -> str:
+    deadline = time.monotonic() + timeout
+    while session.model.state not in states:
+        assert time.monotonic() < deadline, f"model state stuck at {session.model.state}"
+        time.sleep(0.05)
+    return session.model.state
+
+
+def test_the_session_loads_the_adapter_and_shows_it_in_status(trained, tiny_model_dir: Path):
+    from aix_lsp.session import Session
+
+    out, _ = trained
+    session = Session(_settings(tiny_model_dir, adapter=str(out)))
+    try:
+        session.load_model()
+        assert _wait_state(session, ("ready", "error")) == "ready", session.model.message
+        assert session.status()["adapter"] == str(out)
+    finally:
+        session.shutdown()
+
+
+def test_an_adapter_for_another_base_model_is_refused_clearly(trained, tmp_path_factory):
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.session import Session
+    from aix_lsp.tiny_model import TinyModelSpec, build_tiny_model
+
+    out, _ = trained
+    other = build_tiny_model(tmp_path_factory.mktemp("other-model"), TinyModelSpec(hidden_size=32, intermediate_size=88, vocab_size=1024))
+    with pytest.raises(EngineError, match="trained for another base model.*hidden_size 64 vs 32"):
+        LocalEngine.load(_settings(other, adapter=str(out)))
+    # without our base file, PEFT's own shape check fails: the same kind of message
+    foreign = tmp_path_factory.mktemp("foreign")
+    for f in out.iterdir():
+        if f.is_file() and f.name != "aix-base.json":
+            (foreign / f.name).write_bytes(f.read_bytes())
+    with pytest.raises(EngineError, match="does not fit model"):
+        LocalEngine.load(_settings(other, adapter=str(foreign)))
+    with pytest.raises(EngineError, match="not a PEFT adapter folder"):
+        LocalEngine.load(_settings(other, adapter=str(tmp_path_factory.mktemp("empty"))))
+    # the server side: an error state with the message, and requests still answer
+    session = Session(_settings(other, adapter=str(out)))
+    try:
+        session.load_model()
+        assert _wait_state(session, ("ready", "error")) == "error"
+        assert "another base model" in session.model.message
+        session.did_open("file:///tmp/x.py", "def f():\n    ", 1)
+        result = session.request_completion("file:///tmp/x.py", 1, 4, threading.Event())
+        result = result.result(timeout=30) if hasattr(result, "result") else result
+        assert result.text == "" and result.reason
+    finally:
+        session.shutdown()
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(repo: Path, tiny_model_dir: Path, tmp_path: Path):
+    out = tmp_path / "run"
+
+    def ctrl_c(step: int, loss: float) -> None:
+        if step == 4:
+            raise KeyboardInterrupt
+
+    report = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2), on_step=ctrl_c)
+    assert report.interrupted and report.steps == 4
+    state = json.loads((out / CHECKPOINT / STATE_FILE).read_text())
+    assert state["step"] == 4 and len(state["losses"]) == 4
+    assert not (out / "adapter_model.safetensors").exists()
+    with pytest.raises(FinetuneError, match="--resume"):
+        finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2))
+    resumed = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, resume=True))
+    assert not resumed.interrupted and resumed.resumed_from == 4
+    assert resumed.steps == 2 * resumed.samples
+    assert (out / "adapter_model.safetensors").is_file()
+    assert len((out / "loss.csv").read_text().splitlines()) == resumed.steps + 1
+
+
+def _small_disk(path: Path) -> bool:
+    """A 64 KiB tmpfs at ``path`` (a real ENOSPC), when this process may mount one."""
+    path.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(path)], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def test_a_checkpoint_that_cannot_be_written_is_a_clear_error(repo: Path, tiny_model_dir: Path, tmp_path: Path):
+    out = tmp_path / "disk"
+    if _small_disk(out):  # the disk fills up while the checkpoint is written
+        try:
+            with pytest.raises(FinetuneError, match="cannot write a checkpoint.*No space left"):
+                finetune(repo, out, _settings(tiny_model_dir), _opts(checkpoint_every=2))
+        finally:
+            subprocess.run(["umount", "-l", str(out)], capture_output=True)  # lazy: a writer may still hold a file
+    elif os.geteuid() != 0:  # the folder turns read-only after the first step
+        def read_only(step: int, loss: float) -> None:
+            if step == 1:
+                out.chmod(0o500)
+        try:
+            with pytest.raises(FinetuneError, match="cannot write a checkpoint.*Permission denied"):
+                finetune(repo, out, _settings(tiny_model_dir), _opts(checkpoint_every=2), on_step=read_only)
+        finally:
+            out.chmod(0o700)
+    else:
+        pytest.skip("root without mount: neither a full disk nor a read-only folder can be made")
+
+
+def test_a_repository_without_supported_files(tmp_path: Path, tiny_model_dir: Path, capsys):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "README.md").write_text("# docs\n")
+    with pytest.raises(FinetuneError, match="no source file"):
+        finetune(tmp_path / "src", tmp_path / "out", _settings(tiny_model_dir), _opts())
+    rc = main(["finetune", str(tmp_path / "src"), "--output", str(tmp_path / "out2"), "--model", str(tiny_model_dir), "--no-progress"])
+    assert rc == 1
+    assert "no source file" in capsys.readouterr().err
