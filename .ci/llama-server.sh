@@ -33,5 +33,5 @@ fi
 cmake -S "$DIR/src" -B "$DIR/build" -G Ninja -DGGML_NATIVE=OFF -DLLAMA_CURL=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
     -DCMAKE_BUILD_TYPE=Release >"$DIR/cmake-configure.log"
-cmake --build "$DIR/build" --target llama-server -j"${LLAMA_BUILD_JOBS:-2}" >"$DIR/cmake-build.log"
+cmake --build "$DIR/build" --target llama-server -j"${LLAMA_BUILD_JOBS:-$(nproc)}" >"$DIR/cmake-build.log"
 echo "== llama-server: built at $BIN ($((SECONDS - start)) s)"

@@ -17,13 +17,15 @@ from typing import Any, Protocol
 
 from aix_lsp.config import Settings, apply_settings
 from aix_lsp.documents import Document, DocumentStore, uri_to_path
+from aix_lsp.engine import describe_engine, load_engine
 from aix_lsp.engine.base import EngineError
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
 from aix_lsp.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
-ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads")
+ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads",
+                   "engine", "api_base", "api_key", "api_model", "request_timeout_ms")
 
 
 class Notifier(Protocol):
@@ -112,11 +114,9 @@ class Session:
             self.publish_status()
 
         def work() -> None:
-            from aix_lsp.engine.local import LocalEngine
-
             t0 = time.perf_counter()
             try:
-                engine = LocalEngine.load(settings, report)
+                engine = load_engine(settings, report)
             except EngineError as exc:
                 self._model_failed(generation, token, str(exc))
                 return
@@ -153,6 +153,7 @@ class Session:
             "model": self.settings.model,
             "adapter": self.settings.adapter,
             "device": self.model.device,
+            "engine": describe_engine(self.settings, self.pipeline.engine),
             "progress": self.model.progress,
             "enabled": self.settings.enabled,
             "index": index,

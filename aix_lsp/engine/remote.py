@@ -34,9 +34,10 @@ from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 
 log = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # else one INFO line per completion request
 
 API_KEY_ENV = "AIX_API_KEY"
-CANCEL_POLL_S = 0.005  # how often a running request looks at its cancel event (a threading.Event)
+CANCEL_POLL_S = 0.01  # how often a running request looks at its cancel event (a threading.Event)
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 4.0
 # A short text for the start-up check that the server's tokenizer is the local one.
