@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from aix_lsp.config import Settings
+from aix_lsp.exclusion import ExclusionCache
 from aix_lsp.engine.base import Engine, EngineError, Generation
 from aix_lsp.languages import language_for_path
 from aix_lsp.prompt import Prompt, PromptBuilder
+from aix_lsp.secrets import redact_prompt_parts
 from aix_lsp.suggestions import SuggestionCache
 from aix_lsp.postprocess import PostContext, postprocess
 from aix_lsp.syntax import ParsedDocument, Scope, anchor_lines, cursor_scope
@@ -28,6 +30,20 @@ log = logging.getLogger(__name__)
 
 class ContextSource(Protocol):
     def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int]) -> list[Any]: ...
+
+    def context_version(self, paths: list[str]) -> tuple[int, int]:  # optional
+        """Changes when fragments from ``paths`` may be stale: the index was (re)built, settings or folders
+        changed, a file was deleted, or one of ``paths`` was re-indexed."""
+        ...
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """An engine and the prompt builder for its tokenizer, swapped as one: a request takes both once, so
+    a reload never leaves it with one and not the other."""
+
+    engine: Engine
+    builder: PromptBuilder
 
 
 @dataclass
@@ -99,12 +115,21 @@ class CompletionResult:
 # after it. The fragments are kept while the cursor stays within this many lines of where they were
 # retrieved (benchmarks/replay.py --prompt-churn: 16K prompts reuse 99 % of tokens instead of 92 %).
 FRAGMENT_REFRESH_LINES = 10
+# Sticky fragments are kept for open documents only (dropped on didClose); this bounds the map for
+# callers that never close (the CLI, benchmarks).
+MAX_STICKY_DOCUMENTS = 256
+
+# Settings whose change makes every sticky fragment stale.
+_CONTEXT_SETTINGS = ("retrieval", "retrieval_mode", "retrieval_chunking", "retrieval_top_k", "retrieval_window_lines",
+                     "retrieval_query_lines", "retrieval_max_tokens", "retrieval_same_file", "index_cache_dir",
+                     "max_context_tokens", "max_new_tokens")
 
 
 @dataclass
 class _Fragments:
     fragments: list[Any]
     line: int  # the cursor line they were retrieved for
+    version: tuple[int, int]  # the context source's version for their paths when retrieved
 
 
 def keep_fragment_order(previous: list[Any], current: list[Any]) -> list[Any]:
@@ -122,32 +147,63 @@ def keep_fragment_order(previous: list[Any], current: list[Any]) -> list[Any]:
     return kept + [f for f in current if ident(f) not in seen]
 
 
+def _context_version(context: ContextSource, fragments: list[Any]) -> tuple[int, int]:
+    version = getattr(context, "context_version", None)  # a source without versions never goes stale
+    return version([f.path for f in fragments]) if version is not None else (0, 0)
+
+
 class CompletionPipeline:
     def __init__(self, settings: Settings, engine: Engine | None = None, context: ContextSource | None = None) -> None:
         self.settings = settings
         self.context = context
         self.cache = SuggestionCache(settings.completion_cache_size)
-        self._last_fragments: dict[str, _Fragments] = {}  # per document: sticky, and in a stable order
-        self.engine: Engine | None = None
-        self._builder: PromptBuilder | None = None
+        self.exclusions = ExclusionCache()  # secret names, exclude_globs, .aixignore: never completed in
+        # per document: sticky, and in a stable order (insertion order = least recently retrieved first)
+        self._last_fragments: dict[str, _Fragments] = {}
+        self._fragments_lock = threading.Lock()
+        self.model: LoadedModel | None = None
         if engine is not None:
             self.set_engine(engine)
 
+    @property
+    def engine(self) -> Engine | None:
+        model = self.model
+        return model.engine if model is not None else None
+
     def set_engine(self, engine: Engine | None) -> None:
-        self.engine = engine
-        self._builder = PromptBuilder.for_tokenizer(PromptTokenizer(engine.tokenizer())) if engine is not None else None
-        self.cache.clear()
+        """Install (or, with None, drop) the model; one assignment, so a running request keeps the pair
+        it took."""
+        if engine is None:
+            self.model = None
+        else:
+            builder = PromptBuilder.for_tokenizer(PromptTokenizer(engine.tokenizer()))
+            if hasattr(engine, "kv_cache_enabled"):
+                engine.kv_cache_enabled = self.settings.kv_cache  # type: ignore[attr-defined]
+            self.model = LoadedModel(engine, builder)
+        self.cache.clear()  # suggestions of another model
 
     def update_settings(self, settings: Settings) -> None:
-        if settings.completion_cache_size != self.settings.completion_cache_size:
-            self.cache = SuggestionCache(settings.completion_cache_size)
-        self.settings = settings
-        if self.engine is not None and hasattr(self.engine, "kv_cache_enabled"):
-            self.engine.kv_cache_enabled = settings.kv_cache  # type: ignore[attr-defined]
+        old, self.settings = self.settings, settings
+        if settings.completion_cache_size != old.completion_cache_size:
+            self.cache.resize(settings.completion_cache_size)
+        if any(getattr(old, k) != getattr(settings, k) for k in _CONTEXT_SETTINGS):
+            with self._fragments_lock:
+                self._last_fragments.clear()
+        engine = self.engine
+        if engine is not None and hasattr(engine, "kv_cache_enabled"):
+            engine.kv_cache_enabled = settings.kv_cache  # type: ignore[attr-defined]
+
+    def forget(self, key: str) -> None:
+        """The document ``key`` (its URI) was closed: drop what was kept for it."""
+        with self._fragments_lock:
+            self._last_fragments.pop(key, None)
+        self.cache.forget(key)
 
     def count_tokens(self, text: str) -> int:
-        assert self._builder is not None
-        return len(self._builder.ptok.encode(text))
+        model = self.model
+        if model is None:
+            raise EngineError("model not loaded")
+        return len(model.builder.ptok.encode(text))
 
     # --- step 1: cheap, on the caller's thread ---
     def prepare(self, req: CompletionRequest) -> Prepared:
@@ -156,6 +212,10 @@ class CompletionPipeline:
         offset = req.offset
         prefix, suffix = req.text[:offset], req.text[offset:]
         prepared = Prepared(req, prefix, suffix, language, None, [])
+        excluded = self.exclusions.rule_for(req.path, req.root, s.exclude_globs) if req.path is not None else None
+        if excluded:  # before anything reads the text: a secret file is not parsed, retrieved for nor prompted
+            prepared.skip_reason = f"file excluded: {excluded}"
+            return prepared
         if not s.language_enabled(language):
             prepared.skip_reason = "completions are disabled" if not s.enabled else f"language {language or 'unknown'} is disabled"
             return prepared
@@ -182,18 +242,15 @@ class CompletionPipeline:
             return CompletionResult("", "none", prepared.skip_reason, prepared.scope)
         # queue: from the end of prepare to here (the server waits for the model thread in between)
         timings: dict[str, float] = {"prepare": prepared.prepare_s, "queue": time.perf_counter() - prepared.started - prepared.prepare_s}
-        if s.typing_through:
-            hit = self.cache.lookup(req.uri or str(req.path), prepared.prefix, prepared.suffix)
-            if hit is not None:
-                return CompletionResult(hit, "typing", scope=prepared.scope, timings=timings)
-        if self.engine is None or self._builder is None:
+        model = self.model  # once: a reload may swap it meanwhile
+        if model is None:
             return CompletionResult("", "none", "model not loaded", prepared.scope)
         if req.cancel.is_set():
             return CompletionResult("", "none", "cancelled", prepared.scope)
-        prompt = self._build_prompt(prepared, timings)
+        prompt = self._build_prompt(model, prepared, timings)
         stop = prepared.scope.stop_rule.check if prepared.scope is not None else None
         try:
-            gen = self.engine.generate(prompt.ids, s.max_new_tokens, stop, req.cancel)
+            gen = model.engine.generate(prompt.ids, s.max_new_tokens, stop, req.cancel)
         except EngineError as exc:
             return CompletionResult("", "none", str(exc), prepared.scope, prompt)
         timings["prefill"] = gen.prefill_s
@@ -203,45 +260,67 @@ class CompletionPipeline:
         t = time.perf_counter()
         text = postprocess(gen.text, PostContext(prepared.prefix, prepared.suffix, prepared.language, prepared.scope))
         timings["postprocess"] = time.perf_counter() - t
-        if text:
+        if text and self.model is model:  # not a suggestion of a model replaced meanwhile
             self.cache.remember(req.uri or str(req.path), prepared.prefix, prepared.suffix, text)
         return CompletionResult(text, "model", "" if text else "empty after post-processing", prepared.scope, prompt, gen, timings)
 
+    def answer_without_model(self, prepared: Prepared) -> CompletionResult | None:
+        """Typing through the current suggestion, or a completion seen at this very place: cheap, so the
+        server answers it before queueing behind the model."""
+        req = prepared.request
+        if prepared.skip_reason or not self.settings.typing_through:
+            return None
+        hit = self.cache.lookup(req.uri or str(req.path), prepared.prefix, prepared.suffix)
+        if hit is None:
+            return None
+        return CompletionResult(hit, "typing", scope=prepared.scope, timings={"prepare": prepared.prepare_s})
+
     def complete(self, req: CompletionRequest) -> CompletionResult:
-        return self.run(self.prepare(req))
+        prepared = self.prepare(req)
+        return self.answer_without_model(prepared) or self.run(prepared)
 
     def prompt_for(self, prepared: Prepared) -> Prompt | None:
         """The prompt ``run`` would build (for --print-prompt), without generating."""
-        if self._builder is None or prepared.skip_reason:
+        model = self.model
+        if model is None or prepared.skip_reason:
             return None
-        return self._build_prompt(prepared, {})
+        return self._build_prompt(model, prepared, {})
 
-    def _fragments(self, prepared: Prepared) -> list[Any]:
-        req, s = prepared.request, self.settings
-        if not (s.retrieval and self.context is not None and req.path is not None and s.retrieval_top_k > 0):
+    def _fragments(self, model: LoadedModel, prepared: Prepared) -> list[Any]:
+        req, s, context = prepared.request, self.settings, self.context
+        if not (s.retrieval and context is not None and req.path is not None and s.retrieval_top_k > 0):
             return []
         key = req.uri or str(req.path)
         line = req.text.count("\n", 0, req.offset)
-        last = self._last_fragments.get(key)
-        if last is not None and abs(line - last.line) < FRAGMENT_REFRESH_LINES:
+        with self._fragments_lock:
+            last = self._last_fragments.get(key)
+        if last is not None and abs(line - last.line) < FRAGMENT_REFRESH_LINES \
+                and _context_version(context, last.fragments) == last.version:
             return last.fragments
         try:
-            fragments = self.context.context_for(req.path, req.text, req.offset, self.count_tokens)
+            fragments = context.context_for(req.path, req.text, req.offset, lambda text: len(model.builder.ptok.encode(text)))
+            version = _context_version(context, fragments)
         except Exception as exc:  # retrieval is an extra: never lose the completion over it
             log.warning("cross-file context failed: %s", exc)
             return []
         fragments = keep_fragment_order(last.fragments if last else [], fragments)
-        self._last_fragments[key] = _Fragments(fragments, line)
+        with self._fragments_lock:
+            self._last_fragments.pop(key, None)
+            self._last_fragments[key] = _Fragments(fragments, line, version)
+            while len(self._last_fragments) > MAX_STICKY_DOCUMENTS:
+                self._last_fragments.pop(next(iter(self._last_fragments)))
         return fragments
 
-    def _build_prompt(self, prepared: Prepared, timings: dict[str, float]) -> Prompt:
-        assert self._builder is not None
+    def _build_prompt(self, model: LoadedModel, prepared: Prepared, timings: dict[str, float]) -> Prompt:
         req, s = prepared.request, self.settings
         t = time.perf_counter()
-        fragments = self._fragments(prepared)
+        fragments = self._fragments(model, prepared)
         timings["context"] = time.perf_counter() - t
         t = time.perf_counter()
+        # secret values masked before tokenizing; how many and where is kept for --explain, never what
+        prefix, suffix, fragments, redactions = redact_prompt_parts(prepared.prefix, prepared.suffix, fragments, req.relative_path)
         budget = s.max_context_tokens - s.max_new_tokens
-        prompt = self._builder.build(req.relative_path, prepared.language, prepared.prefix, prepared.suffix, budget, fragments, prepared.anchors)
+        prompt = model.builder.build(req.relative_path, prepared.language, prefix, suffix, budget, fragments, prepared.anchors)
+        prompt.redactions = redactions  # type: ignore[attr-defined]  # read by aix_lsp/explain.py
         timings["tokenize"] = time.perf_counter() - t
         return prompt

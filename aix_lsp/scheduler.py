@@ -41,6 +41,13 @@ class Scheduler:
                 if self._latest.get(key) is cancel:
                     del self._latest[key]
 
+    def cancel(self, key: str) -> None:
+        """Stop the request running or queued for ``key``, if any."""
+        with self._lock:
+            event = self._latest.get(key)
+        if event is not None:
+            event.set()
+
     def cancel_all(self) -> None:
         with self._lock:
             for event in self._latest.values():

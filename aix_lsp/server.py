@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import os
 import re
 import threading
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
@@ -18,6 +21,9 @@ from pygls.protocol.language_server import lsp_method
 from aix_lsp import __version__
 from aix_lsp.config import Settings
 from aix_lsp.documents import uri_to_path
+from aix_lsp.explain import explain_error, explain_target
+from aix_lsp.log_setup import log_through_lsp
+from aix_lsp.parent import watch_parent
 from aix_lsp.pipeline import CompletionResult
 from aix_lsp.scheduler import Superseded
 from aix_lsp.session import Session
@@ -29,6 +35,7 @@ COMMAND_TOGGLE = "aix.toggle"
 COMMAND_RELOAD = "aix.reloadModel"
 COMMAND_STATUS = "aix.status"
 COMMAND_STATS = "aix.stats"
+COMMAND_EXPLAIN = "aix.explain"
 _WORD_BEFORE = re.compile(r"[A-Za-z0-9_$]*$")
 
 
@@ -39,18 +46,23 @@ class LspNotifier:
         self.server = server
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def _send(self, fn, *args) -> None:
+    def _send(self, fn, *args) -> bool:
+        """Run ``fn`` on the event loop; False when there is no connection (not yet, or no longer)."""
         loop = self.loop
         if loop is None or loop.is_closed():
-            return
+            return False
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
             fn(*args)
-        else:
+            return True
+        try:
             loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # closed meanwhile
+            return False
+        return True
 
     def status(self, params: dict[str, Any]) -> None:
         self._send(self.server.protocol.notify, STATUS_NOTIFICATION, params)
@@ -59,8 +71,9 @@ class LspNotifier:
         kind = {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(level, types.MessageType.Info)
         self._send(self.server.window_show_message, types.ShowMessageParams(type=kind, message=text))
 
-    def log(self, text: str) -> None:
-        self._send(self.server.window_log_message, types.LogMessageParams(type=types.MessageType.Log, message=text))
+    def log(self, kind: types.MessageType, text: str) -> bool:
+        """One window/logMessage (aix_lsp.log_setup sends every log record through here)."""
+        return self._send(self.server.window_log_message, types.LogMessageParams(type=kind, message=text))
 
     def progress(self, token: str, kind: str, title: str, message: str, percent: int | None) -> None:
         if not self.server.supports_progress():
@@ -102,6 +115,25 @@ class AixProtocol(LanguageServerProtocol):
             yield handler, (params,), None
 
 
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        """Resolve a ``CurrentOnly`` answer at the moment it is sent: an edit that arrived after the
+        handler finished (but before this callback ran) still empties it."""
+        if not future.cancelled() and future.exception() is None and isinstance(future.result(), CurrentOnly):
+            guarded: CurrentOnly = future.result()
+            future = concurrent.futures.Future()
+            future.set_result(guarded.value if guarded.current() else guarded.empty)
+        super()._send_handler_result(future, msg_id=msg_id)
+
+
+@dataclass
+class CurrentOnly:
+    """A completion answer that is only sent while its document is still at the version it answers."""
+
+    value: Any
+    empty: Any
+    current: Callable[[], bool]
+
+
 class _Ignored:
     jsonrpc = "ignored"  # not "2.0": handle_message logs and drops it
 
@@ -137,6 +169,7 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: AixLanguageServer, params: types.InitializeParams) -> None:
         ls.notifier.loop = asyncio.get_running_loop()
+        log_through_lsp(ls.notifier.log)  # stderr shows as errors in editors
         session.configure(params.initialization_options, "initializationOptions")
         session.documents.set_position_encoding(ls.workspace.position_encoding)  # pygls's pick from the client's
         roots = [p for f in (params.workspace_folders or []) if (p := uri_to_path(f.uri)) is not None]
@@ -149,6 +182,8 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
         session.set_roots(list(session.roots))
         session.load_model()
         _watch_files(ls)
+        if ls.process_id:
+            watch_parent(ls.process_id, lambda: _exit_orphaned(ls))
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: AixLanguageServer, params: Any = None) -> None:
@@ -204,20 +239,27 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
         session.files_changed([(c.uri, kinds.get(c.type, "changed")) for c in params.changes])
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
-    async def inline_completion(ls: AixLanguageServer, params: types.InlineCompletionParams) -> types.InlineCompletionList:
-        result = await _complete(ls, params.text_document.uri, params.position)
+    async def inline_completion(ls: AixLanguageServer, params: types.InlineCompletionParams) -> types.InlineCompletionList | CurrentOnly:
+        uri = params.text_document.uri
+        version = session.document_version(uri)
+        result = await _complete(ls, uri, params.position)
+        empty = types.InlineCompletionList(items=[])
         if not result.text:
-            return types.InlineCompletionList(items=[])
+            return empty
         pos = params.position
         item = types.InlineCompletionItem(insert_text=result.text, range=types.Range(start=pos, end=pos))
-        return types.InlineCompletionList(items=[item])
+        return CurrentOnly(types.InlineCompletionList(items=[item]), empty, lambda: session.document_version(uri) == version)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
-    async def completion(ls: AixLanguageServer, params: types.CompletionParams) -> types.CompletionList:
-        result = await _complete(ls, params.text_document.uri, params.position)
+    async def completion(ls: AixLanguageServer, params: types.CompletionParams) -> types.CompletionList | CurrentOnly:
+        uri = params.text_document.uri
+        version = session.document_version(uri)
+        result = await _complete(ls, uri, params.position)
+        empty = types.CompletionList(is_incomplete=True, items=[])
         if not result.text:
-            return types.CompletionList(is_incomplete=True, items=[])
-        return types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, result.text)])
+            return empty
+        answer = types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, result.text)])
+        return CurrentOnly(answer, empty, lambda: session.document_version(uri) == version)
 
     @server.command(COMMAND_TOGGLE)
     def toggle(ls: AixLanguageServer, *args: Any) -> dict[str, bool]:
@@ -236,6 +278,12 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
     def stats(ls: AixLanguageServer, *args: Any) -> list[dict[str, Any]]:
         """Per-request records (source, tokens reused/prefilled, time split) since the last call."""
         return session.drain_stats()
+
+    @server.command(COMMAND_EXPLAIN)
+    async def explain(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
+        """What `aix-lsp complete --explain --print-prompt` prints for a position of an open buffer (scope,
+        stop rule, prompt, fragments and their sources), without generating; also the server's text hash."""
+        return await _explain(ls, args)
 
     return server
 
@@ -256,8 +304,25 @@ async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -
             where = {"uri": uri, "line": position.line, "character": position.character}
             result = ls.session.record(CompletionResult("", "none", "superseded by a newer request"), time.perf_counter(), where)
     if not result.text and result.reason:
-        log.info("empty completion for %s at %d:%d: %s", uri, position.line, position.character, result.reason)
-        ls.notifier.log(f"aix-lsp: no completion at {uri}:{position.line + 1}:{position.character + 1}: {result.reason}")
+        log.info("no completion at %s:%d:%d: %s", uri, position.line + 1, position.character + 1, result.reason)  # 1-based, as the CLI
+    return result
+
+
+async def _explain(ls: AixLanguageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+    target = explain_target(args)
+    if isinstance(target, str):
+        return explain_error(target)
+    pending = ls.session.explain(*target)
+    if isinstance(pending, dict):
+        result = pending
+    else:
+        try:
+            result = await asyncio.wrap_future(pending)
+        except Superseded:
+            result = explain_error("superseded by a newer aix.explain of this document")
+    encoding = ls.server_capabilities.position_encoding if "error" not in result else None
+    if encoding:
+        result["position_encoding"] = getattr(encoding, "value", encoding)
     return result
 
 
@@ -289,17 +354,28 @@ def _completion_item(session: Session, params: types.CompletionParams, text: str
     )
 
 
+def _exit_orphaned(ls: AixLanguageServer) -> None:
+    """The client's process is gone (the pipe may stay open): exit, as the LSP spec asks."""
+    log.warning("the client process %s exited; aix-lsp exits too", ls.process_id)
+    try:
+        ls.session.shutdown()
+    finally:
+        os._exit(0)
+
+
 def _client_has_configuration(ls: AixLanguageServer) -> bool:
     caps = ls.client_capabilities
     return bool(caps and caps.workspace and caps.workspace.configuration)
 
 
 def _watch_files(ls: AixLanguageServer) -> None:
-    """Register workspace/didChangeWatchedFiles dynamically when the client allows it."""
+    """Register workspace/didChangeWatchedFiles dynamically when the client allows it; otherwise the index
+    follows the disk by polling (didSave and didClose alone miss changes made outside the editor)."""
     caps = ls.client_capabilities
     ws = caps.workspace if caps else None
     watched = ws.did_change_watched_files if ws else None
     if not (watched and watched.dynamic_registration):
+        ls.session.follow_disk_by_polling()
         return
     options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[types.FileSystemWatcher(glob_pattern="**/*")])
     registration = types.Registration(id="aix-watch-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)

@@ -67,7 +67,9 @@ class Session:
         self.roots: list[Path] = []
         self.retrieval: Any = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()  # one model load at a time
         self.recent_stats: deque[dict[str, Any]] = deque(maxlen=10_000)  # drained by the aix.stats command
+        self.poll_disk = False  # the client sends no file events: the index scans the disk itself
 
     # --- settings ---
     def configure(self, mapping: Any, source: str) -> list[str]:
@@ -97,42 +99,66 @@ class Session:
 
     # --- model ---
     def load_model(self) -> None:
-        """Load (or reload) the model on a background thread; requests meanwhile answer empty."""
+        """Load (or reload) the model on a background thread; requests meanwhile answer empty.
+
+        Loads are serialised: one loader runs at a time, and a load that a newer one superseded gives up
+        before it allocates, so two models are never in memory at once. The event loop only bumps the
+        generation; the loader drops the old engine itself (a running request keeps the pair it took)."""
         with self._lock:
             self.model.generation += 1
             generation = self.model.generation
-        self.pipeline.set_engine(None)
-        self.model.state, self.model.message, self.model.progress = "loading", f"loading {self.settings.model}", 0
+            self.model.state, self.model.message, self.model.progress = "loading", f"loading {self.settings.model}", 0
         self.publish_status()
         token = f"aix-load-{generation}"
         self.notifier.progress(token, "begin", "aix-lsp: loading model", self.settings.model, 0)
         settings = self.settings
 
         def report(message: str, percent: int) -> None:
+            if generation != self.model.generation:
+                return
             self.model.progress = percent
             self.notifier.progress(token, "report", "", message, percent)
             self.publish_status()
 
         def work() -> None:
-            t0 = time.perf_counter()
-            try:
-                engine = load_engine(settings, report)
-            except EngineError as exc:
-                self._model_failed(generation, token, str(exc))
-                return
-            except Exception as exc:  # anything else is still the model's fault, not the server's
-                self._model_failed(generation, token, f"cannot load model '{settings.model}': {exc}")
-                return
-            with self._lock:
-                if generation != self.model.generation:
+            with self._load_lock:
+                if generation != self.model.generation:  # superseded while waiting: allocate nothing
+                    self.notifier.progress(token, "end", "", "superseded by a newer load", None)
                     return
-                self.pipeline.set_engine(engine)
-                self.model.state, self.model.device, self.model.progress = "ready", engine.device, None
-                self.model.message = f"{settings.model} on {engine.device} ({time.perf_counter() - t0:.1f} s)"
+                self.pipeline.set_engine(None)  # free the old model before the new one allocates
+                self._release_memory()
+                t0 = time.perf_counter()
+                try:
+                    engine = load_engine(settings, report)
+                except EngineError as exc:
+                    self._model_failed(generation, token, str(exc))
+                    return
+                except Exception as exc:  # anything else is still the model's fault, not the server's
+                    self._model_failed(generation, token, f"cannot load model '{settings.model}': {exc}")
+                    return
+                with self._lock:
+                    if generation != self.model.generation:
+                        return  # the newer load, waiting on _load_lock, frees it
+                    self.pipeline.set_engine(engine)
+                    self.model.state, self.model.device, self.model.progress = "ready", engine.device, None
+                    self.model.message = f"{settings.model} on {engine.device} ({time.perf_counter() - t0:.1f} s)"
             self.notifier.progress(token, "end", "", "ready", None)
             self.publish_status()
 
         threading.Thread(target=work, name="aix-model-load", daemon=True).start()
+
+    @staticmethod
+    def _release_memory() -> None:
+        import gc
+
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except Exception:  # pragma: no cover - best effort
+            pass
 
     def _model_failed(self, generation: int, token: str, message: str) -> None:
         with self._lock:
@@ -177,6 +203,8 @@ class Session:
         if self.retrieval is None:
             self.retrieval = RetrievalService(self.settings)
             self.retrieval.on_progress(self._index_progress)
+            self.retrieval.on_state(self.publish_status)  # index errors, budget, memory-only: the client hears at once
+            self.retrieval.poll_disk(self.poll_disk)
             self.pipeline.context = self.retrieval
         for root in self.roots:
             self.retrieval.add_folder(root)
@@ -190,6 +218,12 @@ class Session:
             self.publish_status()
         else:
             self.notifier.progress(token, "report", "", f"{done}/{total} files", int(100 * done / max(total, 1)))
+
+    def follow_disk_by_polling(self) -> None:
+        """The client cannot watch files for us: keep the index current by scanning the disk."""
+        self.poll_disk = True
+        if self.retrieval is not None:
+            self.retrieval.poll_disk(True)
 
     def add_root(self, root: Path) -> None:
         if root not in self.roots and root.is_dir():
@@ -236,6 +270,8 @@ class Session:
 
     def did_close(self, uri: str) -> None:
         self.documents.close(uri)
+        self.pipeline.forget(uri)
+        self.scheduler.cancel(uri)
         path = uri_to_path(uri)
         if self.retrieval is not None and path is not None and self.root_for(path) is not None:
             # the index may hold unsaved edits of the buffer: read the file from disk again
@@ -249,6 +285,10 @@ class Session:
             self.retrieval.on_files_changed(paths)
 
     # --- completion ---
+    def document_version(self, uri: str) -> int | None:
+        doc = self.documents.get(uri)
+        return doc.version if doc is not None else None
+
     def request_completion(self, uri: str, line: int, character: int, cancel: threading.Event) -> "Future[CompletionResult] | CompletionResult":
         """Prepare on the caller's thread, run on the model worker; returns a finished result when there is
         nothing to run."""
@@ -264,6 +304,10 @@ class Session:
         prepared = self.pipeline.prepare(req)
         if prepared.skip_reason:
             return self.record(CompletionResult("", "none", prepared.skip_reason, prepared.scope), started, where)
+        typed = self.pipeline.answer_without_model(prepared)
+        if typed is not None:  # no model needed: never wait behind a running prefill
+            self.scheduler.cancel(uri)  # the request it replaces answers a version the editor left behind
+            return self.record(typed, started, where)
         version = doc.version
 
         def run() -> CompletionResult:
@@ -286,6 +330,26 @@ class Session:
         out = list(self.recent_stats)
         self.recent_stats.clear()
         return out
+
+    def explain(self, uri: str, line: int, character: int) -> "Future[dict[str, Any]] | dict[str, Any]":
+        """aix.explain: what a completion at this position would put before the model, without generating.
+        Prepared here (the syntax tree is edited on this thread); the prompt, which retrieves and
+        tokenizes, on the model worker, where it never runs beside a generation using the tokenizer."""
+        from aix_lsp.explain import explain_error, explain_prepared
+
+        doc = self.documents.get(uri)
+        if doc is None:
+            return explain_error(f"unknown document {uri}: it was never opened")
+        # the same position-to-offset step as request_completion
+        offset = doc.offset_at(line, character, clamp=False)
+        if offset is None:
+            return explain_error(f"position {line}:{character} is outside {uri}")
+        cancel = threading.Event()
+        prepared = self.pipeline.prepare(self._request_for(doc, offset, cancel))
+        if prepared.skip_reason or self.pipeline.engine is None:
+            return explain_prepared(self.pipeline, prepared)  # no tokenizer work: answered here
+        # its own key: explaining must not cancel the document's completion
+        return self.scheduler.submit(f"aix.explain {uri}", lambda: explain_prepared(self.pipeline, prepared), cancel)
 
     def _request_for(self, doc: Document, offset: int, cancel: threading.Event) -> CompletionRequest:
         path = doc.path

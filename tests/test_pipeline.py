@@ -149,7 +149,7 @@ def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine):
 
     def fragments_at(line: int) -> list:
         offset = sum(len(l) + 1 for l in text.split("\n")[:line]) + 4
-        return [f.text for f in pipeline._fragments(pipeline.prepare(request(text, offset)))]
+        return [f.text for f in pipeline._fragments(pipeline.model, pipeline.prepare(request(text, offset)))]
 
     first = fragments_at(5)
     assert fragments_at(6) == first and fragments_at(12) == first  # fewer than 10 lines away

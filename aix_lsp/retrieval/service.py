@@ -1,7 +1,10 @@
 """RetrievalService: the server's one object for cross-file context.
 
-Each workspace folder gets a :class:`FolderIndex` and one worker thread that first syncs the folder
-(crawl, re-index what changed since the persisted index) and then applies file events in batches.
+Each workspace folder gets a :class:`FolderIndex`; a small :class:`WorkerPool` shared by all folders first
+syncs each (crawl, re-index what changed since the persisted index) and then applies file events in
+batches. Nothing here waits on those threads from the caller's side (the LSP event loop): folders are
+stopped by a flag and close on the pool; a damaged, unwritable or temporarily unavailable index is rebuilt,
+kept in memory or retried there, and :meth:`RetrievalService.status` says which.
 ``context_for`` runs on the caller's thread, only searches what is committed, and never waits for a
 worker; its answer is cached per file until the query window (the complete lines above the cursor)
 changes, so that the prompt's front stays identical while the user types on one line.
@@ -9,8 +12,11 @@ changes, so that the prompt's front stays identical while the user types on one 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -19,12 +25,22 @@ from typing import Callable, Iterable
 
 from aix_lsp.config import Settings
 from aix_lsp.retrieval.crawl import is_indexable_source, is_workspace_file
+from aix_lsp.retrieval.faults import IndexCorrupt, classify
 from aix_lsp.retrieval.index import FolderIndex, Hit, query_terms
 
 log = logging.getLogger(__name__)
 
 EDIT_DEBOUNCE_S = 1.0
 PROGRESS_INTERVAL_S = 0.2
+POOL_THREADS = 2  # indexing is mostly Python (GIL): more threads would not index faster
+SHUTDOWN_WAIT_S = 1.5  # close() gives running steps this long in all, then leaves them to end alone
+RETRY_FIRST_S = 1.0  # a failed step is tried again after 1, 2, 4 ... seconds
+RETRY_MAX_S = 300.0
+PERSIST_RETRY_S = 60.0  # an index kept in memory (disk full, unwritable) tries to persist again after this
+MIN_FREE_BYTES = 64 * 1024 * 1024
+MAX_REBUILDS = 3  # rebuilds of a damaged index per folder and session; then the folder is left in error
+POLL_MIN_S = 10.0  # disk scans without file events: at least this far apart ...
+POLL_COST_FACTOR = 20  # ... and 20 times as long as the last scan took
 
 
 @dataclass(frozen=True)
@@ -107,40 +123,185 @@ def select_snippets(hits: Iterable[Hit], k: int, budget: int, count_tokens: Call
     return fit_budget(snippets, k, budget, count_tokens, _same_text)
 
 
+def refusal(root: Path) -> str | None:
+    """Why ``root`` must not be indexed as a workspace folder (the whole disk, the home folder), or None."""
+    real = os.path.realpath(root)
+    if os.path.dirname(real) == real:
+        return f"{root} is the root of the file system: not indexed (open a project folder instead)"
+    if real == os.path.realpath(os.path.expanduser("~")):
+        return f"{root} is the home folder: not indexed (open a project folder instead)"
+    return None
+
+
+def storage_available(folder: Path) -> bool:
+    """Whether ``folder`` (or its nearest existing parent) looks writable with room to spare: checked before
+    retrying to persist an index that hit a full or unwritable disk."""
+    probe = Path(folder)
+    while not probe.exists():
+        if probe.parent == probe:
+            return False
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        return False
+    try:
+        return shutil.disk_usage(probe).free >= MIN_FREE_BYTES
+    except OSError:
+        return False
+
+
+class WorkerPool:
+    """A few threads shared by every workspace folder (200 folders must not mean 200 threads). A folder's
+    steps never run on two threads at once; each step says when the folder wants the next one."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, "_Folder"]] = []
+        self._due: dict["_Folder", float] = {}  # queued folders and the time they asked for
+        self._running: set["_Folder"] = set()
+        self._again: dict["_Folder", float] = {}  # asked for while running: queued when its step ends
+        self._threads: list[threading.Thread] = []
+        self._seq = itertools.count()
+        self._closed = False
+
+    def schedule(self, folder: "_Folder", at: float) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            if folder in self._running:
+                self._again[folder] = min(at, self._again.get(folder, at))
+                return
+            if folder in self._due and self._due[folder] <= at:
+                return
+            self._due[folder] = at
+            heapq.heappush(self._heap, (at, next(self._seq), folder))
+            self._cond.notify()
+        self.ensure_threads()
+
+    def busy(self, folder: "_Folder") -> bool:
+        with self._cond:
+            return folder in self._running or folder in self._due
+
+    def ensure_threads(self) -> None:
+        """Start missing threads. A failure to start one (``can't start new thread`` on a loaded machine)
+        is logged and tried again on the next call: nothing is lost, the work stays queued."""
+        with self._cond:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            if self._closed or len(self._threads) >= self.size or not self._heap:
+                return
+            thread = threading.Thread(target=self._loop, name=f"aix-index-{len(self._threads)}", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError as exc:
+                log.warning("cannot start an indexing thread now (%s); trying again later", exc)
+                return
+            self._threads.append(thread)
+        if len(self._threads) < self.size:
+            self.ensure_threads()
+
+    def _take(self) -> "_Folder | None":
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                while self._heap and self._due.get(self._heap[0][2]) != self._heap[0][0]:
+                    heapq.heappop(self._heap)  # superseded by an earlier time
+                if self._heap and self._heap[0][0] <= now:
+                    _, _, folder = heapq.heappop(self._heap)
+                    del self._due[folder]
+                    self._running.add(folder)
+                    return folder
+                self._cond.wait(timeout=self._heap[0][0] - now if self._heap else None)
+            return None
+
+    def _loop(self) -> None:
+        while True:
+            folder = self._take()
+            if folder is None:
+                return
+            wanted: float | None = None
+            try:
+                wanted = folder.step()
+            except BaseException:  # step handles its own failures; this is the last line of defence
+                log.exception("indexing step of %s failed", folder.root)
+            with self._cond:
+                self._running.discard(folder)
+                again = self._again.pop(folder, None)
+                self._cond.notify_all()
+            if again is not None or wanted is not None:
+                self.schedule(folder, min(t for t in (again, wanted) if t is not None))
+
+    def close(self, folders: list["_Folder"], timeout: float) -> None:
+        """Stop taking work, close the folders no thread holds, and give running steps ``timeout`` seconds in
+        all to end (each stops at its next file; a longer one ends in the background, daemon thread)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._closed = True
+            self._heap.clear()
+            self._due.clear()
+            running = set(self._running)
+            self._cond.notify_all()
+        for folder in folders:
+            if folder not in running:
+                folder.close_index()
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 class _Folder:
-    """One workspace folder: its index, its worker thread and its pending events."""
+    """One workspace folder: its index, its pending events, and the steps that keep them current (run on
+    the service's shared :class:`WorkerPool`)."""
 
     def __init__(self, service: "RetrievalService", root: Path, settings: Settings, cache_dir: Path):
         self.service = service
         self.root = root
-        self.index = FolderIndex(root, cache_dir, settings.retrieval_chunking, settings.retrieval_window_lines)
-        self.state = "indexing"
+        self.cache_dir = cache_dir
+        self.index = FolderIndex(root, cache_dir, settings.retrieval_chunking, settings.retrieval_window_lines,
+                                 max_files=settings.index_max_files)
+        self.state = "indexing"  # indexing | ready | error
+        self.message = ""  # what the user should know (budget hit, kept in memory, retrying ...); "" when all is well
         self.done = 0
         self.total = 0
         self.stop = threading.Event()
-        self.wake = threading.Event()
+        self.closed = threading.Event()
+        self.successor: _Folder | None = None  # the folder's next incarnation (new settings), started once this one closed
         self.pending: dict[Path, tuple[str, str | None, float]] = {}  # path -> (kind, text, due)
         self.resync = False
         self.applying = False
         self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, name=f"aix-index:{root.name}", daemon=True)
         self._last_progress = 0.0
+        self._opened = False
+        self._synced = False
+        self._rebuild: str | None = None  # why the index must be rebuilt at the next step
+        self._rebuilds = 0
+        self._failures = 0  # consecutive failed steps (backoff)
+        self._persist_at: float | None = None  # when to try again to persist an index kept in memory
+        self._persist_delay = PERSIST_RETRY_S
+        self.poll_at: float | None = None  # next scan of the disk, when the client sends no file events
         self.symbols = _folder_symbols(root) if settings.retrieval_mode in ("symbols", "mixed") else None
         self.symbols_state = "off" if self.symbols is None else "indexing"  # then "ready" or "failed"
 
-    def start(self) -> None:
-        self.thread.start()
-
     # called from any thread
     def post(self, path: Path, kind: str, text: str | None = None, delay: float = 0.0) -> None:
+        due = time.monotonic() + delay
         with self.lock:
-            self.pending[path] = (kind, text, time.monotonic() + delay)
-        self.wake.set()
+            self.pending[path] = (kind, text, due)
+        self.service._pool.schedule(self, due)
 
     def request_resync(self) -> None:
         with self.lock:
             self.resync = True
-        self.wake.set()
+        self.service._pool.schedule(self, time.monotonic())
+
+    def damaged(self, reason: str) -> None:
+        """A search found the index damaged: rebuild it on the pool (requests meanwhile skip this folder)."""
+        with self.lock:
+            if self._rebuild is not None or self.state == "error":
+                return
+            self._rebuild = reason
+            self.state = "indexing"
+            self.message = f"the index of {self.root} is damaged ({reason}): rebuilding it"
+        self.service._state_changed()
+        self.service._pool.schedule(self, time.monotonic())
 
     def _progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
@@ -149,42 +310,180 @@ class _Folder:
             self._last_progress = now
             self.service._emit_progress(self.root, done, total)
 
-    def _run(self) -> None:
-        try:
-            started = time.perf_counter()
+    # pool thread
+    def step(self) -> float | None:
+        """One unit of work; returns when the folder wants the next one (time.monotonic() clock) or None."""
+        if not self.stop.is_set():
+            try:
+                wanted = self._work()
+            except Exception as exc:
+                wanted = self._failed(exc)
+            if not self.stop.is_set():
+                return wanted
+        self.close_index()
+        return None
+
+    def _work(self) -> float | None:
+        now = time.monotonic()
+        if self._rebuild is not None:
+            reason = self._rebuild
+            self._rebuilds += 1
+            self.index.rebuild(reason)
+            self._rebuild = None
+            self._opened, self._synced = True, False
+            return now
+        if not self._opened:
+            self.index.close()  # a no-op the first time; after a failure, drops what the failed step left
             self.index.open()
-            if self.stop.is_set():
-                return
+            self._opened = True
+            return now
+        if not self._synced:
+            started = time.perf_counter()
             changed, removed = self.index.sync(self.stop, self._progress)
             if self.stop.is_set():
-                return
-            self.state = "ready"
+                return None
+            self._synced = True
+            self._failures = 0
+            self._settle()
             self.service._index_changed(initial=True)
             log.info("indexed %s: %d files, %d chunks (%d re-indexed, %d removed) in %.2f s", self.root,
                      len(self.index.files), self.index.num_chunks, changed, removed, time.perf_counter() - started)
-            if self.symbols is not None:  # BM25 serves meanwhile
-                started = time.perf_counter()
-                count = self.symbols.sync(self.stop)
-                self.symbols_state = "ready" if self.symbols.ready else "failed"
-                self.service._index_changed(initial=True)
-                log.info("symbols of %s: %d files in %.2f s", self.root, count, time.perf_counter() - started)
-            while not self.stop.is_set():
-                with self.lock:
-                    next_due = min((e[2] for e in self.pending.values()), default=None)
-                wait = 0.5 if next_due is None else min(0.5, max(0.0, next_due - time.monotonic()) + 0.01)
-                self.wake.wait(timeout=wait)
-                self.wake.clear()
+            return now
+        if self.symbols is not None and self.symbols_state == "indexing":  # BM25 serves meanwhile
+            started = time.perf_counter()
+            count = self.symbols.sync(self.stop, self.index.max_files)
+            if self.stop.is_set():
+                return None
+            self.symbols_state = "ready" if self.symbols.ready else "failed"
+            self.service._index_changed(initial=True)
+            log.info("symbols of %s: %d files in %.2f s", self.root, count, time.perf_counter() - started)
+            return self._next_time()
+        if self._persist_at is not None and now >= self._persist_at:
+            self._persist_again()
+        if self.poll_at is not None and now >= self.poll_at:
+            self._poll()
+        self._apply_due()
+        self._failures = 0
+        if self.state != "ready" or self.message != self._describe():
+            self._settle()
+        return self._next_time()
+
+    def _settle(self) -> None:
+        self.state = "ready"
+        self.message = self._describe()
+        self.service._state_changed()
+
+    def _describe(self) -> str:
+        notes = []
+        if self.index.storage_problem:
+            notes.append(f"the index of {self.root} is kept in memory, not saved ({self.index.storage_problem}); "
+                         "trying again later")
+        if self.index.limited:
+            notes.append(f"{self.root} has more than {self.index.max_files} source files: only the first "
+                         f"{self.index.max_files} are indexed (setting index_max_files)")
+        return "; ".join(notes)
+
+    def _next_time(self) -> float | None:
+        with self.lock:
+            times = [e[2] for e in self.pending.values()]
+            if self.resync:
+                times.append(0.0)
+        times += [t for t in (self._persist_at, self.poll_at) if t is not None]
+        return min(times, default=None)
+
+    def _failed(self, exc: Exception) -> float | None:
+        now = time.monotonic()
+        kind = classify(exc)
+        problem = str(exc)
+        if "writer was killed" in problem:  # tantivy hides the io::Error of its writer thread: look at the disk
+            if not storage_available(self.index.dir):
+                kind, problem = "storage", f"the disk is full or not writable ({exc})"
+            elif kind == "other":
+                kind = "transient"
+        if kind == "corrupt" and self._rebuilds < MAX_REBUILDS:
+            self.damaged(str(exc))
+            return now
+        if kind == "storage" and not self.index.in_memory:
+            self.index.to_memory(f"cannot write {self.index.dir}: {problem}")
+            self._synced = False  # fill the memory index
+            self._persist_at, self._persist_delay = now + PERSIST_RETRY_S, PERSIST_RETRY_S
+            self.message = self._describe()
+            self.service._state_changed()
+            return now
+        self._failures += 1
+        delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (self._failures - 1))
+        # start again from the last commit (the writer may be dead, its batch half written): reopen, then a
+        # sync catches up from the disk (the failed batch's events are gone); the manifest makes that cheap.
+        # Until then searches still read the last commit.
+        self._opened = self._synced = False
+        if kind == "transient":
+            log.warning("indexing %s: %s; trying again in %.0f s", self.root, exc, delay)
+            self.message = f"indexing {self.root} paused ({exc}); trying again in {delay:.0f} s"
+        else:
+            if self._failures == 1:
+                log.exception("indexing %s failed; trying again in %.0f s", self.root, delay)
+            self.state = "error"
+            self.message = f"indexing {self.root} failed ({type(exc).__name__}: {exc}); trying again in {delay:.0f} s"
+        self.service._state_changed()
+        return now + delay
+
+    def _persist_again(self) -> None:
+        """The index lives in memory since storage failed: try once more to build a persisted one, and swap
+        it in when that works (searches go on with the memory index meanwhile)."""
+        now = time.monotonic()
+        if storage_available(self.index.dir):
+            fresh = FolderIndex(self.root, self.cache_dir, self.index.chunking, self.index.window, max_files=self.index.max_files)
+            try:
+                fresh.open()
+                if fresh.in_memory:
+                    raise OSError(fresh.storage_problem or "still not writable")
+                fresh.sync(self.stop)
                 if self.stop.is_set():
-                    break
-                try:
-                    self._apply_due()
-                except Exception:  # one bad event must not end the folder's indexing
-                    log.exception("updating the index of %s failed", self.root)
-        except Exception:
-            log.exception("indexing %s failed; cross-file context from it is off", self.root)
-            self.state = "failed"
-        finally:
+                    fresh.close()
+                    return
+            except Exception as exc:
+                fresh.close()
+                log.info("index of %s still not persisted: %s", self.root, exc)
+            else:
+                old, self.index = self.index, fresh
+                old.close()
+                self._persist_at = None
+                log.info("index of %s is persisted again under %s", self.root, fresh.dir)
+                self._settle()
+                return
+        self._persist_delay = min(RETRY_MAX_S * 4, self._persist_delay * 2)
+        self._persist_at = now + self._persist_delay
+
+    def _poll(self) -> None:
+        """The client sends no file events: follow the disk by a scan (mtime and size of every file, as the
+        first sync does), spaced so that it costs at most ~1/POLL_COST_FACTOR of a core."""
+        started = time.perf_counter()
+        self.index.sync(self.stop, keep_unsaved=True)
+        changed = list(self.index.last_changed)
+        if changed:
+            self.index.commit()
+            if self.symbols is not None:
+                for rel in changed:
+                    path = self.root / rel
+                    self.symbols.on_event(path, "changed" if path.exists() else "deleted")
+            self.service._index_changed(initial=False, paths=changed)
+        self.poll_at = time.monotonic() + max(POLL_MIN_S, POLL_COST_FACTOR * (time.perf_counter() - started))
+
+    def close_index(self) -> None:
+        """Close the index (rolling back what is uncommitted); then start the folder's successor, if any."""
+        with self.lock:
+            if self.closed.is_set():
+                return
+            self.closed.set()
+            successor = self.successor
+        try:
             self.index.close()
+        except Exception:
+            log.exception("closing the index of %s failed", self.root)
+        self.service._retired(self)
+        if successor is not None:
+            self.service._pool.schedule(successor, time.monotonic())
+
 
     def _apply_due(self) -> None:
         now = time.monotonic()
@@ -207,15 +506,26 @@ class _Folder:
             self.index.sync(self.stop, self._progress)
             self.state = "ready"
             if self.symbols is not None:
-                self.symbols.sync(self.stop)
+                self.symbols.sync(self.stop, self.index.max_files)
             touched = True
+        changed: list[str] = []
         for path, (kind, text, _) in due.items():
-            touched |= self._apply(path, kind, text)
+            if self._apply(path, kind, text):
+                touched = True
+                changed.append(self._rel(path))
             if self.symbols is not None and path.name != ".gitignore":
                 self.symbols.on_event(path, kind, text)
+                changed.append(self._rel(path))
         if touched:
             self.index.commit()
-            self.service._index_changed(initial=False)
+        if touched or changed:
+            self.service._index_changed(initial=False, paths=changed)
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
 
     def _apply(self, path: Path, kind: str, text: str | None) -> bool:
         try:
@@ -282,7 +592,13 @@ class RetrievalService:
         self._cache: dict[str, tuple[tuple, int, int, list[Snippet]]] = {}
         self._generation = 0
         self._epoch = 0
+        self._changed_at: dict[str, int] = {}  # workspace-relative path -> epoch of its last re-index
         self._closed = False
+        self._pool = WorkerPool(POOL_THREADS)
+        self._refused: dict[Path, str] = {}  # folders not indexed (the whole disk, the home folder) and why
+        self._retiring: dict[Path, _Folder] = {}  # stopped folders whose index is not closed yet
+        self._state_callbacks: list[Callable[[], None]] = []
+        self._polling = False
 
     # --- configuration ------------------------------------------------------------------------------
 
@@ -305,20 +621,53 @@ class RetrievalService:
             if not settings.retrieval or rebuild:
                 stopping = list(self._folders.values())
                 self._folders.clear()
-        self._join(stopping)
-        with self._lock:
+            elif old.index_max_files != settings.index_max_files:
+                for folder in self._folders.values():
+                    folder.index.max_files = settings.index_max_files
+                    folder.request_resync()
+            self._retire(stopping)  # never waits: their indexes close on the pool, successors start after
             if settings.retrieval and not self._closed:
                 for root in self._roots:
                     if root not in self._folders:
                         self._start_folder(root)
+            if not settings.retrieval:
+                self._refused.clear()
+        self._state_changed()
 
-    @staticmethod
-    def _join(folders: list["_Folder"]) -> None:
+    def _retire(self, folders: list["_Folder"]) -> None:
+        """Stop ``folders`` without waiting: each closes its index at its next step on the pool."""
         for folder in folders:
             folder.stop.set()
-            folder.wake.set()
+            with self._lock:
+                self._retiring[folder.root] = folder
+            self._pool.schedule(folder, time.monotonic())
+
+    def _retired(self, folder: "_Folder") -> None:
+        with self._lock:
+            if self._retiring.get(folder.root) is folder:
+                del self._retiring[folder.root]
+
+    def on_state(self, callback: Callable[[], None]) -> None:
+        """``callback()`` runs (on any thread) when the index state or its message changes."""
+        with self._lock:
+            self._state_callbacks.append(callback)
+
+    def _state_changed(self) -> None:
+        for callback in list(self._state_callbacks):
+            try:
+                callback()
+            except Exception:
+                log.exception("index state callback failed")
+
+    def poll_disk(self, enabled: bool = True) -> None:
+        """Follow the disk by periodic scans, for clients that send no file events."""
+        with self._lock:
+            self._polling = enabled
+            folders = list(self._folders.values())
         for folder in folders:
-            folder.thread.join(timeout=10)
+            folder.poll_at = time.monotonic() + POLL_MIN_S if enabled else None
+            if enabled:
+                self._pool.schedule(folder, folder.poll_at)
 
     def on_progress(self, callback: Callable[[str, int, int], None]) -> None:
         with self._lock:
@@ -331,11 +680,23 @@ class RetrievalService:
             except Exception:
                 log.exception("progress callback failed")
 
-    def _index_changed(self, initial: bool) -> None:
+    def _index_changed(self, initial: bool, paths: Iterable[str] = ()) -> None:
         with self._lock:
             self._epoch += 1
             if initial:
                 self._generation += 1  # answers made while indexing are refreshed once it is done
+            for rel in paths:
+                self._changed_at[rel] = self._epoch
+            if len(self._changed_at) > 100_000:  # bounded: forgetting only makes versions compare equal
+                self._changed_at.clear()
+                self._generation += 1
+
+    def context_version(self, paths: list[str]) -> tuple[int, int]:
+        """(generation, last re-index of any of ``paths``): fragments taken from ``paths`` are current while
+        this stays the same. The generation moves when an index is (re)built, settings or folders change,
+        or a file is deleted; edits of other files do not disturb fragments (and the KV cache behind them)."""
+        with self._lock:
+            return self._generation, max((self._changed_at.get(p, 0) for p in paths), default=0)
 
     # --- folders ------------------------------------------------------------------------------------
 
@@ -353,11 +714,25 @@ class RetrievalService:
                 self._start_folder(root)
 
     def _start_folder(self, root: Path) -> None:
+        reason = refusal(root)
+        if reason is not None:
+            log.warning("%s", reason)
+            self._refused[root] = reason
+            self._state_changed()
+            return
         if not os.path.isdir(root):
             log.warning("workspace folder %s does not exist; not indexed", root)
         folder = _Folder(self, root, self._settings, self._cache_dir())
+        if self._polling:
+            folder.poll_at = time.monotonic() + POLL_MIN_S
         self._folders[root] = folder
-        folder.start()
+        previous = self._retiring.get(root)
+        if previous is not None:
+            with previous.lock:  # the same index files: start once the previous incarnation closed them
+                if not previous.closed.is_set():
+                    previous.successor = folder
+                    return
+        self._pool.schedule(folder, time.monotonic())
 
     def remove_folder(self, root: Path) -> None:
         root = self._norm(root)
@@ -367,7 +742,10 @@ class RetrievalService:
             self._generation += 1
             self._cache.clear()
             folder = self._folders.pop(root, None)
-        self._join([folder] if folder is not None else [])
+            refused = self._refused.pop(root, None)
+        self._retire([folder] if folder is not None else [])
+        if refused is not None:
+            self._state_changed()
 
     def _folder_of(self, path: Path) -> _Folder | None:
         best = None
@@ -423,8 +801,10 @@ class RetrievalService:
             folders = list(self._folders.values())
             generation, epoch = self._generation, self._epoch
             cached = self._cache.get(str(path))
+            # a re-indexed source file makes the answer stale, edits elsewhere do not
+            fresh = cached is not None and all(self._changed_at.get(s.path, 0) <= cached[2] for s in cached[3])
         all_ready = all(f.state == "ready" for f in folders)
-        if cached is not None and cached[0] == key and cached[1] == generation and (all_ready or cached[2] == epoch):
+        if fresh and cached[0] == key and cached[1] == generation and (all_ready or cached[2] == epoch):
             return list(cached[3])
         snippets = self._search(path, first, cursor_line, lines, folders, settings, count_tokens)
         if settings.retrieval_mode != "bm25":
@@ -448,10 +828,13 @@ class RetrievalService:
         current = self._folder_of(path)
         ranked: list[tuple[float, int, _Folder, object]] = []
         for folder in folders:
-            if folder.state == "failed" or folder.stop.is_set():
+            if folder.stop.is_set():
                 continue
             try:
                 found = folder.index.search_lazy(terms, limit)
+            except IndexCorrupt as exc:
+                folder.damaged(str(exc))
+                continue
             except Exception as exc:
                 log.debug("search in %s failed: %s", folder.root, exc)
                 continue
@@ -465,6 +848,9 @@ class RetrievalService:
             for _, i, folder, found in ranked:
                 try:
                     hit = found.fetch(i)
+                except IndexCorrupt as exc:
+                    folder.damaged(str(exc))
+                    continue
                 except Exception as exc:
                     log.debug("reading a chunk from %s failed: %s", folder.root, exc)
                     continue
@@ -499,16 +885,25 @@ class RetrievalService:
     # --- status -------------------------------------------------------------------------------------
 
     def status(self) -> dict:
+        """The index state of all folders: idle (none), indexing, ready, degraded (ready, with a ``message``:
+        files left out by the budget, kept in memory, a folder refused) or error (retrying, see ``message``)."""
+        self._pool.ensure_threads()  # a thread that could not start before is tried again
         with self._lock:
             folders = list(self._folders.values())
-        if not folders:
+            refused = list(self._refused.values())
+        if not folders and not refused:
             state = "idle"
+        elif any(f.state == "error" for f in folders):
+            state = "error"
         elif any(f.state == "indexing" for f in folders):
             state = "indexing"
+        elif refused or any(f.message for f in folders):
+            state = "degraded"
         else:
             state = "ready"
         return {
             "state": state,
+            "message": "; ".join([f.message for f in folders if f.message] + refused),
             "files": sum(len(f.index.files) for f in folders),
             "chunks": sum(f.index.num_chunks for f in folders),
             "done": sum(f.done for f in folders),
@@ -517,12 +912,13 @@ class RetrievalService:
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until every folder finished its first indexing, the symbol table included when the mode
-        uses one (for commands and tests, never the server)."""
+        uses one, or is in error (for commands and tests, never the server)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            self._pool.ensure_threads()
             with self._lock:
                 folders = list(self._folders.values())
-            if all(f.state == "failed" or not f.thread.is_alive() or (f.state != "indexing" and f.symbols_state != "indexing")
+            if all(f.state == "error" or f.closed.is_set() or (f.state != "indexing" and f.symbols_state != "indexing")
                    for f in folders):
                 return True
             if deadline is not None and time.monotonic() > deadline:
@@ -537,19 +933,23 @@ class RetrievalService:
         for folder in folders:
             with folder.lock:
                 folder.pending = {p: (k, t, 0.0) for p, (k, t, _) in folder.pending.items()}
-            folder.wake.set()
+            self._pool.schedule(folder, 0.0)
         while time.monotonic() < deadline:
+            self._pool.ensure_threads()
             busy = any(f.pending or f.resync or f.applying or f.state == "indexing" for f in folders
-                       if f.state != "failed" and f.thread.is_alive())
+                       if f.state != "error" and not f.closed.is_set())
             if not busy:
                 return True
             time.sleep(0.02)
         return False
 
     def close(self) -> None:
+        """Stop every folder; returns within about SHUTDOWN_WAIT_S (steps stop at their next file)."""
         with self._lock:
             self._closed = True
-            folders = list(self._folders.values())
+            folders = list(self._folders.values()) + list(self._retiring.values())
             self._folders.clear()
             self._cache.clear()
-        self._join(folders)
+        for folder in folders:
+            folder.stop.set()
+        self._pool.close(folders, SHUTDOWN_WAIT_S)
