@@ -25,7 +25,7 @@ def workspace(tmp_path: Path) -> Path:
 async def still_serving(client, uri: str) -> None:
     """The server is up and the model answers a normal request."""
     assert (await server_status(client))["state"] == "ready"
-    result = await asyncio.wait_for(inline(client, uri, *GOOD_CURSOR), 60)
+    result = await asyncio.wait_for(inline(client, uri, *GOOD_CURSOR), 300)
     assert isinstance(result, list)
 
 
@@ -78,7 +78,7 @@ async def test_storm_of_requests_on_one_document(tiny_model_dir, workspace):
     opts = {"model": str(tiny_model_dir), "device": "cpu", "max_new_tokens": 8, "retrieval": False, "typing_through": False}
     async with lsp_session(opts, workspace) as client:
         open_doc(client, good, GOOD)
-        results = await asyncio.wait_for(asyncio.gather(*(inline(client, good, *GOOD_CURSOR) for _ in range(100))), 120)
+        results = await asyncio.wait_for(asyncio.gather(*(inline(client, good, *GOOD_CURSOR) for _ in range(100))), 300)
         assert len(results) == 100
         await still_serving(client, good)
 

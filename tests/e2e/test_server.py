@@ -116,12 +116,12 @@ async def test_cancel_stops_generation_and_server_keeps_answering(tiny_model_dir
         await asyncio.sleep(0.2)
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
         with pytest.raises(Exception) as info:
-            await asyncio.wait_for(pending, 30)
+            await asyncio.wait_for(pending, 300)
         assert "cancel" in str(info.value).lower()
         # the model is free again at once: a short request is answered
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"aix": {"max_new_tokens": 4}}))
         await asyncio.sleep(0.2)
-        result = await asyncio.wait_for(inline(client, uri, *CURSOR), 30)
+        result = await asyncio.wait_for(inline(client, uri, *CURSOR), 300)
         assert isinstance(result, list)
 
 
@@ -132,8 +132,8 @@ async def test_newer_request_supersedes_older_one(tiny_model_dir, workspace):
         first = asyncio.ensure_future(inline(client, uri, *CURSOR))
         await asyncio.sleep(0.2)
         second = asyncio.ensure_future(inline(client, uri, 8, 8))
-        first_items = await asyncio.wait_for(first, 30)
-        await asyncio.wait_for(second, 60)
+        first_items = await asyncio.wait_for(first, 300)
+        await asyncio.wait_for(second, 300)
         assert first_items == []  # superseded: stopped between tokens, answered empty
         log = " ".join(m.message for m in client.log_messages)
         assert "cancelled" in log or "superseded" in log
@@ -194,7 +194,7 @@ async def test_workspace_is_indexed_and_fragments_reach_the_prompt(tiny_model_di
     opts = options(tiny_model_dir, retrieval=True, index_cache_dir=str(tmp_path / "index-cache"), typing_through=False)
     async with lsp_session(opts, workspace) as client:
         status = await server_status(client)
-        for _ in range(300):
+        for _ in range(3000):  # a generous bound that only catches hangs
             if status["index"]["state"] == "ready":
                 break
             await asyncio.sleep(0.1)
@@ -216,13 +216,13 @@ async def test_answer_for_a_stale_version_is_dropped_and_late_cancel_is_harmless
         pending = asyncio.ensure_future(inline(client, uri, *CURSOR))
         await asyncio.sleep(0.2)
         change_doc(client, uri, 2, "x", (0, 0), (0, 0))  # the user typed while the model worked
-        assert await asyncio.wait_for(pending, 60) == []
+        assert await asyncio.wait_for(pending, 300) == []
         assert any("changed while generating" in m.message for m in client.log_messages)
 
         # a cancel for a request that was already answered changes nothing
         msg_id = str(uuid.uuid4())
         params = inline_params(uri, 0, 0, types.InlineCompletionTriggerKind.Invoked)
-        await asyncio.wait_for(client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id), 60)
+        await asyncio.wait_for(client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id), 300)
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
         assert (await server_status(client))["state"] == "ready"
 
@@ -233,7 +233,7 @@ async def test_configuration_pulled_when_the_client_sends_none(tiny_model_dir, w
         open_doc(client, uri, SOURCE)
         client.set_configuration({"enabled": False}, section="aix")
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        for _ in range(50):
+        for _ in range(1000):  # a generous bound that only catches hangs
             if (await server_status(client))["state"] == "disabled":
                 break
             await asyncio.sleep(0.1)
