@@ -17,10 +17,26 @@ def _cache_dir(settings: Settings) -> Path:
 
 
 def _rss_mb() -> float | None:
+    """Resident memory of this process in MB: psutil when installed, else /proc (Linux), else the peak that
+    getrusage reports (macOS)."""
     try:
         import psutil
 
         return psutil.Process().memory_info().rss / 1e6
+    except Exception:
+        pass
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, KiB elsewhere
+        return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
     except Exception:
         return None
 
@@ -30,7 +46,8 @@ def _open(path: str, settings: Settings, quiet: bool = False, when_locked: str =
     if not root.is_dir():
         print(f"aix-lsp: {path}: not a folder", file=sys.stderr)
         return None
-    index = FolderIndex(root, _cache_dir(settings), settings.retrieval_chunking, settings.retrieval_window_lines)
+    index = FolderIndex(root, _cache_dir(settings), settings.retrieval_chunking, settings.retrieval_window_lines,
+                        max_files=settings.index_max_files)
     index.open(when_locked)
     if index.rebuilt_reason and not quiet:
         print(f"persisted index was corrupt or stale ({index.rebuilt_reason}): rebuilt", file=sys.stderr)
@@ -60,6 +77,8 @@ def run_index(path: str, settings: Settings) -> int:
     print(f"chunking: {index.chunking}, {index.window} non-empty lines")
     print(f"files:    {len(index.files)} ({changed} indexed now, {removed} removed)")
     print(f"chunks:   {index.num_chunks}")
+    if index.limited:
+        print(f"note:     more than {index.max_files} source files: only the first {index.max_files} are indexed (setting index_max_files)")
     print(f"seconds:  {seconds:.2f}")
     print(f"memory:   {memory}")
     index.close()

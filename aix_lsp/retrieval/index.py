@@ -18,14 +18,16 @@ import re
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import tantivy
 
 from aix_lsp.retrieval.chunking import chunk_file, looks_generated
 from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_entries, read_text_file
+from aix_lsp.retrieval.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,13 @@ MANIFEST = "manifest.sqlite"
 BULK_WRITER = (40_000_000, 2)
 SMALL_WRITER = (15_000_000, 1)  # tantivy's minimum per thread
 BULK_FILES = 200
+DEFAULT_MAX_FILES = 50_000  # as Settings.index_max_files
+
+
+def _new_writer(index: tantivy.Index, heap: int, threads: int):
+    """A writer of ``index`` (tantivy starts its indexing threads here: the call that fails on a loaded machine)."""
+    with tantivy_guard("starting the index writer"):
+        return index.writer(heap, threads)
 
 
 def query_terms(text: str) -> list[str]:
@@ -86,7 +95,8 @@ class LazyHits:
 
     def fetch(self, i: int) -> Hit:
         score, address = self.hits[i]
-        doc = self.searcher.doc(address)
+        with _reading("reading a chunk"):
+            doc = self.searcher.doc(address)
         body = doc.get_first("body")
         return Hit(float(score), doc.get_first("path"), int(doc.get_first("start")), int(doc.get_first("end")),
                    body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body))
@@ -95,6 +105,18 @@ class LazyHits:
 def index_key(root: Path, chunking: str, window: int) -> str:
     digest = hashlib.sha1(os.path.realpath(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"{Path(root).name[:40] or 'root'}-{digest}-{chunking}-w{window}-v{FORMAT_VERSION}"
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """Reads of a committed index: a panic or a read error means its files are damaged (IndexCorrupt)."""
+    try:
+        with tantivy_guard(what):
+            yield
+    except ValueError as exc:
+        if classify(exc) != "other":
+            raise
+        raise IndexCorrupt(f"{what}: {exc}") from exc
 
 
 def _release_free_memory() -> None:
@@ -136,8 +158,14 @@ class FolderIndex:
     """The persisted index of one folder. Writes come from one thread at a time (the folder's worker);
     :meth:`search` may be called from any thread."""
 
-    def __init__(self, root: Path, cache_dir: Path, chunking: str = "lines", window: int = 10, in_memory: bool = False):
+    def __init__(self, root: Path, cache_dir: Path, chunking: str = "lines", window: int = 10, in_memory: bool = False,
+                 max_files: int = DEFAULT_MAX_FILES):
         self.root = Path(os.path.abspath(root))
+        self.max_files = max_files  # source files indexed at most (the crawl's first ones); 0: no limit
+        self.limited = False  # the last sync left files out because of max_files
+        self.storage_problem: str | None = None  # why the index lives in memory although it should be persisted
+        self.last_changed: list[str] = []  # files the last sync (re-)indexed or removed
+
         self.chunking = chunking
         self.window = window
         self.dir = Path(cache_dir) / "index" / index_key(self.root, chunking, window)
@@ -165,6 +193,8 @@ class FolderIndex:
         ``when_locked`` decides: "memory" builds a private in-memory index instead (never touching the
         other's files), "read" keeps the persisted one for searching only (:attr:`read_only`)."""
         if self.in_memory:
+            self.files = {}
+            self._dirty = set()
             self._index = tantivy.Index(self.schema)
             self._register()
             return
@@ -172,33 +202,22 @@ class FolderIndex:
         manifest_path = self.dir / MANIFEST
         if manifest_path.exists():
             try:
-                self._db = _connect(manifest_path)
-                meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-                expected = {"version": str(FORMAT_VERSION), "root": str(self.root), "chunking": self.chunking, "window": str(self.window)}
-                for key, value in expected.items():
-                    if meta.get(key) != value:
-                        raise ValueError(f"{key} is {meta.get(key)!r}, expected {value!r}")
-                files = {rel: [int(m), int(z), int(c)] for rel, m, z, c in self._db.execute("SELECT rel, mtime, size, chunks FROM files")}
-                self._index = tantivy.Index.open(str(self.dir / "tantivy"))
-                self._register()
-                if not self._lock(when_locked):
-                    if self.read_only:
-                        self.files = files
-                    return
-                searcher = self._index.searcher()
-                stored = searcher.num_docs
-                expected_docs = sum(v[2] for v in files.values())
-                if stored != expected_docs:
-                    raise ValueError(f"{stored} chunks in the index, {expected_docs} in the manifest")
-                self.files = files
-                self._searcher = searcher
-                return
+                with tantivy_guard("opening the index"):  # a panic on damaged files is corruption too
+                    if self._open_persisted(when_locked):
+                        return
             except IndexLocked:
                 raise
             except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
                 self._drop_writer()
                 self._close_db()
+                self._index = None
+                kind = classify(exc)
+                if kind == "transient":  # not the index's fault: keep it, the caller retries
+                    raise IndexUnavailable(kind, f"cannot open the index of {self.root}: {exc}") from exc
+                if kind == "storage":
+                    self.to_memory(f"cannot open {self.dir}: {exc}")
+                    return
+                reason = f"{type(exc).__name__}: {exc}"
         elif (self.dir / "tantivy").exists():
             reason = "manifest missing"
         if reason is not None:
@@ -219,15 +238,65 @@ class FolderIndex:
                 self._db.execute("CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, chunks INTEGER)")
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", str(FORMAT_VERSION)), ("root", str(self.root)),
                                                                        ("chunking", self.chunking), ("window", str(self.window))])
-        except (OSError, sqlite3.Error, ValueError) as exc:
+        except (OSError, sqlite3.Error, ValueError, IndexCorrupt, IndexUnavailable) as exc:
+            if classify(exc) == "transient":
+                self._close_db()
+                self._index = None
+                raise IndexUnavailable("transient", f"cannot create the index of {self.root}: {exc}") from exc
             # an unwritable cache folder: still serve context, from memory, for this session
-            log.warning("cannot persist the index of %s under %s (%s): indexing in memory", self.root, self.dir, exc)
+            self.to_memory(f"cannot write {self.dir}: {exc}")
+
+    def _open_persisted(self, when_locked: str) -> bool:
+        """Open the index under :attr:`dir` as its manifest describes it (True), raising when they disagree;
+        with the writer lock held elsewhere, apply the ``when_locked`` fallback (True as well)."""
+        self._db = _connect(self.dir / MANIFEST)
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        expected = {"version": str(FORMAT_VERSION), "root": str(self.root), "chunking": self.chunking, "window": str(self.window)}
+        for key, value in expected.items():
+            if meta.get(key) != value:
+                raise ValueError(f"{key} is {meta.get(key)!r}, expected {value!r}")
+        files = {rel: [int(m), int(z), int(c)] for rel, m, z, c in self._db.execute("SELECT rel, mtime, size, chunks FROM files")}
+        self._index = tantivy.Index.open(str(self.dir / "tantivy"))
+        self._register()
+        if not self._lock(when_locked):
+            if self.read_only:
+                self.files = files
+            return True
+        searcher = self._index.searcher()
+        stored = searcher.num_docs
+        expected_docs = sum(v[2] for v in files.values())
+        if stored != expected_docs:
+            raise ValueError(f"{stored} chunks in the index, {expected_docs} in the manifest")
+        self.files = files
+        self._searcher = searcher
+        return True
+
+    def to_memory(self, problem: str) -> None:
+        """Go on with a fresh in-memory index (to be filled by the next :meth:`sync`) because the persisted
+        one cannot be written; the persisted files are left as they are."""
+        log.warning("index of %s kept in memory for this session: %s", self.root, problem)
+        with self._write_lock:
+            self._drop_writer()
             self._close_db()
+            self.storage_problem = problem
             self.in_memory = True
+            self.read_only = False
             self.files = {}
             self._dirty = set()
+            self._searcher = None
             self._index = tantivy.Index(self.schema)
             self._register()
+
+    def rebuild(self, reason: str) -> None:
+        """Throw the persisted index away and start an empty one (to be filled by the next :meth:`sync`)."""
+        log.warning("index of %s is corrupt (%s): rebuilding it", self.root, reason)
+        self.close()
+        if not self.in_memory:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.files = {}
+        self._dirty = set()
+        self.open()
+        self.rebuilt_reason = reason
 
     def _lock(self, when_locked: str) -> bool:
         """Take the writer lock; False when another process holds it (and the fallback was applied)."""
@@ -261,7 +330,7 @@ class FolderIndex:
     def _get_writer(self):
         if self._writer is None:
             assert self._index is not None
-            self._writer = self._index.writer(*SMALL_WRITER)
+            self._writer = _new_writer(self._index, *SMALL_WRITER)
             self._bulk = False
         return self._writer
 
@@ -273,7 +342,7 @@ class FolderIndex:
             self._drop_writer()
             assert self._index is not None
             try:
-                self._writer = self._index.writer(*(BULK_WRITER if bulk else SMALL_WRITER))
+                self._writer = _new_writer(self._index, *(BULK_WRITER if bulk else SMALL_WRITER))
                 self._bulk = bulk
             except ValueError as exc:  # lost the lock in between (another process): search only from now on
                 if "LockBusy" not in str(exc):
@@ -290,20 +359,22 @@ class FolderIndex:
                 raise IndexLocked(f"index of {self.root} is in use by another process")
             writer = self._get_writer()
             if rel in self.files:
-                writer.delete_documents_by_term("path", rel)
+                with tantivy_guard("writing the index"):
+                    writer.delete_documents_by_term("path", rel)
             if text is None:
                 if rel in self.files:
                     self._set_file(rel, None)
                 return 0
             chunks = [] if looks_generated(text) else chunk_file(rel, text, self.chunking, self.window)
-            for chunk in chunks:
-                doc = tantivy.Document()
-                doc.add_text("path", rel)
-                doc.add_integer("start", chunk.start_line)
-                doc.add_integer("end", chunk.end_line)
-                doc.add_bytes("body", chunk.text.encode("utf-8", errors="surrogatepass"))
-                doc.add_text("terms", chunk_terms(chunk.text))
-                writer.add_document(doc)
+            with tantivy_guard("writing the index"):
+                for chunk in chunks:
+                    doc = tantivy.Document()
+                    doc.add_text("path", rel)
+                    doc.add_integer("start", chunk.start_line)
+                    doc.add_integer("end", chunk.end_line)
+                    doc.add_bytes("body", chunk.text.encode("utf-8", errors="surrogatepass"))
+                    doc.add_text("terms", chunk_terms(chunk.text))
+                    writer.add_document(doc)
             self._set_file(rel, [mtime_ns, size, len(chunks)])
             return len(chunks)
 
@@ -333,10 +404,11 @@ class FolderIndex:
         with self._write_lock:
             if self._writer is None or self.read_only:
                 return
-            self._writer.commit()
             assert self._index is not None
-            self._index.reload()
-            self._searcher = self._index.searcher()
+            with tantivy_guard("committing the index"):
+                self._writer.commit()
+                self._index.reload()
+                self._searcher = self._index.searcher()
             self.commits += 1
             if not self.in_memory:
                 self._write_manifest()
@@ -375,22 +447,35 @@ class FolderIndex:
                 pass
             self._db = None
 
-    def sync(self, stop: threading.Event | None = None, progress: Callable[[int, int], None] | None = None, commit_every_s: float = 2.0) -> tuple[int, int]:
+    def sync(self, stop: threading.Event | None = None, progress: Callable[[int, int], None] | None = None, commit_every_s: float = 2.0,
+             keep_unsaved: bool = False) -> tuple[int, int]:
         """Bring the index up to date with the folder on disk: index new and changed files (mtime, size),
-        drop deleted ones. Commits now and then so that searches see partial results. Returns
-        (files re-indexed, files removed). A read-only index (another process writes it) is left as it is."""
+        drop deleted ones; at most :attr:`max_files` source files, the crawl's first (:attr:`limited` says
+        when more were left out). Commits now and then so that searches see partial results. Returns
+        (files re-indexed, files removed); their paths are in :attr:`last_changed`. A read-only index
+        (another process writes it) is left as it is. Once ``stop`` is set it returns at the next file
+        without committing (the manifest then re-indexes those files next time). ``keep_unsaved`` keeps the
+        text of open buffers (indexed with mtime -1) while their file exists."""
+        self.last_changed = []
         if self.read_only:
             return 0, 0
         present: dict[str, tuple[Path, int, int]] = {}
-        for path, st in iter_workspace_entries(self.root):
+        self.limited = False
+        for path, st in iter_workspace_entries(self.root, stop):
             if stop is not None and stop.is_set():
                 return 0, 0
             if is_indexable_source(path):
+                if self.max_files and len(present) >= self.max_files:
+                    self.limited = True
+                    break
                 present[path.relative_to(self.root).as_posix()] = (path, st.st_mtime_ns, st.st_size)
+        if stop is not None and stop.is_set():
+            return 0, 0
         removed = [rel for rel in self.files if rel not in present]
         for rel in removed:
             self.put_text(rel, None)
-        todo = [(rel, entry) for rel, entry in present.items() if self.files.get(rel, [None, None])[:2] != [entry[1], entry[2]]]
+        todo = [(rel, entry) for rel, entry in present.items() if self.files.get(rel, [None, None])[:2] != [entry[1], entry[2]]
+                and not (keep_unsaved and self.files.get(rel, [None])[0] == -1)]
         total = len(todo)
         if total >= BULK_FILES and not self.read_only:
             self._switch_writer(bulk=True)
@@ -399,7 +484,7 @@ class FolderIndex:
         last_commit = time.monotonic()
         for done, (rel, (path, _, _)) in enumerate(todo, 1):
             if stop is not None and stop.is_set():
-                break
+                return 0, 0
             self.index_file(path, rel)
             if progress:
                 progress(done, total)
@@ -410,6 +495,7 @@ class FolderIndex:
             self.commit()
         if self._bulk and not self.read_only:
             self._switch_writer(bulk=False)
+        self.last_changed = removed + [rel for rel, _ in todo]
         return total, len(removed)
 
     # --- reading ------------------------------------------------------------------------------------
@@ -426,11 +512,12 @@ class FolderIndex:
         terms = list(terms)[-MAX_QUERY_TERMS:]  # the terms nearest the cursor
         if searcher is None or self._index is None or not terms:
             return LazyHits(None, [])
-        terms = self._without_common(searcher, terms)
-        query = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "terms", term)) for term in terms]
-        )
-        return LazyHits(searcher, searcher.search(query, limit, count=False).hits)
+        with _reading("searching the index"):
+            terms = self._without_common(searcher, terms)
+            query = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "terms", term)) for term in terms]
+            )
+            return LazyHits(searcher, searcher.search(query, limit, count=False).hits)
 
     def _without_common(self, searcher, terms: list[str]) -> list[str]:
         """``terms`` without those in more than COMMON_TERM_SHARE of the chunks (self, return, if ...): they

@@ -36,20 +36,23 @@ class FolderSymbols:
         """The index once the first sync is done (None before: the caller uses BM25 windows meanwhile)."""
         return self.index if self.ready else None
 
-    def sync(self, stop: threading.Event | None = None) -> int:
-        """Index every file of the crawl (the same skip rules as the BM25 index) and drop the files the
-        crawl no longer yields; unchanged files are not parsed again. Returns the number of files."""
-        from aix_lsp.retrieval.crawl import iter_workspace_files, read_text_file
+    def sync(self, stop: threading.Event | None = None, max_files: int = 0) -> int:
+        """Index every file of the crawl (the same skip rules as the BM25 index, at most ``max_files`` when
+        not 0) and drop the files the crawl no longer yields; unchanged files are not parsed again. Returns
+        the number of files."""
+        from aix_lsp.retrieval.crawl import iter_workspace_entries, read_text_file
 
         seen: set[str] = set()
 
         def items():
-            for path in iter_workspace_files(self.root):
+            for path, _ in iter_workspace_entries(self.root, stop):
                 if stop is not None and stop.is_set():
                     return
                 rel = path.relative_to(self.root).as_posix()
                 if symbols_language(rel) is None:
                     continue
+                if max_files and len(seen) >= max_files:
+                    return
                 text = read_text_file(path)
                 if text is not None:
                     seen.add(rel)

@@ -134,14 +134,14 @@ def test_special_and_unreadable_entries(tmp_path: Path) -> None:
 
 def test_unreadable_file_reads_as_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "a.py", "x\n")
-    real_open = open
+    real_open = os.open
 
-    def failing_open(file, *args, **kwargs):
+    def failing_open(file, *args, **kwargs):  # root reads any file: refuse this one as a chmod 000 would
         if Path(file) == path:
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", failing_open)
+    monkeypatch.setattr(os, "open", failing_open)
     assert read_text_file(path) is None
     assert read_text_file(tmp_path / "vanished.py") is None
 

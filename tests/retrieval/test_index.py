@@ -99,8 +99,8 @@ def test_vanishing_file_during_indexing(tmp_path: Path, monkeypatch: pytest.Monk
     gone = write(root, "gone.py", module("gone"))
     real_entries = index_module.iter_workspace_entries
 
-    def entries_then_delete(r):
-        for path, st in real_entries(r):
+    def entries_then_delete(r, stop=None):
+        for path, st in real_entries(r, stop):
             yield path, st
         os.remove(gone)  # vanishes after the crawl, before it is read
 
@@ -116,8 +116,8 @@ def test_file_changing_during_indexing(tmp_path: Path, monkeypatch: pytest.Monke
     path = write(root, "moving.py", module("before_change"))
     real_entries = index_module.iter_workspace_entries
 
-    def entries_then_change(r):
-        yield from real_entries(r)
+    def entries_then_change(r, stop=None):
+        yield from real_entries(r, stop)
         path.write_text(module("after_change") + "\n# grown\n")  # changes after its stat, before its read
         os.utime(path, ns=(1, 1))
 
@@ -221,7 +221,7 @@ def test_unwritable_cache_folder_falls_back_to_memory(tmp_path: Path, caplog: py
     index = FolderIndex(root, blocker, "lines", 10)
     index.open()
     index.sync()
-    assert index.in_memory and "indexing in memory" in caplog.text
+    assert index.in_memory and "kept in memory" in caplog.text and "cannot write" in index.storage_problem
     assert index.search(query_terms("alpha"), 1)[0].path == "a.py"
     index.close()
 
