@@ -1,0 +1,84 @@
+"""Where log records go: stderr until the LSP connection exists, then ``window/logMessage``.
+
+Editors treat a server's stderr as an error stream (vscode-languageclient writes it with
+``outputChannel.error``, so every INFO line shows as a red ``[error]``). Once the client can receive
+``window/logMessage``, each record is sent there once, with the MessageType of its level; stderr keeps
+what happens before the connection exists or after it is gone, and crashes (which Python prints there).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import Callable
+
+from lsprotocol.types import MessageType
+
+STDERR_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# the client adds the time and the level (the MessageType) itself
+LSP_FORMAT = "%(name)s: %(message)s"
+
+# send(type, text) -> False when there is no connection to send through (then the record goes to stderr)
+Send = Callable[[MessageType, str], bool]
+
+
+def log_to_stderr(level: int = logging.INFO) -> None:
+    """The command line's logging: records at ``level`` and above on stderr."""
+    logging.basicConfig(level=level, stream=sys.stderr, format=STDERR_FORMAT)
+    logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+
+
+def message_type(levelno: int) -> MessageType:
+    if levelno >= logging.ERROR:
+        return MessageType.Error
+    if levelno >= logging.WARNING:
+        return MessageType.Warning
+    if levelno >= logging.INFO:
+        return MessageType.Info
+    return MessageType.Log
+
+
+class LspLogHandler(logging.Handler):
+    """Sends each record as one ``window/logMessage``; thread-safe as ``send`` is."""
+
+    def __init__(self, send: Send) -> None:
+        super().__init__()
+        self.send = send
+        self.setFormatter(logging.Formatter(LSP_FORMAT))
+        self.fallback = logging.StreamHandler(sys.stderr)
+        self.fallback.setFormatter(logging.Formatter(STDERR_FORMAT))
+        self._sending = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._sending, "active", False):
+            # logged while sending a record (by pygls, say): stderr, or this would loop
+            self.fallback.handle(record)
+            return
+        self._sending.active = True
+        try:
+            if not self.send(message_type(record.levelno), self.format(record)):
+                self.fallback.handle(record)
+        except Exception:
+            self.handleError(record)
+        finally:
+            self._sending.active = False
+
+
+def log_through_lsp(send: Send) -> LspLogHandler:
+    """From now on, log records (Python warnings and transformers' messages included) go through
+    ``send`` instead of stderr. Called once the server has a connection (at ``initialize``)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        stream = getattr(handler, "stream", None)
+        if isinstance(handler, LspLogHandler) or stream in (sys.stderr, sys.__stderr__):
+            root.removeHandler(handler)
+    handler = LspLogHandler(send)
+    root.addHandler(handler)
+    logging.captureWarnings(True)  # warnings.warn(...) would write to stderr
+    if "transformers" in sys.modules:  # it has its own stderr handler and does not propagate
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_default_handler()
+        hf_logging.enable_propagation()
+    return handler
