@@ -23,7 +23,6 @@ NVIM = shutil.which("nvim")
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CACHED_NVIM = Path.home() / ".cache" / "aix-lsp-ci" / "nvim" / "bin" / "nvim"
-pytestmark = pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/editors.sh installs Debian's neovim)")
 
 
 def _nvim_binaries() -> list[str]:
@@ -48,6 +47,8 @@ def _version(nvim: str) -> str:
 
 
 NVIMS = _nvim_binaries()
+NVIM = NVIM or (NVIMS[0] if NVIMS else None)  # only a Neovim from AIX_NVIM_BINARIES or the CI cache
+pytestmark = pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/editors.sh installs Debian's neovim)")
 
 SOURCE = '''def fibonacci(n):
     """Return the n-th Fibonacci number."""
@@ -230,4 +231,49 @@ def test_neovim_012_snippet_config_serves_inline_completion(nvim, tmp_path, tiny
     cursor = {"line": LINE, "character": COL}
     assert item["range"] == {"start": cursor, "end": cursor}, context
     assert item["insertText"].strip(), context
+    assert out["exit"] == {"code": 0, "signal": 0}, context
+
+
+NON_ASCII_SOURCE = 's = "中文" + name\nt = "😀e\u0301" + other\n'
+
+
+@pytest.mark.skipif(not NVIMS_011, reason="no Neovim >= 0.11 (.ci/editors.sh puts one in ~/.cache/aix-lsp-ci/nvim)")
+@pytest.mark.parametrize("nvim", NVIMS_011 or [None], ids=[_version(n) for n in NVIMS_011] or ["none"])
+def test_neovim_edits_right_of_non_ascii_text_reach_the_server_intact(nvim, tmp_path, tiny_model_dir) -> None:
+    """Neovim 0.11 offers utf-8 positions first and gets them. Edits right of 中, of an emoji and of a
+    combining mark leave the server with the buffer's exact text (aix.explain's hash against the
+    buffer's), and a completion at the end of the edited line replaces the word Neovim has there,
+    with a range in utf-8 units (issue 10, item 1)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".git").mkdir()
+    source = project / "names.py"
+    source.write_text(NON_ASCII_SOURCE, encoding="utf-8")
+    result_path = tmp_path / "result.json"
+    env = _nvim_env(tmp_path)
+    env.update(
+        AIX_SERVER_CMD=json.dumps([sys.executable, "-m", "aix_lsp", "serve", "--device", "cpu", "--no-retrieval"]),
+        AIX_MODEL=str(tiny_model_dir),
+        AIX_RESULT=str(result_path),
+        AIX_FILE=str(source),
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-n", "-c", f"luafile {HERE / 'nvim_positions.lua'}"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=420, env=env, cwd=project,
+    )
+    context = f"nvim rc={proc.returncode}\nstdout:{proc.stdout[-2000:]}\nstderr:{proc.stderr[-2000:]}"
+    assert result_path.exists(), context
+    out = json.loads(result_path.read_text())
+    context = f"result: {json.dumps(out, indent=1, ensure_ascii=False)[:6000]}\n{context}"
+    assert out["ok"], context
+    assert out["offset_encoding"] == "utf-8", context
+    expected = 's = "中X文" + name_id\nt = "😀é\nk = 1  # e\u0301" + other\n'
+    assert out["buffer"]["text"] == expected, context  # the edits did what the test means
+    assert out["server"] == {"sha256": out["buffer"]["sha256"], "length": len(expected), "position_encoding": "utf-8"}, context
+    line = 's = "中X文" + name_id'
+    end = len(line.encode("utf-8"))
+    assert out["position"] == {"line": 0, "character": end}, context
+    edit = out["item"]["textEdit"]
+    assert edit["range"] == {"start": {"line": 0, "character": end - len("name_id")}, "end": {"line": 0, "character": end}}, context
+    assert edit["newText"].startswith("name_id"), context
     assert out["exit"] == {"code": 0, "signal": 0}, context
