@@ -63,7 +63,7 @@ async def server_status(client: LanguageClient) -> dict[str, Any]:
     return _plain(result)
 
 
-async def wait_for_state(client: LanguageClient, states: set[str], timeout: float = 120.0) -> dict[str, Any]:
+async def wait_for_state(client: LanguageClient, states: set[str], timeout: float = 300.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         status = await server_status(client)
