@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 from pathlib import Path
 
 from aix_lsp import __version__
 from aix_lsp.config import Settings, add_setting_flags, settings_from_args
+from aix_lsp.locations import find_project_root, offset_of, parse_location
+from aix_lsp.log_setup import log_to_stderr
 
 
 def _parse_location(value: str) -> tuple[Path, int, int]:
     """``PATH:LINE:COL`` with 1-based LINE and COL, as compilers print them."""
     try:
-        path, line, col = value.rsplit(":", 2)
-        return Path(path), int(line), int(col)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected PATH:LINE:COL (1-based), got {value!r}") from None
-
-
-def find_project_root(path: Path) -> Path:
-    """The nearest folder above ``path`` holding .git, else the file's folder."""
-    folder = path.resolve().parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return folder
+        return parse_location(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -58,7 +49,9 @@ def cmd_complete(args: argparse.Namespace) -> int:
     from aix_lsp.engine.base import EngineError
     from aix_lsp.engine.local import LocalEngine
     from aix_lsp.documents import Document
+    from aix_lsp.explain import explain_prepared, render
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
+    from aix_lsp.retrieval.commands import open_service
 
     settings = _settings(args)
     path, line, col = args.location
@@ -69,32 +62,25 @@ def cmd_complete(args: argparse.Namespace) -> int:
         return 1
     doc = Document.open(path.resolve().as_uri(), text)
     # LINE and COL are 1-based code points here (what compilers print), not UTF-16 units.
-    lines = text.split("\n")
-    if not 1 <= line <= len(lines):
-        print(f"aix-lsp: {path} has {len(lines)} lines; line {line} is outside it", file=sys.stderr)
+    offset = offset_of(text, line, col)
+    if offset is None:
+        print(f"aix-lsp: {path} has {text.count(chr(10)) + 1} lines; line {line} is outside it", file=sys.stderr)
         return 1
-    offset = sum(len(l) + 1 for l in lines[: line - 1]) + min(max(col - 1, 0), len(lines[line - 1]))
     root = find_project_root(path)
     try:
         engine = LocalEngine.load(settings)
     except EngineError as exc:
         print(f"aix-lsp: {exc}", file=sys.stderr)
         return 1
-    context = _cli_retrieval(settings, root) if settings.retrieval else None
+    # every index the mode reads (BM25, symbol table), so the prompt holds what an editor request gets
+    context = open_service(settings, root) if settings.retrieval else None
     pipeline = CompletionPipeline(settings, engine, context)
     request = CompletionRequest(text=text, offset=offset, path=path.resolve(), root=root, uri=doc.uri, language=doc.language, parsed=doc.parsed)
     prepared = pipeline.prepare(request)
-    if args.explain:
-        print(prepared.scope.explain() if prepared.scope is not None else "no scope")
-        if prepared.skip_reason:
-            print(f"skipped: {prepared.skip_reason}")
-        print("---")
+    if args.explain or args.print_prompt:
+        # the text the server's aix.explain command returns for the same cursor
+        print(render(explain_prepared(pipeline, prepared, with_prompt=args.print_prompt), scope=args.explain, prompt=args.print_prompt))
     if args.print_prompt:
-        prompt = pipeline.prompt_for(prepared)
-        print("=== prompt ===")
-        print(prompt.text if prompt is not None else f"(no prompt: {prepared.skip_reason})")
-        if prompt is not None:
-            print(f"=== {len(prompt.ids)} tokens, {prompt.fragments} cross-file fragments ===")
         print("=== completion ===")
     result = pipeline.run(prepared)
     print(result.text)
@@ -103,19 +89,6 @@ def cmd_complete(args: argparse.Namespace) -> int:
     if context is not None:
         context.close()
     return 0
-
-
-def _cli_retrieval(settings: Settings, root: Path, timeout: float = 120.0):
-    """Index ``root`` (or load its persisted index) and wait for it, for one-shot commands."""
-    try:
-        from aix_lsp.retrieval import RetrievalService
-    except ImportError:
-        return None
-    service = RetrievalService(settings)
-    service.add_folder(root)
-    if not service.wait_ready(timeout):
-        print(f"aix-lsp: indexing {root} takes longer than {timeout:.0f} s; completing with what is indexed", file=sys.stderr)
-    return service
 
 
 def cmd_tiny_model(args: argparse.Namespace) -> int:
@@ -144,7 +117,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from aix_lsp.retrieval.commands import run_search
 
-    return run_search(args.path, args.query, _settings(args), k=args.k)
+    return run_search(args.target, args.query, _settings(args), k=args.k, file=args.file, raw=args.raw)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -192,10 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_flags(p)
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("search", help="search the workspace index of PATH; prints the top hits with scores")
-    p.add_argument("path")
-    p.add_argument("query")
-    p.add_argument("-k", type=int, default=10)
+    p = sub.add_parser("search", help="the cross-file fragments the server retrieves (configured retrieval_mode) for a cursor FILE:LINE:COL, or for code typed in FOLDER")
+    p.add_argument("target", metavar="FILE:LINE:COL | FOLDER", help="a cursor (1-based), or the workspace folder of a query")
+    p.add_argument("query", nargs="?", help="with a FOLDER: code typed at the end of a buffer of it (see --file)")
+    p.add_argument("-k", type=int, default=None, help="fragments to keep (default: retrieval_top_k; with --raw: 10 hits)")
+    p.add_argument("--file", help="with a query: the buffer it is typed into, relative to FOLDER (default: query.EXT, the folder's most common source extension)")
+    p.add_argument("--raw", action="store_true", help="the BM25 index's top hits for the query's words instead (what the index holds)")
     add_setting_flags(p)
     p.set_defaults(func=cmd_search)
 
@@ -217,8 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    log_to_stderr()  # until a server has a connection to log through (aix_lsp.log_setup)
     if args.command is None:
         # `aix-lsp` alone serves over stdio, as editors expect
         args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])

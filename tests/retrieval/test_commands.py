@@ -21,9 +21,9 @@ def test_index_and_search_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "files:    2 (2 indexed now" in out and "chunks:" in out and "seconds:" in out and "memory:" in out
     assert run_index(str(root), settings) == 0
     assert "files:    2 (0 indexed now" in capsys.readouterr().out
-    assert run_search(str(root), "compute_beta(x)", settings, k=1) == 0
+    assert run_search(str(root), "compute_beta(x)", settings, k=1, raw=True) == 0
     out = capsys.readouterr().out
-    assert "1 hits" in out and "pkg/beta.py:1-" in out and "score" in out
+    assert "BM25 index only (--raw): 1 hits" in out and "pkg/beta.py:1-" in out and "score" in out
     assert run_index(str(tmp_path / "missing"), settings) == 2
 
 
@@ -37,7 +37,7 @@ def test_commands_while_a_server_holds_the_index(tmp_path: Path, capsys: pytest.
     try:
         assert run_index(str(root), settings) == 1
         assert "another process" in capsys.readouterr().err
-        assert run_search(str(root), "compute_alpha", settings) == 0
+        assert run_search(str(root), "compute_alpha", settings, raw=True) == 0
         assert "a.py:1-" in capsys.readouterr().out
     finally:
         server.close()
