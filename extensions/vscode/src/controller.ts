@@ -60,10 +60,11 @@ export const COMMANDS = {
   showLog: 'aix-lsp.showServerLog',
   reloadModel: 'aix-lsp.reloadModel',
   menu: 'aix-lsp.showMenu',
+  explain: 'aix-lsp.explainSuggestion',
 } as const;
 
 /** Commands the server implements (workspace/executeCommand). */
-export const SERVER_COMMANDS = { toggle: 'aix.toggle', reloadModel: 'aix.reloadModel', status: 'aix.status' } as const;
+export const SERVER_COMMANDS = { toggle: 'aix.toggle', reloadModel: 'aix.reloadModel', status: 'aix.status', explain: 'aix.explain' } as const;
 
 export const STATUS_NOTIFICATION = 'aix/status';
 
@@ -101,6 +102,7 @@ export class Controller {
       commands.registerCommand(COMMANDS.showLog, () => this.output.show(true)),
       commands.registerCommand(COMMANDS.reloadModel, () => this.reloadModel()),
       commands.registerCommand(COMMANDS.menu, () => this.showMenu()),
+      commands.registerCommand(COMMANDS.explain, () => this.explain()),
       workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
     );
     this.setStatus({ kind: 'starting' });
@@ -271,13 +273,13 @@ export class Controller {
     await this.start();
   }
 
-  private async executeServerCommand(command: string): Promise<unknown> {
+  private async executeServerCommand(command: string, args: unknown[] = []): Promise<unknown> {
     if (!this.client) {
       void this.vscode.window.showWarningMessage('aiX: the server is not running ("aiX: Restart Server" starts it).');
       return undefined;
     }
     try {
-      return await this.client.sendRequest('workspace/executeCommand', { command, arguments: [] });
+      return await this.client.sendRequest('workspace/executeCommand', { command, arguments: args });
     } catch (error) {
       const message = `aiX: ${command} failed: ${error instanceof Error ? error.message : String(error)}`;
       this.output.error(message);
@@ -299,12 +301,32 @@ export class Controller {
     await this.executeServerCommand(SERVER_COMMANDS.reloadModel);
   }
 
+  /**
+   * "Why this suggestion?": the server's `aix.explain` for the cursor (scope, stop rule, the exact
+   * prompt and where each cross-file fragment comes from), shown beside the editor. Returns the text.
+   */
+  async explain(): Promise<string | undefined> {
+    const editor = this.vscode.window.activeTextEditor;
+    if (!editor) {
+      void this.vscode.window.showWarningMessage('aiX: put the cursor in a file first.');
+      return undefined;
+    }
+    const { line, character } = editor.selection.active;
+    const result = await this.executeServerCommand(SERVER_COMMANDS.explain, [{ uri: editor.document.uri.toString(), position: { line, character } }]);
+    const text = result && typeof result === 'object' ? (result as { text?: unknown }).text : undefined;
+    if (typeof text !== 'string') return undefined;
+    const document = await this.vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+    await this.vscode.window.showTextDocument(document, { viewColumn: this.vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+    return text;
+  }
+
   async showMenu(): Promise<void> {
     const items = [
       { label: '$(circle-slash) Toggle completions', command: COMMANDS.toggle },
       { label: '$(debug-restart) Restart server', command: COMMANDS.restart },
       { label: '$(refresh) Reload model', command: COMMANDS.reloadModel },
       { label: '$(output) Show server log', command: COMMANDS.showLog },
+      { label: '$(question) Why this suggestion? (the prompt at the cursor)', command: COMMANDS.explain },
       { label: '$(gear) Settings', command: 'workbench.action.openSettings' },
     ];
     const picked = await this.vscode.window.showQuickPick(items, { placeHolder: presentStatus(this.status).tooltip.split('\n')[0] });

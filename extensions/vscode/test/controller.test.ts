@@ -355,6 +355,31 @@ test('reload model runs aix.reloadModel; show log shows the channel; commands wi
   await g.controller.dispose();
 });
 
+test('"Why this suggestion?" asks the server for aix.explain at the cursor and shows its text beside the editor', async () => {
+  const explanation = { text: 'position: /w/a.py:3:5\nscenario: line\n---\n=== prompt ===\n<s>...', scenario: 'line' };
+  const h = harness({ responses: { 'aix.explain': explanation } });
+  await h.controller.start();
+  h.fake.api.window.activeTextEditor = {
+    document: { uri: { toString: () => 'file:///w/a.py' } },
+    selection: { active: { line: 2, character: 4 } },
+  };
+  const text = await h.fake.api.commands.executeCommand(COMMANDS.explain);
+  assert.equal(text, explanation.text);
+  assert.deepEqual(h.clients[0].requests.at(-1)!.params, {
+    command: 'aix.explain',
+    arguments: [{ uri: 'file:///w/a.py', position: { line: 2, character: 4 } }],
+  });
+  assert.equal(h.fake.shownDocuments.length, 1);
+  assert.equal(h.fake.shownDocuments[0].content, explanation.text);
+  // no editor: a message, no request
+  h.fake.api.window.activeTextEditor = undefined;
+  const requests = h.clients[0].requests.length;
+  assert.equal(await h.fake.api.commands.executeCommand(COMMANDS.explain), undefined);
+  assert.equal(h.clients[0].requests.length, requests);
+  assert.match(h.fake.messages.at(-1)!.text, /cursor/);
+  await h.controller.dispose();
+});
+
 test('the menu runs the picked command', async () => {
   const h = harness();
   await h.controller.start();

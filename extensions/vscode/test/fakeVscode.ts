@@ -57,6 +57,8 @@ export interface FakeVscode {
   /** Changes user settings (undefined removes one) and fires onDidChangeConfiguration for them; resolves when the handlers have. */
   changeConfig(changes: Record<string, unknown>): Promise<void>;
   extensions: Record<string, unknown>;
+  /** Documents opened with workspace.openTextDocument({content}) and shown with window.showTextDocument. */
+  shownDocuments: { content: string; language?: string; options: unknown }[];
 }
 
 /** `userConfig`: settings the user set (keys without `aix.`); `defaults`: what `get` returns otherwise. */
@@ -72,6 +74,7 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
     channels: [],
     answer: undefined,
     extensions: {},
+    shownDocuments: [],
     async changeConfig(changes) {
       for (const [k, v] of Object.entries(changes)) {
         if (v === undefined) delete fake.config[k]; // the user removed the setting
@@ -90,6 +93,7 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
   };
   fake.api = {
     StatusBarAlignment: { Left: 1, Right: 2 },
+    ViewColumn: { Active: -1, Beside: -2, One: 1 },
     ThemeColor,
     window: {
       createOutputChannel: (name: string) => {
@@ -106,6 +110,12 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
       showWarningMessage: message('warning'),
       showInformationMessage: message('info'),
       showQuickPick: (items: unknown[]) => Promise.resolve(typeof fake.answer === 'number' ? items[fake.answer] : undefined),
+      /** Set by a test: { document: { uri: { toString() } }, selection: { active: { line, character } } }. */
+      activeTextEditor: undefined as unknown,
+      showTextDocument: (document: { content: string; language?: string }, options: unknown) => {
+        fake.shownDocuments.push({ ...document, options });
+        return Promise.resolve({ document });
+      },
     },
     workspace: {
       getConfiguration: (section: string) => ({
@@ -122,6 +132,7 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
         return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
       },
       workspaceFolders: undefined,
+      openTextDocument: (options: { content: string; language?: string }) => Promise.resolve({ ...options }),
     },
     commands: {
       registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => {
