@@ -54,13 +54,13 @@ def run_eval_command(args, settings: Settings) -> int:
         _error(f"{len(files)} files but no syntax node to take a case from; nothing to evaluate")
         return 1
 
+    from aix_lsp.engine import load_engine
     from aix_lsp.engine.base import EngineError
-    from aix_lsp.engine.local import LocalEngine
     from aix_lsp.eval.runner import run_cases
 
-    print(f"aix-lsp eval: {len(cases)} cases from {len(files)} files; loading {settings.model}", file=sys.stderr)
+    print(f"aix-lsp eval: {len(cases)} cases from {len(files)} files; loading {settings.model} ({settings.engine} engine)", file=sys.stderr)
     try:
-        engine = LocalEngine.load(settings)
+        engine = load_engine(settings, lambda message, percent: None)  # any engine: --engine openai too
     except EngineError as exc:
         _error(str(exc))
         return 1

@@ -13,7 +13,8 @@ def run_finetune_command(args, settings: Settings) -> int:
 
     opts = TrainOptions(
         epochs=args.epochs, lr=args.lr, rank=args.rank, max_samples=args.max_samples, heldout_fraction=args.heldout,
-        seed=args.seed, checkpoint_every=args.checkpoint_every, resume=args.resume, crossfile=args.crossfile,
+        seed=args.seed, checkpoint_every=args.checkpoint_every, resume=args.resume, crossfile=args.crossfile, train_head=args.train_head,
+        batch_size=args.batch_size,
         languages=args.languages.split(",") if args.languages else None, progress=not args.no_progress,
     )
     try:
@@ -25,7 +26,7 @@ def run_finetune_command(args, settings: Settings) -> int:
     print(f"samples: {report.samples} from {report.train_files} train files ({report.heldout_files} held out); skipped: {skipped}")
     print(f"steps: {report.steps}" + (f" (resumed at {report.resumed_from})" if report.resumed_from else "")
           + f"; loss {report.first_loss:.3f} -> {report.last_loss:.3f} (first / last tenth of the steps)")
-    print(f"time: {report.seconds:.1f} s; {report.samples_per_s:.2f} samples/s"
+    print(f"time: {report.seconds:.1f} s; {report.samples_per_s:.2f} samples/s in training"
           + (f"; peak GPU memory {report.peak_memory_mb:.0f} MiB" if report.peak_memory_mb else ""))
     for note in report.notes:
         print(note)
@@ -42,6 +43,7 @@ def add_finetune_arguments(p) -> None:
     p.add_argument("path", help="the repository to train on")
     p.add_argument("--output", required=True, metavar="DIR", help="where the adapter, the file split, checkpoints and the loss curve go")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=1, help="samples per step, right-padded (default 1)")
     p.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate (default 1e-3)")
     p.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8, as aiXcoder's script)")
     p.add_argument("--max-samples", type=int, default=2000, help="structured FIM samples taken from the train files")
@@ -50,5 +52,6 @@ def add_finetune_arguments(p) -> None:
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="default: five checkpoints per run")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint")
     p.add_argument("--crossfile", action="store_true", help="put cross-file fragments into the training prompts (held-out files removed from the index)")
+    p.add_argument("--train-head", action="store_true", help="also train the output head in full, not only LoRA (for a small or random base; heavy on a 7B)")
     p.add_argument("--languages", metavar="LIST", help="extensions or language names, e.g. py,java")
     p.add_argument("--no-progress", action="store_true")

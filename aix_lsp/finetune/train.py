@@ -51,6 +51,8 @@ class TrainOptions:
     checkpoint_every: int = 0  # steps; 0: five checkpoints per run
     resume: bool = False
     crossfile: bool = False
+    batch_size: int = 1  # samples per optimizer step (right-padded)
+    train_head: bool = False  # also train the output head in full (a random tiny base needs it; 200M numbers on a 7B)
     languages: list[str] | None = None
     progress: bool = True
 
@@ -118,6 +120,12 @@ def lora_targets(model: Any) -> list[str]:
     if not names:  # quantized linears are not nn.Linear
         names = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
     return sorted(names)
+
+
+def final_norm(model: Any) -> list[str]:
+    """The name of the decoder's final norm (``norm`` for Llama), when it has one."""
+    inner = getattr(model, "model", None)
+    return ["norm"] if inner is not None and hasattr(inner, "norm") else []
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:
@@ -254,8 +262,11 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     if state is not None:
         model = PeftModel.from_pretrained(model, str(ckpt), is_trainable=True)
     else:
+        # The final norm's gain (hidden_size numbers) is trained in full: it sets how peaked the output can be,
+        # which LoRA on the projections cannot change (the norm rescales their output); a random base needs it.
         config = LoraConfig(r=opts.rank, lora_alpha=opts.alpha or 2 * opts.rank, lora_dropout=opts.dropout,
-                            target_modules=lora_targets(model), task_type="CAUSAL_LM")
+                            target_modules=lora_targets(model), modules_to_save=final_norm(model) + (["lm_head"] if opts.train_head else []),
+                            task_type="CAUSAL_LM")
         model = get_peft_model(model, config)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
@@ -264,7 +275,9 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
         optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", map_location=device))
 
     n = len(samples)
-    total = opts.epochs * n
+    batch = max(1, opts.batch_size)
+    per_epoch = math.ceil(n / batch)
+    total = opts.epochs * per_epoch
     step = int(state["step"]) if state else 0
     losses: list[float] = list(state["losses"]) if state else []
     every = opts.checkpoint_every or max(1, math.ceil(total / 5))
@@ -274,24 +287,22 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     interrupted = False
     t_loop = time.perf_counter()
     done_here = 0
-    meta = {"seed": opts.seed, "samples": n, "epochs": opts.epochs}
+    meta = {"seed": opts.seed, "samples": n, "epochs": opts.epochs, "batch_size": batch}
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     try:
         while step < total:
-            epoch, i = divmod(step, n)
+            epoch, i = divmod(step, per_epoch)
             order = list(range(n))
             random.Random(opts.seed * 1000 + epoch).shuffle(order)
-            sample = samples[order[i]]
-            ids = torch.tensor([sample.input_ids], dtype=torch.long, device=device)
-            labels = ids.clone()
-            labels[0, : sample.prompt_len] = -100
-            loss = model(input_ids=ids, labels=labels).loss
+            ids, labels, mask = _collate([samples[k] for k in order[i * batch:(i + 1) * batch]], pad_id, device)
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             losses.append(float(loss.detach()))
             step += 1
-            done_here += 1
+            done_here += ids.shape[0]
             bar.update(1)
             bar.set_postfix_str(f"loss {sum(losses[-20:]) / len(losses[-20:]):.3f}", refresh=False)
             if on_step is not None:
@@ -326,6 +337,22 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     except OSError as exc:
         raise FinetuneError(f"cannot write {output / 'finetune.json'}: {exc.strerror or exc}") from exc
     return report
+
+
+def _collate(batch: list, pad_id: int, device: str):
+    """Right-padded ids, labels (-100 on prompt and padding: loss on the middle and end token only), mask."""
+    import torch
+
+    width = max(len(s.input_ids) for s in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, s in enumerate(batch):
+        length = len(s.input_ids)
+        ids[row, :length] = torch.tensor(s.input_ids)
+        labels[row, s.prompt_len:length] = ids[row, s.prompt_len:length]
+        mask[row, :length] = 1
+    return ids.to(device), labels.to(device), mask.to(device)
 
 
 def _mean(values: list[float]) -> float:

@@ -147,16 +147,16 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(repo: Path, tiny_model_d
         if step == 4:
             raise KeyboardInterrupt
 
-    report = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2), on_step=ctrl_c)
+    report = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3), on_step=ctrl_c)
     assert report.interrupted and report.steps == 4
     state = json.loads((out / CHECKPOINT / STATE_FILE).read_text())
     assert state["step"] == 4 and len(state["losses"]) == 4
     assert not (out / "adapter_model.safetensors").exists()
     with pytest.raises(FinetuneError, match="--resume"):
-        finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2))
-    resumed = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, resume=True))
+        finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3))
+    resumed = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3, resume=True))
     assert not resumed.interrupted and resumed.resumed_from == 4
-    assert resumed.steps == 2 * resumed.samples
+    assert resumed.steps == 2 * -(-resumed.samples // 3)  # batches of 3, two epochs
     assert (out / "adapter_model.safetensors").is_file()
     assert len((out / "loss.csv").read_text().splitlines()) == resumed.steps + 1
 
