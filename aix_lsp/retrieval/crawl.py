@@ -10,10 +10,8 @@ absolute and inside ``root``.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
-import re
 import stat
 import threading
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Iterator
 import pathspec
 
 from aix_lsp.fileio import MAX_FILE_BYTES, read_text_file, read_text_head  # read_text_file: the crawl's users read with it
+from aix_lsp.exclusion import SECRET_PATTERNS, Exclusions, is_secret_name  # noqa: F401  (the one set of exclusion rules)
 from aix_lsp.languages import language_for_path
 
 log = logging.getLogger(__name__)
@@ -41,18 +40,7 @@ SKIP_DIRS = frozenset(
 )
 SKIP_DIR_SUFFIXES = (".egg-info", ".dist-info", ".xcodeproj", ".xcworkspace")
 
-# Files that carry secrets: never indexed, never put into a prompt.
-SECRET_PATTERNS = (
-    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
-    "*.crt", "*.cer", "*.der", "*.asc", "*.gpg", "*.kdbx", "*.ovpn",
-    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.ppk",
-    "credentials", "*credentials*.json", "*credentials*.yml", "*credentials*.yaml", "*credentials*.toml",
-    "*credentials*.ini", "*credentials*.txt", "*credentials*.xml", "*credentials*.csv",
-    "client_secret*.json", "service-account*.json", "*.secret", "*.secrets",
-    "secret*.json", "secret*.yml", "secret*.yaml", "secret*.toml", "secret*.ini", "secret*.env", "secret*.txt",
-    ".netrc", "_netrc", ".npmrc", ".pypirc", ".pgpass", ".htpasswd", ".dockercfg", ".git-credentials",
-    "known_hosts", "authorized_keys", "*.tfvars", "*.tfstate", "*.tfstate.*",
-)
+# Files that carry secrets (SECRET_PATTERNS, is_secret_name): aix_lsp/exclusion.py, shared with completion.
 
 BINARY_EXTENSIONS = frozenset(
     """
@@ -72,12 +60,6 @@ SKIP_FILE_NAMES = frozenset(
 )
 
 
-_SECRET_RE = re.compile("|".join(fnmatch.translate(p) for p in SECRET_PATTERNS))
-
-
-def is_secret_name(name: str) -> bool:
-    """True when a file named ``name`` may hold secrets (matched case-insensitively)."""
-    return _SECRET_RE.match(name.lower()) is not None
 
 
 def is_binary_name(name: str) -> bool:
@@ -171,6 +153,7 @@ def iter_workspace_entries(root: Path, stop: threading.Event | None = None) -> I
     ignores = _Ignores()
     exclude = _load_ignore(root / ".git" / "info" / "exclude")
     ignores = ignores.child("", exclude)
+    exclusions = Exclusions.load(root)  # .aixignore and credentials folders
     stack: list[tuple[str, _Ignores]] = [("", ignores)]
     while stack and not (stop is not None and stop.is_set()):
         rel_dir, inherited = stack.pop()
@@ -204,13 +187,13 @@ def iter_workspace_entries(root: Path, stop: threading.Event | None = None) -> I
             except OSError:
                 continue
             if is_dir:
-                if is_skipped_dir_name(name) or here.ignored(rel, True) or _is_virtualenv(entry.path):
+                if is_skipped_dir_name(name) or here.ignored(rel, True) or _is_virtualenv(entry.path) or exclusions.excludes_dir(rel):
                     continue
                 subdirs.append(rel)
                 continue
             if st is None or not stat.S_ISREG(st.st_mode):
                 continue
-            if st.st_size > MAX_FILE_BYTES or is_skipped_file_name(name) or here.ignored(rel, False):
+            if st.st_size > MAX_FILE_BYTES or is_skipped_file_name(name) or here.ignored(rel, False) or exclusions.rule_for_relative(rel):
                 continue
             yield root / rel, st
         for rel in reversed(subdirs):
@@ -255,7 +238,7 @@ def is_workspace_file(root: Path, path: Path, check_size: bool = True) -> bool:
         if depth and ignores.ignored(base, True):
             return False
         ignores = ignores.child(base, _load_ignore(root.joinpath(*rel_parts[:depth], ".gitignore")))
-    if ignores.ignored("/".join(rel_parts), False):
+    if ignores.ignored("/".join(rel_parts), False) or Exclusions.load(root).rule_for_relative("/".join(rel_parts)):
         return False
     if check_size:
         try:

@@ -26,12 +26,13 @@ from typing import Callable, Iterable, Iterator
 import tantivy
 
 from aix_lsp.retrieval.chunking import chunk_file, looks_generated
+from aix_lsp.secrets import redact
 from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_entries, read_text_file
 from aix_lsp.retrieval.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: identifiers tokenized in Python into a whitespace-separated field
+FORMAT_VERSION = 3  # 2: identifiers tokenized in Python into a whitespace-separated field; 3: secret values masked
 TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_QUERY_TERMS = 64
 # Query terms in more than COMMON_TERM_SHARE of the chunks are dropped, in indexes of at least
@@ -354,6 +355,8 @@ class FolderIndex:
 
     def put_text(self, rel: str, text: str | None, mtime_ns: int = -1, size: int = -1) -> int:
         """Replace the chunks of ``rel`` by those of ``text`` (None: remove the file). Uncommitted."""
+        if text is not None:  # secret values never reach the index nor `aix-lsp search` (same length: lines stay)
+            text = redact(text, rel).text
         with self._write_lock:
             if self.read_only:
                 raise IndexLocked(f"index of {self.root} is in use by another process")

@@ -14,6 +14,7 @@ from functools import lru_cache
 from tree_sitter import Node, Query, QueryCursor
 
 from aix_lsp.languages import language_for_path
+from aix_lsp.secrets import redact
 from aix_lsp.syntax.grammars import load_language, new_parser
 
 from .model import Definition, FileSymbols, ImportBinding
@@ -55,6 +56,7 @@ def extract_file(path: str, text: str) -> FileSymbols | None:
     parser = _parser(language)
     if parser is None:
         return None
+    text = redact(text, path).text  # secret values never reach a definition's snippet (same length: lines stay)
     source = text.encode("utf-8", "surrogatepass")
     tree = parser.parse(source)
     lines = text.split("\n")

@@ -1,0 +1,378 @@
+"""Secret values found in text and replaced by a placeholder of the same shape, before text is indexed or
+put into a prompt.
+
+Detection is detect-secrets' (Yelp's maintained rule set, used as a library, never its global settings):
+every provider-token plugin (GitHub, GitLab, AWS, Slack, Stripe, SendGrid, JWT, basic-auth URLs, private
+keys ...), its keyword detector (``password = "..."``, ``SECRET_KEY: ...``) with its own false-positive
+heuristics, and high-entropy strings assigned to names such as token / key / credential. A private key
+block is redacted whole, from its BEGIN line to its END line.
+
+Speed: one C-level regex pass over the whole text finds the few lines that could hold a secret (names
+or token prefixes); only those lines run the detectors, and their results are cached by line text, so
+the prompt path (a new prefix on every keystroke) rescans nothing that did not change.
+
+The placeholder keeps the text's shape: same length and the same line breaks (offsets, line numbers and
+chunk ranges stay valid), letters become ``x``, digits ``0``, and punctuation, quotes and backslash
+escapes stay (the code around it still parses and reads like code), so the model sees that a value is
+there, never what it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterator
+
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.filters import heuristic
+from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+from detect_secrets.plugins.ip_public import IPPublicDetector
+from detect_secrets.plugins.keyword import (
+    CONFIG_DENYLIST_REGEX_TO_GROUP,
+    DENYLIST_REGEX,
+    GOLANG_DENYLIST_REGEX_TO_GROUP,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.util.filetype import FileType, determine_file_type
+
+
+@dataclass(frozen=True)
+class Redacted:
+    text: str  # the input with every secret value replaced (same length, same line breaks)
+    count: int  # secret values replaced
+
+
+# --- detectors -------------------------------------------------------------------------------------------
+
+# Every provider plugin detect-secrets ships (new ones in later versions join by themselves), except:
+# public IP addresses are not secrets; the keyword and entropy plugins run below with names attached; the
+# private key plugin finds the BEGIN line, and the whole block is masked by _key_blocks.
+_SKIPPED_PLUGINS = (IPPublicDetector, KeywordDetector, HighEntropyStringsPlugin, PrivateKeyDetector)
+_PROVIDERS: tuple[BasePlugin, ...] = tuple(
+    cls()
+    for cls in sorted(get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__)
+    if not issubclass(cls, _SKIPPED_PLUGINS)
+)
+_KEYWORD = KeywordDetector()
+
+# Names whose quoted value is a secret when it looks random (the keyword detector's list has no token).
+_ENTROPY_ASSIGNMENT = RegexBasedDetector.build_assignment_regex(
+    prefix_regex=r"[\w.-]{0,40}?",
+    secret_keyword_regex=r"(?:token|api_?key|access_?key|secret_?key|signing_?key|private_?key|key|credentials?|auth|salt|signature|passphrase)",
+    secret_regex=r"([A-Za-z0-9+/=_.~-]{16,})",
+)
+_HEX = frozenset("0123456789abcdef")
+_ENTROPY_CHARSET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.~-")
+
+# Lines worth running the detectors on, by what they hold:
+#   kw:   a word of detect-secrets' keyword list (password, secret, api_key, ...): the keyword detector;
+#   name: a name whose value may be a token (token, key, credential, auth ...) followed by a long value:
+#         the entropy rule and the providers that look for assignments (AWS secret keys, Cloudant, IBM ...);
+#   tok:  a provider's token prefix (ghp_, AKIA, xoxb-, sk_live_, eyJ, PRIVATE KEY ...).
+# One DFA pass (RE2) over the text finds the lines with any of them; Python's re then sorts out which,
+# on those few lines only. tests/test_secrets.py checks that every planted secret passes this gate.
+_KW_HINT = (
+    r"(?i:password|passwd|pwd|secret|contrase|(?:api|auth|service|account|db|database|priv|private|client)[_-]?key"
+    r"|(?:db|database|key)[_-]?pass)"
+)
+_NAME_HINT = r"(?i:token|key|cred|auth|salt|signature|pass|pw)[^\n]*?[\w+/=.~-]{16}"
+_TOK_HINT = (
+    r"A3T|AKIA|ASIA|ABIA|ACCA|AKC|AP[0-9A-F][a-zA-Z0-9]{8}|://[^\s/@:]+:[^\s/@]+@|gh[pousr]_|gl[a-z]{2,6}-"
+    r"|GR1348941|eyJ|-us\d|npm_|T3BlbkFJ|PRIVATE KEY|PuTTY|pypi-|SG\.|xox|hooks\.slack|sq0csp-|k_live_"
+    r"|AC[a-z0-9]{32}|SK[a-z0-9]{32}|\d{8,10}:[\w-]{35}|[MNO][a-zA-Z\d_-]{23,25}\.|AccountKey|cloudant|softlayer"
+)
+_KW, _NAME, _TOK = 1, 2, 4  # bits of a line's hints
+try:  # RE2 is a DFA: one linear pass whatever the number of words; Python's re tries each at each position
+    import re2 as _re2
+
+    _compile = _re2.compile
+except ImportError:  # pragma: no cover - google-re2 has wheels for the usual platforms
+    _compile = re.compile
+# one pass per kind: a DFA for each is faster than one for their union (fewer states)
+_HINT_PASSES = ((_KW, _compile(_KW_HINT.encode())), (_NAME, _compile(_NAME_HINT.encode())), (_TOK, _compile(_TOK_HINT.encode())))
+
+# Providers that look for an assignment to a name (``aws_secret = "..."``, ``cloudant_password: ...``),
+# not for a token prefix: run on lines with a name and a long value.
+_ASSIGNMENT_PROVIDERS = frozenset({"AWSKeyDetector", "CloudantDetector", "IbmCloudIamDetector", "IbmCosHmacDetector", "SoftlayerDetector"})
+
+# Extensions whose values are unquoted (``password: hunter2``): the keyword detector's config rules.
+_CONFIG_EXTENSIONS = frozenset({".sh", ".bash", ".zsh", ".env", ".envrc", ".xml", ".gradle", ".rb", ".exs", ".ex"})
+
+
+def _keyword_rules(path: str | None) -> dict:
+    if not path:
+        return QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
+    if os.path.splitext(path)[1].lower() in _CONFIG_EXTENSIONS:
+        return CONFIG_DENYLIST_REGEX_TO_GROUP
+    filetype = determine_file_type(path)
+    if filetype == FileType.GO:
+        return GOLANG_DENYLIST_REGEX_TO_GROUP
+    return REGEX_BY_FILETYPE.get(filetype, QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+
+
+def _rules_kind(path: str | None) -> str:
+    """A short key naming the keyword rules for ``path`` (the line cache is keyed by it)."""
+    rules = _keyword_rules(path)
+    if rules is CONFIG_DENYLIST_REGEX_TO_GROUP:
+        return "config"
+    if rules is GOLANG_DENYLIST_REGEX_TO_GROUP:
+        return "go"
+    if rules is QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP:
+        return "quoted"
+    for filetype, value in REGEX_BY_FILETYPE.items():
+        if value is rules:
+            return filetype.name
+    return "quoted"
+
+
+_RULES_BY_KIND = {
+    "config": CONFIG_DENYLIST_REGEX_TO_GROUP,
+    "go": GOLANG_DENYLIST_REGEX_TO_GROUP,
+    "quoted": QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    **{filetype.name: rules for filetype, rules in REGEX_BY_FILETYPE.items()},
+}
+
+
+def _entropy(value: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def looks_random(value: str) -> bool:
+    """A token-like value: long, letters and digits mixed, and close to the entropy of random text of its
+    length (identifiers and words fall well below it)."""
+    if len(value) < 16 or not set(value) <= _ENTROPY_CHARSET:
+        return False
+    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+        return False
+    if set(value.lower()) <= _HEX:  # 16 symbols at most: detect-secrets' hex limit
+        return _entropy(value) >= 3.0
+    return _entropy(value) >= min(4.0, math.log2(len(value)) - 0.6)
+
+
+_TRAILING_COMMENT = re.compile(r"\s+(?:#|;|//).*$")
+# The keyword rules read assignments; XML and HTML config hold values as elements: <password>...</password>
+_XML_ELEMENT = re.compile(r"<(?P<name>[\w.:-]*%s)>(?P<value>[^<\s]+)</(?P=name)>" % DENYLIST_REGEX, re.IGNORECASE)
+
+# Values the keyword detector takes for secrets that are code, not secrets: references (``self.secret``,
+# ``os.environ``), placeholders, prose ("Enter your password:"), and short words.
+_CODE_VALUE = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+$|^[A-Z_][A-Z0-9_]*$|^(?:None|null|nil|true|false|True|False|undefined)$")
+_PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|\.+|-+|changeme|change_me|password|passwd|secret|example|dummy|test|testing|fake|todo|none|null|empty|redacted|placeholder|your[\w-]*|my[\w-]*|<[^>]*>|\{[^}]*\}|%\(?\w*\)?s?|\$\w+)$")
+
+
+def _keyword_value_is_secret(value: str, line: str) -> bool:
+    value = value.strip()
+    if len(value) < 4 or " " in value:
+        return False
+    if (
+        heuristic.is_sequential_string(value)
+        or heuristic.is_potential_uuid(value)
+        or heuristic.is_templated_secret(value)
+        or heuristic.is_prefixed_with_dollar_sign(value)
+        or heuristic.is_not_alphanumeric_string(value)
+        or heuristic.is_indirect_reference(line)
+        or heuristic.is_likely_id_string(value, line, _KEYWORD)
+    ):
+        return False
+    if _CODE_VALUE.match(value) or _PLACEHOLDER.match(value):
+        return False
+    return not value.startswith(("%(", "{{", "#{", "@{", "${", "<%", "os.", "env.", "process.env", "ENV["))
+
+
+@lru_cache(maxsize=8192)
+def line_secrets(line: str, kind: str = "quoted", hints: int = _KW | _NAME | _TOK) -> tuple[str, ...]:
+    """The secret values in one line (``kind``: which keyword rules apply, see :func:`_rules_kind`;
+    ``hints``: which detectors to run, see :data:`_KW_HINT`). Cached by line text: the prompt path asks
+    again for every line it already saw."""
+    keyword, long_value, token = bool(hints & _KW), bool(hints & _NAME), bool(hints & _TOK)
+    found: list[str] = []
+    for plugin in _PROVIDERS:
+        if token or (long_value and type(plugin).__name__ in _ASSIGNMENT_PROVIDERS):
+            # a template (``://{user}:{password}@``, ``${TOKEN}``) is a reference to a secret, not one
+            found.extend(v for v in plugin.analyze_string(line) if v and isinstance(v, str)
+                         and not heuristic.is_templated_secret(v) and not heuristic.is_prefixed_with_dollar_sign(v))
+    if keyword:
+        rules = _RULES_BY_KIND.get(kind, QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+        for value in _KEYWORD.analyze_string(line, denylist_regex_to_group=rules):
+            value = _TRAILING_COMMENT.sub("", value or "").strip()  # unquoted: ``password: s3cr3t  # prod``
+            if value and _keyword_value_is_secret(value, line):
+                found.append(value)
+        for match in _XML_ELEMENT.finditer(line):
+            if _keyword_value_is_secret(match["value"], line):
+                found.append(match["value"])
+    if long_value:
+        for match in _ENTROPY_ASSIGNMENT.finditer(line):
+            if looks_random(match.group(1)):
+                found.append(match.group(1))
+    # the longest first, so a value inside another is covered by the outer one
+    return tuple(sorted(set(found), key=len, reverse=True))
+
+
+# --- private key blocks ----------------------------------------------------------------------------------
+
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----|PuTTY-User-Key-File-\d")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+# A body line without its END (the key is cut off, or still being typed): base64, quotes, escapes.
+_PEM_BODY_LINE = re.compile(r"""^[\s"'`+(),]*(?:[A-Za-z0-9+/=]{8,}|[\w-]+: .*|Private-Lines: \d+|\\n)[\s"'`+(),\\n;]*$""")
+_PEM_MAX_LINES = 200
+
+
+def _key_blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of private key bodies: from after each BEGIN marker to the start of its END marker."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        begin = _PEM_BEGIN.search(text, pos)
+        if begin is None:
+            return spans
+        if not any(True for _ in PrivateKeyDetector().analyze_string(begin.group(0))):
+            pos = begin.end()
+            continue
+        end = _PEM_END.search(text, begin.end())
+        limit = begin.end()
+        for _ in range(_PEM_MAX_LINES):  # the body ends at END, or where lines stop looking like key data
+            nl = text.find("\n", limit)
+            stop = len(text) if nl < 0 else nl
+            if end is not None and end.start() <= stop:
+                limit = end.start()
+                break
+            line = text[limit:stop]
+            if limit != begin.end() and line.strip() and not _PEM_BODY_LINE.match(line):
+                break
+            limit = stop if nl < 0 else nl + 1
+            if nl < 0:
+                break
+        spans.append((begin.end(), limit))
+        pos = max(limit, begin.end())
+
+
+# --- redaction -------------------------------------------------------------------------------------------
+
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.-]*")
+_REDACT_CHAR = re.compile(r"\\.|[A-Za-z]|[0-9]|[^\x00-\x7f]")
+
+
+def _placeholder(match: re.Match) -> str:
+    ch = match.group(0)
+    if len(ch) == 2:  # a backslash escape (\n inside a key string) stays, so the string stays valid
+        return ch
+    return "0" if ch.isdigit() else "x"
+
+
+def mask(value: str) -> str:
+    """``value`` with letters as ``x`` and digits as ``0``; punctuation, whitespace and escapes kept."""
+    return _REDACT_CHAR.sub(_placeholder, value)
+
+
+def _flagged_lines(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, hints) of each line holding a hint, in order."""
+    # RE2 scans UTF-8 bytes; given a str it converts offsets match by match, which costs more than the scan
+    ascii = text.isascii()
+    data = text.encode("ascii") if ascii else text.encode("utf-8", "surrogatepass")
+    lines: dict[int, list[int]] = {}  # byte offset of the line start -> [end, hints]
+    for bit, pattern in _HINT_PASSES:
+        line_end = -1
+        for match in pattern.finditer(data):
+            at = match.start()
+            if at <= line_end:
+                continue  # another hint on a line already taken
+            start = data.rfind(b"\n", 0, at) + 1
+            line_end = data.find(b"\n", at)
+            if line_end < 0:
+                line_end = len(data)
+            lines.setdefault(start, [line_end, 0])[1] |= bit
+    if ascii:
+        return [(start, end, hints) for start, (end, hints) in sorted(lines.items())]
+    out: list[tuple[int, int, int]] = []
+    chars, seen = 0, 0  # the char offset of byte offset ``seen``
+    for start, (end, hints) in sorted(lines.items()):
+        chars += len(data[seen:start].decode("utf-8", "surrogatepass"))
+        seen = start
+        out.append((chars, chars + len(data[start:end].decode("utf-8", "surrogatepass")), hints))
+    return out
+
+
+def secret_spans(text: str, path: str | None = None) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) offsets of the secret values in ``text``."""
+    kind = _rules_kind(path)
+    spans = _key_blocks(text) if "PRIVATE KEY" in text or "PuTTY" in text else []
+    for start, end, hints in _flagged_lines(text):
+        line = text[start:end]
+        if len(line) > 4000:  # minified text: the detectors' regexes are not linear on it
+            continue
+        for value in line_secrets(line, kind, hints):
+            at = line.find(value)
+            while at >= 0:
+                # a detector's match can stop short of its token (detect-secrets' JWT rule leaves out the
+                # signature): the span runs on over token characters
+                end_at = _TOKEN_TAIL.match(line, at + len(value)).end()
+                spans.append((start + at, start + end_at))
+                at = line.find(value, at + len(value))
+    if not spans:
+        return []
+    spans.sort()
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        if s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def redact(text: str, path: str | None = None) -> Redacted:
+    """``text`` with every secret value masked (see :func:`mask`); ``path`` picks the keyword rules of its
+    file type (quoted values in code, unquoted ones in YAML, .properties, .ini ...)."""
+    spans = secret_spans(text, path)
+    return Redacted(_masked(text, spans), len(spans))
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for s, e in spans:
+        pieces.append(text[last:s])
+        pieces.append(mask(text[s:e]))
+        last = e
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def redact_prompt_parts(prefix: str, suffix: str, fragments: list[Any], path: str | None) -> tuple[str, str, list[Any], dict[str, int]]:
+    """The open document's ``prefix`` and ``suffix`` and the cross-file ``fragments`` with secret values
+    masked, and how many were masked where (``prefix``, ``suffix``, ``fragments``: for --explain, which
+    says that something was redacted, never what).
+
+    The document is scanned whole (prefix and suffix joined): a key block cut by the cursor is still one
+    block. Fragments come from the indexes, masked when indexed; they are checked again because an index
+    persisted by an older version, or a fragment source that does not mask, must not leak either."""
+    text, cut = prefix + suffix, len(prefix)
+    spans = secret_spans(text, path)
+    counts = {"prefix": 0, "suffix": 0, "fragments": 0}
+    if spans:
+        for start, _ in spans:
+            counts["prefix" if start < cut else "suffix"] += 1
+        text = _masked(text, spans)
+        prefix, suffix = text[:cut], text[cut:]
+    masked: list[Any] = []
+    for fragment in fragments:
+        text = getattr(fragment, "text", None)
+        found = redact(text, getattr(fragment, "path", None)) if isinstance(text, str) else None
+        if found is not None and found.count and dataclasses.is_dataclass(fragment):
+            counts["fragments"] += found.count
+            fragment = dataclasses.replace(fragment, text=found.text)
+        masked.append(fragment)
+    return prefix, suffix, masked, {where: n for where, n in counts.items() if n}

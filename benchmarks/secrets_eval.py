@@ -1,0 +1,229 @@
+"""Do secrets leave their files? And what does masking them cost?
+
+1. Leaks. The planted workspace of tests/secrets_workspace.py (40 realistic secrets, random in their
+   provider's format, in 15 file types) is indexed as the server does; for each secret: is its value in a
+   chunk the BM25 index stores, in a definition snippet of the symbol index, in the output of
+   ``aix-lsp search`` (the fragments for a query made of the words around it, every retrieval mode), in
+   a prompt (the tiny model's pipeline at cursors in files that import and use the secrets, and inside
+   the files holding them; retrieval modes bm25, symbols and mixed)? Goal: 0 everywhere.
+   ``--baseline`` adds the same columns with masking switched off in this process (what happened before).
+2. False positives: values masked per 10,000 lines of ordinary code (the files the index reads) in the
+   Python standard library and in two large installed packages (torch, transformers). Goal: < 1.
+3. Speed: masking throughput on each corpus (MB/s), and the cold BM25 index of the standard library with
+   and without masking (wall and CPU seconds).
+
+    .venv/bin/python benchmarks/secrets_eval.py [--tiny-model /tmp/aix-tiny] [--show 10] [--baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # tests.secrets_workspace: the planted workspace the tests use too
+
+from aix_lsp import secrets  # noqa: E402
+from aix_lsp.config import Settings  # noqa: E402
+from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files, read_text_file  # noqa: E402
+from tests.secrets_workspace import Planted, leaked, plant  # noqa: E402
+
+MODES = ("bm25", "symbols", "mixed")
+STDLIB = Path(os.__file__).parent
+
+
+@contextlib.contextmanager
+def masking_off():
+    """Masking switched off in this process (for the --baseline columns)."""
+    saved = secrets.secret_spans
+    secrets.secret_spans = lambda text, path=None: []  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        secrets.secret_spans = saved  # type: ignore[assignment]
+
+
+def tiny_model(path: Path) -> Path:
+    if not (path / "config.json").exists():
+        from aix_lsp.tiny_model import build_tiny_model
+
+        build_tiny_model(path)
+    return path
+
+
+def stored_chunks(root: Path, cache: Path) -> str:
+    import tantivy
+
+    from aix_lsp.retrieval.index import FolderIndex
+
+    index = FolderIndex(root, cache, "lines", 10)
+    index.open()
+    index.sync()
+    searcher = index._index.searcher()
+    found = searcher.search(tantivy.Query.all_query(), 100_000)
+    text = "\n".join(searcher.doc(a).get_first("body").decode() for _, a in found.hits)
+    index.close()
+    return text
+
+
+def symbol_snippets(root: Path) -> str:
+    from aix_lsp.symbols import SymbolIndex
+
+    index = SymbolIndex()
+    index.index_workspace(root)
+    return "\n".join(d.snippet for rel in index.paths() for d in index.file_symbols(rel).definitions)
+
+
+def search_outputs(root: Path, planted: list[Planted], cache: Path) -> str:
+    """``aix-lsp search FOLDER QUERY`` in every mode, the query being the words of each secret's line."""
+    from aix_lsp.cli import main
+
+    out = io.StringIO()
+    for mode in MODES:
+        for p in planted:
+            text = (root / p.path).read_text()
+            line = next(l for l in text.split("\n") if p.value.split("\n")[0] in l)
+            words = " ".join(w for w in line.replace('"', " ").replace("'", " ").split() if p.value not in w)
+            args = ["search", str(root), words or p.kind, "-k", "8", "--retrieval-mode", mode, "--index-cache-dir", str(cache)]
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                try:
+                    main(args)
+                except SystemExit:
+                    pass
+    return out.getvalue()
+
+
+def prompts(root: Path, cursors, model: Path, cache: Path) -> str:
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
+    from aix_lsp.retrieval import RetrievalService
+
+    engine = LocalEngine.load(Settings(model=str(model), device="cpu"))
+    texts: list[str] = []
+    for mode in MODES:
+        settings = Settings(model=str(model), device="cpu", max_new_tokens=4, retrieval_mode=mode, retrieval_top_k=6,
+                            index_cache_dir=str(cache))
+        service = RetrievalService(settings)
+        service.add_folder(root)
+        service.wait_ready(300)
+        pipeline = CompletionPipeline(settings, engine, service)
+        for cursor in cursors:
+            path = root / cursor.path
+            text = path.read_text()
+            offset = text.index(cursor.marker) + len(cursor.marker)
+            prepared = pipeline.prepare(CompletionRequest(text=text, offset=offset, path=path, root=root, uri=path.as_uri()))
+            prompt = pipeline.prompt_for(prepared)
+            texts.append(prompt.text if prompt is not None else "")
+        service.close()
+    return "\n".join(texts)
+
+
+def leak_table(model: Path, baseline: bool) -> None:
+    columns = {}
+    runs = [("", contextlib.nullcontext)] + ([("before: ", masking_off)] if baseline else [])
+    with tempfile.TemporaryDirectory(prefix="aix-secrets-") as tmp:
+        root = Path(tmp) / "shop"
+        root.mkdir()
+        planted, cursors = plant(root)
+        for label, switch in runs:
+            cache = Path(tempfile.mkdtemp(prefix="aix-secrets-cache-", dir=tmp))
+            with switch():
+                reached = {
+                    "index": stored_chunks(root, cache / "a"),
+                    "symbols": symbol_snippets(root),
+                    "search": search_outputs(root, planted, cache / "b"),
+                    "prompt": prompts(root, cursors, model, cache / "c"),
+                }
+            for where, text in reached.items():
+                columns[label + where] = {id(p) for p in leaked(text, planted)}
+    names = list(columns)
+    print(f"planted secrets: {len(planted)} in {len({Path(p.path).suffix for p in planted})} file types; "
+          f"prompts at {len(cursors)} cursors x {len(MODES)} retrieval modes")
+    print(f"{'secret':32} {'file':44} " + " ".join(f"{n:>15}" for n in names))
+    for p in planted:
+        marks = " ".join(f"{'LEAK' if id(p) in columns[n] else '-':>15}" for n in names)
+        print(f"{p.kind:32} {p.path:44} {marks}")
+    print(f"{'reached (goal 0)':77} " + " ".join(f"{len(columns[n]):>15}" for n in names))
+
+
+def corpus(root: Path) -> list[tuple[str, str]]:
+    out = []
+    for path in iter_workspace_files(root):
+        if is_indexable_source(path):
+            text = read_text_file(path)
+            if text is not None:
+                out.append((path.relative_to(root).as_posix(), text))
+    return out
+
+
+def false_positives(show: int) -> None:
+    import torch
+    import transformers
+
+    corpora = {
+        "python stdlib": STDLIB,
+        "torch": Path(torch.__file__).parent,
+        "transformers": Path(transformers.__file__).parent,
+    }
+    print()
+    print(f"{'corpus':16} {'files':>7} {'lines':>10} {'MB':>7} {'masked':>7} {'per 10k lines':>14} {'MB/s':>7}")
+    examples: list[tuple[str, str, str]] = []
+    for name, root in corpora.items():
+        files = corpus(root)
+        lines = sum(t.count("\n") + 1 for _, t in files)
+        size = sum(len(t) for _, t in files) / 1e6
+        secrets.line_secrets.cache_clear()
+        started = time.perf_counter()
+        masked = 0
+        for rel, text in files:
+            spans = secrets.secret_spans(text, rel)
+            masked += len(spans)
+            for s, e in spans[:1]:
+                start = text.rfind("\n", 0, s) + 1
+                end = text.find("\n", e)
+                examples.append((name, rel, text[start:end if end >= 0 else None].strip()[:110]))
+        took = time.perf_counter() - started
+        print(f"{name:16} {len(files):>7} {lines:>10} {size:>7.1f} {masked:>7} {masked / lines * 1e4:>14.2f} {size / took:>7.1f}")
+    print("goal: < 1 masked value per 10,000 lines of ordinary code")
+    for name, rel, line in examples[:show]:
+        print(f"  {name}: {rel}: {line}")
+
+
+def index_speed() -> None:
+    from aix_lsp.retrieval.index import FolderIndex
+
+    print()
+    for label, switch in (("without masking", masking_off), ("with masking", contextlib.nullcontext)):
+        with tempfile.TemporaryDirectory(prefix="aix-secrets-idx-") as cache, switch():
+            started, cpu = time.perf_counter(), time.process_time()
+            index = FolderIndex(STDLIB, Path(cache), "lines", 10)
+            index.open()
+            index.sync()
+            index.close()
+            print(f"cold BM25 index of the standard library {label:16}: {time.perf_counter() - started:6.2f} s wall, {time.process_time() - cpu:6.2f} s CPU")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny-model", type=Path, default=Path("/tmp/aix-tiny"), help="built with `aix-lsp tiny-model` when missing")
+    parser.add_argument("--show", type=int, default=10, help="masked lines shown from the false-positive corpora")
+    parser.add_argument("--baseline", action="store_true", help="also run the leak table with masking switched off")
+    parser.add_argument("--skip-leaks", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_leaks:
+        leak_table(tiny_model(args.tiny_model), args.baseline)
+    false_positives(args.show)
+    if not args.skip_speed:
+        index_speed()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
