@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from aix_lsp.config import Settings
 from aix_lsp.retrieval.crawl import is_indexable_source, is_workspace_file
-from aix_lsp.retrieval.faults import IndexCorrupt, classify
+from aix_lsp.retrieval.faults import IndexCorrupt, classify, tantivy_guard
 from aix_lsp.retrieval.index import FolderIndex, Hit, query_terms
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ RETRY_FIRST_S = 1.0  # a failed step is tried again after 1, 2, 4 ... seconds
 RETRY_MAX_S = 300.0
 PERSIST_RETRY_S = 60.0  # an index kept in memory (disk full, unwritable) tries to persist again after this
 MIN_FREE_BYTES = 64 * 1024 * 1024
+IDLE_WRITER_S = 0.5  # a folder with nothing to write for longer frees its index writer
 MAX_REBUILDS = 3  # rebuilds of a damaged index per folder and session; then the folder is left in error
 POLL_MIN_S = 10.0  # disk scans without file events: at least this far apart ...
 POLL_COST_FACTOR = 20  # ... and 20 times as long as the last scan took
@@ -223,6 +224,9 @@ class WorkerPool:
                 wanted = folder.step()
             except BaseException:  # step handles its own failures; this is the last line of defence
                 log.exception("indexing step of %s failed", folder.root)
+            if folder.stop.is_set():  # stopped while the step ran (it may have missed it): close here
+                folder.close_index()
+                wanted = None
             with self._cond:
                 self._running.discard(folder)
                 again = self._again.pop(folder, None)
@@ -263,7 +267,8 @@ class _Folder:
         self.total = 0
         self.stop = threading.Event()
         self.closed = threading.Event()
-        self.successor: _Folder | None = None  # the folder's next incarnation (new settings), started once this one closed
+        self.successors: list[_Folder] = []  # later incarnations of the folder (new settings), started once this one closed
+        self.blockers: set[_Folder] = set()  # earlier incarnations still holding the index files
         self.pending: dict[Path, tuple[str, str | None, float]] = {}  # path -> (kind, text, due)
         self.resync = False
         self.applying = False
@@ -315,10 +320,13 @@ class _Folder:
         """One unit of work; returns when the folder wants the next one (time.monotonic() clock) or None."""
         if not self.stop.is_set():
             try:
-                wanted = self._work()
+                with tantivy_guard(f"indexing {self.root}"):
+                    wanted = self._work()
             except Exception as exc:
                 wanted = self._failed(exc)
             if not self.stop.is_set():
+                if self._synced and (wanted is None or wanted > time.monotonic() + IDLE_WRITER_S):
+                    self.index.release_writer()  # idle: its arena and threads go back (200 folders: 1.4 GB)
                 return wanted
         self.close_index()
         return None
@@ -470,19 +478,23 @@ class _Folder:
         self.poll_at = time.monotonic() + max(POLL_MIN_S, POLL_COST_FACTOR * (time.perf_counter() - started))
 
     def close_index(self) -> None:
-        """Close the index (rolling back what is uncommitted); then start the folder's successor, if any."""
+        """Close the index (rolling back what is uncommitted); then start the successors it held back."""
         with self.lock:
             if self.closed.is_set():
                 return
             self.closed.set()
-            successor = self.successor
+            successors = list(self.successors)
         try:
             self.index.close()
         except Exception:
             log.exception("closing the index of %s failed", self.root)
         self.service._retired(self)
-        if successor is not None:
-            self.service._pool.schedule(successor, time.monotonic())
+        for successor in successors:
+            with successor.lock:
+                successor.blockers.discard(self)
+                free = not successor.blockers
+            if free:
+                self.service._pool.schedule(successor, time.monotonic())
 
 
     def _apply_due(self) -> None:
@@ -596,7 +608,7 @@ class RetrievalService:
         self._closed = False
         self._pool = WorkerPool(POOL_THREADS)
         self._refused: dict[Path, str] = {}  # folders not indexed (the whole disk, the home folder) and why
-        self._retiring: dict[Path, _Folder] = {}  # stopped folders whose index is not closed yet
+        self._retiring: dict[Path, list[_Folder]] = {}  # stopped folders whose index is not closed yet
         self._state_callbacks: list[Callable[[], None]] = []
         self._polling = False
 
@@ -639,13 +651,16 @@ class RetrievalService:
         for folder in folders:
             folder.stop.set()
             with self._lock:
-                self._retiring[folder.root] = folder
+                self._retiring.setdefault(folder.root, []).append(folder)
             self._pool.schedule(folder, time.monotonic())
 
     def _retired(self, folder: "_Folder") -> None:
         with self._lock:
-            if self._retiring.get(folder.root) is folder:
-                del self._retiring[folder.root]
+            retiring = self._retiring.get(folder.root, [])
+            if folder in retiring:
+                retiring.remove(folder)
+            if not retiring:
+                self._retiring.pop(folder.root, None)
 
     def on_state(self, callback: Callable[[], None]) -> None:
         """``callback()`` runs (on any thread) when the index state or its message changes."""
@@ -726,13 +741,22 @@ class RetrievalService:
         if self._polling:
             folder.poll_at = time.monotonic() + POLL_MIN_S
         self._folders[root] = folder
-        previous = self._retiring.get(root)
-        if previous is not None:
-            with previous.lock:  # the same index files: start once the previous incarnation closed them
-                if not previous.closed.is_set():
-                    previous.successor = folder
-                    return
-        self._pool.schedule(folder, time.monotonic())
+        # earlier incarnations of this folder (other settings) may still hold the index files: start after them
+        previous = list(self._retiring.get(root, ()))
+        with folder.lock:
+            folder.blockers = set(previous)
+        for earlier in previous:
+            with earlier.lock:
+                closed = earlier.closed.is_set()
+                if not closed:
+                    earlier.successors.append(folder)
+            if closed:
+                with folder.lock:
+                    folder.blockers.discard(earlier)
+        with folder.lock:
+            free = not folder.blockers
+        if free:
+            self._pool.schedule(folder, time.monotonic())
 
     def remove_folder(self, root: Path) -> None:
         root = self._norm(root)
@@ -876,8 +900,9 @@ class RetrievalService:
             from aix_lsp.symbols.context import symbol_context
 
             rel = path.relative_to(folder.root).as_posix()
-            return list(symbol_context(symbols.ready_index(), rel, text, offset, windows, settings.retrieval_mode,
-                                       k, budget, count_tokens))
+            with tantivy_guard("symbols context"):  # the symbol table searches with tantivy too
+                return list(symbol_context(symbols.ready_index(), rel, text, offset, windows, settings.retrieval_mode,
+                                           k, budget, count_tokens))
         except Exception:
             log.exception("symbols context failed; BM25 windows used")
             return select_snippets(windows, k, budget, count_tokens)
@@ -943,13 +968,15 @@ class RetrievalService:
             time.sleep(0.02)
         return False
 
-    def close(self) -> None:
-        """Stop every folder; returns within about SHUTDOWN_WAIT_S (steps stop at their next file)."""
+    def close(self, timeout: float = SHUTDOWN_WAIT_S) -> None:
+        """Stop every folder; returns within about ``timeout`` seconds (steps stop at their next file; one
+        still running then closes its index when it ends). Commands and tests that open the same index
+        again in this process give a longer ``timeout``."""
         with self._lock:
             self._closed = True
-            folders = list(self._folders.values()) + list(self._retiring.values())
+            folders = list(self._folders.values()) + [f for fs in self._retiring.values() for f in fs]
             self._folders.clear()
             self._cache.clear()
         for folder in folders:
             folder.stop.set()
-        self._pool.close(folders, SHUTDOWN_WAIT_S)
+        self._pool.close(folders, timeout)
