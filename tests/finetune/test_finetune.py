@@ -200,3 +200,25 @@ def test_a_repository_without_supported_files(tmp_path: Path, tiny_model_dir: Pa
     rc = main(["finetune", str(tmp_path / "src"), "--output", str(tmp_path / "out2"), "--model", str(tiny_model_dir), "--no-progress"])
     assert rc == 1
     assert "no source file" in capsys.readouterr().err
+
+
+def test_crossfile_samples_hold_fragments_but_never_held_out_files(repo: Path, tiny_model_dir: Path, tiny_tokenizer):
+    from aix_lsp.finetune.samples import build_samples
+    from aix_lsp.prompt import CROSSFILE_TITLE
+
+    settings = _settings(tiny_model_dir, retrieval_mode="bm25").replace(max_context_tokens=1024)
+    held = ["helpers.py", "format.js"]
+    files = [repo / "greeter.py", repo / "describe.js", repo / "Counter.java"]
+
+    def found_in(prompts: list[str], name: str) -> bool:
+        return any(f"can be found in:\n# {name}" in p or f"can be found in:\n// {name}" in p for p in prompts)
+
+    unfiltered = build_samples(repo, files, settings, tiny_tokenizer, 20, seed=0, crossfile=True)
+    assert found_in([tiny_tokenizer.decode(s.input_ids[: s.prompt_len]) for s in unfiltered.samples], "helpers.py"), \
+        "sanity: without a held-out list, helpers.py's definition is a fragment"
+    result = build_samples(repo, files, settings, tiny_tokenizer, 20, seed=0, crossfile=True, heldout=held)
+    prompts = [tiny_tokenizer.decode(s.input_ids[: s.prompt_len]) for s in result.samples]
+    with_fragments = [p for p in prompts if CROSSFILE_TITLE in p]
+    assert with_fragments, "no training prompt got cross-file fragments"
+    for name in held:
+        assert not found_in(with_fragments, name)
