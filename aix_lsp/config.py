@@ -57,6 +57,8 @@ class Settings:
     index_max_files: int = field(default=50_000, metadata={"help": "most source files indexed per workspace folder (the crawl's first ones; 0: no limit); the index status says when it is reached", "min": 0})
     # --- latency ---
     kv_cache: bool = field(default=True, metadata={"help": "reuse the KV cache of the previous prompt's common prefix"})
+    speculative: bool = field(default=True, metadata={"help": "prompt-lookup speculative decoding (local engine): draft tokens from the prompt and output, verify them in one pass; exact (same tokens as plain greedy)"})
+    cuda_graphs: str = field(default="auto", metadata={"help": "decode through a static KV cache with captured CUDA graphs (local engine; auto: on CUDA with sdpa/eager attention and no quantization, eager elsewhere or when capture fails)", **_choices("auto", "off")})
     typing_through: bool = field(default=True, metadata={"help": "answer from the current suggestion while the user types it"})
     completion_cache_size: int = field(default=64, metadata={"help": "recent completions kept (LRU)", "min": 0})
     log_level: str = field(default="info", metadata={"help": "server log level", **_choices("debug", "info", "warning", "error")})

@@ -107,6 +107,9 @@ class CompletionResult:
             "prefilled_tokens": gen.prefilled_tokens if gen else 0,
             "generated_tokens": len(gen.token_ids) if gen else 0,
             "finish_reason": gen.finish_reason if gen else "",
+            "decode_tokens_per_s": gen.decode_tokens_per_s if gen else 0.0,
+            "drafted_tokens": gen.drafted_tokens if gen else 0,  # speculative decoding: drafted / accepted
+            "accepted_tokens": gen.accepted_tokens if gen else 0,
             **{f"{k}_s": v for k, v in self.timings.items()},
         }
 

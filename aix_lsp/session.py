@@ -180,6 +180,7 @@ class Session:
             "adapter": self.settings.adapter,
             "device": self.model.device,
             "engine": describe_engine(self.settings, self.pipeline.engine),
+            "decode": dict(getattr(self.pipeline.engine, "figures", None) or {}),  # last decode tok/s, acceptance
             "progress": self.model.progress,
             "enabled": self.settings.enabled,
             "index": index,

@@ -25,6 +25,14 @@ class Generation:
     prefill_s: float = 0.0
     decode_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    drafted_tokens: int = 0  # speculative decoding: draft tokens verified ...
+    accepted_tokens: int = 0  # ... and those the model agreed with (kept)
+    forward_passes: int = 0  # decode forward passes (plain greedy: one per token after the first)
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        """Generated tokens per second of decode (0 when nothing was decoded)."""
+        return len(self.token_ids) / self.decode_s if self.token_ids and self.decode_s > 0 else 0.0
 
 
 class Engine(Protocol):

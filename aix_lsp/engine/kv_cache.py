@@ -71,3 +71,31 @@ def new_cache(config) -> Cache:
     """An empty cache of GrowableLayers for every decoder layer of ``config``."""
     text_config = config.get_text_config(decoder=True)
     return Cache(layers=[GrowableLayer() for _ in range(text_config.num_hidden_layers)])
+
+
+class GrowableCachedModel:
+    """The model with a growable cache: the eager path on every device.
+
+    ``forward`` appends ``ids`` to the cache and returns the logits of the last ``keep`` positions;
+    ``crop`` keeps the first ``length`` cached tokens. The engine keeps the token ids; this keeps tensors.
+    """
+
+    graphs = False
+
+    def __init__(self, model, device: str) -> None:
+        self.model = model
+        self.device = device
+        self.cache: Cache | None = None
+
+    def reset(self) -> None:
+        self.cache = new_cache(self.model.config)
+
+    def crop(self, length: int) -> None:
+        extra = self.cache.get_seq_length() - length
+        if extra > 0:
+            self.cache.crop(-extra)
+
+    def forward(self, ids: list[int], keep: int = 1) -> torch.Tensor:
+        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+        out = self.model(input_ids=input_ids, cache=self.cache, use_cache=True, logits_to_keep=keep)
+        return out.logits[0, -keep:]

@@ -2,7 +2,10 @@
 
 Prefill and decode are separate short steps (as in gpt-fast). The cache of the previous request is kept
 with the token ids it holds; a new prompt reuses the longest common token prefix and prefills only the
-rest, computing logits for the last position only (``logits_to_keep=1``).
+rest, computing logits for the last position only (``logits_to_keep=1``). Decoding drafts tokens by
+prompt lookup and verifies them in one pass (speculative.py: exact, same tokens as plain greedy). On CUDA
+the cache can be static with captured decode steps (cuda_graph.py); anywhere else, or when capture
+fails, the growable cache runs eagerly.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from aix_lsp.compat import ENGINE_PACKAGES, IncompatibleVersion, require_version
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 from aix_lsp.engine.model_source import resolve_model_source
+from aix_lsp.engine.speculative import MAX_DRAFT, NgramDrafter, TokenSink, greedy_decode
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +80,15 @@ class LocalEngine:
         self.device = device
         self.name = name
         self.kv_cache_enabled = True
+        self.speculative = True
         self._lock = threading.Lock()
-        self._cache: Any = None
+        from aix_lsp.engine.kv_cache import GrowableCachedModel  # imports transformers: after load's version check
+
+        self._eager = GrowableCachedModel(model, device)
+        self._static: Any = None  # StaticCachedModel with captured graphs, when enabled and captured
+        self._cached: Any = None  # the one of the two holding _cache_ids (None: nothing cached)
         self._cache_ids: list[int] = []
+        self.figures = {"decode_tokens_per_s": 0.0, "drafted_tokens": 0, "accepted_tokens": 0, "acceptance": 0.0, "cuda_graphs": False}
         self.stop_ids = self._stop_token_ids(tokenizer)
         self._anchor_id, self._anchor_text = self._decode_anchor(tokenizer)
 
@@ -137,6 +147,10 @@ class LocalEngine:
             raise EngineError(f"cannot load model '{settings.model}': {reason}") from exc
         engine = cls(model, tokenizer, device, settings.model)
         engine.kv_cache_enabled = settings.kv_cache
+        engine.speculative = settings.speculative
+        if settings.cuda_graphs == "auto":
+            report("capturing CUDA graphs", 88)
+            engine.use_cuda_graphs(settings.max_context_tokens, attention, settings.quantization)
         report("warming up", 90)
         engine.warm_up()
         report("ready", 100)
@@ -177,30 +191,68 @@ class LocalEngine:
         text = self._tokenizer.decode([self._anchor_id, *ids], skip_special_tokens=False)
         return text[len(self._anchor_text) :] if text.startswith(self._anchor_text) else self._tokenizer.decode(ids)
 
+    def use_cuda_graphs(self, max_context_tokens: int, attention: str, quantization: str) -> bool:
+        """Decode through a static cache with captured CUDA graphs when this model and device allow it;
+        otherwise (or when capture fails) stay eager and say why in one log line."""
+        from aix_lsp.engine.cuda_graph import graphs_unsupported
+
+        reason = graphs_unsupported(self.model, self.device, attention, quantization)
+        if reason:
+            log.log(logging.DEBUG if not self.device.startswith("cuda") else logging.INFO, "CUDA graphs not used: %s", reason)
+            return False
+        try:
+            static = self.install_static_cache(max_context_tokens + MAX_DRAFT + 1, capture=True)
+        except Exception as exc:
+            log.warning("CUDA graph capture failed (%s); decoding eagerly", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            self._free_memory()
+            return False
+        log.info("CUDA graphs captured: decode steps of 1..%d tokens, static KV cache of %d positions", MAX_DRAFT + 1, static.capacity)
+        return True
+
+    def install_static_cache(self, capacity: int, capture: bool) -> Any:
+        """Serve requests that fit in ``capacity`` positions from a static cache (captured graphs when
+        ``capture``; without, the same cache logic runs eagerly, which is how the CPU tests check it)."""
+        from aix_lsp.engine.cuda_graph import StaticCachedModel
+
+        with self._lock, self._torch.inference_mode():
+            static = StaticCachedModel(self.model, self.device, capacity, capture)
+            if capture:
+                static.capture_all()
+            self.drop_cache()
+            self._static = static
+            self.figures["cuda_graphs"] = capture
+        return static
+
     # --- cache ---
     def drop_cache(self) -> None:
-        self._cache = None
+        self._cached = None
         self._cache_ids = []
 
     def cached_tokens(self) -> int:
         return len(self._cache_ids)
 
-    def _prepare_cache(self, prompt_ids: list[int]) -> int:
+    def _cached_model(self, needed: int) -> Any:
+        """The static (graph) cache when ``needed`` positions fit in it, else the growable one."""
+        static = self._static
+        return static if static is not None and needed <= static.capacity else self._eager
+
+    def _prepare_cache(self, prompt_ids: list[int], max_new_tokens: int) -> int:
         """Crop the cache to the longest common prefix with ``prompt_ids``; return how many tokens it holds."""
+        target = self._cached_model(len(prompt_ids) + max_new_tokens + MAX_DRAFT + 1)
         reuse = 0
-        if self.kv_cache_enabled and self._cache is not None:
+        if self.kv_cache_enabled and self._cached is target:
             reuse = min(common_prefix_len(self._cache_ids, prompt_ids), len(prompt_ids) - 1)
         if reuse <= 0:
-            from aix_lsp.engine.kv_cache import new_cache  # imports transformers: after load's version check
-
-            self._cache = new_cache(self.model.config)
+            target.reset()
             self._cache_ids = []
-            return 0
-        extra = self._cache.get_seq_length() - reuse
-        if extra > 0:
-            self._cache.crop(-extra)
-        self._cache_ids = self._cache_ids[:reuse]
+        else:
+            self._crop(reuse)
+        self._cached = target
         return reuse
+
+    def _crop(self, length: int) -> None:
+        self._cached.crop(length)
+        del self._cache_ids[length:]
 
     # --- generation ---
     def generate(
@@ -216,66 +268,81 @@ class LocalEngine:
             try:
                 return self._generate(prompt_ids, max_new_tokens, stop, cancel)
             except Exception as exc:
+                graphs_failed = self._cached is not None and self._cached is self._static
                 self.drop_cache()
                 if "out of memory" in str(exc).lower():
                     self._free_memory()
                     raise EngineError(f"out of memory during generation ({len(prompt_ids)} prompt tokens); KV cache dropped. Lower max_context_tokens.") from exc
-                raise
+                if not graphs_failed:
+                    raise
+                log.warning("CUDA graph decoding failed (%s); decoding eagerly from now on", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                self._static = None
+                self.figures["cuda_graphs"] = False
+                return self._generate(prompt_ids, max_new_tokens, stop, cancel)
 
     def _free_memory(self) -> None:
         gc.collect()
         if self._torch.cuda.is_available():
             self._torch.cuda.empty_cache()
 
-    def _forward(self, ids: list[int], logits_to_keep: int = 1):
-        input_ids = self._torch.tensor([ids], dtype=self._torch.long, device=self.device)
-        out = self.model(input_ids=input_ids, cache=self._cache, use_cache=True, logits_to_keep=logits_to_keep)
+    def _forward(self, ids: list[int], keep: int = 1):
+        """Append ``ids`` to the KV cache; the logits of the last ``keep`` positions."""
+        logits = self._cached.forward(ids, keep)
         self._cache_ids.extend(ids)
-        return out.logits[0, -1]
+        return logits
 
-    def _generate(self, prompt_ids: list[int], max_new_tokens: int, stop: StopCheck | None, cancel: threading.Event | None) -> Generation:
-        t0 = time.perf_counter()
-        reused = self._prepare_cache(prompt_ids)
-        todo = prompt_ids[reused:]
+    def _prefill(self, todo: list[int], cancel: threading.Event | None):
+        """Prefill in chunks; the logits of the last position, or None when cancelled in between."""
         logits = None
         for start in range(0, len(todo), PREFILL_CHUNK):
             if cancel is not None and cancel.is_set():
-                return Generation("", [], "cancelled", len(prompt_ids), reused, start, time.perf_counter() - t0)
-            logits = self._forward(todo[start : start + PREFILL_CHUNK])
+                return None
+            logits = self._forward(todo[start : start + PREFILL_CHUNK])[-1]
+        return logits
+
+    def _verify(self, ids: list[int]):
+        """The pending token and a draft in one pass: the logits of each position."""
+        return self._forward(ids, keep=len(ids))
+
+    def _generate(self, prompt_ids: list[int], max_new_tokens: int, stop: StopCheck | None, cancel: threading.Event | None) -> Generation:
+        t0 = time.perf_counter()
+        reused = self._prepare_cache(prompt_ids, max_new_tokens)
+        todo = prompt_ids[reused:]
+        logits = self._prefill(todo, cancel)
+        if logits is None:
+            return Generation("", [], "cancelled", len(prompt_ids), reused, len(self._cache_ids) - reused, time.perf_counter() - t0)
         self._sync()
         t1 = time.perf_counter()
-        generated: list[int] = []
-        text = ""
-        reason = "length"
-        for step in range(max_new_tokens):
-            token = int(self._torch.argmax(logits).item())
-            if token in self.stop_ids:
-                reason = "stop_token"
-                break
-            generated.append(token)
-            text = self.decode(generated)
-            if stop is not None:
-                cut = stop(text)
-                if cut is not None:
-                    text = text[:cut]
-                    reason = "stop_rule"
-                    break
-            if cancel is not None and cancel.is_set():
-                reason = "cancelled"
-                break
-            if step + 1 < max_new_tokens:
-                logits = self._forward([token])
+        sink = TokenSink(self.stop_ids, max_new_tokens, self.decode, stop, cancel)
+        drafter = NgramDrafter(prompt_ids) if self.speculative else None
+        drafts = greedy_decode(logits, sink, self._verify, lambda n: self._crop(len(self._cache_ids) - n), drafter)
+        # the cache keeps only tokens of prompt + output (a stop inside an accepted draft leaves more)
+        self._crop(common_prefix_len(self._cache_ids, prompt_ids + sink.generated))
         t2 = time.perf_counter()
-        return Generation(
-            text=text,
-            token_ids=generated,
-            finish_reason=reason,
+        gen = Generation(
+            text=sink.text,
+            token_ids=sink.generated,
+            finish_reason=sink.reason or "length",
             prompt_tokens=len(prompt_ids),
             reused_tokens=reused,
             prefilled_tokens=len(todo),
             prefill_s=t1 - t0,
             decode_s=t2 - t1,
+            drafted_tokens=drafts.drafted,
+            accepted_tokens=drafts.accepted,
+            forward_passes=drafts.forwards,
         )
+        self._record_figures(gen)
+        return gen
+
+    def _record_figures(self, gen: Generation) -> None:
+        """The last decode speed and acceptance, for aix/status."""
+        if gen.token_ids and gen.decode_s > 0:
+            self.figures["decode_tokens_per_s"] = gen.decode_tokens_per_s
+        if gen.drafted_tokens:
+            self.figures["drafted_tokens"] = gen.drafted_tokens
+            self.figures["accepted_tokens"] = gen.accepted_tokens
+            self.figures["acceptance"] = gen.accepted_tokens / gen.drafted_tokens
 
     def _sync(self) -> None:
         if self.device.startswith("cuda"):

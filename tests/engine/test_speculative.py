@@ -1,0 +1,293 @@
+"""Prompt-lookup speculative decoding is exact: on the tiny model it gives plain greedy's tokens, over many
+prompts of real code, with stop rules, stop tokens and cancellation firing inside accepted drafts, drafts
+running past max_new_tokens, and KV-cache reuse by the next request. The static cache of the CUDA graph
+path runs eagerly on the CPU with the same checks; the captured graphs themselves need CUDA."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from aix_lsp.config import Settings, apply_settings
+from aix_lsp.engine.local import LocalEngine
+from aix_lsp.engine.speculative import MAX_DRAFT, NgramDrafter
+from aix_lsp.prompt import PromptBuilder
+from aix_lsp.tokens import PromptTokenizer
+
+STDLIB = Path(os.__file__).parent
+SOURCES = ("concurrent/futures/thread.py", "json/decoder.py", "shlex.py", "queue.py", "argparse.py")
+NEW_TOKENS = 32
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir):
+    return LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu", threads=1))  # 1 thread: a loaded 2-core machine
+
+
+@pytest.fixture(scope="module")
+def prompts(engine) -> list[list[int]]:
+    """50 FIM prompts cut from real stdlib modules (10 cursor positions in each of 5 files)."""
+    builder = PromptBuilder.for_tokenizer(PromptTokenizer(engine.tokenizer()))
+    out = []
+    for rel in SOURCES:
+        text = (STDLIB / rel).read_text("utf-8")
+        for i in range(10):
+            cut = len(text) * (i + 1) // 12
+            out.append(builder.build(rel, "python", text[:cut], text[cut : cut + 600], 768).ids)
+    return out
+
+
+def stop_after(count: int):
+    """A stop rule that fires (cutting nothing) when the ``count``-th token is kept."""
+    calls: list[str] = []
+
+    def stop(text: str) -> int | None:
+        calls.append(text)
+        return len(text) if len(calls) == count else None
+
+    return stop
+
+
+def run(engine: LocalEngine, ids: list[int], max_new: int, speculative: bool, stop=None, cancel=None, fresh: bool = True):
+    engine.speculative = speculative
+    if fresh:
+        engine.drop_cache()
+    try:
+        return engine.generate(ids, max_new, stop, cancel)
+    finally:
+        engine.speculative = True
+
+
+def accepted_positions(engine: LocalEngine, ids: list[int], max_new: int) -> tuple[list[int], list[int]]:
+    """Output indexes that came from accepted drafts, and the output; read from the verify passes
+    (each starts at the output index of its pending token)."""
+    starts: list[int] = []
+    verify = engine._verify
+
+    def recording(batch: list[int]):
+        starts.append(len(engine._cache_ids) - len(ids))  # the pending token's index: output tokens cached before it
+        return verify(batch)
+
+    engine._verify = recording
+    try:
+        gen = run(engine, ids, max_new, True)
+    finally:
+        del engine._verify
+    inside = [i for a, b in zip(starts, starts[1:]) for i in range(a + 1, b)]
+    return inside, gen.token_ids
+
+
+def test_same_tokens_as_plain_greedy_on_50_prompts_and_drafts_are_accepted(engine, prompts):
+    drafted = accepted = 0
+    for ids in prompts:
+        plain = run(engine, ids, NEW_TOKENS, False)
+        fast = run(engine, ids, NEW_TOKENS, True)
+        assert fast.token_ids == plain.token_ids and fast.text == plain.text
+        assert fast.finish_reason == plain.finish_reason
+        assert plain.drafted_tokens == 0
+        assert plain.forward_passes == len(plain.token_ids) - (plain.finish_reason != "stop_token")
+        drafted += fast.drafted_tokens
+        accepted += fast.accepted_tokens
+        assert fast.forward_passes <= plain.forward_passes
+    assert accepted > 0.2 * drafted > 0, (drafted, accepted)
+
+
+def test_stop_rule_inside_an_accepted_draft(engine, prompts):
+    checked = 0
+    for ids in prompts[:20]:
+        inside, _ = accepted_positions(engine, ids, NEW_TOKENS)
+        if not inside:
+            continue
+        stop_at = inside[len(inside) // 2] + 1  # tokens kept when the rule fires
+
+        def stop(text: str, calls: list[str]) -> int | None:
+            calls.append(text)
+            return max(0, len(text) - 1) if len(calls) == stop_at else None
+
+        plain_calls: list[str] = []
+        fast_calls: list[str] = []
+        plain = run(engine, ids, NEW_TOKENS, False, lambda t: stop(t, plain_calls))
+        fast = run(engine, ids, NEW_TOKENS, True, lambda t: stop(t, fast_calls))
+        assert fast.finish_reason == plain.finish_reason == "stop_rule"
+        assert fast.token_ids == plain.token_ids and len(fast.token_ids) == stop_at
+        assert fast.text == plain.text and fast_calls == plain_calls
+        # the cache holds the prompt and the kept tokens only, none of the rest of the draft
+        assert engine._cache_ids == (ids + fast.token_ids)[: len(engine._cache_ids)]
+        checked += 1
+    assert checked >= 3
+
+
+def test_stop_token_from_an_accepted_draft(engine, prompts):
+    """A random model's accepted drafts repeat its own earlier output, so a stop token taken from a draft
+    also appeared before it: both decoders must end at that first appearance, with nothing after it."""
+    for ids in prompts[:20]:
+        inside, output = accepted_positions(engine, ids, NEW_TOKENS)
+        if inside:
+            break
+    else:
+        pytest.fail("no accepted draft")
+    token = output[inside[0]]
+    engine.stop_ids.add(token)
+    try:
+        plain = run(engine, ids, NEW_TOKENS, False)
+        fast = run(engine, ids, NEW_TOKENS, True)
+    finally:
+        engine.stop_ids.discard(token)
+    assert fast.finish_reason == plain.finish_reason == "stop_token"
+    assert fast.token_ids == plain.token_ids == output[: output.index(token)]
+    assert engine._cache_ids == (ids + fast.token_ids)[: len(engine._cache_ids)]
+
+
+def test_cancel_inside_an_accepted_draft(engine, prompts):
+    for ids in prompts[:20]:
+        inside, output = accepted_positions(engine, ids, NEW_TOKENS)
+        if inside:
+            break
+    else:
+        pytest.fail("no accepted draft")
+    cancel_at = inside[0] + 1
+    results = []
+    for speculative in (False, True):
+        cancel = threading.Event()
+        calls: list[str] = []
+
+        def stop(text: str) -> None:
+            calls.append(text)
+            if len(calls) == cancel_at:
+                cancel.set()  # the user typed on while a draft was being accepted
+            return None
+
+        results.append(run(engine, ids, NEW_TOKENS, speculative, stop, cancel))
+    plain, fast = results
+    assert fast.finish_reason == plain.finish_reason == "cancelled"
+    assert fast.token_ids == plain.token_ids == output[:cancel_at]
+
+
+def test_drafts_never_run_past_max_new_tokens(engine, prompts):
+    ids = next(p for p in prompts if accepted_positions(engine, p, NEW_TOKENS)[0])
+    full = run(engine, ids, NEW_TOKENS, False).token_ids
+    for max_new in range(1, NEW_TOKENS + 1):
+        fast = run(engine, ids, max_new, True)
+        assert fast.token_ids == full[:max_new], max_new
+        if len(full) > max_new:
+            assert fast.finish_reason == "length"
+    assert run(engine, ids, 0, True).token_ids == []
+
+
+def test_next_request_reuses_the_cache_and_still_equals_plain_greedy(engine, prompts):
+    for ids in prompts[20:30]:
+        inside, output = accepted_positions(engine, ids, NEW_TOKENS)
+        stop_at = inside[0] + 1 if inside else 5
+        run(engine, ids, NEW_TOKENS, True, stop_after(stop_at))
+        typed = ids + output[:2]  # the user accepted two tokens of it and asks again
+        warm = run(engine, typed, NEW_TOKENS, True, fresh=False)
+        assert warm.reused_tokens == len(typed) - 1  # everything but the last token came from the cache
+        cold = run(engine, typed, NEW_TOKENS, False)
+        assert warm.token_ids == cold.token_ids
+
+
+def test_drafter_takes_the_latest_match_of_the_longest_ngram():
+    drafter = NgramDrafter([1, 2, 3, 9, 9, 5, 2, 3, 4, 4])
+    drafter.extend([7, 2, 3])
+    assert drafter.draft(3) == [4, 4, 7]  # "2 3" last seen before "4 4 7"; the trigram "7 2 3" is new
+    assert NgramDrafter([5, 6]).draft(4) == []
+    # ids whose bytes straddle two tokens never match: 256 = 00 01 00 00, 1 = 01 00 00 00
+    assert NgramDrafter([0x100, 0x1, 8, 0x10000]).draft(2) == []
+
+
+def test_speculative_setting(tiny_model_dir):
+    settings, errors = apply_settings(Settings(), {"speculative": "off", "cudaGraphs": "off"})
+    assert not errors and settings.speculative is False and settings.cuda_graphs == "off"
+    assert apply_settings(Settings(), {"cuda_graphs": "always"})[1]
+    engine = LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu", speculative=False))
+    gen = engine.generate(engine.tokenizer().encode("x = x + x + x + x + x + x", add_special_tokens=False), 20)
+    assert gen.drafted_tokens == 0 and engine.speculative is False
+
+
+# --- the static cache of the CUDA graph path, run eagerly on the CPU ---
+
+@pytest.fixture()
+def static_engine(engine):
+    engine.install_static_cache(1024, capture=False)
+    yield engine
+    engine._static = None
+    engine.figures["cuda_graphs"] = False
+    engine.drop_cache()
+
+
+def test_static_cache_gives_plain_greedy_tokens_across_reuse_and_crops(static_engine, prompts):
+    engine = static_engine
+    static = engine._static
+    for ids in prompts[:12]:
+        engine._static = None
+        expected = run(engine, ids, NEW_TOKENS, False).token_ids
+        engine._static = static
+        got = run(engine, ids, NEW_TOKENS, True, fresh=False)  # reuses (and crops) the previous prompt's cache
+        assert engine._cached is static and got.token_ids == expected
+        assert static.length == len(engine._cache_ids)
+
+
+def test_static_cache_crop_moves_the_position_counter(static_engine, prompts):
+    import torch
+
+    static = static_engine._static
+    ids = prompts[0][:200]
+    with torch.inference_mode():
+        static.reset()
+        static.forward(ids[:150])
+        static.forward(list(range(5, 45)))  # a rejected draft: slots 150..189
+        static.crop(150)
+        assert static.length == 150
+        assert all(int(layer.cumulative_length) == 150 for layer in static.cache.layers)
+        after_crop = static.forward(ids[150:160], keep=10)  # slots 160..189 still hold the stale keys: masked
+        static.reset()
+        fresh = static.forward(ids[:160], keep=10)
+        assert torch.allclose(after_crop, fresh, atol=1e-5)
+        with pytest.raises(ValueError, match="static KV cache full"):
+            static.forward([1] * (static.capacity - static.length + 1))
+
+
+def test_prompts_longer_than_the_static_cache_run_on_the_growable_one(static_engine, prompts):
+    engine = static_engine
+    ids = prompts[0]
+    long = ids * 3  # > 1024 positions with the generation
+    gen = run(engine, long, 8, True)
+    assert engine._cached is engine._eager and len(gen.token_ids) > 0
+    gen = run(engine, ids[:300], 8, True, fresh=False)
+    assert engine._cached is engine._static and gen.reused_tokens == 0  # the other cache: nothing to reuse
+
+
+def test_no_graphs_on_the_cpu_and_one_line_that_says_why(engine, caplog):
+    with caplog.at_level(logging.DEBUG, logger="aix_lsp.engine.local"):
+        assert engine.use_cuda_graphs(1024, "sdpa", "none") is False
+    assert [r.getMessage() for r in caplog.records] == ["CUDA graphs not used: device cpu is not CUDA"]
+    assert engine.figures["cuda_graphs"] is False
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="CUDA graphs need a CUDA GPU; this machine has none")
+def test_cuda_graph_decoding_equals_eager_decoding(tiny_model_dir, caplog):
+    eager = LocalEngine.load(Settings(model=str(tiny_model_dir), device="cuda", dtype="float32", attention="sdpa", cuda_graphs="off", max_context_tokens=2048))
+    with caplog.at_level(logging.INFO, logger="aix_lsp.engine.local"):
+        graphs = LocalEngine.load(Settings(model=str(tiny_model_dir), device="cuda", dtype="float32", attention="sdpa", max_context_tokens=2048))
+    assert graphs.figures["cuda_graphs"] is True, caplog.text
+    assert graphs._static is not None and len(graphs._static._graphs) == MAX_DRAFT + 1
+    builder = PromptBuilder.for_tokenizer(PromptTokenizer(graphs.tokenizer()))
+    text = (STDLIB / SOURCES[0]).read_text("utf-8")
+    previous = None
+    for i in range(8):
+        cut = len(text) * (i + 2) // 12
+        ids = builder.build("t.py", "python", text[:cut], text[cut : cut + 400], 1024).ids
+        for speculative in (False, True):
+            eager.speculative = graphs.speculative = speculative
+            eager.drop_cache()
+            want = eager.generate(ids, NEW_TOKENS)
+            got = graphs.generate(ids, NEW_TOKENS)  # reuses the previous request's static cache
+            assert graphs._cached is graphs._static
+            assert got.token_ids == want.token_ids, (i, speculative)
+        if previous is not None:
+            assert got.reused_tokens > 0
+        previous = ids
