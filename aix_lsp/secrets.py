@@ -259,6 +259,7 @@ def _key_blocks(text: str) -> list[tuple[int, int]]:
 
 # --- redaction -------------------------------------------------------------------------------------------
 
+_UNMASKED = re.compile(r"(?<!\\)[A-Za-wyz1-9]")  # a character the mask never writes (escapes are kept)
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.-]*")
 _REDACT_CHAR = re.compile(r"\\.|[A-Za-z]|[0-9]|[^\x00-\x7f]")
 
@@ -319,6 +320,8 @@ def secret_spans(text: str, path: str | None = None) -> list[tuple[int, int]]:
                 end_at = _TOKEN_TAIL.match(line, at + len(value)).end()
                 spans.append((start + at, start + end_at))
                 at = line.find(value, at + len(value))
+    # text masked before (a fragment from the index) is not masked, nor counted, twice
+    spans = [(s, e) for s, e in spans if _UNMASKED.search(text, s, e)]
     if not spans:
         return []
     spans.sort()

@@ -87,6 +87,14 @@ def test_the_mask_keeps_length_lines_quotes_and_escapes():
     out = redact(text, "a.py")
     assert out.count == 1
     assert out.text == 'TOKEN = "xxx_0000000000xxxxxxxxxxxxxxxxxxxx0000xx"\nnext = 1\n'
+    assert redact(out.text, "a.py").count == 0  # masked text (a fragment from the index) is not counted again
+
+
+def test_masking_twice_changes_and_counts_nothing(workspace):
+    root, planted, _ = workspace
+    for p in planted:
+        once = redact((root / p.path).read_text(), p.path).text
+        assert redact(once, p.path) == type(redact(once, p.path))(once, 0), p.path
 
 
 def test_a_key_block_is_masked_whole_even_when_cut_off_or_escaped():
