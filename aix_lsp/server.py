@@ -320,6 +320,9 @@ async def _explain(ls: AixLanguageServer, args: tuple[Any, ...]) -> dict[str, An
             result = await asyncio.wrap_future(pending)
         except Superseded:
             result = explain_error("superseded by a newer aix.explain of this document")
+        except Exception as exc:  # a clear answer, never a dead request
+            log.exception("aix.explain failed")
+            result = explain_error(f"explaining failed: {exc}")
     encoding = ls.server_capabilities.position_encoding if "error" not in result else None
     if encoding:
         result["position_encoding"] = getattr(encoding, "value", encoding)
