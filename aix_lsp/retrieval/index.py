@@ -165,8 +165,9 @@ class FolderIndex:
     :meth:`search` may be called from any thread."""
 
     def __init__(self, root: Path, cache_dir: Path, chunking: str = "lines", window: int = 10, in_memory: bool = False,
-                 max_files: int = DEFAULT_MAX_FILES):
+                 max_files: int = DEFAULT_MAX_FILES, exclude_globs: Iterable[str] = ()):
         self.root = Path(os.path.abspath(root))
+        self.exclude_globs = tuple(exclude_globs)  # Settings.exclude_globs: files never indexed (aix_lsp/exclusion.py)
         self.max_files = max_files  # source files indexed at most (the crawl's first ones); 0: no limit
         self.limited = False  # the last sync left files out because of max_files
         self.storage_problem: str | None = None  # why the index lives in memory although it should be persisted
@@ -343,6 +344,7 @@ class FolderIndex:
         """Free the writer while nothing is being written (everything committed): its memory and threads come
         back; the next write starts a new one. A no-op where the writer is the lock."""
         with self._write_lock:
+            self._close_db()  # sqlite's close checkpoints the WAL (~17 ms): here on the pool, not at shutdown
             if self._writer is None or (fcntl is None and not self.in_memory):
                 return
             self._drop_writer()
@@ -470,8 +472,10 @@ class FolderIndex:
         self._dirty.add(rel)
 
     def _write_manifest(self) -> None:
-        if self._db is None or not self._dirty:
+        if not self._dirty:
             return
+        if self._db is None:  # closed while idle (release_writer)
+            self._db = _connect(self.dir / MANIFEST)
         dirty, self._dirty = self._dirty, set()
         rows = [(rel, *self.files[rel]) for rel in dirty if rel in self.files]
         gone = [(rel,) for rel in dirty if rel not in self.files]
@@ -509,7 +513,7 @@ class FolderIndex:
             return 0, 0
         present: dict[str, tuple[Path, int, int]] = {}
         self.limited = False
-        for path, st in iter_workspace_entries(self.root, stop):
+        for path, st in iter_workspace_entries(self.root, stop, self.exclude_globs):
             if stop is not None and stop.is_set():
                 return 0, 0
             if is_indexable_source(path):

@@ -282,8 +282,10 @@ class _Folder:
         self._persist_at: float | None = None  # when to try again to persist an index kept in memory
         self._persist_delay = PERSIST_RETRY_S
         self.poll_at: float | None = None  # next scan of the disk, when the client sends no file events
-        self.symbols = _folder_symbols(root) if settings.retrieval_mode in ("symbols", "mixed") else None
-        self.symbols_state = "off" if self.symbols is None else "indexing"  # then "ready" or "failed"
+        # the symbol table is made on the pool when its turn comes (it starts tantivy threads: 200 folders
+        # made on the event loop took 4 s there); until then the BM25 windows serve
+        self.symbols = None
+        self.symbols_state = "indexing" if settings.retrieval_mode in ("symbols", "mixed") else "off"  # then "ready" or "failed"
 
     # called from any thread
     def post(self, path: Path, kind: str, text: str | None = None, delay: float = 0.0) -> None:
@@ -357,7 +359,12 @@ class _Folder:
             log.info("indexed %s: %d files, %d chunks (%d re-indexed, %d removed) in %.2f s", self.root,
                      len(self.index.files), self.index.num_chunks, changed, removed, time.perf_counter() - started)
             return now
-        if self.symbols is not None and self.symbols_state == "indexing":  # BM25 serves meanwhile
+        if self.symbols_state == "indexing":  # BM25 serves meanwhile
+            if self.symbols is None:
+                self.symbols = _folder_symbols(self.root)
+                if self.symbols is None:
+                    self.symbols_state = "failed"
+                    return now
             started = time.perf_counter()
             count = self.symbols.sync(self.stop, self.index.max_files)
             if self.stop.is_set():

@@ -200,10 +200,10 @@ def test_settings_change_does_not_wait_for_a_busy_folder(tmp_path: Path, workspa
     entered = threading.Event()
     real_entries = index_module.iter_workspace_entries
 
-    def slow_entries(root, stop=None):
+    def slow_entries(root, *args):
         entered.set()
         release.wait(HANG_GUARD_S)  # a crawl stuck on a slow disk
-        yield from real_entries(root, stop)
+        yield from real_entries(root, *args)
 
     monkeypatch.setattr(index_module, "iter_workspace_entries", slow_entries)
     svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")

@@ -99,8 +99,8 @@ def test_vanishing_file_during_indexing(tmp_path: Path, monkeypatch: pytest.Monk
     gone = write(root, "gone.py", module("gone"))
     real_entries = index_module.iter_workspace_entries
 
-    def entries_then_delete(r, stop=None):
-        for path, st in real_entries(r, stop):
+    def entries_then_delete(r, stop=None, exclude_globs=()):
+        for path, st in real_entries(r, stop, exclude_globs):
             yield path, st
         os.remove(gone)  # vanishes after the crawl, before it is read
 
@@ -116,8 +116,8 @@ def test_file_changing_during_indexing(tmp_path: Path, monkeypatch: pytest.Monke
     path = write(root, "moving.py", module("before_change"))
     real_entries = index_module.iter_workspace_entries
 
-    def entries_then_change(r, stop=None):
-        yield from real_entries(r, stop)
+    def entries_then_change(r, *args):
+        yield from real_entries(r, *args)
         path.write_text(module("after_change") + "\n# grown\n")  # changes after its stat, before its read
         os.utime(path, ns=(1, 1))
 
