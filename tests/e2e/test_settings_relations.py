@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from tests.e2e.lsp_helpers import inline, lsp_session, open_doc, server_status
-from tests.e2e.test_server import CURSOR, SOURCE, in_process_completion, options
+from .lsp_helpers import inline, lsp_session, open_doc, server_status
+from .test_server import CURSOR, SOURCE, in_process_completion, options
 
 
 @pytest.fixture
