@@ -8,7 +8,7 @@ from aix_lsp.config import Settings
 from aix_lsp.engine.base import Engine
 
 
-def load_engine(settings: Settings, report: Callable[[str, int], None]) -> Engine:
+def load_engine(settings: Settings, report: Callable[[str, int], None] | None = None) -> Engine:
     """Load the engine for ``settings``: in-process transformers (``local``) or an OpenAI-compatible server
     (``openai``). Imports lazily: the server starts without torch, and the remote engine never needs it."""
     if settings.engine == "openai":

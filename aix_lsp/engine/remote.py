@@ -178,6 +178,7 @@ class RemoteEngine:
         self._local_vocab = {len(tokenizer), vocab_size} - {None}
         self._markers = stop_markers(tokenizer)
         self._connected = False
+        self.server_context: int | None = None  # tokens per request, when the server says
         self.backoff_first_s, self.backoff_max_s = BACKOFF_FIRST_S, BACKOFF_MAX_S
         self._failures = 0
         self._retry_at = 0.0
@@ -227,6 +228,10 @@ class RemoteEngine:
                 engine.close()
                 raise
             log.warning("%s (requests answer empty until it answers)", exc)
+        if engine.server_context is not None and engine.server_context < settings.max_context_tokens:
+            log.warning("%s takes at most %d tokens per request but max_context_tokens is %d: longer prompts will "
+                        "fail; set max_context_tokens to %d or give the server more context",
+                        engine.api_base, engine.server_context, settings.max_context_tokens, engine.server_context)
         report("ready", 100)
         return engine
 
@@ -323,7 +328,11 @@ class RemoteEngine:
             self.name = ids[0]
         elif self.name not in ids:
             raise RemoteError(f"{self.api_base} does not serve model '{self.name}'; it serves: {', '.join(ids)}", PERMANENT)
-        meta = next(m for m in served if m["id"] == self.name).get("meta") or {}
+        model = next(m for m in served if m["id"] == self.name)
+        meta = model.get("meta") or {}
+        context = meta.get("n_ctx") if isinstance(meta, dict) else None  # llama-server: per slot
+        context = model.get("max_model_len", context)  # vLLM
+        self.server_context = context if isinstance(context, int) else None
         n_vocab = meta.get("n_vocab") if isinstance(meta, dict) else None  # llama-server
         if isinstance(n_vocab, int) and n_vocab not in self._local_vocab:
             raise RemoteError(

@@ -61,6 +61,8 @@ class LlamaServer:
     port: int = field(default_factory=free_port)
     alias: str = "tiny"
     slots: int = 1
+    context: int = 8192  # tokens, shared by the slots
+    threads: int = 2
     process: subprocess.Popen | None = None
 
     @property
@@ -69,7 +71,7 @@ class LlamaServer:
 
     def start(self, timeout: float = 120.0) -> "LlamaServer":
         cmd = [str(llama_server_binary()), "-m", str(self.gguf), "--host", "127.0.0.1", "--port", str(self.port),
-               "-c", "8192", "-np", str(self.slots), "-t", "2", "--alias", self.alias, "--slots"]
+               "-c", str(self.context), "-np", str(self.slots), "-t", str(self.threads), "--alias", self.alias, "--slots"]
         if self.api_key:
             cmd += ["--api-key", self.api_key]
         self._log_file = open(self.log, "ab")
