@@ -196,4 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         # `aix-lsp` alone serves over stdio, as editors expect
         args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    if args.command in _NEEDS_SERVER_PACKAGES:
+        from aix_lsp.compat import SERVER_PACKAGES, IncompatibleVersion, require_versions
+
+        try:
+            require_versions(SERVER_PACKAGES)  # the engine checks torch/transformers when it loads
+        except IncompatibleVersion as exc:
+            print(f"aix-lsp: {exc}", file=sys.stderr)
+            return 2
     return args.func(args)
+
+
+# commands that parse, index or speak LSP: a wrong tree-sitter grammar or pygls fails here, not mid-session
+_NEEDS_SERVER_PACKAGES = frozenset({"serve", "complete", "index", "search", "eval", "finetune"})

@@ -41,6 +41,7 @@ SUPPORTED: dict[str, tuple[str, str]] = {
 
 ENGINE_PACKAGES = ("torch", "transformers")  # checked when the in-process engine loads
 SYNTAX_PACKAGES = tuple(name for name in SUPPORTED if name.startswith("tree-sitter"))
+SERVER_PACKAGES = SYNTAX_PACKAGES + ("pygls", "lsprotocol", "tantivy")  # checked when a command starts
 
 
 class IncompatibleVersion(RuntimeError):
@@ -81,3 +82,17 @@ def require_versions(names: Iterable[str] | None = None) -> None:
     problems = version_problems(names)
     if problems:
         raise IncompatibleVersion("; ".join(problems))
+
+
+def installed_summary() -> str:
+    """One line: each supported package's installed version (CI prints it; pytest's header too)."""
+    return ", ".join(f"{name} {installed_version(name) or 'missing'}" for name in SUPPORTED)
+
+
+if __name__ == "__main__":  # python -m aix_lsp.compat: the versions, and exit 1 when one is out of range
+    import sys
+
+    print(installed_summary())
+    for problem in version_problems():
+        print(problem, file=sys.stderr)
+    sys.exit(1 if version_problems() else 0)

@@ -8,6 +8,13 @@ from pathlib import Path
 import pytest
 
 
+def pytest_report_header(config) -> list[str]:
+    """The versions this run tested, next to the ranges aix-lsp pins (aix_lsp/compat.py)."""
+    from aix_lsp.compat import installed_summary
+
+    return ["aix-lsp dependencies: " + installed_summary()]
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny LlamaForCausalLM + SentencePiece tokenizer with aiXcoder's special tokens, written with

@@ -62,3 +62,13 @@ def test_engine_load_fails_at_once_on_an_unsupported_transformers(tiny_model_dir
     assert f"transformers {compat.installed_version('transformers')} is installed" in message and ">=99,<100" in message
     monkeypatch.setenv(compat.IGNORE_ENV, "1")  # the user's way to try an untested release anyway
     assert LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu")).name == str(tiny_model_dir)
+
+
+def test_commands_refuse_to_start_with_an_incompatible_grammar_or_pygls(monkeypatch, capsys, tmp_path):
+    from aix_lsp import cli, compat
+
+    monkeypatch.delenv(compat.IGNORE_ENV, raising=False)
+    monkeypatch.setitem(compat.SUPPORTED, "pygls", (">=99", "test"))
+    assert cli.main(["index", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "pygls" in err and ">=99" in err and compat.IGNORE_ENV in err
