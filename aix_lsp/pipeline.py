@@ -320,6 +320,8 @@ class CompletionPipeline:
         fragments = self._fragments(model, prepared)
         timings["context"] = time.perf_counter() - t
         t = time.perf_counter()
+        if req.root is not None:  # never a fragment of an excluded file (exclude_globs, .aixignore), indexed or not
+            fragments = [f for f in fragments if not self.exclusions.rule_for(req.root / f.path, req.root, s.exclude_globs)]
         # secret values masked before tokenizing; how many and where is kept for --explain, never what
         prefix, suffix, fragments, redactions = redact_prompt_parts(prepared.prefix, prepared.suffix, fragments, req.relative_path)
         budget = s.max_context_tokens - s.max_new_tokens

@@ -154,6 +154,16 @@ def test_aixignore_and_credentials_folders_keep_files_out_of_the_crawl(tmp_path)
     assert found - {".aixignore"} == {"src/app.py", "db/keep.sql"}
 
 
+def test_exclude_globs_keep_files_out_of_the_index(workspace, tmp_path):
+    root, _, _ = workspace
+    index = FolderIndex(root, tmp_path / "cache", "lines", 10, exclude_globs=("config.py", "src/**"))
+    index.open()
+    index.sync()
+    files = set(index.files)
+    index.close()
+    assert "app.py" in files and "config.py" not in files and not any(f.startswith("src/") for f in files)
+
+
 def test_exclusion_rules_name_the_rule(tmp_path):
     (tmp_path / ".aixignore").write_text("private/\n")
     rules = Exclusions.load(tmp_path, ("**/fixtures/**",))
@@ -235,6 +245,29 @@ def test_no_secret_reaches_a_prompt(workspace, engine, tmp_path, mode):
         assert redacted_somewhere  # the cursors inside config.py, deploy_keys.py and aws.js carry secrets
     finally:
         service.close()
+
+
+def test_no_fragment_of_a_glob_excluded_file_reaches_a_prompt(workspace, engine, tmp_path):
+    from aix_lsp.retrieval import RetrievalService
+
+    root, _, _ = workspace
+    base = Settings(model="tiny", device="cpu", max_new_tokens=4, retrieval_mode="bm25", retrieval_top_k=8, index_cache_dir=str(tmp_path / "cache"))
+    path = root / "app.py"
+    text = path.read_text()
+    paths = {}
+    for globs in ((), ("config.py", "deploy_keys.py")):
+        settings = base.replace(exclude_globs=globs)
+        service = RetrievalService(settings)  # indexed without the globs: the prompt filters all the same
+        service.add_folder(root)
+        assert service.wait_ready(120)
+        try:
+            pipeline = CompletionPipeline(settings, engine, service)
+            prompt = pipeline.prompt_for(pipeline.prepare(CompletionRequest(text=text, offset=len(text), path=path, root=root, uri=path.as_uri())))
+            paths[globs] = {f.path for f in prompt.crossfile_fragments}
+        finally:
+            service.close()
+    assert {"config.py", "deploy_keys.py"} & paths[()]  # they are what the query finds ...
+    assert not {"config.py", "deploy_keys.py"} & paths[("config.py", "deploy_keys.py")]  # ... unless excluded
 
 
 def test_cli_prompt_holds_no_secret_and_explain_says_what_was_redacted(workspace, tiny_model_dir, tmp_path):

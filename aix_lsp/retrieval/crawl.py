@@ -15,7 +15,7 @@ import os
 import stat
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pathspec
 
@@ -143,7 +143,8 @@ def iter_workspace_files(root: Path) -> Iterator[Path]:
         yield path
 
 
-def iter_workspace_entries(root: Path, stop: threading.Event | None = None) -> Iterator[tuple[Path, os.stat_result]]:
+def iter_workspace_entries(root: Path, stop: threading.Event | None = None,
+                           exclude_globs: Sequence[str] = ()) -> Iterator[tuple[Path, os.stat_result]]:
     """Like :func:`iter_workspace_files`, with each file's ``stat`` result (mtime and size). Ends early,
     at the next folder, once ``stop`` is set."""
     root = Path(os.path.abspath(root))
@@ -153,7 +154,7 @@ def iter_workspace_entries(root: Path, stop: threading.Event | None = None) -> I
     ignores = _Ignores()
     exclude = _load_ignore(root / ".git" / "info" / "exclude")
     ignores = ignores.child("", exclude)
-    exclusions = Exclusions.load(root)  # .aixignore and credentials folders
+    exclusions = Exclusions.load(root, exclude_globs)  # .aixignore, the exclude_globs setting, credentials folders
     stack: list[tuple[str, _Ignores]] = [("", ignores)]
     while stack and not (stop is not None and stop.is_set()):
         rel_dir, inherited = stack.pop()
@@ -214,7 +215,7 @@ NON_CODE_LANGUAGES = frozenset(
 )
 
 
-def is_workspace_file(root: Path, path: Path, check_size: bool = True) -> bool:
+def is_workspace_file(root: Path, path: Path, check_size: bool = True, exclude_globs: Sequence[str] = ()) -> bool:
     """True when the crawl of ``root`` would yield ``path``: the same rules, for one path (used for file
     events and edits of open documents). Does not require the file to exist when ``check_size`` is False."""
     root = Path(os.path.abspath(root))
@@ -238,7 +239,7 @@ def is_workspace_file(root: Path, path: Path, check_size: bool = True) -> bool:
         if depth and ignores.ignored(base, True):
             return False
         ignores = ignores.child(base, _load_ignore(root.joinpath(*rel_parts[:depth], ".gitignore")))
-    if ignores.ignored("/".join(rel_parts), False) or Exclusions.load(root).rule_for_relative("/".join(rel_parts)):
+    if ignores.ignored("/".join(rel_parts), False) or Exclusions.load(root, exclude_globs).rule_for_relative("/".join(rel_parts)):
         return False
     if check_size:
         try:
