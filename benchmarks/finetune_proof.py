@@ -58,13 +58,14 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, help=f"repository to use (default: {PACKAGE} {VERSION} from PyPI's sdist)")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--model", type=Path, help="base model (default: a fresh `aix-lsp tiny-model`)")
-    parser.add_argument("--max-samples", type=int, default=1500)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--max-samples", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-2)
     parser.add_argument("--rank", type=int, default=16)
-    parser.add_argument("--limit", type=int, default=150, help="eval cases on the held-out files")
-    parser.add_argument("--max-context-tokens", type=int, default=512)
-    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--limit", type=int, default=100, help="eval cases on the held-out files")
+    parser.add_argument("--max-context-tokens", type=int, default=192)
+    parser.add_argument("--max-new-tokens", type=int, default=32)
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="aix-finetune-proof-"))
@@ -83,7 +84,8 @@ def main() -> int:
               "--max-new-tokens", str(args.max_new_tokens), "--no-retrieval", "--threads", "1"]
     adapter = work / "adapter"
     trained = run([*aix, "finetune", str(repo), "--output", str(adapter), "--max-samples", str(args.max_samples),
-                   "--epochs", str(args.epochs), "--lr", str(args.lr), "--rank", str(args.rank), "--no-progress", *common], log)
+                   "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr), "--rank", str(args.rank),
+                   "--train-head", "--no-progress", *common], log)  # a random base: its embeddings and head are learnt too
     before, after = work / "before.json", work / "after.json"
     evaluate = [*aix, "eval", str(repo), "--files-from", str(adapter), "--limit", str(args.limit), "--seed", "0", "--no-progress", *common]
     run([*evaluate, "--json", str(before)], log)

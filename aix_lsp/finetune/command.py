@@ -52,6 +52,6 @@ def add_finetune_arguments(p) -> None:
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="default: five checkpoints per run")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint")
     p.add_argument("--crossfile", action="store_true", help="put cross-file fragments into the training prompts (held-out files removed from the index)")
-    p.add_argument("--train-head", action="store_true", help="also train the output head in full, not only LoRA (for a small or random base; heavy on a 7B)")
+    p.add_argument("--train-head", action="store_true", help="also train the token embeddings and the output head in full, not only LoRA (for a small or random base; heavy on a 7B)")
     p.add_argument("--languages", metavar="LIST", help="extensions or language names, e.g. py,java")
     p.add_argument("--no-progress", action="store_true")

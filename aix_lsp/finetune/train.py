@@ -52,7 +52,7 @@ class TrainOptions:
     resume: bool = False
     crossfile: bool = False
     batch_size: int = 1  # samples per optimizer step (right-padded)
-    train_head: bool = False  # also train the output head in full (a random tiny base needs it; 200M numbers on a 7B)
+    train_head: bool = False  # also train the token embeddings and the output head in full (a random base needs it; 400M numbers on a 7B)
     languages: list[str] | None = None
     progress: bool = True
 
@@ -265,7 +265,7 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
         # The final norm's gain (hidden_size numbers) is trained in full: it sets how peaked the output can be,
         # which LoRA on the projections cannot change (the norm rescales their output); a random base needs it.
         config = LoraConfig(r=opts.rank, lora_alpha=opts.alpha or 2 * opts.rank, lora_dropout=opts.dropout,
-                            target_modules=lora_targets(model), modules_to_save=final_norm(model) + (["lm_head"] if opts.train_head else []),
+                            target_modules=lora_targets(model), modules_to_save=final_norm(model) + (["embed_tokens", "lm_head"] if opts.train_head else []),
                             task_type="CAUSAL_LM")
         model = get_peft_model(model, config)
     model.train()

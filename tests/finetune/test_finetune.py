@@ -147,18 +147,22 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(repo: Path, tiny_model_d
         if step == 4:
             raise KeyboardInterrupt
 
-    report = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3), on_step=ctrl_c)
+    # batches of 3, embeddings and head trained in full too: all of it must survive the checkpoint
+    report = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3, train_head=True), on_step=ctrl_c)
     assert report.interrupted and report.steps == 4
     state = json.loads((out / CHECKPOINT / STATE_FILE).read_text())
     assert state["step"] == 4 and len(state["losses"]) == 4
     assert not (out / "adapter_model.safetensors").exists()
     with pytest.raises(FinetuneError, match="--resume"):
-        finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3))
-    resumed = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3, resume=True))
+        finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3, train_head=True))
+    resumed = finetune(repo, out, _settings(tiny_model_dir), _opts(epochs=2, batch_size=3, train_head=True, resume=True))
     assert not resumed.interrupted and resumed.resumed_from == 4
     assert resumed.steps == 2 * -(-resumed.samples // 3)  # batches of 3, two epochs
     assert (out / "adapter_model.safetensors").is_file()
     assert len((out / "loss.csv").read_text().splitlines()) == resumed.steps + 1
+    from aix_lsp.engine.local import LocalEngine
+
+    LocalEngine.load(_settings(tiny_model_dir, adapter=str(out)))  # the saved adapter (with its full modules) loads
 
 
 def _small_disk(path: Path) -> bool:
