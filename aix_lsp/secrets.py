@@ -214,7 +214,9 @@ def line_secrets(line: str, kind: str = "quoted", hints: int = _KW | _NAME | _TO
                 found.append(match["value"])
     if long_value:
         for match in _ENTROPY_ASSIGNMENT.finditer(line):
-            if looks_random(match.group(1)):
+            # in code an unquoted value is an expression (``key = win32api.RegEnumKey``); in config, a string
+            quoted = line[match.start(1) - 1:match.start(1)] in ("'", '"', "`")
+            if (quoted or kind == "config") and looks_random(match.group(1)):
                 found.append(match.group(1))
     # the longest first, so a value inside another is covered by the outer one
     return tuple(sorted(set(found), key=len, reverse=True))

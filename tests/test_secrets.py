@@ -74,6 +74,7 @@ def test_the_files_that_use_secrets_are_left_alone(workspace):
         ("a.properties", "spring.datasource.password=${DB_PASSWORD}"),
         ("a.js", 'const sessionKey = "user_session_identifier";'),
         ("a.py", 'SHA = "0123456789abcdef0123456789abcdef"'),
+        ("a.py", "RegEnumKey = win32api.RegEnumKey2"),  # a name, not a value: only quoted values in code
     ],
 )
 def test_ordinary_code_is_not_taken_for_a_secret(path, line):
