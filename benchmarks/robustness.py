@@ -195,11 +195,19 @@ async def _completion(client, uri: str, text: str) -> bool:
     return True
 
 
-async def run_case(case: Case, base: Path, timeout: float, tiny_model: Path | None) -> Row:
+def server_command(root: str) -> list[str]:
+    """The server of this checkout, or of the checkout at ``root`` (to compare with an older version)."""
+    if not root:
+        return SERVER_COMMAND
+    boot = f"import sys, runpy; sys.path.insert(0, {root!r}); sys.argv[0] = 'aix-lsp'; runpy.run_module('aix_lsp', run_name='__main__')"
+    return [sys.executable, "-c", boot, "serve"]
+
+
+async def run_case(case: Case, base: Path, timeout: float, tiny_model: Path | None, server_root: str = "") -> Row:
     roots = case.build(base)
     model = str(tiny_model) if case.tiny_model and tiny_model else str(base / "no-model")
     options = {"model": model, "device": "cpu", "max_new_tokens": 4, "index_cache_dir": str(base / "cache"), **case.options}
-    client = await ClientServerConfig(server_command=SERVER_COMMAND).start()
+    client = await ClientServerConfig(server_command=server_command(server_root)).start()
     process = client._server
     statuses: list[dict] = []
     client.feature("aix/status")(lambda params: statuses.append(_plain(params)))
@@ -297,7 +305,7 @@ async def main_async(args: argparse.Namespace) -> None:
             base = scratch / f"case{i}"
             base.mkdir()
             try:
-                rows.append(await run_case(case, base, args.timeout, tiny_model))
+                rows.append(await run_case(case, base, args.timeout, tiny_model, args.server_root))
             except RuntimeError as exc:
                 rows.append(Row(case.name, None, 0.0, None, None, None, "skipped", str(exc)))
             finally:
@@ -313,6 +321,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", default="", help=f"comma-separated subset of: {', '.join(KEYS)}")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a case may take to settle (default 300)")
+    parser.add_argument("--server-root", default="", help="run the server of another checkout (e.g. `git archive` of an older commit) to compare")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -302,7 +302,7 @@ class _Folder:
     def damaged(self, reason: str) -> None:
         """A search found the index damaged: rebuild it on the pool (requests meanwhile skip this folder)."""
         with self.lock:
-            if self._rebuild is not None or self.state == "error":
+            if self._rebuild is not None:
                 return
             self._rebuild = reason
             self.state = "indexing"
@@ -346,6 +346,8 @@ class _Folder:
             self.index.close()  # a no-op the first time; after a failure, drops what the failed step left
             self.index.open()
             self._opened = True
+            if self.index.storage_problem and self._persist_at is None:  # opened in memory: try the disk later
+                self._persist_at = now + PERSIST_RETRY_S
             return now
         if not self._synced:
             started = time.perf_counter()

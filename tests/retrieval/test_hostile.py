@@ -272,10 +272,11 @@ def test_tantivy_guard_turns_panics_into_exceptions() -> None:
 # --- item 8: storage that cannot be written is reported, and retried -----------------------------------
 
 
-def test_unwritable_cache_is_reported_and_context_still_served(tmp_path: Path, workspace: Path) -> None:
+def test_unwritable_cache_is_reported_and_context_still_served(tmp_path: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
     write(workspace, "app/main.py", "x = 1\n")
+    monkeypatch.setattr(service_module, "PERSIST_RETRY_S", 0.2)
     svc = RetrievalService(BM25, cache_dir=blocker)
     try:
         svc.add_folder(workspace)
@@ -284,6 +285,10 @@ def test_unwritable_cache_is_reported_and_context_still_served(tmp_path: Path, w
         assert status["state"] == "degraded"
         assert "kept in memory" in status["message"] and str(blocker) in status["message"]
         assert ask(svc, workspace, "value = compute_beta(1)\n")[0].path == "lib/beta.py"
+        blocker.unlink()  # the user fixes it: the index is persisted at the next try
+        until(lambda: svc.status()["state"] == "ready", what="the persisted index")
+        assert not svc._folders[workspace].index.in_memory and (blocker / "index").is_dir()
+        assert ask(svc, workspace, "value = compute_gamma(1)\n")[0].path == "lib/gamma.py"
     finally:
         svc.close()
 
