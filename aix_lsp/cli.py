@@ -101,10 +101,11 @@ def cmd_tiny_model(args: argparse.Namespace) -> int:
         num_layers=args.layers,
         num_heads=args.heads,
         num_kv_heads=args.kv_heads,
+        family=args.family,
     )
     t0 = time.perf_counter()
     out = build_tiny_model(args.dir, spec)
-    print(f"wrote a random tiny model ({spec.num_layers} layers, hidden {spec.hidden_size}, vocab {spec.vocab_size}) to {out} in {time.perf_counter() - t0:.1f} s")
+    print(f"wrote a random tiny {spec.family} model ({spec.num_layers} layers, hidden {spec.hidden_size}, vocab {spec.vocab_size}) to {out} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -158,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
+    p.add_argument("--family", default="aixcoder", choices=("aixcoder", "aixcoder-v2", "codellama", "qwen2.5-coder", "deepseek-coder", "starcoder2"),
+                   help="model family: its tokenizer type, special tokens and architecture (see aix_lsp/formats)")
     p.set_defaults(func=cmd_tiny_model)
 
     p = sub.add_parser("index", help="build the workspace index of PATH; prints files, chunks, seconds, memory")

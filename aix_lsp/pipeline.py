@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from aix_lsp.config import Settings
+from aix_lsp.documents import parsed_document
 from aix_lsp.exclusion import ExclusionCache
 from aix_lsp.engine.base import Engine, EngineError, Generation
 from aix_lsp.languages import language_for_path
+from aix_lsp import formats
 from aix_lsp.prompt import Prompt, PromptBuilder
 from aix_lsp.secrets import redact_prompt_parts
 from aix_lsp.suggestions import SuggestionCache
@@ -179,7 +181,7 @@ class CompletionPipeline:
         if engine is None:
             self.model = None
         else:
-            builder = PromptBuilder.for_tokenizer(PromptTokenizer(engine.tokenizer()))
+            builder = formats.for_engine(engine, self.settings.prompt_format)
             if hasattr(engine, "kv_cache_enabled"):
                 engine.kv_cache_enabled = self.settings.kv_cache  # type: ignore[attr-defined]
             self.model = LoadedModel(engine, builder)
@@ -225,7 +227,7 @@ class CompletionPipeline:
         if "\x00" in req.text:
             prepared.skip_reason = "binary content"
             return prepared
-        parsed = req.parsed if req.parsed is not None else ParsedDocument(req.text, language)
+        parsed = req.parsed if req.parsed is not None else parsed_document(req.text, language)  # the server's limits
         scope = cursor_scope(parsed, offset)
         prepared.scope = scope
         if scope.scenario == "none":

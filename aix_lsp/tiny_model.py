@@ -1,4 +1,9 @@
-"""A tiny, randomly initialised model of aiXcoder-7B's architecture family, built in seconds on a CPU.
+"""A tiny, randomly initialised model of a model family (aiXcoder-7B's by default), built in seconds on a CPU.
+
+``family`` picks the tokenizer type, special tokens and architecture: aixcoder / aixcoder-v2 / codellama
+are LlamaForCausalLM with a SentencePiece tokenizer; qwen2.5-coder (Qwen2ForCausalLM), deepseek-coder
+(LlamaForCausalLM) and starcoder2 (Starcoder2ForCausalLM) have a byte-level BPE tokenizer trained with the
+``tokenizers`` library, each with its family's special tokens. For aiXcoder:
 
 LlamaForCausalLM (grouped-query attention, RoPE with aiXcoder's theta, SwiGLU, RMSNorm, untied embeddings)
 with a SentencePiece byte-fallback BPE tokenizer trained on the spot on the Python standard library and
@@ -13,6 +18,7 @@ import json
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 AIX_SPECIAL_TOKENS = [
     "▁<AIX-SPAN-PRE>",
@@ -35,6 +41,20 @@ class TinyModelSpec:
     num_kv_heads: int = 2
     seed: int = 0
     corpus_bytes: int = 2_000_000
+    family: str = "aixcoder"
+
+
+CODELLAMA_SPECIAL_TOKENS = ["▁<PRE>", "▁<MID>", "▁<SUF>", "▁<EOT>"]
+# Byte-level BPE families: (special tokens in vocabulary order, bos, eos, pad), from each model's tokenizer.
+BPE_FAMILIES: dict[str, tuple[list[str], str | None, str, str | None]] = {
+    "qwen2.5-coder": (["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
+                       "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>"], None, "<|endoftext|>", "<|endoftext|>"),
+    "deepseek-coder": (["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜fim▁hole｜>", "<｜fim▁begin｜>", "<｜fim▁end｜>",
+                        "<|EOT|>"], "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜end▁of▁sentence｜>"),
+    "starcoder2": (["<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>", "<repo_name>", "<file_sep>"],
+                   "<|endoftext|>", "<|endoftext|>", None),
+}
+FAMILIES = ("aixcoder", "aixcoder-v2", "codellama", *BPE_FAMILIES)
 
 
 def _training_corpus(max_bytes: int) -> list[str]:
@@ -56,7 +76,26 @@ def _training_corpus(max_bytes: int) -> list[str]:
     return chunks
 
 
-def write_tokenizer(out: Path, vocab_size: int, corpus_bytes: int) -> None:
+def write_bpe_tokenizer(out: Path, family: str, vocab_size: int, corpus_bytes: int) -> None:
+    """A byte-level BPE tokenizer (GPT-2 style, as Qwen2.5-Coder, DeepSeek-Coder and StarCoder2 have) with the
+    family's special tokens as single ids."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    special, bos, eos, pad = BPE_FAMILIES[family]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=special, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(_training_corpus(corpus_bytes), trainer)
+    named = {t for t in (bos, eos, pad) if t}
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=bos, eos_token=eos, pad_token=pad,
+                                   additional_special_tokens=[t for t in special if t not in named], model_max_length=32768)
+    fast.save_pretrained(out)
+
+
+def write_tokenizer(out: Path, vocab_size: int, corpus_bytes: int, special_tokens: list[str] | None = None) -> None:
     import sentencepiece as spm
 
     corpus = _training_corpus(corpus_bytes)
@@ -68,7 +107,7 @@ def write_tokenizer(out: Path, vocab_size: int, corpus_bytes: int) -> None:
         model_type="bpe",
         byte_fallback=True,
         # "\n" as a piece of its own, as in code tokenizers; the AIX tokens carry their leading "▁" like aiXcoder's.
-        user_defined_symbols=AIX_SPECIAL_TOKENS + ["\n"],
+        user_defined_symbols=(AIX_SPECIAL_TOKENS if special_tokens is None else special_tokens) + ["\n"],
         character_coverage=1.0,
         split_digits=True,
         allow_whitespace_only_pieces=True,
@@ -101,7 +140,11 @@ def build_tiny_model(out_dir: str | Path, spec: TinyModelSpec = TinyModelSpec())
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_tokenizer(out, spec.vocab_size, spec.corpus_bytes)
+    if spec.family not in FAMILIES:
+        raise ValueError(f"unknown family '{spec.family}': one of {', '.join(FAMILIES)}")
+    if spec.family in BPE_FAMILIES:
+        return _build_bpe_model(out, spec)
+    write_tokenizer(out, spec.vocab_size, spec.corpus_bytes, CODELLAMA_SPECIAL_TOKENS if spec.family == "codellama" else None)
     tokenizer = AutoTokenizer.from_pretrained(out)
     tokenizer.save_pretrained(out)  # adds tokenizer.json so later loads skip the conversion
     config = LlamaConfig(
@@ -121,7 +164,36 @@ def build_tiny_model(out_dir: str | Path, spec: TinyModelSpec = TinyModelSpec())
         bos_token_id=1,
         eos_token_id=2,
     )
+    if spec.family == "aixcoder-v2":
+        config._name_or_path = "aiXcoder/aixcoder-7b-v2"  # the name that tells v2 from v1 (same tokenizer)
     torch.manual_seed(spec.seed)
     model = LlamaForCausalLM(config)
+    model.save_pretrained(out)
+    if spec.family == "aixcoder-v2":  # from_pretrained overwrites _name_or_path with the folder: keep the name in config.json
+        path = out / "config.json"
+        data = json.loads(path.read_text())
+        data["_name_or_path"] = "aiXcoder/aixcoder-7b-v2"
+        path.write_text(json.dumps(data, indent=2))
+    return out
+
+
+def _build_bpe_model(out: Path, spec: TinyModelSpec) -> Path:
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Starcoder2Config, Starcoder2ForCausalLM
+
+    write_bpe_tokenizer(out, spec.family, spec.vocab_size, spec.corpus_bytes)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    common = dict(vocab_size=len(tokenizer), hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
+                  num_hidden_layers=spec.num_layers, num_attention_heads=spec.num_heads, num_key_value_heads=spec.num_kv_heads,
+                  max_position_embeddings=32768, tie_word_embeddings=False,
+                  bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    torch.manual_seed(spec.seed)
+    model: Any
+    if spec.family == "qwen2.5-coder":
+        model = Qwen2ForCausalLM(Qwen2Config(**common, rope_theta=1_000_000.0, rms_norm_eps=1e-6))
+    elif spec.family == "starcoder2":
+        model = Starcoder2ForCausalLM(Starcoder2Config(**common, rope_theta=100_000.0, use_bias=True))
+    else:  # deepseek-coder: the Llama architecture
+        model = LlamaForCausalLM(LlamaConfig(**common, rope_theta=100_000.0, rms_norm_eps=1e-6))
     model.save_pretrained(out)
     return out

@@ -165,11 +165,11 @@ class LocalEngine:
 
     @staticmethod
     def _stop_token_ids(tokenizer: Any) -> set[int]:
-        ids = {tokenizer.eos_token_id, tokenizer.bos_token_id, getattr(tokenizer, "pad_token_id", None)}
-        for token, token_id in tokenizer.get_added_vocab().items():
-            if "<AIX-" in token:
-                ids.add(token_id)
-        return {i for i in ids if i is not None}
+        # The prompt format's stop tokens (aiXcoder: EOS, BOS, pad, any <AIX-...>); the pipeline sets those of
+        # the format it chose (the prompt_format setting) through this same attribute.
+        from aix_lsp.formats import stop_ids_for
+
+        return stop_ids_for(tokenizer)
 
     @staticmethod
     def _decode_anchor(tokenizer: Any) -> tuple[int, str]:

@@ -118,12 +118,18 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def stop_markers(tokenizer: Any) -> list[str]:
-    """Texts of aiXcoder's ``<AIX-...>`` tokens as a server streams them: the local engine stops on these
-    tokens, and a server only knows its own end-of-sequence token."""
+def stop_markers(tokenizer: Any, stop_ids: set[int] | None = None) -> list[str]:
+    """Texts of the prompt format's stop tokens (aiXcoder: its ``<AIX-...>`` tokens) as a server streams
+    them: the local engine stops on these tokens, and a server only knows its own end-of-sequence token
+    (so EOS, BOS, pad and unk, whose texts may be code such as HTML's ``</s>``, are left to it)."""
+    if stop_ids is None:
+        from aix_lsp.formats import stop_ids_for
+
+        stop_ids = stop_ids_for(tokenizer)
+    own = {getattr(tokenizer, f"{k}_token", None) for k in ("eos", "bos", "pad", "unk")}
     markers = []
-    for token in tokenizer.get_added_vocab():
-        if "<AIX-" in token:
+    for token in tokenizer.convert_ids_to_tokens(sorted(stop_ids)):
+        if token and token not in own:
             markers.append(token.replace("▁", " "))
             markers.append(token.replace("▁", ""))
     return sorted(set(markers), key=len, reverse=True)
@@ -176,7 +182,7 @@ class RemoteEngine:
         self.prompt_as = "ids"  # "ids" | "text": text once the server rejected ids
         self._ids_confirmed = False
         self._local_vocab = {len(tokenizer), vocab_size} - {None}
-        self._markers = stop_markers(tokenizer)
+        self._markers = stop_markers(tokenizer)  # the stop_ids setter below replaces them with the format's
         self._connected = False
         self.server_context: int | None = None  # tokens per request, when the server says
         self.backoff_first_s, self.backoff_max_s = BACKOFF_FIRST_S, BACKOFF_MAX_S
@@ -189,6 +195,16 @@ class RemoteEngine:
         self._client = self._loop.run(self._make_client(headers)).result()
         self._finalizer = weakref.finalize(self, _shut_down, self._loop, self._client)
         self._finalizer.atexit = False  # daemon threads die with the process anyway
+
+    @property
+    def stop_ids(self) -> set[int]:
+        """The prompt format's stop tokens, the attribute the local engine has (aix_lsp.formats sets it)."""
+        return set(self._stop_ids) if hasattr(self, "_stop_ids") else set()
+
+    @stop_ids.setter
+    def stop_ids(self, ids: set[int]) -> None:
+        self._stop_ids = set(ids)
+        self._markers = stop_markers(self._tokenizer, self._stop_ids)
 
     async def _make_client(self, headers: dict[str, str]) -> httpx.AsyncClient:
         # One client: keep-alive connections, so a keystroke does not pay a TCP (or TLS) handshake.
