@@ -378,11 +378,12 @@ def _header_node_type(doc: ParsedDocument, offset: int) -> str:
 
 
 def _first_code(line: str | None) -> str:
-    """The next line, stripped, if it is worth stopping before (code, not just a brace)."""
+    """The next line with its indentation, if it is worth stopping before (code, not just a brace).
+    The indentation matters: the same statement one level deeper (inside a new block) is new code."""
     if line is None:
         return ""
     s = line.strip()
-    return s if len(s) >= 4 and any(ch.isalnum() for ch in s) else ""
+    return line.rstrip() if len(s) >= 4 and any(ch.isalnum() for ch in s) else ""
 
 
 def _scenario(kind: str, code_before: bool, comment_before: bool, has_after: bool) -> str:

@@ -45,7 +45,8 @@ class StopRule:
     ``one_statement``: at module/class level stop after one complete statement (a line back at the
     cursor's level ``level`` after deeper lines, or a brace block closed to depth 0).
     ``include_end``: Ruby-style blocks, a dedented ``end`` line belongs to the node.
-    ``next_line``: the first non-blank line after the cursor; generation stops before repeating it.
+    ``next_line``: the first non-blank line after the cursor, with its indentation; generation stops
+    before repeating it at the same indentation.
     """
 
     kind: str = "end_of_line"
@@ -184,7 +185,7 @@ class StopRule:
         if end < 0 and not _decidable(stripped):
             return "wait"
         cut = len(text[:i].rstrip())  # before the newline(s) that lead to this line
-        if self.next_line and _same_line(stripped, self.next_line):
+        if self.next_line and _same_line(line, self.next_line, self.tab_size):
             return cut
         if self.kind != "dedent" and not self.one_statement:
             return None
@@ -207,8 +208,11 @@ def _decidable(stripped: str) -> bool:
     return len(stripped) >= 8 or not stripped[-1].isalnum() and stripped[-1] != "_"
 
 
-def _same_line(a: str, b: str) -> bool:
-    return a == b and len(b) >= 4 and any(ch.isalnum() for ch in b)
+def _same_line(line: str, next_line: str, tab_size: int) -> bool:
+    """``line`` repeats ``next_line``: the same code at the same indentation (deeper is a new block's)."""
+    b = next_line.strip()
+    return line.strip() == b and len(b) >= 4 and any(ch.isalnum() for ch in b) \
+        and indent_width(line, tab_size) == indent_width(next_line, tab_size)
 
 
 def _trim_end(text: str, i: int) -> int:

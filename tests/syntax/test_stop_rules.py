@@ -123,3 +123,14 @@ def test_describe_is_readable():
     for source, language in (("def f():\n    █\n", "python"), ("int f() {\n  █\n}\n", "c++"), ("x = f(█)\n", "python")):
         text = _scope(language, source).stop_rule.describe()
         assert text and "stops" in text
+
+
+@pytest.mark.parametrize("generation, expected", [
+    # the line after the cursor again, one level deeper inside a new block: new code, kept
+    ("if len(result) > 100:\n        result.sort()\n    result.sort()\n", "if len(result) > 100:\n        result.sort()"),
+    # the same line at its own indentation: a repeat of what follows, cut
+    ("result.append(x)\n    result.sort()\n", "result.append(x)"),
+])
+def test_next_line_repeat_compares_indentation(generation, expected):
+    scope = _scope("python", "def f(result, x):\n    █\n    result.sort()\n    return result\n")
+    assert stream(scope.stop_rule, generation)[0] == expected
