@@ -14,7 +14,15 @@ download). Token ids are fed directly (a stand-in tokenizer without stop tokens)
 - 8-bit and 4-bit loading through bitsandbytes when it imports (the random bf16 weights are saved once to
   a temporary folder and loaded back with ``from_pretrained(quantization_config=...)``, the server's path).
 
-Without CUDA it says so and exits 0 (``--dry-run`` still runs the tiny CPU shape).
+With ``--graphs`` (default on CUDA; ``--no-graphs`` skips it), eager vs graph-captured decode
+(aix_lsp/engine/cuda_graph.py: static KV cache, one captured graph per step length), sdpa, speculative
+decoding off so a token is one step: ms per decode token against the memory-bandwidth floor (weights +
+the KV cache read per token, over the device-to-device copy bandwidth measured here), and warm latency of
+a 16-token (single-line) and a 128-token (multi-line) suggestion at 4K and 16K prompts (``--graph-contexts``).
+Goals on an H100/H200-class GPU: decode within 1.5x of the floor; warm 16-token suggestion <= 100 ms at 16K.
+
+Without CUDA it says so and exits 0 (``--dry-run`` still runs the tiny CPU shape; its "graphs" rows run
+the static cache eagerly, which exercises the code but captures nothing).
 """
 
 from __future__ import annotations
@@ -179,6 +187,94 @@ def measure(model, device: str, context: int, new_tokens: int, typed: int, repea
     }
 
 
+def copy_bandwidth(device: str) -> float:
+    """Bytes per second of a large device-to-device copy (read + write), the practical bandwidth ceiling."""
+    import torch
+
+    if not device.startswith("cuda"):
+        return float("nan")
+    buf = torch.empty(2**30, dtype=torch.uint8, device=device)
+    out = torch.empty_like(buf)
+    out.copy_(buf)
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(10):
+        out.copy_(buf)
+    torch.cuda.synchronize()
+    rate = 10 * 2 * buf.numel() / (time.perf_counter() - t0)
+    del buf, out
+    torch.cuda.empty_cache()
+    return rate
+
+
+def decode_floor_s(model, context: int, bandwidth: float) -> float:
+    """Seconds per decode token if it only had to read the weights and the KV cache once."""
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    c = model.config
+    head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+    kv = 2 * c.num_hidden_layers * c.num_key_value_heads * head_dim * context * next(model.parameters()).element_size()
+    return (weights + kv) / bandwidth
+
+
+def measure_graphs(model, device: str, contexts: list[int], lengths: list[int], typed: int, repeats: int, bandwidth: float) -> list[dict[str, Any]]:
+    """Eager vs graph-captured decode through LocalEngine: warm latency per suggestion length, ms/token."""
+    import torch
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.engine.speculative import MAX_DRAFT
+
+    rows = []
+    g = torch.Generator().manual_seed(1)
+    vocab = model.config.vocab_size
+    for context in contexts:
+        prompt = torch.randint(300, vocab, (context,), generator=g).tolist()
+        typing = torch.randint(300, vocab, (typed * (repeats + 1),), generator=g).tolist()
+        floor = decode_floor_s(model, context, bandwidth)
+        for mode in ("eager", "graphs"):
+            engine = LocalEngine(model, IdTokenizer(), device, mode)
+            engine.speculative = False  # one step per token: the step's own cost
+            if mode == "graphs":
+                t0 = time.perf_counter()
+                try:
+                    engine.install_static_cache(context + typed * (repeats + 1) + max(lengths) + MAX_DRAFT + 1, capture=device.startswith("cuda"))
+                except Exception as exc:
+                    print(f"graphs at {context}: capture failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                    continue
+                capture_s = time.perf_counter() - t0
+            else:
+                capture_s = 0.0
+            engine.generate(prompt, 2)  # cold prefill, not timed: the warm requests reuse it
+            for new_tokens in lengths:
+                warm = []
+                for r in range(repeats):
+                    ids = prompt + typing[: typed * (r + 1)]
+                    gpu_sync(device)
+                    t0 = time.perf_counter()
+                    gen = engine.generate(ids, new_tokens)
+                    gpu_sync(device)
+                    warm.append((time.perf_counter() - t0, gen.decode_s, len(gen.token_ids)))
+                engine.generate(prompt, 2)  # back to the plain prompt: each repeat types onto it
+                med = statistics.median
+                per_token = med(w[1] / max(1, w[2] - 1) for w in warm)  # decode_s covers the steps after the first token
+                rows.append({"context": context, "mode": mode, "new_tokens": new_tokens, "warm_s": med(w[0] for w in warm),
+                             "decode_ms_per_token": per_token * 1e3, "floor_ms": floor * 1e3, "over_floor": per_token / floor,
+                             "capture_s": capture_s, "graphs_used": engine._cached is engine._static and engine._static is not None})
+            engine.drop_cache()
+            del engine
+            gc.collect()
+            if device.startswith("cuda"):
+                torch.cuda.empty_cache()
+    return rows
+
+
+def print_graph_rows(rows: list[dict[str, Any]], bandwidth: float) -> None:
+    print(f"\neager vs graph-captured decode (sdpa, speculative off; copy bandwidth {bandwidth / 1e12:.2f} TB/s)")
+    print("| context | mode | new tokens | warm ms | decode ms/token | floor ms/token | x floor | capture s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['context']} | {r['mode']}{'' if r['mode'] == 'eager' or r['graphs_used'] else ' (not used)'} | {r['new_tokens']} | {r['warm_s'] * 1e3:.0f} | "
+              f"{r['decode_ms_per_token']:.2f} | {r['floor_ms']:.2f} | {r['over_floor']:.2f} | {r['capture_s']:.1f} |")
+
+
 def quantized_models(shape: dict[str, int], device: str, dtype, modes: list[str]):
     """Yield (mode, model) for 8bit / 4bit through from_pretrained, when bitsandbytes works here."""
     if not device.startswith("cuda"):
@@ -224,6 +320,10 @@ def main() -> int:
     ap.add_argument("--typed", type=int, default=8, help="tokens added to the cached prompt for the warm request")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quantization", default="8bit,4bit", help="comma list of bitsandbytes modes to try (empty: none)")
+    ap.add_argument("--graphs", action=argparse.BooleanOptionalAction, default=True, help="eager vs graph-captured decode (sdpa)")
+    ap.add_argument("--graph-contexts", default=None, help="prompt sizes for --graphs (default 4096,16384; --dry-run 256,1024)")
+    ap.add_argument("--graph-lengths", default="16,128", help="suggestion lengths in tokens for --graphs")
+    ap.add_argument("--only-graphs", action="store_true", help="skip the attention-kernel and quantization rows")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
@@ -242,6 +342,22 @@ def main() -> int:
     print(f"shape: {shape}; dtype {dtype}; context {context}, new tokens {args.new_tokens}, typed {args.typed}, repeats {args.repeats}")
 
     rows = []
+    graph_rows: list[dict[str, Any]] = []
+    if args.graphs:
+        contexts = [int(x) for x in (args.graph_contexts or ("256,1024" if args.dry_run else "4096,16384")).split(",")]
+        lengths = [int(x) for x in args.graph_lengths.split(",")]
+        bandwidth = copy_bandwidth(device)
+        model = build_model(shape, device, dtype, "sdpa")
+        graph_rows = measure_graphs(model, device, contexts, lengths, args.typed, args.repeats, bandwidth)
+        print_graph_rows(graph_rows, bandwidth)
+        del model
+        gc.collect()
+        if device.startswith("cuda"):
+            torch.cuda.empty_cache()
+    if args.only_graphs:
+        if args.json:
+            args.json.write_text(json.dumps({"graphs": graph_rows}, indent=1))
+        return 0
     for kernel in attention_kernels(device):
         reset_peak(device)
         t0 = time.perf_counter()
@@ -265,7 +381,7 @@ def main() -> int:
               f"{r['warm_s'] * 1e3:.0f} ({r['warm_prefill_s'] * 1e3:.0f} + {r['warm_decode_s'] * 1e3:.0f}) | {r['decode_tok_s']:.1f} | "
               f"{r['generate_s'] * 1e3:.0f} | {r['peak_gib']:.1f} |")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        args.json.write_text(json.dumps({"variants": rows, "graphs": graph_rows}, indent=1))
     return 0
 
 

@@ -291,3 +291,27 @@ def test_cuda_graph_decoding_equals_eager_decoding(tiny_model_dir, caplog):
         if previous is not None:
             assert got.reused_tokens > 0
         previous = ids
+
+
+# --- the figures users see, over the real server ---
+
+async def test_decode_figures_reach_aix_stats_and_aix_status(tiny_model_dir, tmp_path):
+    from lsprotocol import types
+
+    from tests.e2e.lsp_helpers import _plain, inline, lsp_session, open_doc, server_status
+
+    (tmp_path / ".git").mkdir()
+    doc = tmp_path / "loop.py"
+    text = "def total(items):\n    s = 0\n    for item in items:\n        s = s + item\n    for item in items:\n        "
+    doc.write_text(text)
+    options = {"model": str(tiny_model_dir), "device": "cpu", "max_new_tokens": 24, "retrieval": False, "typing_through": False}
+    async with lsp_session(options, tmp_path) as client:
+        open_doc(client, doc.as_uri(), text)
+        await inline(client, doc.as_uri(), 5, 8)
+        stats = _plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(command="aix.stats", arguments=[])))
+        record = [s for s in stats if s["source"] == "model"][-1]
+        assert record["generated_tokens"] > 0 and record["decode_tokens_per_s"] > 0
+        assert 0 <= record["accepted_tokens"] <= record["drafted_tokens"]
+        decode = (await server_status(client))["decode"]
+        assert decode["decode_tokens_per_s"] > 0 and decode["cuda_graphs"] is False
+        assert set(decode) >= {"drafted_tokens", "accepted_tokens", "acceptance"}
