@@ -114,6 +114,7 @@ def _prompt_fields(pipeline: CompletionPipeline, prepared: Prepared) -> dict[str
         })
     out: dict[str, Any] = {
         "prompt": prompt.text,
+        "prompt_format": getattr(getattr(pipeline.model, "builder", None), "family", None),  # aix_lsp/formats
         "prompt_tokens": len(prompt.ids),
         "prefix_tokens": prompt.prefix_tokens,
         "suffix_tokens": prompt.suffix_tokens,
@@ -156,7 +157,8 @@ def render(data: dict[str, Any], scope: bool = True, prompt: bool = True) -> str
             lines.append(data["prompt"])
             lines.append(
                 f"=== {data['prompt_tokens']} tokens of {data['budget_tokens']} (prefix {data['prefix_tokens']},"
-                f" suffix {data['suffix_tokens']}, cross-file {data['crossfile_tokens']}), {len(data['fragments'])} cross-file fragments ==="
+                f" suffix {data['suffix_tokens']}, cross-file {data['crossfile_tokens']}), {len(data['fragments'])} cross-file fragments,"
+                f" prompt format {data.get('prompt_format')} ==="
             )
             for note in data.get("notes", []):
                 lines.append(f"note: {note}")

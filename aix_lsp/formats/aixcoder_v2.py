@@ -24,7 +24,7 @@ from typing import Sequence
 
 from aix_lsp.formats import aixcoder
 from aix_lsp.formats.base import Fragment, Prompt, fit, make_prompt, special_ids
-from aix_lsp.languages import comment_line, header_lines, language_for_path
+from aix_lsp.languages import comment_line, header_lines
 from aix_lsp.tokens import PromptTokenizer
 
 NAME = "aixcoder-v2"
@@ -63,7 +63,7 @@ def render_cross(fragments: Sequence[Fragment], language: str | None) -> str:
     similar = [f for f in fragments if getattr(f, "source", "window") != "definition"]
 
     def block(frag: Fragment) -> str:
-        return f"<s>{header_lines(frag.path, language_for_path(frag.path))}{frag.text.rstrip(chr(10))}\n</s>"
+        return f"<s>{header_lines(frag.path, language)}{frag.text.rstrip(chr(10))}\n</s>"  # the task's language, as the reference
 
     out = f"{c} Global Declarations:\n" + ("".join(map(block, decls)) or "no related global declarations\n")
     out += f"{c} Similar Code Snippets:\n" + ("".join(map(block, similar)) or "no related similar code snippets\n")
