@@ -363,7 +363,7 @@ class _Folder:
             return now
         if self.symbols_state == "indexing":  # BM25 serves meanwhile
             if self.symbols is None:
-                self.symbols = _folder_symbols(self.root)
+                self.symbols = _folder_symbols(self.root, self.cache_dir)
                 if self.symbols is None:
                     self.symbols_state = "failed"
                     return now
@@ -590,14 +590,15 @@ class _Folder:
         return True
 
 
-def _folder_symbols(root: Path):
-    """The symbol table of a folder for the "symbols" and "mixed" modes, or None when unavailable."""
+def _folder_symbols(root: Path, cache_dir: Path | None = None):
+    """The symbol table of a folder for the "symbols" and "mixed" modes, or None when unavailable; saved in
+    ``cache_dir`` (beside the BM25 index) so that a restart parses only the files that changed."""
     try:
         from aix_lsp.symbols.context import FolderSymbols
     except Exception as exc:  # the BM25 context still works without it
         log.warning("symbols context unavailable (%s); using BM25 windows", exc)
         return None
-    return FolderSymbols(root)
+    return FolderSymbols(root, cache_dir)
 
 
 class RetrievalService:

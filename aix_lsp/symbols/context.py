@@ -9,11 +9,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .extract import symbols_language
+from . import store
 from .index import SymbolIndex
 from aix_lsp.retrieval.service import fit_budget
 
@@ -22,15 +25,39 @@ from .model import Snippet
 log = logging.getLogger(__name__)
 
 LOOKALIKE_WINDOWS = 5  # BM25 windows used by the "analog" signal
+SAVE_EVERY_S = 60.0  # edits after a sync are saved at most this often (a save writes the whole table)
 
 
 class FolderSymbols:
-    """The SymbolIndex of one workspace folder (paths relative to ``root``, posix)."""
+    """The SymbolIndex of one workspace folder (paths relative to ``root``, posix).
 
-    def __init__(self, root: Path) -> None:
+    With a ``cache_dir`` the table is saved there after each sync (and after edits, at most every
+    :data:`SAVE_EVERY_S`), and a new FolderSymbols takes it back, so that its first sync parses only
+    the files whose (mtime, size) changed."""
+
+    def __init__(self, root: Path, cache_dir: Path | None = None) -> None:
         self.root = Path(root)
-        self.index = SymbolIndex()
         self.ready = False
+        self._stats: store.Stats = {}  # rel path -> (mtime_ns, size) of what the index holds
+        self._store: Path | None = None
+        self._saved_at: float | None = None  # monotonic time of the last save; None: nothing unsaved
+        self._dirty = False
+        self.last_parsed = 0  # files read and parsed by the last sync (the others were unchanged)
+        saved = None
+        if cache_dir is not None:
+            try:
+                self._store = store.store_dir(cache_dir, self.root)
+                loaded = store.load(self._store, self.root)
+            except Exception as exc:
+                log.warning("symbols: no saved table for %s (%s)", self.root, str(exc))
+                loaded = None
+            if loaded is not None:
+                saved, self._stats = loaded
+        self.index = SymbolIndex(store_dir=self._store / store.BM25_DIR if self._store else None, saved=saved)
+        if not self.index.restored:
+            self._stats = {}
+        elif self._store is not None:
+            log.info("symbols of %s: %d files taken from %s", self.root, len(self._stats), self._store)
 
     def ready_index(self) -> SymbolIndex | None:
         """The index once the first sync is done (None before: the caller uses BM25 windows meanwhile)."""
@@ -43,9 +70,11 @@ class FolderSymbols:
         from aix_lsp.retrieval.crawl import iter_workspace_entries, read_text_file
 
         seen: set[str] = set()
+        parsed = 0
 
         def items():
-            for path, _ in iter_workspace_entries(self.root, stop):
+            nonlocal parsed
+            for path, st in iter_workspace_entries(self.root, stop):
                 if stop is not None and stop.is_set():
                     return
                 rel = path.relative_to(self.root).as_posix()
@@ -53,29 +82,72 @@ class FolderSymbols:
                     continue
                 if max_files and len(seen) >= max_files:
                     return
+                stat = (st.st_mtime_ns, st.st_size)
+                if self._stats.get(rel) == stat and rel in self.index:
+                    seen.add(rel)  # unchanged since it was indexed (or saved): not read again
+                    continue
                 text = read_text_file(path)
                 if text is not None:
                     seen.add(rel)
+                    self._stats[rel] = stat
+                    parsed += 1
                     yield rel, text
 
         try:
-            count = self.index.update_files(items())
+            self.index.update_files(items())
+            removed = 0
             if stop is None or not stop.is_set():
                 for rel in set(self.index.paths()) - seen:
                     self.index.remove_file(rel)
+                    self._stats.pop(rel, None)
+                    removed += 1
         except Exception:
             log.exception("symbol index of %s failed; symbols context is off for it", self.root)
             return 0
         self.ready = True
-        return count
+        self.last_parsed = parsed
+        if parsed or removed or self._dirty or not self.index.restored:
+            self._dirty = True
+            if stop is None or not stop.is_set():
+                self.save()
+        return len(self.index)
+
+    def save(self) -> bool:
+        """Save the table in the cache folder now (no-op without one, or when the index lives in memory)."""
+        if self._store is None or not self._dirty:
+            return False
+        self._saved_at = time.monotonic()
+        try:
+            saved = self.index.snapshot(store.new_generation())
+            if saved is None:
+                return False
+            stats = {rel: self._stats.get(rel, (-1, -1)) for rel in saved[0]}
+            ok = store.save(self._store, self.root, saved, stats)
+        except Exception as exc:
+            log.warning("symbols: saving the table of %s failed: %s", self.root, str(exc))
+            return False
+        self._dirty = not ok
+        return ok
+
+    def _changed(self) -> None:
+        """An edit after the sync: save it with others, at most every SAVE_EVERY_S."""
+        self._dirty = True
+        if self.ready and (self._saved_at is None or time.monotonic() - self._saved_at >= SAVE_EVERY_S):
+            self.save()
 
     def on_file(self, rel_path: str, text: str | None) -> None:
         """A file was indexed (``text``) or removed / became unindexable (``None``)."""
+        self._on_file(rel_path, text, (-1, -1))
+
+    def _on_file(self, rel_path: str, text: str | None, stat: tuple[int, int]) -> None:
         try:
             if text is None:
                 self.index.remove_file(rel_path)
+                self._stats.pop(rel_path, None)
             elif symbols_language(rel_path) is not None:
                 self.index.update_file(rel_path, text)
+                self._stats[rel_path] = stat  # (-1, -1): an editor's text, read again from disk at the next start
+            self._changed()
         except Exception:
             log.exception("symbol index update of %s failed", rel_path)
 
@@ -85,7 +157,13 @@ class FolderSymbols:
 
         if symbols_language(rel_path) is None:
             return
-        self.on_file(rel_path, read_text_file(self.root / rel_path))
+        path = self.root / rel_path
+        try:
+            st = os.stat(path)
+            stat = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stat = (-1, -1)
+        self._on_file(rel_path, read_text_file(path), stat)
 
     def on_event(self, path: Path, kind: str, text: str | None = None) -> None:
         """One file event as the retrieval folder receives them ("saved", "edited", "created", "changed",
@@ -97,7 +175,11 @@ class FolderSymbols:
         except ValueError:
             return
         if kind == "deleted":
-            self.index.remove_prefix(rel)
+            if self.index.remove_prefix(rel):
+                prefix = rel.rstrip("/") + "/"
+                for gone in [p for p in self._stats if p == rel or p.startswith(prefix)]:
+                    del self._stats[gone]
+                self._changed()
             return
         if Path(path).is_dir() or symbols_language(rel) is None:
             return

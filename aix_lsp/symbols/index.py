@@ -37,6 +37,9 @@ from .signals import (
 
 log = logging.getLogger(__name__)
 
+# (files, definition ids per file, next id, generation): what store.py saves and SymbolIndex takes back
+SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
+
 USE_WINDOW = 80  # lines around the cursor whose identifiers count as "used near the cursor"
 MAX_SAME_NAME = 16  # a used name defined more often than this is no lead (self, name, get ...)
 MAX_MODULE_MEMBERS = 400
@@ -46,11 +49,17 @@ QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
 QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
+STAMP_PATH = "\x00stamp"  # the path of the one document whose id is the generation of the saved table (store.py)
 _RESOLVED = frozenset({"name"})  # bound by name by an import: exactly this definition
 
 
 class SymbolIndex:
-    def __init__(self, weights: Weights = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, store_dir: Path | None = None,
+                 saved: "SavedTable | None" = None) -> None:
+        """``store_dir``: keep the BM25 index of the definitions on disk there, so that a saved table
+        (``saved``, see ``store.py``) is taken back without parsing or indexing every definition again; in
+        memory when None or when that folder cannot be used (another process holds it, damaged,
+        unwritable). :attr:`restored` says whether ``saved`` was taken."""
         self.weights = weights
         self._lock = threading.RLock()
         self._files: dict[str, FileSymbols] = {}
@@ -70,10 +79,31 @@ class SymbolIndex:
         builder.add_text_field("path", stored=False, tokenizer_name="raw")
         builder.add_text_field("body", stored=False, tokenizer_name="whitespace")
         self._schema = builder.build()
-        self._tantivy = tantivy.Index(self._schema)
-        self._writer = self._tantivy.writer(heap_size=15_000_000, num_threads=1)
+        self.persistent = False
+        self._tantivy, self._writer = self._open_tantivy(store_dir)
         self._uncommitted = False
         self._batch = 0
+        self._stamp: int | None = None  # generation of the saved table the disk index matches; None once changed
+        self.restored = False
+        if self.persistent:
+            self.restored = saved is not None and self._restore(saved)
+            if not self.restored:  # what the disk index holds belongs to no table we have: start empty
+                self._writer.delete_all_documents()
+                self._writer.commit()
+                self._tantivy.reload()
+
+    def _open_tantivy(self, store_dir: Path | None):
+        if store_dir is not None:
+            try:
+                Path(store_dir).mkdir(parents=True, exist_ok=True)
+                index = tantivy.Index(self._schema, path=str(store_dir), reuse=True)
+                writer = index.writer(heap_size=15_000_000, num_threads=1)
+                self.persistent = True
+                return index, writer
+            except Exception as exc:  # locked by another process, damaged, unwritable: the memory index works
+                log.info("symbols: BM25 index of definitions kept in memory (%s: %s)", store_dir, str(exc))
+        index = tantivy.Index(self._schema)
+        return index, index.writer(heap_size=15_000_000, num_threads=1)
 
     # ------------------------------------------------------------------------------- updating
 
@@ -226,15 +256,66 @@ class SymbolIndex:
 
     def _commit_unless_batched(self) -> None:
         if self._batch == 0 and self._uncommitted:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self._stamp is not None:  # the disk index no longer matches the saved table: a restore must not trust it
+            self._writer.delete_documents_by_term("path", STAMP_PATH)
+            self._stamp = None
+        self._writer.commit()
+        self._tantivy.reload()
+        self._uncommitted = False
+
+    # ------------------------------------------------------------------------ saved tables
+
+    def snapshot(self, generation: int) -> "SavedTable | None":
+        """Stamp the disk index with ``generation`` and return (files, definition ids per file, next id) to
+        save with it; None for a memory index (nothing to restore it from)."""
+        with self._lock:
+            if not self.persistent:
+                return None
+            self._commit()
+            self._writer.add_document(tantivy.Document(id=generation, path=STAMP_PATH))
             self._writer.commit()
             self._tantivy.reload()
-            self._uncommitted = False
+            self._stamp = generation
+            return dict(self._files), {k: list(v) for k, v in self._file_ids.items()}, self._next_id, generation
+
+    def _restore(self, saved: "SavedTable") -> bool:
+        """Take a saved table, only when the disk index carries the same generation."""
+        files, ids, next_id, generation = saved
+        with self._lock:
+            if self._disk_generation() != generation or any(len(ids.get(p, ())) != len(s.definitions) for p, s in files.items()):
+                log.info("symbols: the saved table does not match its BM25 index; building again")
+                return False
+            by_name = self._by_name
+            for path, symbols in files.items():
+                self._files[path] = symbols
+                self._modules.add(path)
+                self._file_ids[path] = ids[path]
+                for ident, definition in zip(ids[path], symbols.definitions):
+                    by_name.setdefault(definition.name, []).append(definition)
+                    self._ids[ident] = definition
+            self._next_id = next_id
+            self._stamp = generation
+            return True
+
+    def _disk_generation(self) -> int | None:
+        searcher = self._tantivy.searcher()
+        hits = searcher.search(tantivy.Query.term_query(self._schema, "path", STAMP_PATH), 2).hits
+        if len(hits) != 1:
+            return None
+        return int(searcher.doc(hits[0][1])["id"][0])
 
     # -------------------------------------------------------------------------------- queries
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._files)
+
+    def __contains__(self, rel_path: str) -> bool:
+        with self._lock:
+            return rel_path in self._files
 
     def definitions(self, name: str) -> list[Definition]:
         with self._lock:
@@ -362,9 +443,7 @@ class SymbolIndex:
         if not terms or not self._ids:
             return
         if self._uncommitted:
-            self._writer.commit()
-            self._tantivy.reload()
-            self._uncommitted = False
+            self._commit()
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)) for t in terms]
         )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # one Snippet type for all cross-file context. Imported from the module, not the package, and
 # retrieval.service must import aix_lsp.symbols lazily (inside functions): no import cycle.
 from aix_lsp.retrieval.service import Snippet  # noqa: E402,F401
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
+class Definition(NamedTuple):
+    """A named tuple, not a dataclass: the persisted symbol table (``store``) rebuilds ~70k of them at a
+    warm start, and a tuple is made ten times faster than a frozen dataclass."""
+
     name: str
     kind: str  # function | class | method | variable | constant | attribute | type
     path: str  # workspace-relative, posix
@@ -25,8 +28,7 @@ class Definition:
         return self.container is None
 
 
-@dataclass(frozen=True, slots=True)
-class ImportBinding:
+class ImportBinding(NamedTuple):
     """One name an import statement binds (or re-exports).
 
     ``name is None``: the module itself is bound to ``local`` (``import m as local``,
