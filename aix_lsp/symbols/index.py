@@ -289,13 +289,17 @@ class SymbolIndex:
                 log.info("symbols: the saved table does not match its BM25 index; building again")
                 return False
             by_name = self._by_name
+            self._files.update(files)
+            self._file_ids.update(ids)
             for path, symbols in files.items():
-                self._files[path] = symbols
                 self._modules.add(path)
-                self._file_ids[path] = ids[path]
-                for ident, definition in zip(ids[path], symbols.definitions):
-                    by_name.setdefault(definition.name, []).append(definition)
-                    self._ids[ident] = definition
+                self._ids.update(zip(ids[path], symbols.definitions))
+                for definition in symbols.definitions:
+                    found = by_name.get(definition[0])  # [0]: name (a tuple index is cheaper than the attribute)
+                    if found is None:
+                        by_name[definition[0]] = [definition]
+                    else:
+                        found.append(definition)
             self._next_id = next_id
             self._stamp = generation
             return True
