@@ -53,7 +53,7 @@ def main() -> None:
             print("warm   ", warm, flush=True)
         table = next(Path(cache).glob("symbols-*/table.marshal"))
         print(f"saved table: {table.stat().st_size / 1e6:.1f} MB", flush=True)
-            print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("goal: warm total_s <= 0.5 s")
 
 
