@@ -1,4 +1,4 @@
-"""Token ids for aiXcoder prompts, tokenized line by line and cached.
+"""Token ids for prompts (every family's format), tokenized line by line and cached.
 
 Typing changes one line at a time, so a prompt of 16K tokens is mostly lines we tokenized a moment ago.
 When the tokenizer splits text at ``\\n`` (checked once at load: per-line ids concatenated must equal

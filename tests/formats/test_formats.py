@@ -201,3 +201,19 @@ def test_print_prompt_names_the_detected_format(family_model, tmp_path, capsys):
                  "--no-retrieval", "--max-new-tokens", "4"]) == 0
     out = capsys.readouterr().out
     assert "prompt format deepseek-coder" in out and "<｜fim▁begin｜>" in out
+
+
+def test_remote_engine_stops_at_the_formats_stop_texts(family_model):
+    """The remote engine takes the format's stop tokens through the same attribute as the local one and
+    stops on their texts as a server streams them (EOS is the server's own)."""
+    from aix_lsp.engine.remote import RemoteEngine
+
+    tok, config = load(family_model, "qwen2.5-coder")
+    engine = RemoteEngine(tok, "http://127.0.0.1:9/v1")
+    try:
+        builder = formats.for_engine(engine, "auto")
+        assert builder.family == "qwen2.5-coder" and engine.stop_ids == builder.stop_ids()
+        markers = engine._markers
+        assert "<|file_sep|>" in markers and "<|fim_pad|>" in markers and "<|endoftext|>" not in markers
+    finally:
+        engine.close()
