@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -71,6 +72,7 @@ class FolderSymbols:
 
         seen: set[str] = set()
         parsed = 0
+        go_modules: dict[str, str] = {}
 
         def items():
             nonlocal parsed
@@ -78,6 +80,10 @@ class FolderSymbols:
                 if stop is not None and stop.is_set():
                     return
                 rel = path.relative_to(self.root).as_posix()
+                if path.name == "go.mod":
+                    module = _go_module_path(path)
+                    if module:
+                        go_modules[rel[: -len("go.mod")].rstrip("/")] = module
                 if symbols_language(rel) is None:
                     continue
                 if max_files and len(seen) >= max_files:
@@ -95,6 +101,7 @@ class FolderSymbols:
 
         try:
             self.index.update_files(items())
+            self.index.set_go_modules(go_modules)
             removed = 0
             if stop is None or not stop.is_set():
                 for rel in set(self.index.paths()) - seen:
@@ -189,6 +196,19 @@ class FolderSymbols:
             self.on_file(rel, text)
         else:
             self.on_path(rel)
+
+
+_GO_MODULE = re.compile(r"^[ \t]*module[ \t]+\"?([^\s\"]+)", re.M)
+
+
+def _go_module_path(path: Path) -> str | None:
+    """The module path a go.mod declares; None when unreadable, huge or broken (Go imports then resolve by
+    folder names alone)."""
+    from aix_lsp.fileio import read_text_file
+
+    text = read_text_file(path, 1 << 20)
+    match = _GO_MODULE.search(text) if text else None
+    return match.group(1) if match else None
 
 
 def symbol_context(symbols: SymbolIndex | None, rel_path: str, text: str, offset: int, windows: Sequence[Snippet],

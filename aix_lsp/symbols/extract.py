@@ -17,6 +17,7 @@ from aix_lsp.languages import language_for_path
 from aix_lsp.secrets import redact
 from aix_lsp.syntax.grammars import load_language, new_parser
 
+from .langs import go as _go, java as _java
 from .model import Definition, FileSymbols, ImportBinding
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ MAX_DOC_LINES = 8
 # extensions aiXcoder's table does not name but whose code the JS/TS grammars read
 _EXTRA_EXTENSIONS = {".mjs": "javascript", ".cjs": "javascript", ".mts": "typescript", ".cts": "typescript"}
 _JS_FAMILY = {"javascript", "jsx", "typescript", "tsx"}
+# languages with a module under langs/: extract(root, lines, path, out) fills definitions and imports
+_LANGS = {"java": _java.extract, "go": _go.extract}
 
 
 def symbols_language(path: str) -> str | None:
@@ -39,7 +42,7 @@ def symbols_language(path: str) -> str | None:
     if language is None:
         return None
     language = language.lower()
-    if language == "python" or language in _JS_FAMILY:
+    if language == "python" or language in _JS_FAMILY or language in _LANGS:
         return language if load_language(language) is not None else None
     return None
 
@@ -64,6 +67,8 @@ def extract_file(path: str, text: str) -> FileSymbols | None:
     if language == "python":
         _py_defs(tree.root_node, None, lines, path, out.definitions)
         out.imports = _py_imports(tree.root_node, language)
+    elif language in _LANGS:
+        _LANGS[language](tree.root_node, lines, path, out)
     else:
         _js_defs(tree.root_node, lines, path, out)
         out.imports = _js_imports(tree.root_node, language)
@@ -72,6 +77,8 @@ def extract_file(path: str, text: str) -> FileSymbols | None:
 
 _IMPORT_START = {
     "python": re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])", re.M),
+    "java": re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
+    "go": re.compile(r"^[ \t]*import\b", re.M),
     "js": re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\(", re.M),
 }
 
@@ -82,7 +89,7 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
     The current buffer changes on every keystroke and a full parse of a large file costs several
     milliseconds, so only the statements that look like imports are cut out and parsed together.
     """
-    key = "python" if language == "python" else "js"
+    key = language if language in ("python", "java", "go") else "js"
     start_re = _IMPORT_START[key]
     lines: list[str] | None = None
     keep: list[str] = []
@@ -111,6 +118,10 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
     tree = parser.parse("\n".join(keep).encode("utf-8", "surrogatepass"))
     if language == "python":
         return _py_imports(tree.root_node, language), covered
+    if language in _LANGS:
+        found = FileSymbols(path="", language=language)
+        _LANGS[language](tree.root_node, keep, "", found)
+        return found.imports, covered
     return _js_imports(tree.root_node, language), covered
 
 

@@ -16,7 +16,7 @@ import tantivy
 
 from .extract import extract_file, import_lines, is_js_family, symbols_language
 from .model import Definition, FileSymbols, ImportBinding, Snippet
-from .resolve import ModuleTable
+from .resolve import PACKAGE_EXTENSIONS, ModuleTable
 from .signals import (
     DEFAULT_WEIGHTS,
     IDENTIFIER,
@@ -317,6 +317,13 @@ class SymbolIndex:
         with self._lock:
             return len(self._files)
 
+    def set_go_modules(self, modules: dict[str, str]) -> None:
+        """The module path of each ``go.mod`` (by its folder, workspace-relative), for Go import paths."""
+        with self._lock:
+            if modules != self._modules.go_modules:
+                self._modules.go_modules = dict(modules)
+                self._clear_caches()
+
     def __contains__(self, rel_path: str) -> bool:
         with self._lock:
             return rel_path in self._files
@@ -408,9 +415,40 @@ class SymbolIndex:
         cand.origins.add(origin)
         return cand
 
+    def _package_candidates(self, rel_path: str, language: str, binding: ImportBinding, cands: dict) -> bool:
+        """Java star imports (``a.b.*``, ``static a.b.C.*``) and Go package imports: packages are folders.
+        False when ``binding`` is none of these (the generic path resolves it)."""
+        if language == "java" and binding.star:
+            files = self._modules.package_files(rel_path, binding.module, language)
+            if files:
+                for path in files:
+                    for d in self._module_members(path):
+                        self._add(cands, d, d.name, None, "star", rel_path)
+            else:  # static star import: every member of the class
+                target = self._modules.java_class(rel_path, binding.module + ".*")
+                for cls in self._files[target].definitions if target in self._files else ():
+                    if cls.container is None and cls.kind == "class":
+                        for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                            self._add(cands, member, member.name, None, "star", rel_path)
+            return True
+        if language != "go":
+            return False
+        added = 0
+        for path in self._modules.package_files(rel_path, binding.module, language):
+            for d in self._module_members(path):
+                if d.name[:1].isupper() and added < MAX_MODULE_MEMBERS:  # exported names only
+                    added += 1
+                    if binding.star:
+                        self._add(cands, d, d.name, None, "star", rel_path)
+                    else:
+                        self._add(cands, d, d.name, binding.local, "module", rel_path)
+        return True
+
     def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict) -> None:
         for binding in bindings:
             if binding.reexport:
+                continue
+            if language in PACKAGE_EXTENSIONS and self._package_candidates(rel_path, language, binding, cands):
                 continue
             target = self._module_file(rel_path, binding.module, language)
             if target is None:
@@ -483,6 +521,8 @@ class SymbolIndex:
             return self._modules.python_module(importer, spec)
         if is_js_family(language):
             return self._modules.js_module(importer, spec)
+        if language == "java":
+            return self._modules.java_class(importer, spec)
         return None
 
     def _resolve_name(self, module: str, name: str, depth: int, seen: set,
@@ -506,6 +546,8 @@ class SymbolIndex:
         if symbols is not None:
             wanted = symbols.default_export if name == "default" and symbols.default_export else name
             defs = [d for d in symbols.definitions if d.name == wanted and d.container is None]
+            if not defs and symbols.language == "java":  # import static a.b.C.member
+                defs = [d for d in symbols.definitions if d.name == wanted]
             if defs:
                 result = (defs, None)
             else:

@@ -5,7 +5,10 @@ roots are inferred from packages: a file's module name starts at the first folde
 not a package (no ``__init__``), so ``src/`` layouts work without configuration; the path from the
 workspace root is registered too (namespace packages). Relative imports are resolved against the
 importing file. JS/TS: relative specifiers with the usual extension and ``index`` probing; bare
-specifiers (packages) are external and give None.
+specifiers (packages) are external and give None. Java and Go: packages are folders, found by the
+longest folder suffix matching the package (``a.b`` -> ``.../a/b/``; so ``src/main/java`` and any other
+root need no configuration), Go import paths first through the module paths of the ``go.mod`` files;
+a Java class ``a.b.C`` is the file ``.../a/b/C.java``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import posixpath
 
 PY_SUFFIXES = (".py", ".pyi")
 JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+PACKAGE_EXTENSIONS = {"java": ".java", "go": ".go"}  # languages whose packages are folders
 
 
 class ModuleTable:
@@ -22,6 +26,9 @@ class ModuleTable:
     def __init__(self) -> None:
         self._paths: set[str] = set()
         self._by_module: dict[str, list[str]] = {}
+        self._folders: dict[str, dict[str, list[str]]] = {}  # extension -> folder -> its files
+        self._by_last: dict[str, dict[str, list[str]]] = {}  # extension -> last folder name -> folders
+        self.go_modules: dict[str, str] = {}  # folder of a go.mod -> its module path
         self._dirty = True
 
     def add(self, path: str) -> None:
@@ -65,6 +72,16 @@ class ModuleTable:
         for paths in by_module.values():
             paths.sort(key=lambda p: (not p.endswith(".py"), p))  # .py before .pyi: it has the bodies
         self._by_module = by_module
+        folders: dict[str, dict[str, list[str]]] = {ext: {} for ext in PACKAGE_EXTENSIONS.values()}
+        for path in sorted(self._paths):
+            ext = path[path.rfind("."):] if "." in path else ""
+            if ext in folders:
+                folders[ext].setdefault(posixpath.dirname(path), []).append(path)
+        self._folders = folders
+        self._by_last = {ext: {} for ext in folders}
+        for ext, table in folders.items():
+            for folder in table:
+                self._by_last[ext].setdefault(posixpath.basename(folder), []).append(folder)
         self._dirty = False
 
     # ------------------------------------------------------------------------------------ python
@@ -103,6 +120,49 @@ class ModuleTable:
             candidate = candidate.lstrip("/")
             if candidate in self._paths:
                 return candidate
+        return None
+
+    # ------------------------------------------------------------------------------- java and go
+
+    def package_files(self, importer: str, spec: str, language: str) -> list[str]:
+        """The files of package ``spec`` (Java ``a.b``, Go ``example.com/m/a/b``), [] when not in the workspace."""
+        ext = PACKAGE_EXTENSIONS.get(language)
+        if ext is None or not spec:
+            return []
+        if self._dirty:
+            self._rebuild()
+        table = self._folders.get(ext, {})
+        if language == "go":
+            for folder, module in sorted(self.go_modules.items(), key=lambda kv: -len(kv[1])):
+                if spec == module or spec.startswith(module + "/"):
+                    target = posixpath.join(folder, spec[len(module):].strip("/")).strip("/") if folder else spec[len(module):].strip("/")
+                    if target in table:
+                        return table[target]
+            parts = spec.split("/")
+        else:
+            parts = spec.split(".")
+        best: list[tuple[int, int, str]] = []
+        for folder in self._by_last.get(ext, {}).get(parts[-1], ()):
+            names = folder.split("/")
+            matched = 0
+            while matched < min(len(names), len(parts)) and names[-1 - matched] == parts[-1 - matched]:
+                matched += 1
+            best.append((matched, _common_prefix(folder, importer), folder))
+        if not best:
+            return []
+        matched, _, folder = max(best)
+        if language == "java" and matched < len(parts) and len(parts) > 1:
+            return []  # only the last name matched: another library's package of the same name
+        return table[folder]
+
+    def java_class(self, importer: str, spec: str) -> str | None:
+        """The file of class ``a.b.C`` (or of the outer class of ``a.b.C.Inner``)."""
+        parts = spec.split(".")
+        for i in range(len(parts) - 1, max(0, len(parts) - 3), -1):  # a.b.C, then a.b.C.Inner's a.b.C
+            wanted = parts[i] + ".java"
+            for path in self.package_files(importer, ".".join(parts[:i]), "java"):
+                if posixpath.basename(path) == wanted:
+                    return path
         return None
 
     # ---------------------------------------------------------------------------------------- js

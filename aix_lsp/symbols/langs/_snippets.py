@@ -1,0 +1,49 @@
+"""Snippet rows shared by the language modules: the signature and the most useful lines, at most ~15."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from ..model import Definition
+
+MAX_SNIPPET_LINES = 15
+BODY_LINES = 4  # body lines shown after the signature
+
+
+def text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def comment_start(node: Node) -> int:
+    """Row where the comments directly above ``node`` start (5 lines at most), else the node's row."""
+    row = node.start_point[0]
+    prev = node.prev_named_sibling
+    while prev is not None and "comment" in prev.type and prev.end_point[0] >= row - 1 and node.start_point[0] - prev.start_point[0] <= 5:
+        row = prev.start_point[0]
+        prev = prev.prev_named_sibling
+    return row
+
+
+def join(lines: list[str], rows) -> str:
+    return "\n".join(lines[r] for r in rows if 0 <= r < len(lines))
+
+
+def function(node: Node, name: str, kind: str, container: str | None, lines: list[str], path: str,
+             body: Node | None) -> Definition:
+    def_row = node.start_point[0]
+    start = comment_start(node)
+    body_row = body.start_point[0] if body is not None else node.end_point[0]
+    last = max(def_row, min(body_row + BODY_LINES, node.end_point[0], start + MAX_SNIPPET_LINES - 1))
+    return Definition(name, kind, path, def_row, start, last + 1, container, join(lines, range(start, last + 1)))
+
+
+def outline(node: Node, name: str, kind: str, container: str | None, lines: list[str], path: str,
+            body: Node | None, member_rows: list[int]) -> Definition:
+    """A type: its header and the first row of each member, at most MAX_SNIPPET_LINES rows."""
+    def_row = node.start_point[0]
+    start = comment_start(node)
+    header_end = body.start_point[0] if body is not None else node.end_point[0]
+    rows = sorted(set(list(range(start, header_end + 1)) + member_rows))[:MAX_SNIPPET_LINES]
+    return Definition(name, kind, path, def_row, start, rows[-1] + 1, container, join(lines, rows))

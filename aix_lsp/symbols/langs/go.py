@@ -1,0 +1,87 @@
+"""Go: functions, methods (container: the receiver's type), types, constants, variables; imports.
+
+``import alias "mod/path/pkg"`` binds the package (module "mod/path/pkg", name None) to ``alias`` or the
+last path element. Packages are folders; same-package names are found by the "used" signal.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from ..model import FileSymbols, ImportBinding
+from ._snippets import function, outline, text
+
+
+def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
+    for node in root.named_children:
+        kind = node.type
+        if kind == "import_declaration":
+            for spec in _specs(node, "import_spec"):
+                target = text(spec.child_by_field_name("path")).strip('"`')
+                alias = text(spec.child_by_field_name("name"))
+                if target and alias not in ("_", "."):
+                    out.imports.append(ImportBinding(alias or target.rsplit("/", 1)[-1], target, None, spec.start_point[0]))
+                elif target and alias == ".":
+                    out.imports.append(ImportBinding(None, target, None, spec.start_point[0], star=True))
+        elif kind == "function_declaration":
+            name = text(node.child_by_field_name("name"))
+            if name:
+                out.definitions.append(function(node, name, "function", None, lines, path, node.child_by_field_name("body")))
+        elif kind == "method_declaration":
+            name = text(node.child_by_field_name("name"))
+            receiver = _receiver_type(node.child_by_field_name("receiver"))
+            if name:
+                out.definitions.append(function(node, name, "method", receiver, lines, path, node.child_by_field_name("body")))
+        elif kind == "type_declaration":
+            for spec in _specs(node, "type_spec", "type_alias"):
+                name = text(spec.child_by_field_name("name"))
+                body = spec.child_by_field_name("type")
+                if not name:
+                    continue
+                fields = _field_rows(body)
+                holder = node if len(node.named_children) == 1 else spec
+                out.definitions.append(outline(holder, name, "class" if fields is not None else "type", None, lines, path,
+                                               body, fields or []))
+        elif kind in ("const_declaration", "var_declaration"):
+            for spec in _specs(node, "const_spec", "var_spec"):
+                for ident in spec.children_by_field_name("name"):
+                    holder = node if len(node.named_children) == 1 else spec
+                    out.definitions.append(function(holder, text(ident), "constant" if kind == "const_declaration" else "variable",
+                                                    None, lines, path, None))
+
+
+def _specs(node: Node, *types: str) -> list[Node]:
+    out = []
+    for child in node.named_children:
+        if child.type in types:
+            out.append(child)
+        elif child.type.endswith("_list") or child.type.endswith("spec_list"):
+            out.extend(c for c in child.named_children if c.type in types)
+    return out
+
+
+def _receiver_type(receiver: Node | None) -> str | None:
+    if receiver is None:
+        return None
+    for param in receiver.named_children:
+        t = param.child_by_field_name("type")
+        while t is not None and t.type in ("pointer_type", "generic_type"):
+            t = t.named_children[0] if t.type == "pointer_type" and t.named_children else t.child_by_field_name("type")
+        if t is not None:
+            return text(t)
+    return None
+
+
+def _field_rows(body: Node | None) -> list[int] | None:
+    """First rows of a struct's fields or an interface's methods; None for other types."""
+    if body is None or body.type not in ("struct_type", "interface_type"):
+        return None
+    rows: list[int] = []
+    stack = list(body.named_children)
+    while stack:
+        child = stack.pop(0)
+        if child.type == "field_declaration_list":
+            stack = list(child.named_children) + stack
+        elif child.type != "comment":
+            rows.append(child.start_point[0])
+    return rows
