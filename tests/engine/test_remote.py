@@ -14,7 +14,6 @@ import pytest
 from aix_lsp.config import Settings
 from aix_lsp.engine import describe_engine, load_engine
 from aix_lsp.engine.base import EngineError
-from aix_lsp.engine.remote import RemoteEngine
 from aix_lsp.prompt import PromptBuilder
 from aix_lsp.tokens import PromptTokenizer
 from tests.engine.servers import CuttingProxy, LlamaServer, SilentPort, TextOnlyServer, free_port
