@@ -59,6 +59,16 @@ PY_REPOS = [
     ("libcst", PYENV, "libcst"),
 ]
 JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("lodash-es", "lodash-es", (".js",))]
+# Java and Go (under --sources-dir): Debian's golang-github-spf13-cobra-dev 1.6.1-1 and
+# golang-github-spf13-pflag-dev 1.0.6~git20210604-d5e0c0615ace-1 (apt-get download + dpkg -x into go/);
+# GitHub snapshots (git archive into java/<name>): google/gson 9835b6f90192f79cdf5300c528fc6212455fb6c1,
+# square/javapoet b9017a9503b76e11b4ad4c1a9f050e2d29112cb0
+SOURCE_REPOS = [
+    ("cobra", "go/usr/share/gocode/src/github.com/spf13/cobra", (".go",)),
+    ("pflag", "go/usr/share/gocode/src/github.com/spf13/pflag", (".go",)),
+    ("gson", "java/gson", (".java",)),
+    ("javapoet", "java/javapoet", (".java",)),
+]
 SIGNALS = Weights.names()
 GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
 START = Weights(**{name: 1.0 for name in Weights.names()})  # tuning starts from all ones
@@ -110,7 +120,7 @@ def load_files(root: Path, suffixes: tuple[str, ...]) -> dict[str, str]:
     return files
 
 
-def repos(npm_dir: Path) -> list[tuple[str, dict[str, str]]]:
+def repos(npm_dir: Path, sources_dir: Path | None = None) -> list[tuple[str, dict[str, str]]]:
     out = []
     for name, base, folder in PY_REPOS:
         root = base / folder
@@ -123,6 +133,25 @@ def repos(npm_dir: Path) -> list[tuple[str, dict[str, str]]]:
             out.append((name, load_files(root, suffixes)))
         else:
             print(f"(npm package {folder} not found under {npm_dir}: skipped)", file=sys.stderr)
+    for name, folder, suffixes in SOURCE_REPOS if sources_dir is not None else ():
+        root = sources_dir / folder
+        if root.is_dir():
+            out.append((name, load_files(root, suffixes + ("go.mod",))))
+        else:
+            print(f"({name} not found under {sources_dir}: skipped)", file=sys.stderr)
+    return out
+
+
+def go_modules(files: dict[str, str]) -> dict[str, str]:
+    """Module paths of the go.mod files, by folder (what FolderSymbols.sync gives the index)."""
+    from aix_lsp.symbols.context import _GO_MODULE
+
+    out = {}
+    for rel, text in files.items():
+        if rel == "go.mod" or rel.endswith("/go.mod"):
+            match = _GO_MODULE.search(text)
+            if match:
+                out[rel[: -len("go.mod")].rstrip("/")] = match.group(1)
     return out
 
 
@@ -194,6 +223,7 @@ def last_nonempty_lines(lines: list[str], row: int, n: int = 10) -> str:
 
 
 IDENTIFIER_NODES = {"identifier", "property_identifier", "type_identifier", "shorthand_property_identifier",
+                    "field_identifier", "package_identifier",  # Go
                     "shorthand_property_identifier_pattern", "private_property_identifier"}
 
 
@@ -453,6 +483,8 @@ def main() -> None:
     ap.add_argument("--timing-queries", type=int, default=400)
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--timing-only", action="store_true")
+    ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"), help="Java and Go projects (SOURCE_REPOS)")
+    ap.add_argument("--only", default="", help="comma-separated repository names (default: all found)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.timing_only:
@@ -461,9 +493,13 @@ def main() -> None:
 
     results: list[Result] = []
     t0 = time.perf_counter()
-    for name, files in repos(args.npm_dir):
+    only = {n for n in args.only.split(",") if n}
+    for name, files in repos(args.npm_dir, args.sources_dir):
+        if only and name not in only:
+            continue
         index = SymbolIndex()
         index.update_files(files.items())
+        index.set_go_modules(go_modules(files))
         windex = WindowIndex(files)
         cases = make_cases(name, files, index, args.per_repo, rng)
         for case in cases:
@@ -510,10 +546,11 @@ def main() -> None:
     print("\nper repository (leave-one-repository-out):  cce R@3 -> full R@1 / R@3 / R@10")
     for name, n, c, f in per_repo_rows:
         print(f"  {name:<16} n={n:4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
-    py = [r for r in B if r.case.path.endswith(".py")]
-    js = [r for r in B if not r.case.path.endswith(".py")]
-    table("half B, Python repositories only", py, tuned)
-    table("half B, JS/TS repositories only", js, tuned)
+    for title, suffixes in (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",))):
+        part = [r for r in B if r.case.path.endswith(suffixes)]
+        if part:
+            table(f"half B, {title} repositories only - weights tuned on A", part, tuned)
+            table(f"half B, {title} repositories only - the shipped DEFAULT_WEIGHTS", part, Weights())
 
     if not args.no_timing and args.timing_root.is_dir():
         timing(args.timing_root, args.timing_files, args.timing_queries, rng)
