@@ -50,7 +50,7 @@ QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
 STAMP_PATH = "\x00stamp"  # the path of the one document whose id is the generation of the saved table (store.py)
-_RESOLVED = frozenset({"name"})  # bound by name by an import: exactly this definition
+_RESOLVED = frozenset({"name", "include"})  # bound by name by an import, or declared by an included header
 
 
 class SymbolIndex:
@@ -454,8 +454,11 @@ class SymbolIndex:
             if target is None:
                 continue
             if binding.star:
+                included = language in ("c", "c++")
                 for d in self._module_members(target):
-                    self._add(cands, d, d.name, None, "star", rel_path)
+                    cand = self._add(cands, d, d.name, None, "star", rel_path)
+                    if cand is not None and included:  # a declaration the file includes: what the name means here
+                        cand.origins.add("include")
                 continue
             if binding.name is None:
                 module = target
@@ -523,6 +526,8 @@ class SymbolIndex:
             return self._modules.js_module(importer, spec)
         if language == "java":
             return self._modules.java_class(importer, spec)
+        if language in ("c", "c++"):
+            return self._modules.c_include(importer, spec)
         return None
 
     def _resolve_name(self, module: str, name: str, depth: int, seen: set,

@@ -8,7 +8,8 @@ importing file. JS/TS: relative specifiers with the usual extension and ``index`
 specifiers (packages) are external and give None. Java and Go: packages are folders, found by the
 longest folder suffix matching the package (``a.b`` -> ``.../a/b/``; so ``src/main/java`` and any other
 root need no configuration), Go import paths first through the module paths of the ``go.mod`` files;
-a Java class ``a.b.C`` is the file ``.../a/b/C.java``.
+a Java class ``a.b.C`` is the file ``.../a/b/C.java``. C/C++ ``#include "x.h"``: against the including
+file's folder, then ``include/`` and ``src/`` folders, then any file whose path ends with it (closest first).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ModuleTable:
         self._by_module: dict[str, list[str]] = {}
         self._folders: dict[str, dict[str, list[str]]] = {}  # extension -> folder -> its files
         self._by_last: dict[str, dict[str, list[str]]] = {}  # extension -> last folder name -> folders
+        self._by_base: dict[str, list[str]] = {}  # file name -> paths (C/C++ includes)
         self.go_modules: dict[str, str] = {}  # folder of a go.mod -> its module path
         self._dirty = True
 
@@ -78,6 +80,10 @@ class ModuleTable:
             if ext in folders:
                 folders[ext].setdefault(posixpath.dirname(path), []).append(path)
         self._folders = folders
+        by_base: dict[str, list[str]] = {}
+        for path in self._paths:
+            by_base.setdefault(posixpath.basename(path), []).append(path)
+        self._by_base = by_base
         self._by_last = {ext: {} for ext in folders}
         for ext, table in folders.items():
             for folder in table:
@@ -164,6 +170,26 @@ class ModuleTable:
                 if posixpath.basename(path) == wanted:
                     return path
         return None
+
+    # ------------------------------------------------------------------------------------- c/c++
+
+    def c_include(self, importer: str, spec: str) -> str | None:
+        """The workspace file of ``#include "spec"`` in ``importer``, None when not in the workspace."""
+        spec = posixpath.normpath(spec)
+        if spec.startswith("/") or spec == ".":
+            return None
+        here = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+        if here in self._paths:
+            return here
+        if self._dirty:
+            self._rebuild()
+        suffix = spec.lstrip("./")
+        found = [p for p in self._by_base.get(posixpath.basename(spec), ()) if p == suffix or p.endswith("/" + suffix)]
+        if not found:
+            return None
+        # include roots first (include/, src/), then the file nearest the includer
+        return min(found, key=lambda p: (not any(f"{r}/{suffix}" == p or p.endswith(f"/{r}/{suffix}") for r in ("include", "src")),
+                                         -_common_prefix(p, importer), len(p), p))
 
     # ---------------------------------------------------------------------------------------- js
 

@@ -34,8 +34,11 @@ def function(node: Node, name: str, kind: str, container: str | None, lines: lis
              body: Node | None) -> Definition:
     def_row = node.start_point[0]
     start = comment_start(node)
-    body_row = body.start_point[0] if body is not None else node.end_point[0]
-    last = max(def_row, min(body_row + BODY_LINES, node.end_point[0], start + MAX_SNIPPET_LINES - 1))
+    end_row = node.end_point[0]
+    if node.end_point[1] == 0 and end_row > def_row:  # the node ends with its newline (preprocessor lines)
+        end_row -= 1
+    body_row = body.start_point[0] if body is not None else end_row
+    last = max(def_row, min(body_row + BODY_LINES, end_row, start + MAX_SNIPPET_LINES - 1))
     return Definition(name, kind, path, def_row, start, last + 1, container, join(lines, range(start, last + 1)))
 
 

@@ -1,0 +1,127 @@
+"""C and C++: functions (and prototypes in headers), classes/structs/unions/enums and their members,
+namespaces (walked through), templates, typedefs/aliases, macros, globals; ``#include "..."``.
+
+An include binds every top-level name of the header (a star import); ``<...>`` system headers are
+skipped. Include guards and ``extern "C"`` blocks are walked through. Resolution: resolve.py.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from ..model import FileSymbols, ImportBinding
+from ._snippets import function, outline, text
+
+_TYPES = {"class_specifier", "struct_specifier", "union_specifier", "enum_specifier"}
+_WALK = {"preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "preproc_elifdef", "declaration_list",
+         "linkage_specification"}
+MAX_DEPTH = 12  # nested blocks: a hostile file cannot recurse without end
+
+
+def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
+    _block(root, None, lines, path, out, 0)
+
+
+def _block(node: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    for child in node.named_children:
+        _item(child, child, container, lines, path, out, depth)
+
+
+def _item(node: Node, outer: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
+    kind = node.type
+    if kind == "preproc_include":
+        target = node.child_by_field_name("path")
+        if target is not None and target.type == "string_literal":
+            spec = text(target).strip('"')
+            if spec:
+                out.imports.append(ImportBinding(None, spec, None, node.start_point[0], star=True))
+    elif kind in _WALK:
+        body = node.child_by_field_name("body") if kind == "linkage_specification" else node
+        if body is not None:
+            _block(body, container, lines, path, out, depth + 1)
+    elif kind == "namespace_definition":
+        body = node.child_by_field_name("body")
+        if body is not None:
+            _block(body, container, lines, path, out, depth + 1)  # namespaces do not change how names are written
+    elif kind == "template_declaration":
+        inner = next((c for c in node.named_children if c.type not in ("template_parameter_list", "comment")), None)
+        if inner is not None:
+            _item(inner, outer, container, lines, path, out, depth + 1)
+    elif kind == "function_definition":
+        name, owner = _declarator_name(node.child_by_field_name("declarator"))
+        if name:
+            owner = owner or container
+            out.definitions.append(function(outer, name, "method" if owner else "function", owner, lines, path,
+                                            node.child_by_field_name("body")))
+    elif kind in ("declaration", "field_declaration"):
+        typ = node.child_by_field_name("type")
+        if typ is not None and typ.type in _TYPES and typ.child_by_field_name("body") is not None:
+            _type(typ, outer, container, lines, path, out, depth)
+        for decl in node.children_by_field_name("declarator"):
+            name, owner = _declarator_name(decl)
+            if not name:
+                continue
+            is_function = _is_function(decl)
+            what = ("method" if (owner or container) else "function") if is_function else ("attribute" if container else "variable")
+            out.definitions.append(function(outer, name, what, owner or container, lines, path, None))
+    elif kind in _TYPES:
+        _type(node, outer, container, lines, path, out, depth)
+    elif kind in ("type_definition", "alias_declaration"):
+        typ = node.child_by_field_name("type")
+        if typ is not None and typ.type in _TYPES and typ.child_by_field_name("body") is not None and typ.child_by_field_name("name"):
+            _type(typ, outer, container, lines, path, out, depth)
+        names = [text(node.child_by_field_name("name"))] if kind == "alias_declaration" else \
+            [_declarator_name(d)[0] for d in node.children_by_field_name("declarator")]
+        for name in names:
+            if name:
+                body = typ.child_by_field_name("body") if typ is not None else None
+                rows = [m.start_point[0] for m in body.named_children if m.type != "comment"] if body is not None else []
+                out.definitions.append(outline(outer, name, "type", container, lines, path, body, rows))
+    elif kind in ("preproc_def", "preproc_function_def"):
+        name = text(node.child_by_field_name("name"))
+        if name and (kind == "preproc_function_def" or node.child_by_field_name("value") is not None):  # not include guards
+            out.definitions.append(function(outer, name, "constant" if kind == "preproc_def" else "function", container,
+                                            lines, path, None))
+
+
+def _type(node: Node, outer: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
+    name = text(node.child_by_field_name("name"))
+    body = node.child_by_field_name("body")
+    if not name or depth > MAX_DEPTH:
+        return
+    members = [m for m in body.named_children if m.type not in ("comment", "access_specifier")] if body is not None else []
+    out.definitions.append(outline(outer, name, "class", container, lines, path, body, [m.start_point[0] for m in members]))
+    for member in members:
+        if member.type == "enumerator":
+            ident = text(member.child_by_field_name("name"))
+            if ident:
+                out.definitions.append(function(member, ident, "constant", name, lines, path, None))
+        else:
+            _item(member, member, name, lines, path, out, depth + 1)
+
+
+def _declarator_name(node: Node | None) -> tuple[str | None, str | None]:
+    """(name, qualifying class) of a declarator: ``Foo::bar(int)`` -> ("bar", "Foo"), ``*p`` -> ("p", None)."""
+    for _ in range(8):
+        if node is None:
+            return None, None
+        if node.type in ("identifier", "field_identifier", "type_identifier", "operator_name", "destructor_name"):
+            return text(node), None
+        if node.type == "qualified_identifier":
+            scope = node.child_by_field_name("scope")
+            name, _ = _declarator_name(node.child_by_field_name("name"))
+            return name, text(scope).split("<")[0] if scope is not None else None
+        node = node.child_by_field_name("declarator") or (node.named_children[0] if node.named_children else None)
+    return None, None
+
+
+def _is_function(node: Node | None) -> bool:
+    for _ in range(8):
+        if node is None:
+            return False
+        if node.type == "function_declarator":
+            return True
+        node = node.child_by_field_name("declarator")
+    return False
