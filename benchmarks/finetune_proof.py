@@ -1,4 +1,6 @@
-"""The proof that `aix-lsp finetune` teaches and `aix-lsp eval` measures it, on CPU, end to end.
+"""Does `aix-lsp finetune` teach what `aix-lsp eval` measures? The check, on CPU, end to end.
+
+(So far it does not pass with the random tiny model in minutes of CPU: see the README's figures.)
 
 On a real published repository (default: the sdist of click 8.1.7 from PyPI, not written by us) and the
 tiny random model (`aix-lsp tiny-model`):
