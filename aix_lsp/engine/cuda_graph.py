@@ -121,7 +121,8 @@ class StaticCachedModel:
         torch.cuda.current_stream().wait_stream(side)
         self._set_length(length)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=self._pool):  # all graphs share one pool: they never run at once
+        # all graphs share one pool (they never run at once); thread_local: CUDA work on other threads is no error
+        with torch.cuda.graph(graph, pool=self._pool, capture_error_mode="thread_local"):
             logits = self._step(inputs)
         self._pool = graph.pool()
         self._set_length(length)
