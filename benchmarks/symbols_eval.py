@@ -62,12 +62,15 @@ JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("
 # Java and Go (under --sources-dir): Debian's golang-github-spf13-cobra-dev 1.6.1-1 and
 # golang-github-spf13-pflag-dev 1.0.6~git20210604-d5e0c0615ace-1 (apt-get download + dpkg -x into go/);
 # GitHub snapshots (git archive into java/<name>): google/gson 9835b6f90192f79cdf5300c528fc6212455fb6c1,
-# square/javapoet b9017a9503b76e11b4ad4c1a9f050e2d29112cb0
+# square/javapoet b9017a9503b76e11b4ad4c1a9f050e2d29112cb0 (into c/<name>:) google/leveldb
+# 78a352f47ed6c1e9d750545e9b242289185b87e1, libuv/libuv 6179e7af87413396d5853a1c3722c8b5749336c8
 SOURCE_REPOS = [
     ("cobra", "go/usr/share/gocode/src/github.com/spf13/cobra", (".go",)),
     ("pflag", "go/usr/share/gocode/src/github.com/spf13/pflag", (".go",)),
     ("gson", "java/gson", (".java",)),
     ("javapoet", "java/javapoet", (".java",)),
+    ("leveldb", "c/leveldb", (".cc", ".h")),
+    ("libuv", "c/libuv", (".c", ".h")),
 ]
 SIGNALS = Weights.names()
 GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
@@ -546,7 +549,8 @@ def main() -> None:
     print("\nper repository (leave-one-repository-out):  cce R@3 -> full R@1 / R@3 / R@10")
     for name, n, c, f in per_repo_rows:
         print(f"  {name:<16} n={n:4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
-    for title, suffixes in (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",))):
+    for title, suffixes in (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",)),
+                            ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp"))):
         part = [r for r in B if r.case.path.endswith(suffixes)]
         if part:
             table(f"half B, {title} repositories only - weights tuned on A", part, tuned)
