@@ -50,7 +50,9 @@ QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
 STAMP_PATH = "\x00stamp"  # the path of the one document whose id is the generation of the saved table (store.py)
-_RESOLVED = frozenset({"name", "include"})  # bound by name by an import, or declared by an included header
+# bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
+# by an included header, or a member of a class imported by name
+_RESOLVED = frozenset({"name", "resolved"})
 
 
 class SymbolIndex:
@@ -458,7 +460,7 @@ class SymbolIndex:
                 for d in self._module_members(target):
                     cand = self._add(cands, d, d.name, None, "star", rel_path)
                     if cand is not None and included:  # a declaration the file includes: what the name means here
-                        cand.origins.add("include")
+                        cand.origins.add("resolved")
                 continue
             if binding.name is None:
                 module = target
@@ -467,8 +469,11 @@ class SymbolIndex:
                 for d in defs:
                     self._add(cands, d, binding.local or d.name, None, "name", rel_path)
                     if d.kind == "class":
+                        exact = language in PACKAGE_EXTENSIONS or language in ("rust", "c", "c++")
                         for member in self._class_members(d)[:MAX_CLASS_MEMBERS]:
-                            self._add(cands, member, member.name, binding.local, "member", rel_path)
+                            cand = self._add(cands, member, member.name, binding.local, "member", rel_path)
+                            if cand is not None and exact:
+                                cand.origins.add("resolved")
             if module is not None and binding.local:
                 for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
                     self._add(cands, d, d.name, binding.local, "module", rel_path)
@@ -528,6 +533,8 @@ class SymbolIndex:
             return self._modules.java_class(importer, spec)
         if language in ("c", "c++"):
             return self._modules.c_include(importer, spec)
+        if language == "rust":
+            return self._modules.rust_module(importer, spec)
         return None
 
     def _resolve_name(self, module: str, name: str, depth: int, seen: set,
@@ -557,8 +564,11 @@ class SymbolIndex:
                 result = (defs, None)
             else:
                 result = self._resolve_through_imports(symbols, wanted, depth, seen, mine)
-        if not result[0] and result[1] is None and symbols is not None and symbols.language == "python":
-            sub = self._modules.python_submodule(module, name)
+        if not result[0] and result[1] is None and symbols is not None and symbols.language in ("python", "rust"):
+            if symbols.language == "python":
+                sub = self._modules.python_submodule(module, name)
+            else:  # use crate::a::b; brings module b
+                sub = self._modules.rust_submodule(module, name)
             if sub is not None:
                 result = ([], sub)
         self._store(key, result, mine)

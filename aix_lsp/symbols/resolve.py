@@ -10,6 +10,8 @@ longest folder suffix matching the package (``a.b`` -> ``.../a/b/``; so ``src/ma
 root need no configuration), Go import paths first through the module paths of the ``go.mod`` files;
 a Java class ``a.b.C`` is the file ``.../a/b/C.java``. C/C++ ``#include "x.h"``: against the including
 file's folder, then ``include/`` and ``src/`` folders, then any file whose path ends with it (closest first).
+Rust: ``crate::``/``self::``/``super::`` paths through the ``mod`` tree (``a.rs`` or ``a/mod.rs``, the crate
+root being the nearest folder above with ``lib.rs`` or ``main.rs``).
 """
 
 from __future__ import annotations
@@ -190,6 +192,71 @@ class ModuleTable:
         # include roots first (include/, src/), then the file nearest the includer
         return min(found, key=lambda p: (not any(f"{r}/{suffix}" == p or p.endswith(f"/{r}/{suffix}") for r in ("include", "src")),
                                          -_common_prefix(p, importer), len(p), p))
+
+    # -------------------------------------------------------------------------------------- rust
+
+    def rust_module(self, importer: str, spec: str) -> str | None:
+        """The file of module path ``spec`` (``crate::a::b``, ``super::x``, ``self::y``) used in ``importer``."""
+        parts = [p for p in spec.split("::") if p]
+        if not parts:
+            return None
+        here = self._rust_children_dir(importer)
+        if parts[0] == "crate":
+            base, parts = self._rust_crate_dir(importer), parts[1:]
+        elif parts[0] in ("self", "super"):
+            base = here
+            while parts and parts[0] in ("self", "super"):
+                if parts[0] == "super":
+                    base = posixpath.dirname(base)
+                parts = parts[1:]
+        else:  # 2018 paths: a crate-level module, else another crate
+            base = self._rust_crate_dir(importer)
+        if base is None:
+            return None
+        if not parts:
+            return self._rust_dir_file(base)
+        for i, part in enumerate(parts):
+            folder = posixpath.join(base, part).lstrip("/")
+            found = self._rust_file(folder)
+            if found is None:
+                return None
+            if i == len(parts) - 1:
+                return found
+            base = folder
+        return None
+
+    def rust_submodule(self, module_file: str, name: str) -> str | None:
+        return self._rust_file(posixpath.join(self._rust_children_dir(module_file), name).lstrip("/"))
+
+    def _rust_file(self, folder: str) -> str | None:
+        for candidate in (folder + ".rs", folder + "/mod.rs"):
+            if candidate in self._paths:
+                return candidate
+        return None
+
+    def _rust_dir_file(self, folder: str) -> str | None:
+        for name in ("lib.rs", "main.rs", "mod.rs"):
+            candidate = posixpath.join(folder, name).lstrip("/")
+            if candidate in self._paths:
+                return candidate
+        return None
+
+    @staticmethod
+    def _rust_children_dir(path: str) -> str:
+        """Where the submodules of the module in ``path`` live: its folder for lib.rs/main.rs/mod.rs, else a.rs -> a/."""
+        if posixpath.basename(path) in ("lib.rs", "main.rs", "mod.rs"):
+            return posixpath.dirname(path)
+        return path[: -len(".rs")] if path.endswith(".rs") else posixpath.dirname(path)
+
+    def _rust_crate_dir(self, importer: str) -> str | None:
+        folder = posixpath.dirname(importer)
+        for _ in range(32):
+            if any(posixpath.join(folder, n).lstrip("/") in self._paths for n in ("lib.rs", "main.rs")):
+                return folder
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+        return None
 
     # ---------------------------------------------------------------------------------------- js
 

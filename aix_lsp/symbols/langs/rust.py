@@ -1,0 +1,114 @@
+"""Rust: functions, structs/enums/unions/traits (and their fields, variants, trait methods), impl blocks
+(methods under the implemented type), consts/statics/type aliases, ``macro_rules!``, inline modules; ``use``.
+
+``use crate::a::b::{C, d as e}`` binds C and e from module "crate::a::b"; ``use a::b::*`` is a star
+import. Module paths resolve through the ``mod`` tree of files (resolve.py).
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from ..model import FileSymbols, ImportBinding
+from ._snippets import function, outline, text
+
+_TYPES = {"struct_item": "class", "enum_item": "class", "union_item": "class", "trait_item": "class"}
+_VALUES = {"const_item": "constant", "static_item": "variable", "type_item": "type"}
+MAX_DEPTH = 8
+
+
+def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
+    _block(root, lines, path, out, 0)
+
+
+def _block(node: Node, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    for item in node.named_children:
+        kind = item.type
+        if kind == "use_declaration":
+            argument = item.child_by_field_name("argument")
+            if argument is not None:
+                _use(argument, "", item.start_point[0], out, 0)
+        elif kind == "function_item":
+            name = text(item.child_by_field_name("name"))
+            if name:
+                out.definitions.append(function(item, name, "function", None, lines, path, item.child_by_field_name("body")))
+        elif kind in _TYPES:
+            _type(item, lines, path, out)
+        elif kind == "impl_item":
+            owner = _type_name(item.child_by_field_name("type"))
+            body = item.child_by_field_name("body")
+            for member in body.named_children if body is not None and owner else ():
+                name = text(member.child_by_field_name("name"))
+                if member.type == "function_item" and name:
+                    out.definitions.append(function(member, name, "method", owner, lines, path, member.child_by_field_name("body")))
+                elif member.type in _VALUES and name:
+                    out.definitions.append(function(member, name, "attribute", owner, lines, path, None))
+        elif kind in _VALUES or kind == "macro_definition":
+            name = text(item.child_by_field_name("name"))
+            if name:
+                out.definitions.append(function(item, name, _VALUES.get(kind, "function"), None, lines, path, None))
+        elif kind == "mod_item" and item.child_by_field_name("body") is not None:
+            _block(item.child_by_field_name("body"), lines, path, out, depth + 1)
+
+
+def _type(item: Node, lines: list[str], path: str, out: FileSymbols) -> None:
+    name = text(item.child_by_field_name("name"))
+    body = item.child_by_field_name("body")
+    if not name:
+        return
+    members = [m for m in body.named_children if "comment" not in m.type and m.type != "attribute_item"] if body is not None else []
+    out.definitions.append(outline(item, name, "class", None, lines, path, body, [m.start_point[0] for m in members]))
+    for member in members:
+        mname = text(member.child_by_field_name("name"))
+        if not mname:
+            continue
+        if member.type in ("function_item", "function_signature_item"):
+            out.definitions.append(function(member, mname, "method", name, lines, path, member.child_by_field_name("body")))
+        elif member.type == "enum_variant":
+            out.definitions.append(function(member, mname, "constant", name, lines, path, None))
+        elif member.type == "field_declaration":
+            out.definitions.append(function(member, mname, "attribute", name, lines, path, None))
+
+
+def _type_name(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node.type == "generic_type":
+        node = node.child_by_field_name("type")
+    name = text(node)
+    return name.rsplit("::", 1)[-1] or None
+
+
+def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int) -> None:
+    """One use tree under ``prefix`` ("crate::a"): bindings for its leaves."""
+    if depth > MAX_DEPTH:
+        return
+    kind = node.type
+    join = (lambda p: f"{prefix}::{p}" if prefix and p else prefix or p)
+    if kind in ("scoped_identifier", "identifier", "crate", "self", "super"):
+        full = join(text(node).replace(" ", ""))
+        module, _, name = full.rpartition("::")
+        if name == "self":  # use a::b::{self}: the module b itself
+            module, _, name = module.rpartition("::")
+        if name:
+            out.imports.append(ImportBinding(name, module, name, row))
+    elif kind == "use_as_clause":
+        full = join(text(node.child_by_field_name("path")).replace(" ", ""))
+        module, _, name = full.rpartition("::")
+        alias = text(node.child_by_field_name("alias"))
+        if name and alias and alias != "_":
+            out.imports.append(ImportBinding(alias, module, name, row))
+    elif kind == "use_wildcard":
+        path = next((c for c in node.named_children), None)
+        out.imports.append(ImportBinding(None, join(text(path).replace(" ", "")), None, row, star=True))
+    elif kind == "scoped_use_list":
+        path = node.child_by_field_name("path")
+        inner = join(text(path).replace(" ", "")) if path is not None else prefix
+        listed = node.child_by_field_name("list")
+        for child in listed.named_children if listed is not None else ():
+            _use(child, inner, row, out, depth + 1)
+    elif kind == "use_list":
+        for child in node.named_children:
+            _use(child, prefix, row, out, depth + 1)
