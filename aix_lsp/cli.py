@@ -47,7 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_complete(args: argparse.Namespace) -> int:
     from aix_lsp.engine.base import EngineError
-    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.engine import load_engine
     from aix_lsp.documents import Document
     from aix_lsp.explain import explain_prepared, render
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
@@ -68,7 +68,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         return 1
     root = find_project_root(path)
     try:
-        engine = LocalEngine.load(settings)
+        engine = load_engine(settings, lambda message, percent: None)  # local or remote, as the server
     except EngineError as exc:
         print(f"aix-lsp: {exc}", file=sys.stderr)
         return 1

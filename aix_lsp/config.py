@@ -207,4 +207,6 @@ def _show_default(value: Any) -> str:
 
 
 def settings_as_dict(settings: Settings) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(settings).items()}
+    """Every setting but the secret ones (``repr=False``: the API key), for records and reports."""
+    secret = {f.name for f in fields(Settings) if not f.repr}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(settings).items() if k not in secret}

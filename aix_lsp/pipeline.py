@@ -25,7 +25,6 @@ from aix_lsp.secrets import redact_prompt_parts
 from aix_lsp.suggestions import SuggestionCache
 from aix_lsp.postprocess import PostContext, postprocess
 from aix_lsp.syntax import ParsedDocument, Scope, anchor_lines, cursor_scope
-from aix_lsp.tokens import PromptTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +252,8 @@ class CompletionPipeline:
         if req.cancel.is_set():
             return CompletionResult("", "none", "cancelled", prepared.scope)
         prompt = self._build_prompt(model, prepared, timings)
+        if not prompt.ids:  # e.g. a model whose prompt format could not be detected: the notes say why
+            return CompletionResult("", "none", "; ".join(prompt.notes) or "empty prompt", prepared.scope, prompt)
         stop = prepared.scope.stop_rule.check if prepared.scope is not None else None
         try:
             gen = model.engine.generate(prompt.ids, s.max_new_tokens, stop, req.cancel)

@@ -84,7 +84,7 @@ def churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[s
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
     from aix_lsp.retrieval import RetrievalService
 
-    import aix_lsp.prompt as prompt_module
+    import aix_lsp.formats.base as prompt_module  # where the budget code lives
 
     original_keep_first = prompt_module._keep_first
     if policy == "sticky+stable_suffix":
