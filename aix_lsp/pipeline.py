@@ -151,6 +151,14 @@ def keep_fragment_order(previous: list[Any], current: list[Any]) -> list[Any]:
     return kept + [f for f in current if ident(f) not in seen]
 
 
+def _apply_engine_switches(engine: Engine, settings: Settings) -> None:
+    """Settings an engine honours per request, without a reload (engines without them ignore them)."""
+    if hasattr(engine, "kv_cache_enabled"):
+        engine.kv_cache_enabled = settings.kv_cache  # type: ignore[attr-defined]
+    if hasattr(engine, "speculative"):
+        engine.speculative = settings.speculative  # type: ignore[attr-defined]
+
+
 def _context_version(context: ContextSource, fragments: list[Any]) -> tuple[int, int]:
     version = getattr(context, "context_version", None)  # a source without versions never goes stale
     return version([f.path for f in fragments]) if version is not None else (0, 0)
@@ -181,8 +189,7 @@ class CompletionPipeline:
             self.model = None
         else:
             builder = formats.for_engine(engine, self.settings.prompt_format)
-            if hasattr(engine, "kv_cache_enabled"):
-                engine.kv_cache_enabled = self.settings.kv_cache  # type: ignore[attr-defined]
+            _apply_engine_switches(engine, self.settings)
             self.model = LoadedModel(engine, builder)
         self.cache.clear()  # suggestions of another model
 
@@ -194,8 +201,8 @@ class CompletionPipeline:
             with self._fragments_lock:
                 self._last_fragments.clear()
         engine = self.engine
-        if engine is not None and hasattr(engine, "kv_cache_enabled"):
-            engine.kv_cache_enabled = settings.kv_cache  # type: ignore[attr-defined]
+        if engine is not None:
+            _apply_engine_switches(engine, settings)
 
     def forget(self, key: str) -> None:
         """The document ``key`` (its URI) was closed: drop what was kept for it."""

@@ -25,7 +25,7 @@ from aix_lsp.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads",
-                   "engine", "api_base", "api_key", "api_model", "request_timeout_ms")
+                   "engine", "api_base", "api_key", "api_model", "request_timeout_ms", "cuda_graphs")
 
 
 class Notifier(Protocol):
