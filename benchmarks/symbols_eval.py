@@ -64,6 +64,8 @@ JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("
 # GitHub snapshots (git archive into java/<name>): google/gson 9835b6f90192f79cdf5300c528fc6212455fb6c1,
 # square/javapoet b9017a9503b76e11b4ad4c1a9f050e2d29112cb0 (into c/<name>:) google/leveldb
 # 78a352f47ed6c1e9d750545e9b242289185b87e1, libuv/libuv 6179e7af87413396d5853a1c3722c8b5749336c8
+# Rust (Debian, apt-get download + dpkg -x into rust/): librust-regex-syntax-dev 0.6.27-1, librust-serde-dev
+# 1.0.152-2, librust-anyhow-dev 1.0.69-1
 SOURCE_REPOS = [
     ("cobra", "go/usr/share/gocode/src/github.com/spf13/cobra", (".go",)),
     ("pflag", "go/usr/share/gocode/src/github.com/spf13/pflag", (".go",)),
@@ -71,6 +73,9 @@ SOURCE_REPOS = [
     ("javapoet", "java/javapoet", (".java",)),
     ("leveldb", "c/leveldb", (".cc", ".h")),
     ("libuv", "c/libuv", (".c", ".h")),
+    ("regex-syntax", "rust/usr/share/cargo/registry/regex-syntax-0.6.27", (".rs",)),
+    ("serde", "rust/usr/share/cargo/registry/serde-1.0.152", (".rs",)),
+    ("anyhow", "rust/usr/share/cargo/registry/anyhow-1.0.69", (".rs",)),
 ]
 SIGNALS = Weights.names()
 GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
@@ -550,7 +555,7 @@ def main() -> None:
     for name, n, c, f in per_repo_rows:
         print(f"  {name:<16} n={n:4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
     for title, suffixes in (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",)),
-                            ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp"))):
+                            ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",))):
         part = [r for r in B if r.case.path.endswith(suffixes)]
         if part:
             table(f"half B, {title} repositories only - weights tuned on A", part, tuned)

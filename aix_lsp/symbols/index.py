@@ -469,7 +469,7 @@ class SymbolIndex:
                 for d in defs:
                     self._add(cands, d, binding.local or d.name, None, "name", rel_path)
                     if d.kind == "class":
-                        exact = language in PACKAGE_EXTENSIONS or language in ("rust", "c", "c++")
+                        exact = language == "rust"  # Java measured 2.6 points of recall@3 worse with it; Rust: no change in the eval
                         for member in self._class_members(d)[:MAX_CLASS_MEMBERS]:
                             cand = self._add(cands, member, member.name, binding.local, "member", rel_path)
                             if cand is not None and exact:
