@@ -17,7 +17,7 @@ from aix_lsp.languages import language_for_path
 from aix_lsp.secrets import redact
 from aix_lsp.syntax.grammars import load_language, new_parser
 
-from .langs import c as _c, go as _go, java as _java, rust as _rust
+from .langs import c as _c, csharp as _csharp, go as _go, java as _java, rust as _rust
 from .model import Definition, FileSymbols, ImportBinding
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ MAX_DOC_LINES = 8
 _EXTRA_EXTENSIONS = {".mjs": "javascript", ".cjs": "javascript", ".mts": "typescript", ".cts": "typescript"}
 _JS_FAMILY = {"javascript", "jsx", "typescript", "tsx"}
 # languages with a module under langs/: extract(root, lines, path, out) fills definitions and imports
-_LANGS = {"java": _java.extract, "go": _go.extract, "c": _c.extract, "c++": _c.extract, "rust": _rust.extract}
+_LANGS = {"java": _java.extract, "go": _go.extract, "c": _c.extract, "c++": _c.extract, "rust": _rust.extract, "c#": _csharp.extract}
 
 
 def symbols_language(path: str) -> str | None:
@@ -80,6 +80,7 @@ _IMPORT_START = {
     "java": re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
     "go": re.compile(r"^[ \t]*import\b", re.M),
     "c": re.compile(r"^[ \t]*#[ \t]*include[ \t]*\"", re.M),
+    "c#": re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
     "rust": re.compile(r"^[ \t]*(?:pub(?:\([\w:]+\))?[ \t]+)?use[ \t]", re.M),
     "js": re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\(", re.M),
 }
@@ -91,7 +92,7 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
     The current buffer changes on every keystroke and a full parse of a large file costs several
     milliseconds, so only the statements that look like imports are cut out and parsed together.
     """
-    key = language if language in ("python", "java", "go", "rust") else "c" if language in ("c", "c++") else "js"
+    key = language if language in ("python", "java", "go", "rust", "c#") else "c" if language in ("c", "c++") else "js"
     start_re = _IMPORT_START[key]
     lines: list[str] | None = None
     keep: list[str] = []

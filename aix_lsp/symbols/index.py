@@ -67,6 +67,7 @@ class SymbolIndex:
         self._files: dict[str, FileSymbols] = {}
         self._by_name: dict[str, list[Definition]] = {}
         self._modules = ModuleTable()
+        self._namespaces: dict[str, set[str]] = {}  # C# namespace -> files declaring it
         self._ids: dict[int, Definition] = {}
         self._file_ids: dict[str, list[int]] = {}
         self._hashes: dict[str, int] = {}
@@ -130,6 +131,8 @@ class SymbolIndex:
                 return False
             self._files[rel_path] = symbols
             self._modules.add(rel_path)
+            for namespace in symbols.packages:
+                self._namespaces.setdefault(namespace, set()).add(rel_path)
             ids = self._file_ids[rel_path] = []
             for definition in symbols.definitions:
                 self._by_name.setdefault(definition.name, []).append(definition)
@@ -210,6 +213,8 @@ class SymbolIndex:
             self._invalidate(rel_path)
         if old is None:
             return
+        for namespace in old.packages:
+            self._namespaces.get(namespace, set()).discard(rel_path)
         for name in {d.name for d in old.definitions}:
             kept = [d for d in self._by_name.get(name, ()) if d.path != rel_path]
             if kept:
@@ -295,6 +300,8 @@ class SymbolIndex:
             self._file_ids.update(ids)
             for path, symbols in files.items():
                 self._modules.add(path)
+                for namespace in symbols.packages:
+                    self._namespaces.setdefault(namespace, set()).add(path)
                 self._ids.update(zip(ids[path], symbols.definitions))
                 for definition in symbols.definitions:
                     found = by_name.get(definition[0])  # [0]: name (a tuple index is cheaper than the attribute)
@@ -433,6 +440,9 @@ class SymbolIndex:
                         for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
                             self._add(cands, member, member.name, None, "star", rel_path)
             return True
+        if language == "c#":
+            self._csharp_candidates(rel_path, binding, cands)
+            return True
         if language != "go":
             return False
         added = 0
@@ -446,11 +456,30 @@ class SymbolIndex:
                         self._add(cands, d, d.name, binding.local, "module", rel_path)
         return True
 
+    def _csharp_candidates(self, rel_path: str, binding: ImportBinding, cands: dict) -> None:
+        """``using A.B;``: the top-level types of the files declaring namespace A.B; ``using static A.B.C;``
+        and ``using X = A.B.C;``: class C (found in namespace A.B) and its members."""
+        if binding.star and binding.module in self._namespaces:
+            for path in sorted(self._namespaces[binding.module]):
+                for d in self._module_members(path):
+                    self._add(cands, d, d.name, None, "star", rel_path)
+            return
+        namespace, name = (binding.module.rpartition(".")[0], binding.module.rpartition(".")[2]) if binding.star \
+            else (binding.module, binding.name)
+        for path in sorted(self._namespaces.get(namespace, ())):
+            for cls in self._files[path].definitions if path in self._files else ():
+                if cls.container is None and cls.name == name:
+                    if not binding.star:
+                        self._add(cands, cls, binding.local or cls.name, None, "name", rel_path)
+                    for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                        self._add(cands, member, member.name, None if binding.star else binding.local,
+                                  "star" if binding.star else "member", rel_path)
+
     def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict) -> None:
         for binding in bindings:
             if binding.reexport:
                 continue
-            if language in PACKAGE_EXTENSIONS and self._package_candidates(rel_path, language, binding, cands):
+            if (language in PACKAGE_EXTENSIONS or language == "c#") and self._package_candidates(rel_path, language, binding, cands):
                 continue
             target = self._module_file(rel_path, binding.module, language)
             if target is None:
@@ -648,6 +677,7 @@ def _interface(symbols: FileSymbols) -> tuple:
         tuple((d.name, d.kind, d.container) for d in symbols.definitions),
         tuple((b.local, b.module, b.name, b.star, b.reexport) for b in symbols.imports),
         symbols.default_export,
+        tuple(symbols.packages),
     )
 
 

@@ -51,3 +51,4 @@ class FileSymbols:
     definitions: list[Definition] = field(default_factory=list)
     imports: list[ImportBinding] = field(default_factory=list)
     default_export: str | None = None  # JS: name behind ``export default`` / ``module.exports =``
+    packages: list[str] = field(default_factory=list)  # C#: the namespaces the file declares

@@ -27,7 +27,7 @@ from .model import Definition, FileSymbols, ImportBinding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when what is saved, or what extract.py makes of a file, changes
+FORMAT = 2  # 2: C# namespaces (FileSymbols.packages). Bump when what is saved, or what extract.py makes of a file, changes
 _HEADER = ("aix-lsp-symbols", FORMAT, sys.version_info[:2])  # marshal's format may change between Pythons
 TABLE_FILE = "table.marshal"
 BM25_DIR = "bm25"
@@ -66,9 +66,9 @@ def load(folder: Path, root: Path) -> tuple[SavedTable, Stats] | None:
         stats: Stats = {}
         new_def = tuple.__new__  # what Definition._make does, without the length check per row
         with _no_gc():
-            for rel, mtime, size, language, default_export, defs, imports, file_ids in rows:
+            for rel, mtime, size, language, default_export, defs, imports, file_ids, packages in rows:
                 files[rel] = FileSymbols(rel, language, [new_def(Definition, d) for d in defs],
-                                         [ImportBinding._make(b) for b in imports], default_export)
+                                         [ImportBinding._make(b) for b in imports], default_export, list(packages))
                 ids[rel] = list(file_ids)
                 stats[rel] = (mtime, size)
         return (files, ids, int(next_id), int(generation)), stats
@@ -82,7 +82,7 @@ def save(folder: Path, root: Path, saved: SavedTable, stats: Stats) -> bool:
     files, ids, next_id, generation = saved
     rows = [
         (rel, *stats.get(rel, (-1, -1)), s.language, s.default_export, [tuple(d) for d in s.definitions],
-         [tuple(b) for b in s.imports], ids.get(rel, []))
+         [tuple(b) for b in s.imports], ids.get(rel, []), list(s.packages))
         for rel, s in files.items()
     ]
     path = Path(folder) / TABLE_FILE

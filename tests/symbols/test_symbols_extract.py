@@ -187,7 +187,7 @@ def test_typescript_definitions():
 
 def test_languages_without_an_extractor():
     assert symbols_language("notes.txt") is None
-    assert symbols_language("Main.cs") is None  # a grammar exists, an extractor not (yet)
+    assert symbols_language("main.zig") is None
     assert symbols_language("main.go") == "go" and symbols_language("A.java") == "java"
     assert extract_file("notes.txt", "def x(): pass") is None
     assert symbols_language("a.mjs") == "javascript" and symbols_language("a.tsx") == "tsx"

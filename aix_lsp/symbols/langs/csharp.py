@@ -1,0 +1,86 @@
+"""C#: classes/structs/interfaces/enums/records (nested ones too), methods, constructors, properties, fields,
+enum members; namespaces (block and file-scoped) and ``using``.
+
+``using A.B;`` is a star import of namespace "A.B" (the files declaring it: index.py); ``using static
+A.B.C;`` binds the members of class C; ``using X = A.B.C;`` binds C as X. Partial classes: one
+definition per file, all of them candidates.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from ..model import FileSymbols, ImportBinding
+from ._snippets import function, outline, text
+
+_TYPES = {"class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
+          "record_struct_declaration"}
+_METHODS = {"method_declaration", "constructor_declaration", "destructor_declaration", "operator_declaration"}
+MAX_DEPTH = 8
+
+
+def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
+    _block(root, lines, path, out, 0)
+
+
+def _block(node: Node, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    for item in node.named_children:
+        kind = item.type
+        if kind == "using_directive":
+            _using(item, out)
+        elif kind in ("namespace_declaration", "file_scoped_namespace_declaration"):
+            name = text(item.child_by_field_name("name")).replace(" ", "")
+            if name and name not in out.packages:
+                out.packages.append(name)
+            body = item.child_by_field_name("body")
+            if body is not None:
+                _block(body, lines, path, out, depth + 1)
+        elif kind in _TYPES:
+            _type(item, None, lines, path, out, depth)
+
+
+def _using(item: Node, out: FileSymbols) -> None:
+    row = item.start_point[0]
+    parts = [c for c in item.named_children if c.type in ("identifier", "qualified_name", "name_equals")]
+    if not parts:
+        return
+    if len(parts) > 1:  # using X = A.B.C;
+        alias = parts[0].named_children[0] if parts[0].type == "name_equals" and parts[0].named_children else parts[0]
+        dotted = text(parts[-1]).replace(" ", "")
+        module, _, name = dotted.rpartition(".")
+        out.imports.append(ImportBinding(text(alias), module, name, row))
+    else:  # using A.B; (namespace) and using static A.B.C; (class): every member
+        out.imports.append(ImportBinding(None, text(parts[0]).replace(" ", ""), None, row, star=True))
+
+
+def _type(node: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
+    name = text(node.child_by_field_name("name"))
+    if not name or depth > MAX_DEPTH:
+        return
+    body = node.child_by_field_name("body")
+    members = [m for m in body.named_children if m.type != "comment"] if body is not None else []
+    out.definitions.append(outline(node, name, "class", container, lines, path, body, [m.start_point[0] for m in members]))
+    for m in members:
+        if m.type in _METHODS:
+            mname = text(m.child_by_field_name("name")) or name
+            out.definitions.append(function(m, mname, "method", name, lines, path, m.child_by_field_name("body")))
+        elif m.type in ("property_declaration", "event_declaration"):
+            pname = text(m.child_by_field_name("name"))
+            if pname:
+                out.definitions.append(function(m, pname, "attribute", name, lines, path, None))
+        elif m.type in ("field_declaration", "event_field_declaration"):
+            for declaration in m.named_children:
+                if declaration.type == "variable_declaration":
+                    for declarator in declaration.named_children:
+                        if declarator.type == "variable_declarator":
+                            fname = text(declarator.child_by_field_name("name") or (declarator.named_children[0] if declarator.named_children else None))
+                            if fname:
+                                out.definitions.append(function(m, fname, "attribute", name, lines, path, None))
+        elif m.type == "enum_member_declaration":
+            ename = text(m.child_by_field_name("name"))
+            if ename:
+                out.definitions.append(function(m, ename, "constant", name, lines, path, None))
+        elif m.type in _TYPES:
+            _type(m, name, lines, path, out, depth + 1)
