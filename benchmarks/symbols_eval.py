@@ -66,6 +66,8 @@ JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("
 # 78a352f47ed6c1e9d750545e9b242289185b87e1, libuv/libuv 6179e7af87413396d5853a1c3722c8b5749336c8
 # Rust (Debian, apt-get download + dpkg -x into rust/): librust-regex-syntax-dev 0.6.27-1, librust-serde-dev
 # 1.0.152-2, librust-anyhow-dev 1.0.69-1
+# C# (GitHub snapshots, src/ only, into cs/<name>): serilog/serilog 60935b4d7abad71cf6157b45a10f5c3c65ead527,
+# App-vNext/Polly 173d6d1d2e28a4697f1ac1d22da68f77ff19a0c9
 SOURCE_REPOS = [
     ("cobra", "go/usr/share/gocode/src/github.com/spf13/cobra", (".go",)),
     ("pflag", "go/usr/share/gocode/src/github.com/spf13/pflag", (".go",)),
@@ -76,6 +78,8 @@ SOURCE_REPOS = [
     ("regex-syntax", "rust/usr/share/cargo/registry/regex-syntax-0.6.27", (".rs",)),
     ("serde", "rust/usr/share/cargo/registry/serde-1.0.152", (".rs",)),
     ("anyhow", "rust/usr/share/cargo/registry/anyhow-1.0.69", (".rs",)),
+    ("serilog", "cs/serilog/src", (".cs",)),
+    ("polly", "cs/Polly/src", (".cs",)),
 ]
 SIGNALS = Weights.names()
 GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
@@ -555,7 +559,7 @@ def main() -> None:
     for name, n, c, f in per_repo_rows:
         print(f"  {name:<16} n={n:4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
     for title, suffixes in (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",)),
-                            ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",))):
+                            ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",)), ("C#", (".cs",))):
         part = [r for r in B if r.case.path.endswith(suffixes)]
         if part:
             table(f"half B, {title} repositories only - weights tuned on A", part, tuned)
