@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,8 +42,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         tcp = (host or "127.0.0.1", int(port))
-    serve(_settings(args), tcp)
-    return 0
+    code = 0
+    try:
+        serve(_settings(args), tcp)
+    except SystemExit as exc:  # pygls's exit notification
+        code = exc.code if isinstance(exc.code, int) else 0
+    # Exit at once: interpreter teardown (torch, tantivy, thread pools) took 1-2 s after `exit`, and editors
+    # wait for the process. Everything worth keeping was written at shutdown.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # pygls closes stdout at exit
+            pass
+    os._exit(code)
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
@@ -50,13 +62,14 @@ def cmd_complete(args: argparse.Namespace) -> int:
     from aix_lsp.engine import load_engine
     from aix_lsp.documents import Document
     from aix_lsp.explain import explain_prepared, render
+    from aix_lsp.fileio import read_document
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
     from aix_lsp.retrieval.commands import open_service
 
     settings = _settings(args)
     path, line, col = args.location
     try:
-        text = path.read_text("utf-8")
+        text = read_document(path)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"aix-lsp: cannot read {path}: {exc}", file=sys.stderr)
         return 1

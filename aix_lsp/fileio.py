@@ -63,6 +63,15 @@ def read_text_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> str | N
     return data.decode("utf-8", errors="replace")
 
 
+def read_document(path: Path | str, max_bytes: int = 64_000_000) -> str:
+    """A file the user named on the command line, as text; OSError saying why when it is not a regular
+    file (a FIFO must not hang the command) or is over ``max_bytes``."""
+    data = read_regular_file(path, max_bytes)
+    if data is None:
+        raise OSError(f"not a readable regular file of at most {max_bytes:,} bytes")
+    return data.decode("utf-8")
+
+
 def read_text_head(path: Path | str, max_bytes: int, follow_symlinks: bool = True) -> tuple[str, bool] | None:
     """The complete lines within the first ``max_bytes`` of ``path`` and whether it was cut there (for
     files where a prefix is still useful, such as ignore rules), or None as :func:`read_regular_file`."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from aix_lsp.config import Settings
+from aix_lsp.fileio import read_document
 from aix_lsp.locations import find_project_root, offset_of, parse_location
 from aix_lsp.retrieval.index import FolderIndex, IndexLocked, query_terms
 from aix_lsp.retrieval.service import RetrievalService, default_cache_dir
@@ -175,7 +176,7 @@ def run_search(target: str, query: str | None, settings: Settings, k: int | None
             return 2
         path = path.resolve()
         try:
-            text = path.read_text("utf-8")
+            text = read_document(path)
         except (OSError, UnicodeDecodeError) as exc:
             print(f"aix-lsp: cannot read {path}: {exc}", file=err)
             return 1

@@ -260,7 +260,7 @@ class _Folder:
         self.root = root
         self.cache_dir = cache_dir
         self.index = FolderIndex(root, cache_dir, settings.retrieval_chunking, settings.retrieval_window_lines,
-                                 max_files=settings.index_max_files)
+                                 max_files=settings.index_max_files, exclude_globs=settings.exclude_globs)
         self.state = "indexing"  # indexing | ready | error
         self.message = ""  # what the user should know (budget hit, kept in memory, retrying ...); "" when all is well
         self.done = 0
@@ -367,6 +367,7 @@ class _Folder:
                 if self.symbols is None:
                     self.symbols_state = "failed"
                     return now
+                self.symbols.exclude_globs = self.index.exclude_globs  # the same crawl rules as the BM25 index
             started = time.perf_counter()
             count = self.symbols.sync(self.stop, self.index.max_files)
             if self.stop.is_set():
@@ -449,7 +450,8 @@ class _Folder:
         it in when that works (searches go on with the memory index meanwhile)."""
         now = time.monotonic()
         if storage_available(self.index.dir):
-            fresh = FolderIndex(self.root, self.cache_dir, self.index.chunking, self.index.window, max_files=self.index.max_files)
+            fresh = FolderIndex(self.root, self.cache_dir, self.index.chunking, self.index.window, max_files=self.index.max_files,
+                                exclude_globs=self.index.exclude_globs)
             try:
                 fresh.open()
                 if fresh.in_memory:
@@ -568,7 +570,8 @@ class _Folder:
         if os.path.isdir(path):
             self.request_resync()  # a whole folder appeared: the next round re-crawls
             return False
-        allowed = is_indexable_source(path) and is_workspace_file(self.root, path, check_size=text is None)
+        allowed = is_indexable_source(path) and is_workspace_file(self.root, path, check_size=text is None,
+                                                                  exclude_globs=self.index.exclude_globs)
         if text is not None and len(text.encode("utf-8", errors="replace")) > 1_000_000:
             allowed = False
         if not allowed:
@@ -643,9 +646,12 @@ class RetrievalService:
             if not settings.retrieval or rebuild:
                 stopping = list(self._folders.values())
                 self._folders.clear()
-            elif old.index_max_files != settings.index_max_files:
-                for folder in self._folders.values():
+            elif (old.index_max_files, old.exclude_globs) != (settings.index_max_files, settings.exclude_globs):
+                for folder in self._folders.values():  # the next round re-crawls with the new rules
                     folder.index.max_files = settings.index_max_files
+                    folder.index.exclude_globs = tuple(settings.exclude_globs)
+                    if folder.symbols is not None:
+                        folder.symbols.exclude_globs = tuple(settings.exclude_globs)
                     folder.request_resync()
             self._retire(stopping)  # never waits: their indexes close on the pool, successors start after
             if settings.retrieval and not self._closed:

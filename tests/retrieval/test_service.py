@@ -323,3 +323,27 @@ def test_default_mode_answers_during_both_syncs(tmp_path: Path) -> None:
         assert isinstance(svc.context_for(root / "pkg/user.py", text, len(text), words), list)
     finally:
         svc.close()
+
+
+def test_exclude_globs_keep_files_out_of_the_index_and_follow_setting_changes(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write(root, "vendor_secret/payroll.py", module("compute_payroll"))
+    write(root, "app/main.py", module("run_app"))
+    settings = Settings(retrieval_mode="bm25", exclude_globs=("vendor_secret/",))
+    service = RetrievalService(settings, cache_dir=tmp_path / "cache")
+    try:
+        service.add_folder(root)
+        assert service.wait_ready(120)
+        folder = next(iter(service._folders.values()))
+        assert "vendor_secret/payroll.py" not in folder.index.files and "app/main.py" in folder.index.files
+        # a file event for an excluded file does not bring it in
+        service.on_files_changed([(root / "vendor_secret" / "payroll.py", "changed")])
+        assert service.flush(120)
+        assert "vendor_secret/payroll.py" not in folder.index.files
+        # lifting the exclusion re-crawls
+        service.update_settings(settings.replace(exclude_globs=()))
+        assert service.flush(120) and service.wait_ready(120)
+        folder = next(iter(service._folders.values()))
+        assert "vendor_secret/payroll.py" in folder.index.files
+    finally:
+        service.close()
