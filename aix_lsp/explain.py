@@ -76,15 +76,22 @@ def _scope_fields(prepared: Prepared) -> dict[str, Any]:
     scope = prepared.scope
     if scope is None:
         return {"scenario": "", "node_kind": "", "multiline": False, "stop_rule": "", "scope": "no scope"}
+    from aix_lsp.secrets import redact
+
+    path = str(prepared.request.path) if prepared.request.path is not None else None
+
+    def masked(text: str) -> str:  # these fields quote the document's own lines: no secret in them either
+        return redact(text, path).text if text else text
+
     return {
         "scenario": scope.scenario,
         "node_kind": scope.node_kind,
         "multiline": scope.multiline,
-        "stop_rule": scope.stop_rule.describe(),
+        "stop_rule": masked(scope.stop_rule.describe()),
         "header_line": scope.header_line + 1 if scope.header_line is not None else None,
-        "right_text": scope.right_text,
+        "right_text": masked(scope.right_text),
         "why": scope.reason,
-        "scope": scope.explain(),
+        "scope": masked(scope.explain()),
     }
 
 

@@ -297,3 +297,20 @@ def test_cli_refuses_to_complete_in_a_secret_file(tmp_path, tiny_model_dir):
     assert out.returncode == 0, out.stderr
     assert "file excluded: secret file name (.env)" in out.stdout + out.stderr
     assert "hunter2" not in out.stdout
+
+
+def test_explain_scope_fields_never_quote_a_secret(tiny_model_dir, tmp_path):
+    from pathlib import Path
+
+    from aix_lsp.config import Settings
+    from aix_lsp.explain import explain_prepared
+    from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
+
+    token = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    text = f'def connect():\n    \n    token = "{token}"\n    return token\n'
+    offset = text.index("\n    \n") + 5  # the empty body line: the stop rule quotes the next line
+    path = tmp_path / "conn.py"
+    pipeline = CompletionPipeline(Settings(model=str(tiny_model_dir), retrieval=False))
+    prepared = pipeline.prepare(CompletionRequest(text=text, offset=offset, path=path, root=tmp_path, uri=path.as_uri()))
+    facts = explain_prepared(pipeline, prepared, with_prompt=False)
+    assert token not in repr(facts)
