@@ -4,9 +4,12 @@
 export type ServerState = 'loading' | 'ready' | 'error' | 'disabled';
 
 export interface IndexStatus {
-  state: 'idle' | 'indexing' | 'ready';
+  // degraded: serving, but something is off (a folder refused, the file budget hit, the index kept in
+  // memory because the disk is full); error: no cross-file context. `message` says what.
+  state: 'idle' | 'indexing' | 'ready' | 'degraded' | 'error';
   done: number;
   total: number;
+  message: string;
 }
 
 /** Params of the `aix/status` notification (and the result of the `aix.status` command). */
@@ -45,8 +48,9 @@ export function parseServerStatus(params: unknown): ServerStatus | undefined {
   let index: IndexStatus | undefined;
   if (p.index && typeof p.index === 'object') {
     const i = p.index as Record<string, unknown>;
-    const state = i.state === 'indexing' || i.state === 'ready' ? i.state : 'idle';
-    index = { state, done: num(i.done), total: num(i.total) };
+    const known = ['indexing', 'ready', 'degraded', 'error'] as const;
+    const state = known.find((k) => k === i.state) ?? 'idle';
+    index = { state, done: num(i.done), total: num(i.total), message: str(i.message) };
   }
   return {
     state: p.state as ServerState,
@@ -69,6 +73,9 @@ function indexLine(index: IndexStatus | undefined): string {
   if (!index) return '';
   if (index.state === 'indexing') return `workspace index: indexing ${index.done}/${index.total} files`;
   if (index.state === 'ready') return `workspace index: ready (${index.total} files)`;
+  if (index.state === 'degraded' || index.state === 'error') {
+    return `workspace index: ${index.state}${index.message ? ` (${index.message})` : ''}`;
+  }
   return '';
 }
 

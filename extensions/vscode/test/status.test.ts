@@ -50,3 +50,12 @@ test('malformed notifications are rejected, missing fields tolerated', () => {
   const s = parseServerStatus({ state: 'ready' })!;
   assert.deepEqual(s, { state: 'ready', message: '', model: '', device: '', progress: null, index: undefined });
 });
+
+test('a degraded or failed index is shown with its message', () => {
+  const s = parseServerStatus({ ...base, state: 'ready', index: { state: 'degraded', done: 0, total: 0, message: 'the file budget is hit: 50000 files are indexed (setting index_max_files)' } })!;
+  assert.equal(s.index?.state, 'degraded');
+  const p = presentStatus({ kind: 'server', status: s });
+  assert.match(p.tooltip, /workspace index: degraded \(the file budget is hit/);
+  const e = parseServerStatus({ ...base, state: 'ready', index: { state: 'error', done: 0, total: 0 } })!;
+  assert.match(presentStatus({ kind: 'server', status: e }).tooltip, /workspace index: error/);
+});
