@@ -7,6 +7,7 @@ so the index may be fed from an indexing thread while requests query it.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -52,7 +53,7 @@ RESOLVE_DEPTH = 6
 STAMP_PATH = "\x00stamp"  # the path of the one document whose id is the generation of the saved table (store.py)
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
 # by an included header, or a member of a class imported by name
-_RESOLVED = frozenset({"name", "resolved"})
+_RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
 
 
 class SymbolIndex:
@@ -400,6 +401,9 @@ class SymbolIndex:
                 self._used_candidates(rel_path, context, {b.local for b in bindings if b.local}, cands)
             if sources is None or "bm25" in sources:
                 self._bm25_candidates(rel_path, text, cursor_line, cands)
+            receiver = receiver_type(text, offset)
+            if receiver is not None:
+                self._receiver_candidates(rel_path, *receiver, cands)
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             for cand in cands.values():
@@ -517,6 +521,17 @@ class SymbolIndex:
             for d in defs:
                 self._add(cands, d, name, d.container, "used", rel_path)
 
+    def _receiver_candidates(self, rel_path: str, type_name: str, prefix: str, cands: dict) -> None:
+        """``obj.`` at the cursor and obj's type is declared in the buffer: that type's members."""
+        for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
+            if cls.kind not in ("class", "type"):
+                continue
+            for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                if member.name.startswith(prefix):
+                    cand = self._add(cands, member, member.name, type_name, "receiver", rel_path)
+                    if cand is not None:
+                        cand.origins.add("receiver")
+
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
         terms = _query_terms(text, cursor_line)
         if not terms or not self._ids:
@@ -549,6 +564,7 @@ class SymbolIndex:
             "analog": analog(d.name, words),
             # an import resolved to this very definition: how many others share the name is moot
             "ambiguity": 0.0 if cand.origins & _RESOLVED else ambiguity(len(self._by_name.get(d.name, ()))),
+            "receiver": 1.0 if "receiver" in cand.origins else 0.0,
         }
 
     # ----------------------------------------------------------------------------- resolving
@@ -710,6 +726,42 @@ class _BufferUses:
 
     def lines_of(self, name: str | None) -> list[int] | None:
         return self._lines.get(name) if name else None
+
+
+_MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$")
+RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
+
+
+def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
+    """(type, typed member prefix) for ``obj.pre|`` at ``offset`` when the buffer declares obj's type:
+    ``T obj``/``T* obj``/``T<..> obj`` (Java, C#, C/C++, Go params ``obj *T``), ``obj: T`` (Python, TS, Rust),
+    ``obj = new T(``, ``obj = T(``, ``obj := T{``/``&T{``; no type inference beyond that."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    match = _MEMBER_AT_CURSOR.search(text, line_start, offset)
+    if match is None:
+        return None
+    obj, prefix = match.group(1), match.group(2) or ""
+    if obj in ("self", "this", "super", "cls"):
+        return None
+    start = line_start
+    for _ in range(RECEIVER_LINES):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    scope = text[start:offset]
+    o = re.escape(obj)
+    patterns = (
+        rf"\b{o}\s*:?=\s*(?:new\s+|&)?(?:\w+(?:\.|::))*([A-Z]\w*)\s*[({{<]",  # obj = new T(, obj = m.T(, obj := &T{
+        rf"\b{o}\s*:\s*(?:&\s*(?:mut\s+)?)?([A-Z]\w*)",  # obj: T
+        rf"\b([A-Z]\w*)(?:<[^<>;=]*>)?\s*[*&]*\s+{o}\s*[;,=)]",  # T obj; T<A> obj = ; T* obj)
+        rf"\b{o}\s+\*?([A-Z]\w*)\b",  # Go: obj *T / var obj T
+    )
+    best: tuple[int, str] | None = None
+    for pattern in patterns:
+        for found in re.finditer(pattern, scope):
+            if best is None or found.start() > best[0]:  # the nearest declaration above the cursor
+                best = (found.start(), found.group(1))
+    return (best[1], prefix) if best is not None else None
 
 
 def _query_terms(text: str, cursor_line: int) -> list[str]:
