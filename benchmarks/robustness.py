@@ -12,6 +12,14 @@ for the damaged-index case, which needs completions to run a search: that one lo
 
     .venv/bin/python benchmarks/robustness.py                 # every case
     .venv/bin/python benchmarks/robustness.py --cases fifo,zero --timeout 60
+    .venv/bin/python benchmarks/robustness.py --sections messages --fuzz 60000 --storm 300
+
+Section ``messages`` (issue 11, faults and the fuzz): ``--fuzz N`` malformed messages (tests/e2e/attacks.py:
+seeded mutations of valid LSP traffic, truncated JSON, random bytes, deep nesting) sent to servers in
+batches of 10,000, each batch followed by an ``aix.status`` request and shutdown/exit: a crash is a batch
+whose status request went unanswered or whose process exited non-zero. ``--storm N`` rounds of the edit
+storm (an inline completion, an edit, an ``aix.status`` request; tiny model): an answer that arrives after
+its round's status reply was sent after the edit arrived, so a non-empty one is stale.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from pytest_lsp import ClientServerConfig
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for the test helpers
 from tests.e2e.lsp_helpers import _plain  # noqa: E402
 from tests.retrieval.helpers import make_search_panic, module, write  # noqa: E402
+from tests.e2e import lsp_helpers  # noqa: E402
+from tests.e2e.attacks import edit_storm, frame, fuzz_frames  # noqa: E402
 
 SERVER_COMMAND = [sys.executable, "-m", "aix_lsp", "serve"]
 SETTLED = ("ready", "degraded", "error")
@@ -291,7 +301,70 @@ def print_table(rows: list[Row]) -> None:
               f"{_fmt(r.shutdown_reply_s, '.2f')} | {_fmt(r.shutdown_s, '.2f')} | {r.state} | {r.note.replace('|', '/')} |")
 
 
+FUZZ_BATCH = 10_000
+
+
+def fuzz(total: int, server_root: str, scratch: Path) -> tuple[int, int]:
+    """(messages sent, crashed batches)."""
+    import json
+
+    sent = crashes = 0
+    batch = 0
+    while sent < total:
+        count = min(FUZZ_BATCH, total - sent)
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"capabilities": {}, "initializationOptions": {"model": str(scratch / "no-model"), "retrieval": False}}}
+        status = {"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand", "params": {"command": "aix.status", "arguments": []}}
+        stream = [frame(json.dumps(init).encode()), frame(b'{"jsonrpc": "2.0", "method": "initialized", "params": {}}')]
+        stream += list(fuzz_frames(seed=batch, count=count))
+        stream += [frame(json.dumps(status).encode()), frame(b'{"jsonrpc": "2.0", "id": 3, "method": "shutdown"}'),
+                   frame(b'{"jsonrpc": "2.0", "method": "exit"}')]
+        proc = subprocess.Popen(server_command(server_root), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            out, _ = proc.communicate(b"".join(stream), timeout=1800)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        answered = b'"id":2' in out.replace(b" ", b"") and b'"state"' in out
+        crashes += int(not answered or proc.returncode != 0)
+        sent += count
+        batch += 1
+    return sent, crashes
+
+
+async def storm(rounds: int, tiny_model: Path, server_root: str, scratch: Path) -> dict[str, int]:
+    lsp_helpers.SERVER_COMMAND[:] = server_command(server_root)
+    uri = (scratch / "storm.py").as_uri()
+    options = {"model": str(tiny_model), "device": "cpu", "max_new_tokens": 8, "retrieval": False, "typing_through": False}
+    async with lsp_helpers.lsp_session(options, scratch) as client:
+        lsp_helpers.open_doc(client, uri, "def work(items):\n    total = compute(\n    return total\n")
+        return await edit_storm(client, uri, rounds=rounds, seed=1)
+
+
+async def messages_section(args: argparse.Namespace, scratch: Path) -> None:
+    started = time.perf_counter()
+    sent, crashes = fuzz(args.fuzz, args.server_root, scratch)
+    print(f"\n| fuzz messages sent | crashed batches (of {-(-sent // FUZZ_BATCH)}) | seconds |\n|---|---|---|\n"
+          f"| {sent} | {crashes} | {time.perf_counter() - started:.0f} |")
+    if args.storm:
+        from aix_lsp.tiny_model import build_tiny_model
+
+        tiny = build_tiny_model(scratch / "storm-model")
+        figures = await storm(args.storm, tiny, args.server_root, scratch)
+        print(f"\n| storm requests | answered | non-empty | stale (non-empty, sent after the edit arrived) |\n|---|---|---|---|\n"
+              f"| {figures['requests']} | {figures['answered']} | {figures['non_empty']} | {figures['stale']} |")
+
+
 async def main_async(args: argparse.Namespace) -> None:
+    sections = {s.strip() for s in args.sections.split(",")}
+    if "messages" in sections:
+        scratch = Path(tempfile.mkdtemp(prefix="aix-robustness-messages-"))
+        try:
+            await messages_section(args, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if "hostile" not in sections:
+        return
     chosen = [CASES[KEYS[k.strip()]] for k in args.cases.split(",")] if args.cases else CASES
     tiny_model = None
     rows: list[Row] = []
@@ -321,6 +394,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", default="", help=f"comma-separated subset of: {', '.join(KEYS)}")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a case may take to settle (default 300)")
+    parser.add_argument("--sections", default="hostile,messages", help="hostile (workspaces), messages (fuzz and storm)")
+    parser.add_argument("--fuzz", type=int, default=60_000, help="malformed messages to send (default 60,000)")
+    parser.add_argument("--storm", type=int, default=200, help="rounds of the edit storm (0: skip)")
     parser.add_argument("--server-root", default="", help="run the server of another checkout (e.g. `git archive` of an older commit) to compare")
     asyncio.run(main_async(parser.parse_args()))
 
