@@ -24,6 +24,8 @@ HANG_GUARD_S = 60  # only catches a hang; no test asserts a duration
 
 
 def remote_settings(model: Path, api_base: str, **extra) -> Settings:
+    # a generous timeout that only catches hangs: 400 tokens on a loaded 2-core machine can take 20 s
+    extra.setdefault("request_timeout_ms", 300_000)
     return Settings(model=str(model), engine="openai", api_base=api_base, **extra)
 
 
