@@ -61,9 +61,9 @@
     ;; server to exit on its own (eglot 1.9's `eglot-shutdown' deletes the process right after
     ;; sending exit, which would hide whether the server exits cleanly).
     (setf (eglot--shutdown-requested server) t)
-    (jsonrpc-request server :shutdown nil :timeout 30)
+    (jsonrpc-request server :shutdown nil :timeout 120)
     (jsonrpc-notify server :exit nil)
-    (aix-wait (lambda () (not (process-live-p process))) 30)
+    (aix-wait (lambda () (not (process-live-p process))) 120)
     (aix-record 'process_status (symbol-name (process-status process)))
     (aix-record 'exit_status (process-exit-status process))))
 

@@ -72,7 +72,7 @@
         (setf (lsp--workspace-shutdown-action workspace) 'shutdown)
         (lsp-request "shutdown" nil)
         (lsp-notify "exit" nil))
-      (aix-wait (lambda () (not (process-live-p process))) 30)
+      (aix-wait (lambda () (not (process-live-p process))) 120)
       (aix-record 'process_status (symbol-name (process-status process)))
       (aix-record 'exit_status (process-exit-status process)))))
 

@@ -150,11 +150,11 @@ local function main()
     return n
   end
   vim.cmd("AixToggle")
-  vim.wait(30000, function()
+  vim.wait(120000, function()  -- a bound that only catches hangs
     return ours() >= 1
   end, 50)
   vim.cmd("AixToggle")
-  vim.wait(30000, function()
+  vim.wait(120000, function()  -- a bound that only catches hangs
     return ours() >= 2
   end, 50)
   step("toggled")
