@@ -40,6 +40,7 @@ class FolderSymbols:
         self.root = Path(root)
         self.ready = False
         self._stats: store.Stats = {}  # rel path -> (mtime_ns, size) of what the index holds
+        self.exclude_globs: tuple[str, ...] = ()  # Settings.exclude_globs, set by the retrieval service
         self._store: Path | None = None
         self._saved_at: float | None = None  # monotonic time of the last save; None: nothing unsaved
         self._dirty = False
@@ -76,7 +77,7 @@ class FolderSymbols:
 
         def items():
             nonlocal parsed
-            for path, st in iter_workspace_entries(self.root, stop):
+            for path, st in iter_workspace_entries(self.root, stop, self.exclude_globs):
                 if stop is not None and stop.is_set():
                     return
                 rel = path.relative_to(self.root).as_posix()
@@ -190,7 +191,7 @@ class FolderSymbols:
             return
         if Path(path).is_dir() or symbols_language(rel) is None:
             return
-        if not is_workspace_file(self.root, Path(path), check_size=text is None):
+        if not is_workspace_file(self.root, Path(path), check_size=text is None, exclude_globs=self.exclude_globs):
             self.on_file(rel, None)  # e.g. newly ignored
         elif text is not None:
             self.on_file(rel, text)

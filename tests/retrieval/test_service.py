@@ -347,3 +347,18 @@ def test_exclude_globs_keep_files_out_of_the_index_and_follow_setting_changes(tm
         assert "vendor_secret/payroll.py" in folder.index.files
     finally:
         service.close()
+
+
+def test_exclude_globs_keep_files_out_of_the_symbol_table(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write(root, "vendor_secret/payroll.py", module("compute_payroll"))
+    write(root, "app/main.py", module("run_app"))
+    service = RetrievalService(Settings(retrieval_mode="symbols", exclude_globs=("vendor_secret/",)), cache_dir=tmp_path / "cache")
+    try:
+        service.add_folder(root)
+        assert service.wait_ready(120)
+        folder = next(iter(service._folders.values()))
+        paths = set(folder.symbols.index.paths())
+        assert "app/main.py" in paths and "vendor_secret/payroll.py" not in paths
+    finally:
+        service.close()
