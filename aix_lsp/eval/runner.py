@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aix_lsp.config import Settings, settings_as_dict
+from aix_lsp.progress import progress_bar
 from aix_lsp.eval.cases import Case
 from aix_lsp.eval.metrics import score, summaries
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
@@ -119,7 +120,7 @@ def run_cases(
         service = open_retrieval(root, settings, Path(tmp)) if settings.retrieval else None
         overlay = IndexOverlay(service, root, settings) if service is not None else None
         pipeline = CompletionPipeline(settings, engine, service)
-        bar = _progress_bar(len(ordered), progress)
+        bar = progress_bar(len(ordered), "eval", "case", progress)
         try:
             for i, case in enumerate(ordered):
                 if overlay is not None and not overlay.show(case):
@@ -170,22 +171,3 @@ def run_case(pipeline: CompletionPipeline, root: Path, case: Case, index: int) -
         "latency_s": round(latency, 4),
         **score(result.text, case.middle, case.language).as_dict(),
     }
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def set_postfix_str(self, s: str, refresh: bool = True) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="eval", unit="case", file=sys.stderr, dynamic_ncols=True)

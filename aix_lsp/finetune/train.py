@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aix_lsp.config import Settings
+from aix_lsp.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +284,7 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     every = opts.checkpoint_every or max(1, math.ceil(total / 5))
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
-    bar = _bar(total, step, opts.progress)
+    bar = progress_bar(total, "finetune", "step", opts.progress, initial=step)
     interrupted = False
     t_loop = time.perf_counter()
     done_here = 0
@@ -357,22 +358,3 @@ def _collate(batch: list, pad_id: int, device: str):
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def set_postfix_str(self, s: str, refresh: bool = True) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _bar(total: int, initial: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, desc="finetune", unit="step", file=sys.stderr, dynamic_ncols=True)
