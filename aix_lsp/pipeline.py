@@ -46,6 +46,9 @@ class LoadedModel:
     engine: Engine
     builder: PromptBuilder
 
+    def count_tokens(self, text: str) -> int:
+        return len(self.builder.ptok.encode(text))
+
 
 @dataclass
 class CompletionRequest:
@@ -58,6 +61,11 @@ class CompletionRequest:
     parsed: ParsedDocument | None = None
     version: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def key(self) -> str:
+        """What per-document state (suggestions, sticky fragments) is kept under: the URI, as didClose names it."""
+        return self.uri or str(self.path)
 
     @property
     def relative_path(self) -> str:
@@ -214,7 +222,7 @@ class CompletionPipeline:
         model = self.model
         if model is None:
             raise EngineError("model not loaded")
-        return len(model.builder.ptok.encode(text))
+        return model.count_tokens(text)
 
     # --- step 1: cheap, on the caller's thread ---
     def prepare(self, req: CompletionRequest) -> Prepared:
@@ -274,7 +282,7 @@ class CompletionPipeline:
         text = postprocess(gen.text, PostContext(prepared.prefix, prepared.suffix, prepared.language, prepared.scope))
         timings["postprocess"] = time.perf_counter() - t
         if text and self.model is model:  # not a suggestion of a model replaced meanwhile
-            self.cache.remember(req.uri or str(req.path), prepared.prefix, prepared.suffix, text)
+            self.cache.remember(req.key, prepared.prefix, prepared.suffix, text)
         return CompletionResult(text, "model", "" if text else "empty after post-processing", prepared.scope, prompt, gen, timings)
 
     def answer_without_model(self, prepared: Prepared) -> CompletionResult | None:
@@ -283,7 +291,7 @@ class CompletionPipeline:
         req = prepared.request
         if prepared.skip_reason or not self.settings.typing_through:
             return None
-        hit = self.cache.lookup(req.uri or str(req.path), prepared.prefix, prepared.suffix)
+        hit = self.cache.lookup(req.key, prepared.prefix, prepared.suffix)
         if hit is None:
             return None
         return CompletionResult(hit, "typing", scope=prepared.scope, timings={"prepare": prepared.prepare_s})
@@ -303,7 +311,7 @@ class CompletionPipeline:
         req, s, context = prepared.request, self.settings, self.context
         if not (s.retrieval and context is not None and req.path is not None and s.retrieval_top_k > 0):
             return []
-        key = req.uri or str(req.path)
+        key = req.key
         line = req.text.count("\n", 0, req.offset)
         with self._fragments_lock:
             last = self._last_fragments.get(key)
@@ -311,7 +319,7 @@ class CompletionPipeline:
                 and _context_version(context, last.fragments) == last.version:
             return last.fragments
         try:
-            fragments = context.context_for(req.path, req.text, req.offset, lambda text: len(model.builder.ptok.encode(text)))
+            fragments = context.context_for(req.path, req.text, req.offset, model.count_tokens)
             version = _context_version(context, fragments)
         except Exception as exc:  # retrieval is an extra: never lose the completion over it
             log.warning("cross-file context failed: %s", exc)
