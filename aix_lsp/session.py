@@ -296,11 +296,10 @@ class Session:
         started = time.perf_counter()
         doc = self.documents.get(uri)
         where = {"uri": uri, "line": line, "character": character, "version": doc.version if doc else None}
-        if doc is None:
-            return self.record(CompletionResult("", "none", f"unknown document {uri}: it was never opened"), started, where)
-        offset = doc.offset_at(line, character, clamp=False)
-        if offset is None:
-            return self.record(CompletionResult("", "none", f"position {line}:{character} is outside {uri}"), started, where)
+        located = self._locate(uri, line, character)
+        if isinstance(located, str):
+            return self.record(CompletionResult("", "none", located), started, where)
+        doc, offset = located
         req = self._request_for(doc, offset, cancel)
         prepared = self.pipeline.prepare(req)
         if prepared.skip_reason:
@@ -338,19 +337,27 @@ class Session:
         tokenizes, on the model worker, where it never runs beside a generation using the tokenizer."""
         from aix_lsp.explain import explain_error, explain_prepared
 
-        doc = self.documents.get(uri)
-        if doc is None:
-            return explain_error(f"unknown document {uri}: it was never opened")
-        # the same position-to-offset step as request_completion
-        offset = doc.offset_at(line, character, clamp=False)
-        if offset is None:
-            return explain_error(f"position {line}:{character} is outside {uri}")
+        located = self._locate(uri, line, character)
+        if isinstance(located, str):
+            return explain_error(located)
+        doc, offset = located
         cancel = threading.Event()
         prepared = self.pipeline.prepare(self._request_for(doc, offset, cancel))
         if prepared.skip_reason or self.pipeline.engine is None:
             return explain_prepared(self.pipeline, prepared)  # no tokenizer work: answered here
         # its own key: explaining must not cancel the document's completion
         return self.scheduler.submit(f"aix.explain {uri}", lambda: explain_prepared(self.pipeline, prepared), cancel)
+
+    def _locate(self, uri: str, line: int, character: int) -> tuple[Document, int] | str:
+        """The open document and the code-point offset of an LSP position (in the negotiated encoding), or
+        why there is none. One step for completions and aix.explain, so they read the same text."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return f"unknown document {uri}: it was never opened"
+        offset = doc.offset_at(line, character, clamp=False)
+        if offset is None:
+            return f"position {line}:{character} is outside {uri}"
+        return doc, offset
 
     def _request_for(self, doc: Document, offset: int, cancel: threading.Event) -> CompletionRequest:
         path = doc.path
