@@ -240,26 +240,19 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(ls: AixLanguageServer, params: types.InlineCompletionParams) -> types.InlineCompletionList | CurrentOnly:
-        uri = params.text_document.uri
-        version = session.document_version(uri)
-        result = await _complete(ls, uri, params.position)
-        empty = types.InlineCompletionList(items=[])
-        if not result.text:
-            return empty
         pos = params.position
-        item = types.InlineCompletionItem(insert_text=result.text, range=types.Range(start=pos, end=pos))
-        return CurrentOnly(types.InlineCompletionList(items=[item]), empty, lambda: session.document_version(uri) == version)
+
+        def answer(text: str) -> types.InlineCompletionList:
+            return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=types.Range(start=pos, end=pos))])
+
+        return await _current_answer(ls, params.text_document.uri, pos, types.InlineCompletionList(items=[]), answer)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
     async def completion(ls: AixLanguageServer, params: types.CompletionParams) -> types.CompletionList | CurrentOnly:
-        uri = params.text_document.uri
-        version = session.document_version(uri)
-        result = await _complete(ls, uri, params.position)
-        empty = types.CompletionList(is_incomplete=True, items=[])
-        if not result.text:
-            return empty
-        answer = types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, result.text)])
-        return CurrentOnly(answer, empty, lambda: session.document_version(uri) == version)
+        def answer(text: str) -> types.CompletionList:
+            return types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, text)])
+
+        return await _current_answer(ls, params.text_document.uri, params.position, types.CompletionList(is_incomplete=True, items=[]), answer)
 
     @server.command(COMMAND_TOGGLE)
     def toggle(ls: AixLanguageServer, *args: Any) -> dict[str, bool]:
@@ -306,6 +299,16 @@ async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -
     if not result.text and result.reason:
         log.info("no completion at %s:%d:%d: %s", uri, position.line + 1, position.character + 1, result.reason)  # 1-based, as the CLI
     return result
+
+
+async def _current_answer(ls: AixLanguageServer, uri: str, position: types.Position, empty: Any, answer: Callable[[str], Any]) -> Any:
+    """``empty``, or ``answer(text)`` guarded so that it is only sent while the document is still at the
+    version it was computed for (checked when written, in AixProtocol._send_handler_result)."""
+    version = ls.session.document_version(uri)
+    result = await _complete(ls, uri, position)
+    if not result.text:
+        return empty
+    return CurrentOnly(answer(result.text), empty, lambda: ls.session.document_version(uri) == version)
 
 
 async def _explain(ls: AixLanguageServer, args: tuple[Any, ...]) -> dict[str, Any]:
