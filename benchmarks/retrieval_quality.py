@@ -37,7 +37,7 @@ from pathlib import Path
 from aix_lsp.languages import language_for_path
 from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files, read_text_file
 from aix_lsp.retrieval.index import FolderIndex, query_terms
-from aix_lsp.retrieval.service import exclude_window, query_window, select_snippets
+from aix_lsp.retrieval.service import exclude_window, query_window, select_fragments
 from aix_lsp.syntax.grammars import new_parser
 
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
@@ -199,7 +199,7 @@ def evaluate(index: FolderIndex, files: dict[str, str], cases: list[Case], polic
             hits = exclude_window(hits, case.rel, first, cursor_line)
         else:
             hits = [h for h in hits if h.path != case.rel]
-        snippets = select_snippets(hits, max(ks), 10**9, len)
+        snippets = select_fragments(hits, max(ks), 10**9, len)
         for k in ks:
             top = snippets[:k]
             if any(s.path == f and s.start_line <= line < s.end_line for s in top for f, line in case.defs):

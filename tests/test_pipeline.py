@@ -125,23 +125,23 @@ def test_cli_reports_bad_locations_and_models(tiny_model_dir, tmp_path):
 
 def test_fragment_order_is_kept_between_requests():
     from aix_lsp.pipeline import keep_fragment_order
-    from aix_lsp.retrieval import Snippet
+    from aix_lsp.context import Fragment
 
-    a, b, c, d = (Snippet(f"{n}.py", 0, 3, f"def {n}(): pass\n", 1.0) for n in "abcd")
+    a, b, c, d = (Fragment(f"{n}.py", 0, 3, f"def {n}(): pass\n", 1.0) for n in "abcd")
     assert keep_fragment_order([], [a, b, c]) == [a, b, c]
     assert keep_fragment_order([a, b, c], [c, a, b]) == [a, b, c]  # same set, new ranking: no change
     assert keep_fragment_order([a, b, c], [d, a, c]) == [a, c, d]  # one swapped: it goes last
 
 
 def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine):
-    from aix_lsp.retrieval import Snippet
+    from aix_lsp.context import Fragment
 
     class CountingContext:
         calls = 0
 
         def context_for(self, path, text, offset, count_tokens):
             CountingContext.calls += 1
-            return [Snippet("pkg/util.py", 0, 2, f"def helper_{CountingContext.calls}(): pass\n", 1.0)]
+            return [Fragment("pkg/util.py", 0, 2, f"def helper_{CountingContext.calls}(): pass\n", 1.0)]
 
     pipeline = CompletionPipeline(Settings(model="tiny", device="cpu", max_new_tokens=4), engine, CountingContext())
     body = "".join(f"    value_{i} = compute({i})\n" for i in range(40))

@@ -4,6 +4,6 @@ The server holds one :class:`RetrievalService`; see ``service.py``.
 """
 
 from aix_lsp.retrieval.crawl import iter_workspace_files
-from aix_lsp.retrieval.service import RetrievalService, Snippet
+from aix_lsp.retrieval.service import RetrievalService
 
-__all__ = ["RetrievalService", "Snippet", "iter_workspace_files"]
+__all__ = ["RetrievalService", "iter_workspace_files"]

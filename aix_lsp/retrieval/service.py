@@ -19,11 +19,11 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from aix_lsp.config import Settings
+from aix_lsp.context.fragment import Fragment, fit_budget
 from aix_lsp.retrieval.crawl import is_indexable_source, is_workspace_file
 from aix_lsp.retrieval.faults import IndexCorrupt, classify, tantivy_guard
 from aix_lsp.retrieval.index import FolderIndex, Hit, query_terms
@@ -42,16 +42,6 @@ IDLE_WRITER_S = 0.5  # a folder with nothing to write for longer frees its index
 MAX_REBUILDS = 3  # rebuilds of a damaged index per folder and session; then the folder is left in error
 POLL_MIN_S = 10.0  # disk scans without file events: at least this far apart ...
 POLL_COST_FACTOR = 20  # ... and 20 times as long as the last scan took
-
-
-@dataclass(frozen=True)
-class Snippet:
-    path: str  # posix path relative to the workspace root
-    start_line: int  # 0-based, inclusive
-    end_line: int  # 0-based, exclusive
-    text: str
-    score: float
-    source: str = "window"  # "window" (BM25 look-alike lines) or "definition" (symbol table); for --explain
 
 
 def default_cache_dir() -> Path:
@@ -91,36 +81,14 @@ def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> l
     return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
 
 
-def fit_budget(candidates: Iterable[Snippet], k: int, budget: int, count_tokens: Callable[[str], int],
-               redundant: Callable[[Snippet, list[Snippet]], bool]) -> list[Snippet]:
-    """The first ``k`` of ``candidates`` (best first) whose token counts fit ``budget`` together, skipping
-    empty ones and those ``redundant`` with what is already taken. A fragment too big for what is left is
-    skipped, not cut."""
-    out: list[Snippet] = []
-    for snippet in candidates:
-        if len(out) >= k:
-            break
-        if not snippet.text.strip() or redundant(snippet, out):
-            continue
-        try:
-            tokens = count_tokens(snippet.text)
-        except Exception:
-            tokens = len(snippet.text) // 3 + 1
-        if tokens > budget:
-            continue
-        budget -= tokens
-        out.append(snippet)
-    return out
-
-
-def _same_text(snippet: Snippet, taken: list[Snippet]) -> bool:
+def _same_text(snippet: Fragment, taken: list[Fragment]) -> bool:
     body = snippet.text.strip()
     return any(s.text.strip() == body for s in taken)
 
 
-def select_snippets(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+def select_fragments(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
     """The best ``k`` of ``hits`` within ``budget`` tokens; duplicates (the same text in two places) once."""
-    snippets = (Snippet(h.path, h.start_line, h.end_line, h.text, h.score) for h in hits)  # lazy: hits read on demand
+    snippets = (Fragment(h.path, h.start_line, h.end_line, h.text, h.score) for h in hits)  # lazy: hits read on demand
     return fit_budget(snippets, k, budget, count_tokens, _same_text)
 
 
@@ -614,7 +582,7 @@ class RetrievalService:
         self._folders: dict[Path, _Folder] = {}
         self._roots: list[Path] = []  # folders added, indexed or not (retrieval may be off)
         self._callbacks: list[Callable[[str, int, int], None]] = []
-        self._cache: dict[str, tuple[tuple, int, int, list[Snippet]]] = {}
+        self._cache: dict[str, tuple[tuple, int, int, list[Fragment]]] = {}
         self._generation = 0
         self._epoch = 0
         self._changed_at: dict[str, int] = {}  # workspace-relative path -> epoch of its last re-index
@@ -830,7 +798,7 @@ class RetrievalService:
 
     # --- queries ------------------------------------------------------------------------------------
 
-    def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+    def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
         settings = self._settings
         if not settings.retrieval or settings.retrieval_top_k <= 0 or settings.retrieval_max_tokens <= 0:
             return []
@@ -857,7 +825,7 @@ class RetrievalService:
         return list(snippets)
 
     def _search(self, path: Path, first: int, cursor_line: int, lines: list[str], folders: list[_Folder],
-                settings: Settings, count_tokens: Callable[[str], int]) -> list[Snippet]:
+                settings: Settings, count_tokens: Callable[[str], int]) -> list[Fragment]:
         terms = query_terms("\n".join(lines))
         if not terms:
             return []
@@ -901,17 +869,17 @@ class RetrievalService:
                 yield hit
 
         budget = settings.retrieval_max_tokens if settings.retrieval_mode == "bm25" else 10**9
-        return select_snippets(hits(), k, budget, count_tokens if settings.retrieval_mode == "bm25" else _no_count)
+        return select_fragments(hits(), k, budget, count_tokens if settings.retrieval_mode == "bm25" else _no_count)
 
-    def _with_symbols(self, path: Path, text: str, offset: int, windows: list[Snippet], settings: Settings,
-                      count_tokens: Callable[[str], int]) -> list[Snippet]:
+    def _with_symbols(self, path: Path, text: str, offset: int, windows: list[Fragment], settings: Settings,
+                      count_tokens: Callable[[str], int]) -> list[Fragment]:
         """The "symbols" / "mixed" modes: definitions from the symbol table of the cursor's folder, mixed with
         the BM25 windows by aix_lsp.symbols; the windows alone when that is unavailable."""
         folder = self._folder_of(path)
         k, budget = settings.retrieval_top_k, settings.retrieval_max_tokens
         symbols = folder.symbols if folder is not None else None
         if symbols is None:
-            return select_snippets(windows, k, budget, count_tokens)
+            return select_fragments(windows, k, budget, count_tokens)
         try:
             from aix_lsp.symbols.context import symbol_context
 
@@ -921,7 +889,7 @@ class RetrievalService:
                                            k, budget, count_tokens))
         except Exception:
             log.exception("symbols context failed; BM25 windows used")
-            return select_snippets(windows, k, budget, count_tokens)
+            return select_fragments(windows, k, budget, count_tokens)
 
     # --- status -------------------------------------------------------------------------------------
 

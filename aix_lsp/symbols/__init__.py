@@ -7,10 +7,10 @@ BM25 search of its neighbourhood over definition snippets (see ``signals`` for t
 
 from .extract import extract_file, symbols_language
 from .index import SymbolIndex
-from .model import Definition, FileSymbols, ImportBinding, Snippet
+from .model import Definition, FileSymbols, ImportBinding
 from .signals import DEFAULT_WEIGHTS, Candidate, Weights
 
 __all__ = [
-    "Candidate", "DEFAULT_WEIGHTS", "Definition", "FileSymbols", "ImportBinding", "Snippet",
+    "Candidate", "DEFAULT_WEIGHTS", "Definition", "FileSymbols", "ImportBinding",
     "SymbolIndex", "Weights", "extract_file", "symbols_language",
 ]

@@ -19,9 +19,7 @@ from typing import Callable, Sequence
 from .extract import symbols_language
 from . import store
 from .index import SymbolIndex
-from aix_lsp.retrieval.service import fit_budget
-
-from .model import Snippet
+from aix_lsp.context.fragment import Fragment, fit_budget
 
 log = logging.getLogger(__name__)
 
@@ -212,16 +210,16 @@ def _go_module_path(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def symbol_context(symbols: SymbolIndex | None, rel_path: str, text: str, offset: int, windows: Sequence[Snippet],
-                   mode: str, k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+def symbol_context(symbols: SymbolIndex | None, rel_path: str, text: str, offset: int, windows: Sequence[Fragment],
+                   mode: str, k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
     """Cross-file snippets for ``mode`` ("symbols" or "mixed"; "bm25" returns ``windows`` cut to budget).
 
     ``windows``: the BM25 line windows of the cursor, best first (anything with path, start_line,
     end_line, text and score; their texts also feed the "analog" signal). "mixed" alternates definition, window, definition ... starting with a definition.
     Where there are no definitions (no extractor for the language, empty index) the windows are used.
     """
-    windows = [Snippet(w.path, w.start_line, w.end_line, w.text, w.score) for w in windows]
-    definitions: list[Snippet] = []
+    windows = [Fragment(w.path, w.start_line, w.end_line, w.text, w.score) for w in windows]
+    definitions: list[Fragment] = []
     if mode in ("symbols", "mixed") and symbols is not None:
         try:
             lookalikes = [w.text for w in windows[:LOOKALIKE_WINDOWS]]
@@ -238,8 +236,8 @@ def symbol_context(symbols: SymbolIndex | None, rel_path: str, text: str, offset
     return _within_budget(ordered, k, max_tokens, count_tokens)
 
 
-def _interleave(first: list[Snippet], second: list[Snippet]) -> list[Snippet]:
-    out: list[Snippet] = []
+def _interleave(first: list[Fragment], second: list[Fragment]) -> list[Fragment]:
+    out: list[Fragment] = []
     for i in range(max(len(first), len(second))):
         if i < len(first):
             out.append(first[i])
@@ -248,10 +246,10 @@ def _interleave(first: list[Snippet], second: list[Snippet]) -> list[Snippet]:
     return out
 
 
-def _within_budget(snippets: list[Snippet], k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Snippet]:
+def _within_budget(snippets: list[Fragment], k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
     return fit_budget(snippets, k, max_tokens, count_tokens, _overlaps_taken)
 
 
-def _overlaps_taken(snippet: Snippet, taken: list[Snippet]) -> bool:
+def _overlaps_taken(snippet: Fragment, taken: list[Fragment]) -> bool:
     """A window overlapping a definition already taken (or the same place twice) adds little."""
     return any(s.path == snippet.path and (s.start_line == snippet.start_line or (s.start_line < snippet.end_line and snippet.start_line < s.end_line)) for s in taken)

@@ -16,7 +16,9 @@ from pathlib import Path
 import tantivy
 
 from .extract import extract_file, import_lines, is_js_family, symbols_language
-from .model import Definition, FileSymbols, ImportBinding, Snippet
+from aix_lsp.context.fragment import Fragment
+
+from .model import Definition, FileSymbols, ImportBinding
 from .resolve import PACKAGE_EXTENSIONS, ModuleTable
 from .signals import (
     DEFAULT_WEIGHTS,
@@ -360,14 +362,14 @@ class SymbolIndex:
             return self._resolve_name(target, binding.name, 0, set())
 
     def candidates_for_cursor(self, rel_path: str, text: str, offset: int, k: int,
-                              lookalikes: Sequence[str] | None = None) -> list[Snippet]:
+                              lookalikes: Sequence[str] | None = None) -> list[Fragment]:
         """The ``k`` definitions from other files the code at ``offset`` most likely needs.
 
         ``lookalikes``: texts of code windows similar to the cursor's neighbourhood (the BM25 line
         windows), used by the "analog" signal; optional. [] for a language without an extractor.
         """
         ranked = self.rank_candidates(rel_path, text, offset, lookalikes)
-        out: list[Snippet] = []
+        out: list[Fragment] = []
         seen: set[tuple[str, int]] = set()
         for cand in ranked:
             d = cand.definition
@@ -375,7 +377,7 @@ class SymbolIndex:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Snippet(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
+            out.append(Fragment(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
                                source="definition"))
             if len(out) >= k:
                 break

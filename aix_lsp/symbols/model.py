@@ -1,13 +1,9 @@
-"""Plain data of the symbol table: definitions, import bindings, one file's symbols, and Snippet."""
+"""Plain data of the symbol table: definitions, import bindings, one file's symbols."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
-
-# one Snippet type for all cross-file context. Imported from the module, not the package, and
-# retrieval.service must import aix_lsp.symbols lazily (inside functions): no import cycle.
-from aix_lsp.retrieval.service import Snippet  # noqa: E402,F401
 
 
 class Definition(NamedTuple):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from aix_lsp.config import Settings
-from aix_lsp.retrieval import RetrievalService, Snippet
+from aix_lsp.context import Fragment
+from aix_lsp.retrieval import RetrievalService
 from aix_lsp.retrieval import index as index_module
 from aix_lsp.retrieval import service as service_module
 from aix_lsp.retrieval.service import query_window
@@ -48,7 +49,7 @@ def ready(svc: RetrievalService, root: Path) -> RetrievalService:
     return svc
 
 
-def ask(svc: RetrievalService, root: Path, text: str = CALLER, rel: str = "app/main.py") -> list[Snippet]:
+def ask(svc: RetrievalService, root: Path, text: str = CALLER, rel: str = "app/main.py") -> list[Fragment]:
     return svc.context_for(root / rel, text, len(text), words)
 
 
@@ -66,7 +67,7 @@ def test_context_from_other_files(service: RetrievalService, workspace: Path) ->
     assert snippets and snippets[0].path == "lib/alpha.py"
     assert "def compute_alpha" in snippets[0].text
     assert len(snippets) <= 3
-    assert all(isinstance(s, Snippet) and s.end_line > s.start_line for s in snippets)
+    assert all(isinstance(s, Fragment) and s.end_line > s.start_line for s in snippets)
     assert service.status() == {"state": "ready", "message": "", "files": 5, "chunks": service.status()["chunks"], "done": 5, "total": 5}
 
 

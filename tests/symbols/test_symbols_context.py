@@ -1,6 +1,6 @@
 """The glue the retrieval service calls: folder indexing and the symbols / mixed snippet lists."""
 
-from aix_lsp.retrieval import Snippet
+from aix_lsp.context import Fragment
 from aix_lsp.symbols.context import FolderSymbols, symbol_context
 
 
@@ -20,7 +20,7 @@ def make_folder(tmp_path):
     return folder
 
 
-WINDOW = Snippet("other.py", 0, 10, "x = compute(1)\ny = compute(2)", 3.0)
+WINDOW = Fragment("other.py", 0, 10, "x = compute(1)\ny = compute(2)", 3.0)
 BUFFER = "from pkg.util import slugify\n\nname = slugify(title)\n"
 
 
@@ -51,7 +51,7 @@ def test_symbols_mode_puts_definitions_first(tmp_path):
 
 def test_mixed_mode_interleaves(tmp_path):
     folder = make_folder(tmp_path)
-    windows = [WINDOW, Snippet("third.py", 0, 10, "z = 3", 1.0)]
+    windows = [WINDOW, Fragment("third.py", 0, 10, "z = 3", 1.0)]
     out = symbol_context(folder.index, "app.py", BUFFER, len(BUFFER), windows, "mixed", 3, 1000, words)
     assert [s.path for s in out] == ["pkg/util.py", "other.py", "third.py"]
 
@@ -109,4 +109,4 @@ def test_windows_may_be_any_hit_like_objects(tmp_path):
     folder = make_folder(tmp_path)
     hit = SimpleNamespace(path="w.py", start_line=0, end_line=2, text="a = 1", score=1.0)
     out = symbol_context(folder.index, "main.go", "x", 0, [hit], "symbols", 3, 100, words)
-    assert out == [Snippet("w.py", 0, 2, "a = 1", 1.0)]
+    assert out == [Fragment("w.py", 0, 2, "a = 1", 1.0)]

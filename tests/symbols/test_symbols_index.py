@@ -2,7 +2,7 @@
 
 import threading
 
-from aix_lsp.retrieval import Snippet
+from aix_lsp.context import Fragment
 from aix_lsp.symbols import SymbolIndex
 
 FILES = {
@@ -41,7 +41,7 @@ def test_snippets_are_retrieval_snippets_from_other_files():
     index = build()
     body, offset = cursor("from pkg.util import slugify\n\nx = slugify('A')\n<|>")
     snippets = index.candidates_for_cursor("app.py", body, offset, 3)
-    assert snippets and all(isinstance(s, Snippet) for s in snippets)
+    assert snippets and all(isinstance(s, Fragment) for s in snippets)
     top = snippets[0]
     assert top.path == "pkg/util.py" and top.start_line == 0 and top.text.startswith("def slugify(text):")
     assert len(index.candidates_for_cursor("app.py", body, offset, 1)) == 1
