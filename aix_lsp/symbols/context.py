@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 from .extract import symbols_language
 from . import store
 from .index import SymbolIndex
+from .langs import c_build
 from aix_lsp.context.fragment import Fragment, fit_budget
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class FolderSymbols:
         try:
             self.index.update_files(items())
             self.index.set_go_modules(go_modules)
+            self.index.set_include_roots(c_build.include_roots(self.root))  # C/C++ -I folders of the build
             removed = 0
             if stop is None or not stop.is_set():
                 for rel in set(self.index.paths()) - seen:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tantivy
 
-from .extract import extract_file, import_lines, is_js_family, symbols_language
+from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, is_js_family, symbols_language
 from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
@@ -52,9 +52,11 @@ QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
 QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
+MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
+MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
 STAMP_PATH = "\x00stamp"  # the path of the one document whose id is the generation of the saved table (store.py)
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
-# by an included header, or a member of a class imported by name
+# by an included header
 _RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
 
 
@@ -80,6 +82,7 @@ class SymbolIndex:
         self._cache: dict[tuple, object] = {}
         self._cache_deps: dict[tuple, frozenset[str]] = {}
         self._dependents: dict[str, set[tuple]] = {}
+        self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
         builder = tantivy.SchemaBuilder()
         builder.add_integer_field("id", stored=True, indexed=True)
         builder.add_text_field("path", stored=False, tokenizer_name="raw")
@@ -336,6 +339,13 @@ class SymbolIndex:
                 self._modules.go_modules = dict(modules)
                 self._clear_caches()
 
+    def set_include_roots(self, roots: list[str]) -> None:
+        """C/C++ include folders of the build (workspace-relative, best first; langs/c_build.py)."""
+        with self._lock:
+            if list(roots) != self._modules.c_include_roots:
+                self._modules.c_include_roots = list(roots)
+                self._clear_caches()
+
     def __contains__(self, rel_path: str) -> bool:
         with self._lock:
             return rel_path in self._files
@@ -411,7 +421,33 @@ class SymbolIndex:
             for cand in cands.values():
                 cand.signals = self._signals(cand, context, words, best_bm25)
                 cand.score = combine(cand.signals, weights)
+                if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
+                    cand.definition = self._outline_for(cand.definition, context)
         return sorted(cands.values(), key=lambda c: (-c.score, c.definition.path, c.definition.line))
+
+    def _outline_for(self, cls: Definition, context: "_BufferUses") -> Definition:
+        """A class outline longer than MAX_SNIPPET_LINES cut to that: its header and docstring rows, then
+        the members the code near the cursor names (nearest use first), then the others in order."""
+        rows = self._outline_rows.get(cls)
+        if rows is None:
+            member_line: dict[str, str] = {}  # a member's first line -> its name
+            for member in self._class_members(cls):
+                first = member.line - member.start_line
+                member_lines = member.snippet.split("\n")
+                if 0 <= first < len(member_lines):
+                    member_line.setdefault(member_lines[first], member.name)
+            lines = cls.snippet.split("\n")
+            rows = (lines, [member_line.get(line) for line in lines])
+            if len(self._outline_rows) >= MAX_OUTLINES_KEPT:
+                self._outline_rows.clear()
+            self._outline_rows[cls] = rows
+        lines, members = rows
+        fixed = [i for i, name in enumerate(members) if name is None][:MAX_SNIPPET_LINES - MIN_OUTLINE_MEMBERS]
+        slots = MAX_SNIPPET_LINES - len(fixed)
+        distance = {i: nearest_distance(context.lines_of(name), context.cursor_line) for i, name in enumerate(members) if name}
+        chosen = sorted(distance, key=lambda i: (distance[i] is None, distance[i] or 0, i))[:slots]
+        keep = sorted(fixed + chosen)
+        return cls._replace(snippet="\n".join(lines[i] for i in keep))
 
     # ---------------------------------------------------------------------------- candidates
 
@@ -504,11 +540,10 @@ class SymbolIndex:
                 for d in defs:
                     self._add(cands, d, binding.local or d.name, None, "name", rel_path)
                     if d.kind == "class":
-                        exact = language == "rust"  # Java measured 2.6 points of recall@3 worse with it; Rust: no change in the eval
+                        # its members keep their ambiguity: marked resolved they crowd out the rest (Java 2.6
+                        # points of recall@3 worse; Rust, once pub use re-exports resolve, 23 points worse)
                         for member in self._class_members(d)[:MAX_CLASS_MEMBERS]:
-                            cand = self._add(cands, member, member.name, binding.local, "member", rel_path)
-                            if cand is not None and exact:
-                                cand.origins.add("resolved")
+                            self._add(cands, member, member.name, binding.local, "member", rel_path)
             if module is not None and binding.local:
                 for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
                     self._add(cands, d, d.name, binding.local, "module", rel_path)
@@ -524,8 +559,10 @@ class SymbolIndex:
                 self._add(cands, d, name, d.container, "used", rel_path)
 
     def _receiver_candidates(self, rel_path: str, type_name: str, prefix: str, cands: dict) -> None:
-        """``obj.`` at the cursor and obj's type is declared in the buffer: that type's members."""
-        for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
+        """``obj.`` at the cursor and obj's type is declared in the buffer: that type's members (of the
+        definition the buffer imports by name when it does: another crate's type of the same name is not it)."""
+        imported = [c.definition for c in cands.values() if "name" in c.origins and c.definition.name == type_name]
+        for cls in imported or self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
             if cls.kind not in ("class", "type"):
                 continue
             for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
@@ -618,6 +655,9 @@ class SymbolIndex:
                 sub = self._modules.rust_submodule(module, name)
             if sub is not None:
                 result = ([], sub)
+        if not result[0] and result[1] is None and symbols is not None and symbols.language == "rust" \
+                and posix_basename(module) in ("lib.rs", "main.rs"):
+            result = (self._rust_exported_macros(module, name), None)
         self._store(key, result, mine)
         if trail is not None:
             trail |= mine
@@ -682,6 +722,12 @@ class SymbolIndex:
             self._store(key, out, trail)
         return out
 
+    def _rust_exported_macros(self, crate_root: str, name: str) -> list[Definition]:
+        """``#[macro_export] macro_rules! name`` anywhere in the crate: it lives at the crate root."""
+        folder = crate_root.rsplit("/", 1)[0] + "/" if "/" in crate_root else ""
+        return [d for d in self._by_name.get(name, ())[:MAX_SAME_NAME]
+                if d.path.startswith(folder) and d.path.endswith(".rs") and "macro_rules!" in d.snippet]
+
     def _class_members(self, cls: Definition) -> list[Definition]:
         symbols = self._files.get(cls.path)
         if symbols is None:
@@ -737,7 +783,8 @@ RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's decla
 def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
     """(type, typed member prefix) for ``obj.pre|`` at ``offset`` when the buffer declares obj's type:
     ``T obj``/``T* obj``/``T<..> obj`` (Java, C#, C/C++, Go params ``obj *T``), ``obj: T`` (Python, TS, Rust),
-    ``obj = new T(``, ``obj = T(``, ``obj := T{``/``&T{``; no type inference beyond that."""
+    ``obj = new T(``, ``obj = T(``, ``obj := T{``/``&T{``; ``T::`` names the type itself; no type inference
+    beyond that."""
     line_start = text.rfind("\n", 0, offset) + 1
     match = _MEMBER_AT_CURSOR.search(text, line_start, offset)
     if match is None:
@@ -763,6 +810,9 @@ def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
         for found in re.finditer(pattern, scope):
             if best is None or found.start() > best[0]:  # the nearest declaration above the cursor
                 best = (found.start(), found.group(1))
+    separator = text[match.end(1):match.start(2) if match.group(2) else offset].strip()
+    if best is None and separator == "::" and obj[0].isupper():
+        return obj, prefix  # Type::member (C++, Rust): the type itself
     return (best[1], prefix) if best is not None else None
 
 

@@ -9,7 +9,8 @@ specifiers (packages) are external and give None. Java and Go: packages are fold
 longest folder suffix matching the package (``a.b`` -> ``.../a/b/``; so ``src/main/java`` and any other
 root need no configuration), Go import paths first through the module paths of the ``go.mod`` files;
 a Java class ``a.b.C`` is the file ``.../a/b/C.java``. C/C++ ``#include "x.h"``: against the including
-file's folder, then ``include/`` and ``src/`` folders, then any file whose path ends with it (closest first).
+file's folder, then the include roots of the build (``c_include_roots``: compile_commands.json, CMake, Make;
+langs/c_build.py), then ``include/`` and ``src/`` folders, then any file whose path ends with it (closest first).
 Rust: ``crate::``/``self::``/``super::`` paths through the ``mod`` tree (``a.rs`` or ``a/mod.rs``, the crate
 root being the nearest folder above with ``lib.rs`` or ``main.rs``).
 """
@@ -33,6 +34,7 @@ class ModuleTable:
         self._by_last: dict[str, dict[str, list[str]]] = {}  # extension -> last folder name -> folders
         self._by_base: dict[str, list[str]] = {}  # file name -> paths (C/C++ includes)
         self.go_modules: dict[str, str] = {}  # folder of a go.mod -> its module path
+        self.c_include_roots: list[str] = []  # C/C++ include folders from the build (langs/c_build.py), best first
         self._dirty = True
 
     def add(self, path: str) -> None:
@@ -183,6 +185,10 @@ class ModuleTable:
         here = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
         if here in self._paths:
             return here
+        for root in self.c_include_roots:  # -I folders of the build, in the compiler's order
+            candidate = posixpath.normpath(posixpath.join(root, spec)) if root else spec
+            if candidate in self._paths:
+                return candidate
         if self._dirty:
             self._rebuild()
         suffix = spec.lstrip("./")
@@ -209,8 +215,12 @@ class ModuleTable:
                 if parts[0] == "super":
                     base = posixpath.dirname(base)
                 parts = parts[1:]
-        else:  # 2018 paths: a crate-level module, else another crate
+        else:  # 2018 paths: a crate-level module, else another crate (the package's own library by its name)
             base = self._rust_crate_dir(importer)
+            if base is None or self._rust_file(posixpath.join(base, parts[0]).lstrip("/")) is None:
+                library = self._rust_package_lib(importer) if parts[0] not in _RUST_STD else None
+                if library is not None:
+                    base, parts = posixpath.dirname(library), parts[1:]
         if base is None:
             return None
         if not parts:
@@ -243,12 +253,29 @@ class ModuleTable:
 
     @staticmethod
     def _rust_children_dir(path: str) -> str:
-        """Where the submodules of the module in ``path`` live: its folder for lib.rs/main.rs/mod.rs, else a.rs -> a/."""
-        if posixpath.basename(path) in ("lib.rs", "main.rs", "mod.rs"):
+        """Where the submodules of the module in ``path`` live: its folder for lib.rs/main.rs/mod.rs and for
+        the crate roots of tests/, benches/, examples/ and src/bin/ (``mod drop;`` in tests/a.rs is
+        tests/drop/mod.rs), else a.rs -> a/."""
+        if posixpath.basename(path) in ("lib.rs", "main.rs", "mod.rs") or _rust_target_root(path):
             return posixpath.dirname(path)
         return path[: -len(".rs")] if path.endswith(".rs") else posixpath.dirname(path)
 
+    def _rust_package_lib(self, importer: str) -> str | None:
+        """The library root (``src/lib.rs``) of the package around ``importer``: what a test, example or
+        binary names by the crate's name (``use anyhow::Error`` in tests/)."""
+        folder = posixpath.dirname(importer)
+        for _ in range(32):
+            candidate = posixpath.join(folder, "src", "lib.rs").lstrip("/")
+            if candidate in self._paths:
+                return candidate
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+        return None
+
     def _rust_crate_dir(self, importer: str) -> str | None:
+        if _rust_target_root(importer):
+            return posixpath.dirname(importer)
         folder = posixpath.dirname(importer)
         for _ in range(32):
             if any(posixpath.join(folder, n).lstrip("/") in self._paths for n in ("lib.rs", "main.rs")):
@@ -280,6 +307,17 @@ class ModuleTable:
             if base + "/index" + ext in self._paths:
                 return base + "/index" + ext
         return None
+
+
+_RUST_STD = frozenset({"std", "core", "alloc", "proc_macro", "test"})
+_RUST_TARGET_DIRS = frozenset({"tests", "benches", "examples"})
+
+
+def _rust_target_root(path: str) -> bool:
+    """A file that is a crate root of its own: an integration test, bench, example or ``src/bin`` binary."""
+    folder = posixpath.dirname(path)
+    return path.endswith(".rs") and (posixpath.basename(folder) in _RUST_TARGET_DIRS or folder.endswith("src/bin")
+                                     or folder == "src/bin")
 
 
 def _common_prefix(a: str, b: str) -> int:

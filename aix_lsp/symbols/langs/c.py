@@ -2,12 +2,23 @@
 namespaces (walked through), templates, typedefs/aliases, macros, globals; ``#include "..."``.
 
 An include binds every top-level name of the header (a star import); ``<...>`` system headers are
-skipped. Include guards and ``extern "C"`` blocks are walked through. Resolution: resolve.py.
+skipped. Include guards and ``extern "C"`` blocks are walked through. Forward declarations (``class X;``)
+are no definitions. Resolution: resolve.py; include roots from the build: c_build.py.
+
+Export and annotation macros (``class LEVELDB_EXPORT Slice {``, ``UV_EXTERN int f(``, a field list
+``UV_HANDLE_FIELDS`` alone on a line) make tree-sitter read a class as a function or a struct's fields as
+globals; the file is parsed again with those macro names blanked (same length: rows and columns stay), and
+with the ``/* comments */`` of continued ``#define`` lines blanked (tree-sitter ends the define there).
 """
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
+
+from aix_lsp.languages import language_for_path
+from aix_lsp.syntax.grammars import new_parser
 
 from ..model import FileSymbols, ImportBinding
 from ._snippets import function, outline, text
@@ -16,10 +27,65 @@ _TYPES = {"class_specifier", "struct_specifier", "union_specifier", "enum_specif
 _WALK = {"preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "preproc_elifdef", "declaration_list",
          "linkage_specification"}
 MAX_DEPTH = 12  # nested blocks: a hostile file cannot recurse without end
+MAX_REPARSE_CHARS = 4_000_000  # a larger (generated) file keeps its first parse
+
+_MACRO = r"[A-Z][A-Z0-9_]{2,}"
+# class LEVELDB_EXPORT Slice {  /  struct FMT_API format_error : std::runtime_error
+_CLASS_MACRO = re.compile(rf"\b(?:class|struct|union)[ \t]+({_MACRO})[ \t]+(?=[A-Za-z_]\w*\s*(?:final\b|[:{{]))")
+# UV_EXTERN int uv_run(  /  LEVELDB_EXPORT Status DestroyDB(: a macro, a type, a name and "("
+_LEADING_MACRO = re.compile(
+    rf"^[ \t]*({_MACRO})[ \t]+(?=(?:(?:const|unsigned|signed|struct|enum|union|static|inline|virtual)\s+)*"
+    rf"[A-Za-z_][\w:<>]*[\s*&]+[A-Za-z_~][\w:]*\s*\()", re.M)
+_MACRO_LINE = re.compile(rf"^[ \t]*({_MACRO})[ \t]*$", re.M)  # a field-list macro alone on its line
+# /* a comment */ on a continued #define line ends the define for tree-sitter: its rest leaks out as code
+_CONTINUED_COMMENT = re.compile(r"(/\*[^\n]*?\*/)(?=[^\n]*\\$)", re.M)
 
 
 def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
+    root = _without_macros(root, lines, path)
     _block(root, None, lines, path, out, 0)
+
+
+def _without_macros(root: Node, lines: list[str], path: str) -> Node:
+    """``root``, or the root of a parse with the export/annotation macros blanked when there are any."""
+    source = "\n".join(lines)
+    if len(source) > MAX_REPARSE_CHARS:
+        return root
+    spans = [m.span(1) for m in _CLASS_MACRO.finditer(source)]
+    if root.has_error:
+        spans += [m.span(1) for m in _LEADING_MACRO.finditer(source)]
+        spans += [m.span(1) for m in _MACRO_LINE.finditer(source) if _among_declarations(source, *m.span(1))]
+        spans += [m.span(1) for m in _CONTINUED_COMMENT.finditer(source)]
+    if not spans:
+        return root
+    language = language_for_path(path)
+    parser = new_parser(language.lower() if language else "c++")
+    if parser is None:
+        return root
+    chars = list(source)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return parser.parse("".join(chars).encode("utf-8", "surrogatepass")).root_node
+
+
+def _among_declarations(source: str, start: int, end: int) -> bool:
+    """A macro alone on its line between declarations (after ``;``, ``}``, another such macro, or ``{`` when
+    more follows), not an enumerator (after ``,``, or the only one of ``{ A }``) nor followed by ``,``/``=``."""
+    before = source[max(0, start - 2000):start].rstrip()
+    for _ in range(50):  # step back over comments and the macros of the same list
+        last = before[before.rfind("\n") + 1:]
+        if before.endswith("*/") and "/*" in before:
+            before = before[: before.rfind("/*")].rstrip()
+        elif "//" in last:
+            before = before[: len(before) - len(last) + last.find("//")].rstrip()
+        elif last and _MACRO_LINE.fullmatch(last):
+            before = before[: len(before) - len(last)].rstrip()
+        else:
+            break
+    after = source[end:].lstrip()
+    if after.startswith((",", "=")):
+        return False
+    return not before or before[-1] in ";}" or (before[-1] == "{" and not after.startswith("}"))
 
 
 def _block(node: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
@@ -89,7 +155,7 @@ def _item(node: Node, outer: Node, container: str | None, lines: list[str], path
 def _type(node: Node, outer: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
     name = text(node.child_by_field_name("name"))
     body = node.child_by_field_name("body")
-    if not name or depth > MAX_DEPTH:
+    if not name or body is None or depth > MAX_DEPTH:  # no body: a forward declaration (class Slice;)
         return
     members = [m for m in body.named_children if m.type not in ("comment", "access_specifier")] if body is not None else []
     out.definitions.append(outline(outer, name, "class", container, lines, path, body, [m.start_point[0] for m in members]))

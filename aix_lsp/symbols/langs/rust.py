@@ -2,7 +2,8 @@
 (methods under the implemented type), consts/statics/type aliases, ``macro_rules!``, inline modules; ``use``.
 
 ``use crate::a::b::{C, d as e}`` binds C and e from module "crate::a::b"; ``use a::b::*`` is a star
-import. Module paths resolve through the ``mod`` tree of files (resolve.py).
+import; ``pub use`` (any visibility) is a re-export: other modules reach the name through it (a crate root's
+``pub use self::error::Error``). Module paths resolve through the ``mod`` tree of files (resolve.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def _block(node: Node, lines: list[str], path: str, out: FileSymbols, depth: int
         if kind == "use_declaration":
             argument = item.child_by_field_name("argument")
             if argument is not None:
-                _use(argument, "", item.start_point[0], out, 0)
+                # pub use (any visibility): a re-export other modules import through, as JS export ... from
+                public = any(c.type == "visibility_modifier" for c in item.children)
+                _use(argument, "", item.start_point[0], out, 0, public)
         elif kind == "function_item":
             name = text(item.child_by_field_name("name"))
             if name:
@@ -81,8 +84,8 @@ def _type_name(node: Node | None) -> str | None:
     return name.rsplit("::", 1)[-1] or None
 
 
-def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int) -> None:
-    """One use tree under ``prefix`` ("crate::a"): bindings for its leaves."""
+def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int, public: bool = False) -> None:
+    """One use tree under ``prefix`` ("crate::a"): bindings for its leaves (re-exports when ``public``)."""
     if depth > MAX_DEPTH:
         return
     kind = node.type
@@ -93,22 +96,22 @@ def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int) -> Non
         if name == "self":  # use a::b::{self}: the module b itself
             module, _, name = module.rpartition("::")
         if name:
-            out.imports.append(ImportBinding(name, module, name, row))
+            out.imports.append(ImportBinding(name, module, name, row, reexport=public))
     elif kind == "use_as_clause":
         full = join(text(node.child_by_field_name("path")).replace(" ", ""))
         module, _, name = full.rpartition("::")
         alias = text(node.child_by_field_name("alias"))
         if name and alias and alias != "_":
-            out.imports.append(ImportBinding(alias, module, name, row))
+            out.imports.append(ImportBinding(alias, module, name, row, reexport=public))
     elif kind == "use_wildcard":
         path = next((c for c in node.named_children), None)
-        out.imports.append(ImportBinding(None, join(text(path).replace(" ", "")), None, row, star=True))
+        out.imports.append(ImportBinding(None, join(text(path).replace(" ", "")), None, row, star=True, reexport=public))
     elif kind == "scoped_use_list":
         path = node.child_by_field_name("path")
         inner = join(text(path).replace(" ", "")) if path is not None else prefix
         listed = node.child_by_field_name("list")
         for child in listed.named_children if listed is not None else ():
-            _use(child, inner, row, out, depth + 1)
+            _use(child, inner, row, out, depth + 1, public)
     elif kind == "use_list":
         for child in node.named_children:
-            _use(child, prefix, row, out, depth + 1)
+            _use(child, prefix, row, out, depth + 1, public)
