@@ -1,7 +1,9 @@
 """Does the cross-file context contain the definition the next line needs?
 
 Evaluation set (offline, real published code): installed Python packages of several sizes and npm
-packages (one TypeScript, two JavaScript; ``npm install rxjs axios lodash-es`` into --npm-dir). A case
+packages (``npm install rxjs@7.8.2 axios@1.21.1 lodash-es@4.18.1 jquery@4.0.0 vscode-jsonrpc@10.0.0 zod@4.6.7
+@tanstack/query-core@5.108.4`` into --npm-dir; the first three are the JS/TS repositories the weights were tuned
+on, the last four are outside them: JS_OUTSIDE). A case
 is a line whose code (not a string, comment or docstring: a tree-sitter identifier node) uses a name
 defined exactly once in the repository, in another file, and not in the
 current one; the line is blanked and the cursor put at its start. Hit at k: one of the first k
@@ -30,13 +32,14 @@ import argparse
 import builtins
 import gc
 import hashlib
+import json
 import keyword
 import os
 import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +61,14 @@ PY_REPOS = [
     ("huggingface_hub", VENV, "huggingface_hub"), ("prompt_toolkit", PYENV, "prompt_toolkit"),
     ("libcst", PYENV, "libcst"),
 ]
-JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("lodash-es", "lodash-es", (".js",))]
+JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("lodash-es", "lodash-es", (".js",)),
+            # outside the tuning (issue 16 item 3): jquery's ES-module sources (object-literal methods in
+            # jQuery.fn.extend({...}), jQuery.x = function assignments, factory functions); vscode-jsonrpc's
+            # tsc-compiled CommonJS (__importStar / __importDefault of require, .d.ts beside each .js);
+            # zod 4 and TanStack query-core TypeScript sources (index.ts barrels, export * from, import type)
+            ("jquery", "jquery/src", (".js",)), ("vscode-jsonrpc", "vscode-jsonrpc/lib", (".js",)),
+            ("zod", "zod/src/v4", (".ts",)), ("query-core", "@tanstack/query-core/src", (".ts",))]
+JS_OUTSIDE = ("jquery", "vscode-jsonrpc", "zod", "query-core")
 # Java and Go (under --sources-dir): Debian's golang-github-spf13-cobra-dev 1.6.1-1 and
 # golang-github-spf13-pflag-dev 1.0.6~git20210604-d5e0c0615ace-1 (apt-get download + dpkg -x into go/);
 # GitHub snapshots (git archive into java/<name>): google/gson 9835b6f90192f79cdf5300c528fc6212455fb6c1,
@@ -482,6 +492,25 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random) -> None
     print(f"  single-file update, body edit (update_file + tantivy commit): p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
 
 
+def outside_tables(B: list[Result]) -> None:
+    """JS and TS cases of the repositories outside the tuning (JS_OUTSIDE), with the shipped weights:
+    what issue 16 item 3 measures, per repository and per language."""
+    outside = [r for r in B if r.case.repo in JS_OUTSIDE]
+    if not outside:
+        return
+    w = as_vector(Weights())
+    print("\nhalf B, JS/TS repositories outside the tuning - the shipped DEFAULT_WEIGHTS:  cce R@3 -> full R@1 / R@3 / R@10")
+    for name in JS_OUTSIDE:
+        part = [r for r in outside if r.case.repo == name]
+        if part:
+            c, f = recalls(method_ranks(part, w, "cce")), recalls(method_ranks(part, w, "full"))
+            print(f"  {name:<16} n={len(part):4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
+    for title, suffixes in (("JavaScript", (".js",)), ("TypeScript", (".ts",))):
+        part = [r for r in outside if r.case.path.endswith(suffixes)]
+        if part:
+            table(f"half B, {title} outside the tuning - the shipped DEFAULT_WEIGHTS", part, Weights())
+
+
 # ----------------------------------------------------------------------------------------- main
 
 
@@ -497,6 +526,9 @@ def main() -> None:
     ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"), help="Java and Go projects (SOURCE_REPOS)")
     ap.add_argument("--only", default="", help="comma-separated repository names (default: all found)")
+    ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
+    ap.add_argument("--load-cases", type=Path, help="run the cases of --save-cases instead of building them (an older "
+                    "extractor finds fewer definitions, so its own cases would leave out what it misses)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.timing_only:
@@ -506,6 +538,8 @@ def main() -> None:
     results: list[Result] = []
     t0 = time.perf_counter()
     only = {n for n in args.only.split(",") if n}
+    loaded = [Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
+    saved_cases: list[Case] = []
     for name, files in repos(args.npm_dir, args.sources_dir):
         if only and name not in only:
             continue
@@ -513,11 +547,17 @@ def main() -> None:
         index.update_files(files.items())
         index.set_go_modules(go_modules(files))
         windex = WindowIndex(files)
-        cases = make_cases(name, files, index, args.per_repo, rng)
+        if loaded is not None:
+            cases = [c for c in loaded if c.repo == name]
+        else:
+            cases = make_cases(name, files, index, args.per_repo, rng)
+        saved_cases.extend(cases)
         for case in cases:
             results.append(run_case(case, files, index, windex))
         print(f"{name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
     print(f"(cases built and run in {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    if args.save_cases:
+        args.save_cases.write_text(json.dumps([asdict(c) for c in saved_cases]))
 
     repo_names = sorted({r.case.repo for r in results}, key=lambda n: [x.case.repo for x in results].index(n))
     A = [r for r in results if half_of(r.case) == "A"]
@@ -564,6 +604,8 @@ def main() -> None:
         if part:
             table(f"half B, {title} repositories only - weights tuned on A", part, tuned)
             table(f"half B, {title} repositories only - the shipped DEFAULT_WEIGHTS", part, Weights())
+
+    outside_tables(B)
 
     if not args.no_timing and args.timing_root.is_dir():
         timing(args.timing_root, args.timing_files, args.timing_queries, rng)

@@ -20,6 +20,7 @@ from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
 from .resolve import PACKAGE_EXTENSIONS, ModuleTable
+from .tsconfig import PathAliases
 from .signals import (
     DEFAULT_WEIGHTS,
     IDENTIFIER,
@@ -332,6 +333,13 @@ class SymbolIndex:
         with self._lock:
             return len(self._files)
 
+    def set_ts_aliases(self, aliases: list[PathAliases]) -> None:
+        """The ``paths``/``baseUrl`` aliases of the workspace's tsconfig.json files (``tsconfig.read_path_aliases``)."""
+        with self._lock:
+            if list(aliases) != self._modules.ts_aliases:
+                self._modules.ts_aliases = list(aliases)
+                self._clear_caches()
+
     def set_go_modules(self, modules: dict[str, str]) -> None:
         """The module path of each ``go.mod`` (by its folder, workspace-relative), for Go import paths."""
         with self._lock:
@@ -416,6 +424,8 @@ class SymbolIndex:
             receiver = receiver_type(text, offset)
             if receiver is not None:
                 self._receiver_candidates(rel_path, *receiver, cands)
+            for type_name in enclosing_types(text, offset, language):
+                self._enclosing_candidates(rel_path, type_name, cands)
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             for cand in cands.values():
@@ -570,6 +580,14 @@ class SymbolIndex:
                     cand = self._add(cands, member, member.name, type_name, "receiver", rel_path)
                     if cand is not None:
                         cand.origins.add("receiver")
+
+    def _enclosing_candidates(self, rel_path: str, type_name: str, cands: dict) -> None:
+        """The cursor is in a method of ``type_name`` (C++ ``T::m() {``, Rust ``impl [Trait for] T``) whose
+        class is declared elsewhere (its header, another module): its members, reached as ``this``/``self``'s."""
+        for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
+            if cls.kind in ("class", "type") and cls.path != rel_path:
+                for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                    self._add(cands, member, member.name, type_name, "member", rel_path)
 
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
         terms = _query_terms(text, cursor_line)
@@ -729,6 +747,8 @@ class SymbolIndex:
                 if d.path.startswith(folder) and d.path.endswith(".rs") and "macro_rules!" in d.snippet]
 
     def _class_members(self, cls: Definition) -> list[Definition]:
+        """Members of ``cls``; for a C++ class in a header, then the out-of-line definitions (``T::m() {``) of
+        its matching source file (a.h -> a.cc): the bodies of what the header declares."""
         symbols = self._files.get(cls.path)
         if symbols is None:
             return []
@@ -814,6 +834,32 @@ def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
     if best is None and separator == "::" and obj[0].isupper():
         return obj, prefix  # Type::member (C++, Rust): the type itself
     return (best[1], prefix) if best is not None else None
+
+
+# Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition
+_CPP_METHOD_HEAD = re.compile(r"^[A-Za-z_][^;(){}=\n]*?\b([A-Za-z_]\w*)(?:<[^<>\n]*>)?::~?[A-Za-z_]\w*\s*\(", re.M)
+# impl Foo {  /  impl<'a, T> Trait<'a> for Foo<T> where ... {
+_RUST_IMPL = re.compile(r"^[ \t]*(?:unsafe[ \t]+)?impl\b(?:[ \t]*<[^{\n]*?>)?[ \t]+(?:(?:[\w]+::)*([A-Za-z_]\w*)(?:<[^{\n]*?>)?[ \t]+for[ \t]+)?"
+                        r"&?(?:[\w]+::)*([A-Za-z_]\w*)", re.M)
+
+
+def enclosing_types(text: str, offset: int, language: str) -> list[str]:
+    """The type (and Rust trait) whose method the cursor is in, from the nearest method head or ``impl``
+    above it (within RECEIVER_LINES); [] for other languages or when there is none."""
+    if language not in ("c++", "c", "rust"):
+        return []
+    start = offset
+    for _ in range(RECEIVER_LINES):
+        if start <= 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    pattern = _RUST_IMPL if language == "rust" else _CPP_METHOD_HEAD
+    last = None
+    for last in pattern.finditer(text, start, offset):
+        pass
+    if last is None:
+        return []
+    return [name for name in reversed(last.groups()) if name]
 
 
 def _query_terms(text: str, cursor_line: int) -> list[str]:

@@ -4,7 +4,8 @@ Python: a dotted module name maps to ``a/b.py`` or ``a/b/__init__.py`` under som
 roots are inferred from packages: a file's module name starts at the first folder above it that is
 not a package (no ``__init__``), so ``src/`` layouts work without configuration; the path from the
 workspace root is registered too (namespace packages). Relative imports are resolved against the
-importing file. JS/TS: relative specifiers with the usual extension and ``index`` probing; bare
+importing file. JS/TS: relative specifiers with the usual extension and ``index`` probing, bare ones through
+the ``paths``/``baseUrl`` aliases of the nearest tsconfig.json above the importer (``tsconfig.py``); other bare
 specifiers (packages) are external and give None. Java and Go: packages are folders, found by the
 longest folder suffix matching the package (``a.b`` -> ``.../a/b/``; so ``src/main/java`` and any other
 root need no configuration), Go import paths first through the module paths of the ``go.mod`` files;
@@ -19,8 +20,11 @@ from __future__ import annotations
 
 import posixpath
 
+from .tsconfig import PathAliases
+
 PY_SUFFIXES = (".py", ".pyi")
 JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+JS_FIRST = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".d.ts", ".mts", ".cts")  # the order for a JavaScript importer
 PACKAGE_EXTENSIONS = {"java": ".java", "go": ".go"}  # languages whose packages are folders
 
 
@@ -34,6 +38,7 @@ class ModuleTable:
         self._by_last: dict[str, dict[str, list[str]]] = {}  # extension -> last folder name -> folders
         self._by_base: dict[str, list[str]] = {}  # file name -> paths (C/C++ includes)
         self.go_modules: dict[str, str] = {}  # folder of a go.mod -> its module path
+        self.ts_aliases: list[PathAliases] = []  # tsconfig.json / jsconfig.json baseUrl and paths (tsconfig.py)
         self.c_include_roots: list[str] = []  # C/C++ include folders from the build (langs/c_build.py), best first
         self._dirty = True
 
@@ -288,11 +293,16 @@ class ModuleTable:
     # ---------------------------------------------------------------------------------------- js
 
     def js_module(self, importer: str, spec: str) -> str | None:
+        """The file of ``import ... from spec`` in ``importer``: a relative specifier, else through the path
+        aliases of the tsconfig.json / jsconfig.json above the importer; None for a package (external)."""
         if not spec.startswith((".", "/")):
-            return None  # a package: external
+            return self._js_alias(importer, spec)
         base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec)).lstrip("/")
         if base.startswith(".."):
             return None
+        return self._js_probe(base, importer)
+
+    def _js_probe(self, base: str, importer: str) -> str | None:
         if base in self._paths:
             return base
         stem = base
@@ -300,15 +310,34 @@ class ModuleTable:
             if base.endswith(ext):  # TypeScript ESM writes the compiled name: './x.js' is x.ts
                 stem = base[: -len(ext)]
                 break
-        for ext in JS_EXTENSIONS:
+        # a JavaScript importer takes x.js (with bodies) before a x.d.ts beside it; TypeScript the other way
+        order = JS_FIRST if importer.endswith((".js", ".jsx", ".mjs", ".cjs")) else JS_EXTENSIONS
+        for ext in order:
             if stem + ext in self._paths:
                 return stem + ext
-        for ext in JS_EXTENSIONS:
+        for ext in order:
             if base + "/index" + ext in self._paths:
                 return base + "/index" + ext
         return None
 
+    def _js_alias(self, importer: str, spec: str) -> str | None:
+        """A bare specifier through ``paths`` / ``baseUrl`` of the nearest config above ``importer``."""
+        config = None
+        for aliases in self.ts_aliases:
+            if (not aliases.folder or importer.startswith(aliases.folder + "/")) and \
+                    (config is None or len(aliases.folder) > len(config.folder)):
+                config = aliases
+        if config is None:
+            return None
+        for base in config.candidates(spec):
+            found = self._js_probe(base, importer) if base else None
+            if found is not None:
+                return found
+        return None
 
+
+_C_HEADERS = frozenset({"h", "hh", "hpp", "hxx", "h++"})
+_C_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".c")
 _RUST_STD = frozenset({"std", "core", "alloc", "proc_macro", "test"})
 _RUST_TARGET_DIRS = frozenset({"tests", "benches", "examples"})
 
