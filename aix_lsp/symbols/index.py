@@ -752,7 +752,12 @@ class SymbolIndex:
         symbols = self._files.get(cls.path)
         if symbols is None:
             return []
-        return [d for d in symbols.definitions if d.container == cls.name]
+        members = [d for d in symbols.definitions if d.container == cls.name]
+        if symbols.language in ("c", "c++"):
+            for source in self._modules.c_matching_sources(cls.path):
+                found = self._files.get(source)
+                members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
+        return members
 
 
 def _interface(symbols: FileSymbols) -> tuple:

@@ -204,6 +204,21 @@ class ModuleTable:
         return min(found, key=lambda p: (not any(f"{r}/{suffix}" == p or p.endswith(f"/{r}/{suffix}") for r in ("include", "src")),
                                          -_common_prefix(p, importer), len(p), p))
 
+    def c_matching_sources(self, header: str) -> list[str]:
+        """The source files of header ``a/b.h``: ``a/b.cc`` (.cpp, .cxx, .c) beside it, else a file of that
+        name elsewhere (include/x/b.h -> src/b.cc), nearest first; [] for a source file."""
+        stem, dot, ext = header.rpartition(".")
+        if not dot or ext not in _C_HEADERS:
+            return []
+        beside = [stem + e for e in _C_SOURCES if stem + e in self._paths]
+        if beside:
+            return beside
+        if self._dirty:
+            self._rebuild()
+        name = posixpath.basename(stem)
+        found = [p for e in _C_SOURCES for p in self._by_base.get(name + e, ())]
+        return sorted(found, key=lambda p: (-_common_prefix(p, header), p))[:2]
+
     # -------------------------------------------------------------------------------------- rust
 
     def rust_module(self, importer: str, spec: str) -> str | None:
@@ -336,6 +351,8 @@ class ModuleTable:
         return None
 
 
+_C_HEADERS = frozenset({"h", "hh", "hpp", "hxx", "h++"})
+_C_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".c")
 _C_HEADERS = frozenset({"h", "hh", "hpp", "hxx", "h++"})
 _C_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".c")
 _RUST_STD = frozenset({"std", "core", "alloc", "proc_macro", "test"})

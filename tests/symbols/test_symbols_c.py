@@ -167,3 +167,190 @@ def test_macro_heavy_c_with_parse_errors_is_indexed_as_far_as_it_goes():
     names = {d.name for d in fs.definitions}
     assert "ok_function" in names and "DECL" in names
     assert [b.module for b in fs.imports] == ["x.h"]
+
+
+# ------------------------------------------------------------------ export macros, out-of-line methods
+
+TABLE_H = '''#include "port/export.h"
+namespace store {
+
+class Block;  // a forward declaration: no definition
+struct ReadOptions;
+
+class STORE_EXPORT Table final : public Base {
+ public:
+  /** Reads the filter block. */
+  void ReadFilter(const Slice& handle);
+  int Size() const;
+
+ private:
+  struct Rep;
+  Rep* rep_;
+};
+
+STORE_EXPORT Status DestroyTable(const std::string& name);
+
+}  // namespace store
+'''
+
+TABLE_CC = '''#include "store/table.h"
+namespace store {
+
+void Table::ReadFilter(const Slice& handle) {
+  rep_->filter = handle;
+}
+
+int Table::Size() const { return 3; }
+
+}  // namespace store
+'''
+
+UV_H = '''#define UV_REQ_FIELDS                                                         \\
+  /* public */                                                                \\
+  void* data;                                                                 \\
+  /* read-only */                                                             \\
+  uv_req_type type;                                                           \\
+
+struct uv_shutdown_s {
+  UV_REQ_FIELDS
+  uv_stream_t* handle;
+  int ipc; /* non-zero for ipc */
+  UV_SHUTDOWN_PRIVATE_FIELDS
+};
+
+typedef enum {
+  UV_RUN_DEFAULT = 0,
+  UV_RUN_ONCE,
+  UV_RUN_NOWAIT
+} uv_run_mode;
+
+UV_EXTERN int uv_shutdown(uv_shutdown_t* req, uv_stream_t* handle);
+'''
+
+
+def test_export_macros_do_not_turn_classes_into_functions():
+    fs = extract_file("include/store/table.h", TABLE_H)
+    got = {(d.name, d.kind, d.container) for d in fs.definitions}
+    assert {("Table", "class", None), ("ReadFilter", "method", "Table"), ("Size", "method", "Table"),
+            ("rep_", "attribute", "Table"), ("DestroyTable", "function", None)} <= got
+    assert not any(name in ("Block", "ReadOptions", "Rep") for name, _, _ in got)  # forward declarations
+    table = next(d for d in fs.definitions if d.name == "Table")
+    assert "class STORE_EXPORT Table final" in table.snippet  # the snippet keeps the text as written
+
+
+def test_field_list_macros_and_comments_in_defines_keep_fields_in_their_struct():
+    got = {(d.name, d.kind, d.container) for d in extract_file("include/uv.h", UV_H).definitions}
+    assert {("uv_shutdown_s", "class", None), ("handle", "attribute", "uv_shutdown_s"), ("ipc", "attribute", "uv_shutdown_s"),
+            ("UV_RUN_NOWAIT", "constant", "uv_run_mode"), ("uv_shutdown", "function", None)} <= got
+    # no field of the define or of the struct leaks out as a global
+    assert not {n for n, kind, c in got if kind == "variable"} & {"type", "data", "handle", "ipc"}
+
+
+def test_out_of_line_definitions_are_tied_to_their_header_declarations(tmp_path):
+    (tmp_path / "include" / "store").mkdir(parents=True)
+    (tmp_path / "table").mkdir()
+    (tmp_path / "include" / "store" / "table.h").write_text(TABLE_H)
+    (tmp_path / "table" / "table.cc").write_text(TABLE_CC)
+    (tmp_path / "table" / "reader.cc").write_text("// another file\n")
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    index = folder.index
+    assert index._modules.c_matching_sources("include/store/table.h") == ["table/table.cc"]
+    cls = next(d for d in index.definitions("Table") if d.kind == "class")
+    members = [(d.name, d.path) for d in index._class_members(cls)]
+    # the header's declarations first, then their bodies in the matching source file
+    assert members.index(("ReadFilter", "include/store/table.h")) < members.index(("ReadFilter", "table/table.cc"))
+    # obj-> / Type:: at the cursor ranks the members of obj's declared type first
+    buffer = '#include "store/table.h"\n\nvoid Load(Table* table) {\n  table->Read'
+    got = top(folder, "table/reader.cc", buffer, k=2)
+    assert got and all("ReadFilter" in t for _, t in got)
+    assert {p for p, _ in got} == {"include/store/table.h", "table/table.cc"}
+    # in a method of Table defined out of line, Table's members declared in the header are candidates
+    inside = '#include "store/table.h"\nnamespace store {\nint Table::Twice() const {\n  return 2 * '
+    names = {c.definition.name for c in index.rank_candidates("table/other.cc", inside, len(inside))}
+    assert {"rep_", "Size"} <= names
+
+
+# ----------------------------------------------------------------------------- include roots
+
+
+def _include_workspace(root):
+    (root / "lib" / "api" / "net").mkdir(parents=True)
+    (root / "lib" / "api" / "net" / "socket.h").write_text("int net_connect(const char* host);\n")
+    (root / "other" / "net").mkdir(parents=True)  # same relative name under another folder
+    (root / "other" / "net" / "socket.h").write_text("int net_connect(int fd);\n")
+    (root / "app").mkdir()
+    return 'int main(void) {\n  return net_connect('
+
+
+def test_compile_commands_gives_the_include_roots(tmp_path):
+    import json
+
+    from aix_lsp.symbols.langs.c_build import include_roots
+
+    buffer = _include_workspace(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "compile_commands.json").write_text(json.dumps([
+        {"directory": str(tmp_path / "build"), "file": "../app/main.c",
+         "arguments": ["cc", "-I../lib/api", "-isystem", "/usr/include", "-iquote", "../app", "-c", "../app/main.c"]},
+        {"directory": str(tmp_path), "file": "app/x.c", "command": "cc -I lib/api -DX=1 -c app/x.c"},
+    ]))
+    assert include_roots(tmp_path) == ["lib/api", "app"]  # /usr/include: outside the workspace
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    got = top(folder, "app/main.c", '#include "net/socket.h"\n\n' + buffer)
+    assert got[0][0] == "lib/api/net/socket.h"  # through -I, not the same-named header elsewhere
+
+
+def test_broken_huge_or_fifo_compile_commands_is_ignored_with_a_log_line(tmp_path, caplog):
+    import logging
+    import os
+
+    from aix_lsp.symbols.langs import c_build
+
+    _include_workspace(tmp_path)
+    (tmp_path / "include").mkdir()
+    (tmp_path / "compile_commands.json").write_text('[{"directory": "/x", "arguments": ["cc", "-Ia"')  # cut short
+    with caplog.at_level(logging.INFO, logger=c_build.__name__):
+        assert c_build.include_roots(tmp_path) == ["include"]  # the common folders instead
+    assert "not valid JSON" in caplog.text
+    (tmp_path / "compile_commands.json").unlink()
+    os.mkfifo(tmp_path / "compile_commands.json")  # reading it would block for ever
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=c_build.__name__):
+        assert c_build.include_roots(tmp_path) == ["include"]
+    assert "not a regular file" in caplog.text
+    (tmp_path / "compile_commands.json").unlink()
+    (tmp_path / "compile_commands.json").write_text("[" + ",".join(["{}"] * 10) + "]")
+    c_build_limit = c_build.MAX_COMPILE_COMMANDS
+    c_build.MAX_COMPILE_COMMANDS = 8
+    try:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger=c_build.__name__):
+            assert c_build.include_roots(tmp_path) == ["include"]
+        assert "over 8" in caplog.text
+    finally:
+        c_build.MAX_COMPILE_COMMANDS = c_build_limit
+    folder = FolderSymbols(tmp_path)
+    assert folder.sync() == 2  # the index still works
+
+
+def test_cmake_and_makefile_include_flags(tmp_path):
+    from aix_lsp.symbols.langs.c_build import include_roots
+
+    (tmp_path / "lib" / "api").mkdir(parents=True)
+    (tmp_path / "core").mkdir()
+    (tmp_path / "CMakeLists.txt").write_text(
+        "project(x)\ninclude_directories(${CMAKE_CURRENT_SOURCE_DIR}/lib/api)  # the public API\n"
+        "add_subdirectory(core)\n")
+    (tmp_path / "core" / "CMakeLists.txt").write_text(
+        "add_library(core core.c)\ntarget_include_directories(core PUBLIC\n"
+        "  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>\n  $<INSTALL_INTERFACE:include>\n  PRIVATE internal ${UNKNOWN_DIR})\n")
+    assert include_roots(tmp_path) == ["lib/api", "include", "core/internal"]
+    cmake_free = tmp_path / "make"
+    (cmake_free / "src").mkdir(parents=True)
+    (cmake_free / "Makefile").write_text("CFLAGS += -Iinclude -I $(srcdir)/third/api -I/usr/local/include\n"
+                                         "ACLOCAL_AMFLAGS = -I m4\n")
+    assert include_roots(cmake_free) == ["include", "third/api"]
+    (cmake_free / "Makefile").unlink()
+    assert include_roots(cmake_free) == ["src"]  # no build file: the common folders that exist

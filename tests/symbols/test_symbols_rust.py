@@ -2,6 +2,7 @@
 
 from aix_lsp.symbols.context import FolderSymbols
 from aix_lsp.symbols.extract import extract_file
+from aix_lsp.symbols.model import ImportBinding
 
 LIB = "pub mod config;\npub mod net;\nmod util;\n\npub use config::Config;\n"
 
@@ -82,3 +83,136 @@ def test_rust_use_through_the_mod_tree_is_in_the_top_3(tmp_path):
     assert index._modules.rust_module(rel, "super::super::util") == "mycrate/src/util.rs"
     assert index._modules.rust_module(rel, "self") == "mycrate/src/net/client.rs" or index._modules.rust_module(rel, "self") is None
     assert index._modules.rust_module("mycrate/src/lib.rs", "net::client") is None  # client.rs is not written yet
+
+
+# ------------------------------------------------------- pub use re-exports, use groups, receivers
+
+ROOT_LIB = '''//! A crate whose root re-exports from private submodules.
+mod error;
+mod parse;
+pub mod ast;
+
+pub use self::error::{Error, ErrorKind};
+pub use crate::parse::Parser as RegexParser;
+pub(crate) use ast::*;
+
+#[macro_export]
+macro_rules! bail {
+    ($msg:expr) => { return Err($crate::Error::msg($msg)) };
+}
+'''
+
+ERROR_RS = '''/// An error with a kind.
+pub struct Error {
+    kind: ErrorKind,
+}
+
+impl Error {
+    /// Builds an error from a message.
+    pub fn msg(text: &str) -> Error {
+        Error { kind: ErrorKind::Other(text.len()) }
+    }
+}
+
+pub enum ErrorKind {
+    Eof,
+    Other(usize),
+}
+'''
+
+PARSE_RS = '''use crate::ast::{self, Ast, span::{Span, Position}};
+
+pub struct Parser {
+    pub nest_limit: u32,
+}
+
+impl Parser {
+    pub fn new() -> Parser {
+        Parser { nest_limit: 250 }
+    }
+
+    /// Parses the pattern into an AST.
+    pub fn parse(&self, pattern: &str) -> Ast {
+        Ast::Empty(Span::new(Position::start(), Position::start()))
+    }
+}
+'''
+
+AST_MOD = "pub mod span;\n\npub enum Ast {\n    Empty(span::Span),\n}\n\npub fn walk(ast: &Ast) -> usize {\n    0\n}\n"
+SPAN_RS = '''pub struct Position { pub offset: usize }
+
+impl Position {
+    pub fn start() -> Position { Position { offset: 0 } }
+}
+
+pub struct Span { pub start: Position, pub end: Position }
+
+impl Span {
+    pub fn new(start: Position, end: Position) -> Span { Span { start, end } }
+}
+'''
+
+
+def reexport_crate(root):
+    src = root / "src"
+    (src / "ast").mkdir(parents=True)
+    (src / "lib.rs").write_text(ROOT_LIB)
+    (src / "error.rs").write_text(ERROR_RS)
+    (src / "parse.rs").write_text(PARSE_RS)
+    (src / "ast" / "mod.rs").write_text(AST_MOD)
+    (src / "ast" / "span.rs").write_text(SPAN_RS)
+    (root / "tests").mkdir()
+    (root / "tests" / "common").mkdir()
+    (root / "tests" / "common" / "mod.rs").write_text("pub fn fixture() -> &'static str {\n    \"a+\"\n}\n")
+
+
+def test_pub_use_is_a_reexport_and_use_groups_bind_each_leaf():
+    fs = extract_file("src/lib.rs", ROOT_LIB)
+    got = {(b.local, b.module, b.name, b.star, b.reexport) for b in fs.imports}
+    assert got == {("Error", "self::error", "Error", False, True), ("ErrorKind", "self::error", "ErrorKind", False, True),
+                   ("RegexParser", "crate::parse", "Parser", False, True), (None, "ast", None, True, True)}
+    parse = extract_file("src/parse.rs", PARSE_RS)
+    assert {(b.local, b.module, b.name, b.reexport) for b in parse.imports} == {
+        ("ast", "crate", "ast", False), ("Ast", "crate::ast", "Ast", False),
+        ("Span", "crate::ast::span", "Span", False), ("Position", "crate::ast::span", "Position", False)}
+
+
+def test_names_reexported_by_the_crate_root_resolve_to_their_definitions(tmp_path):
+    reexport_crate(tmp_path)
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    index = folder.index
+    test_file = "tests/test_api.rs"
+    # an integration test names the crate by its name: its root's re-exports lead to the definitions
+    buffer = ("mod common;\nuse mycrate::{Error, RegexParser, walk};\nuse self::common::fixture;\n\n"
+              "#[test]\nfn parses() {\n    let parser = RegexParser::new();\n    let ast = parser.parse(fixture());\n    ")
+    bindings = extract_file(test_file, buffer).imports
+    resolved = {b.local: index.resolve_import(test_file, b)[0] for b in bindings}
+    assert [(d.path, d.kind) for d in resolved["Error"]] == [("src/error.rs", "class")]
+    assert [(d.path, d.name) for d in resolved["RegexParser"]] == [("src/parse.rs", "Parser")]
+    assert [d.path for d in resolved["walk"]] == ["src/ast/mod.rs"]  # through pub(crate) use ast::*
+    assert [d.path for d in resolved["fixture"]] == ["tests/common/mod.rs"]  # mod common; in a test crate root
+    # a #[macro_export] macro lives at the crate root
+    (macro,) = index.resolve_import(test_file, ImportBinding("bail", "mycrate", "bail", 0))[0]
+    assert macro.path == "src/lib.rs" and "macro_rules! bail" in macro.snippet
+    # the re-exports of lib.rs are no imports of lib.rs itself: not "unused imports" ranked at its cursor
+    cands = index.rank_candidates("src/lib.rs", ROOT_LIB + "\npub fn version() -> u32 {\n    ", len(ROOT_LIB) + 35)
+    assert not any("name" in c.origins for c in cands)
+
+
+def test_receiver_typed_methods_rank_first(tmp_path):
+    reexport_crate(tmp_path)
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    # Type:: names the type: its associated functions first
+    buffer = "use crate::ast::span::{Position, Span};\n\npub fn whole(n: usize) -> Span {\n    let start = Position::"
+    got = top(folder, "src/whole.rs", buffer, k=1)
+    assert got[0][0] == "src/ast/span.rs" and "fn start" in got[0][1]
+    # a parameter with a declared type: that type's methods, not another type's of the same name
+    buffer = "use crate::parse::Parser;\n\npub fn run(p: &Parser) {\n    let tree = p.pa"
+    got = top(folder, "src/run.rs", buffer, k=1)
+    assert got[0][0] == "src/parse.rs" and "fn parse" in got[0][1]
+    # in an impl of a type declared elsewhere, that type's members are candidates (self.kind ...)
+    buffer = "use crate::error::{Error, ErrorKind};\n\nimpl Error {\n    pub fn is_eof(&self) -> bool {\n        "
+    names = {c.definition.name for c in folder.index.rank_candidates("src/more.rs", buffer, len(buffer))}
+    assert {"kind", "msg"} <= names

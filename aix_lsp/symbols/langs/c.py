@@ -140,7 +140,11 @@ def _item(node: Node, outer: Node, container: str | None, lines: list[str], path
             _type(typ, outer, container, lines, path, out, depth)
         names = [text(node.child_by_field_name("name"))] if kind == "alias_declaration" else \
             [_declarator_name(d)[0] for d in node.children_by_field_name("declarator")]
+        anonymous = typ is not None and typ.type in _TYPES and typ.child_by_field_name("body") is not None \
+            and typ.child_by_field_name("name") is None
         for name in names:
+            if name and anonymous:  # typedef enum { A, B } mode_t;: A and B belong to mode_t
+                _type(typ, outer, container, lines, path, out, depth, name=name, members_only=True)
             if name:
                 body = typ.child_by_field_name("body") if typ is not None else None
                 rows = [m.start_point[0] for m in body.named_children if m.type != "comment"] if body is not None else []
@@ -152,13 +156,15 @@ def _item(node: Node, outer: Node, container: str | None, lines: list[str], path
                                             lines, path, None))
 
 
-def _type(node: Node, outer: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int) -> None:
-    name = text(node.child_by_field_name("name"))
+def _type(node: Node, outer: Node, container: str | None, lines: list[str], path: str, out: FileSymbols, depth: int,
+          name: str | None = None, members_only: bool = False) -> None:
+    name = name or text(node.child_by_field_name("name"))
     body = node.child_by_field_name("body")
     if not name or body is None or depth > MAX_DEPTH:  # no body: a forward declaration (class Slice;)
         return
     members = [m for m in body.named_children if m.type not in ("comment", "access_specifier")] if body is not None else []
-    out.definitions.append(outline(outer, name, "class", container, lines, path, body, [m.start_point[0] for m in members]))
+    if not members_only:
+        out.definitions.append(outline(outer, name, "class", container, lines, path, body, [m.start_point[0] for m in members]))
     for member in members:
         if member.type == "enumerator":
             ident = text(member.child_by_field_name("name"))

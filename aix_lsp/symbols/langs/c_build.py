@@ -32,8 +32,8 @@ _BUILD_DIRS = ("build", "out", "cmake-build-debug", "cmake-build-release", "buil
 _INCLUDE_FLAGS = ("-I", "-iquote", "-isystem", "-idirafter", "/I")
 _CMAKE_CALL = re.compile(r"\b(?:target_)?include_directories\s*\(([^)]*)\)", re.I)
 _CMAKE_KEYWORDS = {"SYSTEM", "BEFORE", "AFTER", "PUBLIC", "PRIVATE", "INTERFACE"}
-_CMAKE_VARS = re.compile(r"\$\{(?:CMAKE_CURRENT_SOURCE_DIR|CMAKE_CURRENT_LIST_DIR|PROJECT_SOURCE_DIR|CMAKE_SOURCE_DIR|"
-                         r"[A-Za-z0-9_]*_SOURCE_DIR)\}")
+_CMAKE_HERE = re.compile(r"\$\{(?:CMAKE_CURRENT_SOURCE_DIR|CMAKE_CURRENT_LIST_DIR)\}")  # this CMakeLists' folder
+_CMAKE_TOP = re.compile(r"\$\{(?:PROJECT_SOURCE_DIR|CMAKE_SOURCE_DIR|[A-Za-z0-9_]*_SOURCE_DIR)\}")  # the top one
 _MAKE_FLAG = re.compile(r"(?:^|\s)-I\s*([^\s\\]+)")
 _MAKE_VARS = re.compile(r"\$[({](?:srcdir|top_srcdir|abs_srcdir|abs_top_srcdir|CURDIR|PWD)[)}]")
 
@@ -153,7 +153,7 @@ def _from_cmake(root: Path, path: Path) -> list[str]:
             word = inner.group(1) if inner else word
             if word.upper() in _CMAKE_KEYWORDS or word.startswith("$<"):
                 continue
-            word = _CMAKE_VARS.sub(".", word)
+            word = _CMAKE_TOP.sub(lambda _: root.as_posix(), _CMAKE_HERE.sub(".", word))
             if "${" in word:  # a variable we cannot expand
                 continue
             rel = _inside(root, path.parent, word)
