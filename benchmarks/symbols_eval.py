@@ -69,6 +69,7 @@ JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("
             ("jquery", "jquery/src", (".js",)), ("vscode-jsonrpc", "vscode-jsonrpc/lib", (".js",)),
             ("zod", "zod/src/v4", (".ts",)), ("query-core", "@tanstack/query-core/src", (".ts",))]
 JS_OUTSIDE = ("jquery", "vscode-jsonrpc", "zod", "query-core")
+JS_ROOTS: dict[str, Path] = {}  # where each JS/TS repository was found (its tsconfig.json files are read there)
 # Java and Go (under --sources-dir): Debian's golang-github-spf13-cobra-dev 1.6.1-1 and
 # golang-github-spf13-pflag-dev 1.0.6~git20210604-d5e0c0615ace-1 (apt-get download + dpkg -x into go/);
 # GitHub snapshots (git archive into java/<name>): google/gson 9835b6f90192f79cdf5300c528fc6212455fb6c1,
@@ -76,6 +77,7 @@ JS_OUTSIDE = ("jquery", "vscode-jsonrpc", "zod", "query-core")
 # 78a352f47ed6c1e9d750545e9b242289185b87e1, libuv/libuv 6179e7af87413396d5853a1c3722c8b5749336c8
 # Rust (Debian, apt-get download + dpkg -x into rust/): librust-regex-syntax-dev 0.6.27-1, librust-serde-dev
 # 1.0.152-2, librust-anyhow-dev 1.0.69-1
+# google/re2 972a15cedd008d846f1a39b2e88ce48d7f166cbd (C++, 2026-01-22; into c/re2)
 # C# (GitHub snapshots, src/ only, into cs/<name>): serilog/serilog 60935b4d7abad71cf6157b45a10f5c3c65ead527,
 # App-vNext/Polly 173d6d1d2e28a4697f1ac1d22da68f77ff19a0c9
 SOURCE_REPOS = [
@@ -85,6 +87,7 @@ SOURCE_REPOS = [
     ("javapoet", "java/javapoet", (".java",)),
     ("leveldb", "c/leveldb", (".cc", ".h")),
     ("libuv", "c/libuv", (".c", ".h")),
+    ("re2", "c/re2", (".cc", ".h")),
     ("regex-syntax", "rust/usr/share/cargo/registry/regex-syntax-0.6.27", (".rs",)),
     ("serde", "rust/usr/share/cargo/registry/serde-1.0.152", (".rs",)),
     ("anyhow", "rust/usr/share/cargo/registry/anyhow-1.0.69", (".rs",)),
@@ -153,6 +156,7 @@ def repos(npm_dir: Path, sources_dir: Path | None = None) -> list[tuple[str, dic
         root = npm_dir / folder
         if root.is_dir():
             out.append((name, load_files(root, suffixes)))
+            JS_ROOTS[name] = root
         else:
             print(f"(npm package {folder} not found under {npm_dir}: skipped)", file=sys.stderr)
     for name, folder, suffixes in SOURCE_REPOS if sources_dir is not None else ():
@@ -492,6 +496,92 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random) -> None
     print(f"  single-file update, body edit (update_file + tantivy commit): p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
 
 
+def set_ts_aliases(index: SymbolIndex, name: str, files: dict[str, str]) -> None:
+    """The tsconfig.json path aliases, as the sync gives them (skipped by a version without them)."""
+    try:
+        from aix_lsp.symbols.tsconfig import workspace_aliases
+    except ImportError:
+        return
+    if name in JS_ROOTS:
+        index.set_ts_aliases(workspace_aliases(JS_ROOTS[name], files))
+
+
+def set_include_roots(index: SymbolIndex, name: str, sources_dir: Path) -> None:
+    """The C/C++ include roots of the build, as the sync gives them (skipped by a version without them)."""
+    folder = next((f for n, f, _ in SOURCE_REPOS if n == name), None)
+    if folder is None or not hasattr(index, "set_include_roots"):
+        return
+    from aix_lsp.symbols.langs.c_build import include_roots
+
+    index.set_include_roots(include_roots(sources_dir / folder))
+
+
+LANGUAGES = (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",)),
+             ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",)), ("C#", (".cs",)))
+
+
+LANGUAGE_KEYS = {"Python": ("python",), "JS/TS": ("javascript", "typescript"), "Java": ("java",), "Go": ("go",),
+                 "C/C++": ("c", "c++"), "Rust": ("rust",), "C#": ("c#",)}
+
+
+def language_tables(A: list[Result], B: list[Result], tuned: Weights) -> None:
+    """Per language, half B: the weights tuned on all of half A, the shipped ones (per language where
+    signals.LANGUAGE_WEIGHTS has them), and weights tuned on that language's half A alone (from the shipped)."""
+    from aix_lsp.symbols import signals
+
+    per_language = getattr(signals, "LANGUAGE_WEIGHTS", {})
+    for title, suffixes in LANGUAGES:
+        part_b = [r for r in B if r.case.path.endswith(suffixes)]
+        part_a = [r for r in A if r.case.path.endswith(suffixes)]
+        if not part_b:
+            continue
+        table(f"half B, {title} repositories only - weights tuned on A", part_b, tuned)
+        table(f"half B, {title} repositories only - the shipped DEFAULT_WEIGHTS", part_b, Weights())
+        shipped = [w for lang, w in per_language.items() if lang in LANGUAGE_KEYS[title]]
+        if shipped:
+            table(f"half B, {title} repositories only - the shipped LANGUAGE_WEIGHTS", part_b, shipped[0])
+        own = tune(part_a, Weights())
+        print(f"  ({title} weights tuned on its half A alone:", {s: getattr(own, s) for s in SIGNALS if getattr(own, s) != getattr(Weights(), s)}, ")")
+        table(f"half B, {title} repositories only - tuned on {title}'s half A", part_b, own)
+
+
+def source_timing(sources_dir: Path, only: set[str], queries: int, rng: random.Random) -> None:
+    """Per repository of SOURCE_REPOS: indexing throughput (files/s), index memory (RSS growth) and the
+    symbols query time (candidates_for_cursor, k=3) at random cursors, p50/p95."""
+    import psutil
+
+    proc = psutil.Process()
+    print("\nper repository: indexing and query time (one process; noisy under load)")
+    for name, folder, suffixes in SOURCE_REPOS:
+        root = sources_dir / folder
+        if (only and name not in only) or not root.is_dir():
+            continue
+        files = load_files(root, suffixes + ("go.mod",))
+        gc.collect()
+        rss0 = proc.memory_info().rss
+        t0 = time.perf_counter()
+        index = SymbolIndex()
+        index.update_files(files.items())
+        index.set_go_modules(go_modules(files))
+        set_include_roots(index, name, sources_dir)
+        build = time.perf_counter() - t0
+        gc.collect()
+        rss = (proc.memory_info().rss - rss0) / 2**20
+        paths = [p for p in files if not p.endswith("go.mod")]
+        ms = []
+        for _ in range(queries):
+            path = rng.choice(paths)
+            lines = files[path].split("\n")
+            offset = sum(len(l) + 1 for l in lines[: rng.randrange(len(lines))])
+            t = time.perf_counter()
+            index.candidates_for_cursor(path, files[path], offset, 3)
+            ms.append((time.perf_counter() - t) * 1000)
+        q = statistics.quantiles(ms, n=100)
+        print(f"  {name:<14} {len(paths):5d} files  {len(paths) / build:7.0f} files/s  ~{rss:5.0f} MB  "
+              f"query p50 {q[49]:.2f} ms  p95 {q[94]:.2f} ms")
+        del index
+
+
 def outside_tables(B: list[Result]) -> None:
     """JS and TS cases of the repositories outside the tuning (JS_OUTSIDE), with the shipped weights:
     what issue 16 item 3 measures, per repository and per language."""
@@ -526,6 +616,8 @@ def main() -> None:
     ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"), help="Java and Go projects (SOURCE_REPOS)")
     ap.add_argument("--only", default="", help="comma-separated repository names (default: all found)")
+    ap.add_argument("--source-timing", action="store_true", help="indexing files/s, memory and query time per "
+                    "SOURCE_REPOS repository (with --only), then exit")
     ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
     ap.add_argument("--load-cases", type=Path, help="run the cases of --save-cases instead of building them (an older "
                     "extractor finds fewer definitions, so its own cases would leave out what it misses)")
@@ -533,6 +625,9 @@ def main() -> None:
     rng = random.Random(args.seed)
     if args.timing_only:
         timing(args.timing_root, args.timing_files, args.timing_queries, rng)
+        return
+    if args.source_timing:
+        source_timing(args.sources_dir, {n for n in args.only.split(",") if n}, args.timing_queries, rng)
         return
 
     results: list[Result] = []
@@ -546,6 +641,8 @@ def main() -> None:
         index = SymbolIndex()
         index.update_files(files.items())
         index.set_go_modules(go_modules(files))
+        set_include_roots(index, name, args.sources_dir)
+        set_ts_aliases(index, name, files)
         windex = WindowIndex(files)
         if loaded is not None:
             cases = [c for c in loaded if c.repo == name]
@@ -598,12 +695,7 @@ def main() -> None:
     print("\nper repository (leave-one-repository-out):  cce R@3 -> full R@1 / R@3 / R@10")
     for name, n, c, f in per_repo_rows:
         print(f"  {name:<16} n={n:4d}  cce {c[1]:5.1f}  ->  full {f[0]:5.1f} / {f[1]:5.1f} / {f[2]:5.1f}")
-    for title, suffixes in (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",)),
-                            ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",)), ("C#", (".cs",))):
-        part = [r for r in B if r.case.path.endswith(suffixes)]
-        if part:
-            table(f"half B, {title} repositories only - weights tuned on A", part, tuned)
-            table(f"half B, {title} repositories only - the shipped DEFAULT_WEIGHTS", part, Weights())
+    language_tables(A, B, tuned)
 
     outside_tables(B)
 

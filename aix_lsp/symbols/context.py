@@ -20,6 +20,7 @@ from .extract import symbols_language
 from . import store
 from .index import SymbolIndex
 from .langs import c_build
+from . import tsconfig
 from aix_lsp.context.fragment import Fragment, fit_budget
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class FolderSymbols:
             self.index.update_files(items())
             self.index.set_go_modules(go_modules)
             self.index.set_include_roots(c_build.include_roots(self.root))  # C/C++ -I folders of the build
+            self.index.set_ts_aliases(tsconfig.workspace_aliases(self.root, self.index.paths()))  # TS paths/baseUrl
             removed = 0
             if stop is None or not stop.is_set():
                 for rel in set(self.index.paths()) - seen:

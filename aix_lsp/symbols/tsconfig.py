@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 MAX_CONFIG_BYTES = 1 << 20
+_JS_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 MAX_EXTENDS = 5  # a chain of extends longer than this is cut (tsc has no limit; real chains are 1-3)
 
 
@@ -55,6 +57,29 @@ class PathAliases:
         if self.base_url is not None:
             out.append(_norm(posixpath.join(self.base_url, spec)))
         return [p for p in out if p is not None]
+
+
+def workspace_aliases(root: Path, indexed: Iterable[str]) -> list[PathAliases]:
+    """The aliases of the configs in the folders of the indexed JS/TS files and above them (what the
+    symbol index's sync calls: the crawl's files, so skipped folders such as node_modules stay out)."""
+    folders: set[str] = set()
+    for rel in indexed:
+        if not rel.endswith(_JS_SUFFIXES):
+            continue
+        folder = posixpath.dirname(rel)
+        while folder not in folders:
+            folders.add(folder)
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+    found = []
+    for folder in sorted(folders):
+        for name in CONFIG_NAMES:  # tsconfig.json first: with both, tsc reads it
+            rel = posixpath.join(folder, name) if folder else name
+            if os.path.lexists(Path(root) / rel):  # a folder or FIFO of that name is refused (and logged) by _read
+                found.append(rel)
+                break
+    return read_path_aliases(root, found)
 
 
 def read_path_aliases(root: Path, config_rel_paths: Iterable[str]) -> list[PathAliases]:

@@ -26,7 +26,7 @@ from tree_sitter import Node, Query, QueryCursor
 from aix_lsp.syntax.grammars import load_language
 
 from ..model import Definition, FileSymbols, ImportBinding
-from ._snippets import MAX_SNIPPET_LINES, comment_start, join, text
+from ._snippets import MAX_SNIPPET_LINES, comment_start, text
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,9 @@ BODY_LINES = 4  # body lines shown after a signature
 MAX_OUTLINE_ROWS = 60  # a class outline keeps this many member rows; the query shows 15 chosen by the cursor's names
 MAX_WRAPPER_DEPTH = 2  # IIFE / UMD / define() wrappers walked into
 MAX_OBJECT_DEPTH = 2  # object literals inside object literals ({ support: { a() {} } })
+MAX_NAMESPACE_DEPTH = 8  # namespace A { namespace B { ... } }
+MAX_LINE_CHARS = 300  # a snippet line is cut here: minified code puts a whole library on one line
+MAX_DEFINITIONS = 10_000  # per file; a generated or minified file stops there
 
 FUNCTION_VALUES = {"arrow_function", "function_expression", "function", "generator_function"}
 CLASS_DECLS = {"class_declaration", "abstract_class_declaration", "class"}
@@ -57,7 +60,12 @@ REQUIRE_WRAPPERS = ("__importStar", "__importDefault", "_interopRequireDefault",
 
 def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
     _Walker(lines, path, out).statements(root, depth=0)
+    del out.definitions[MAX_DEFINITIONS:]
     out.imports.extend(imports(root, out.language))
+
+
+def join(lines: list[str], rows) -> str:
+    return "\n".join(lines[r][:MAX_LINE_CHARS] for r in rows if 0 <= r < len(lines))
 
 
 class _Walker:
@@ -70,6 +78,8 @@ class _Walker:
 
     def statements(self, block: Node, depth: int, container: str | None = None) -> None:
         for node in block.named_children:
+            if len(self.defs) >= MAX_DEFINITIONS:
+                return
             self.statement(node, node, depth, container)
 
     # ------------------------------------------------------------------------------ statements
@@ -130,10 +140,13 @@ class _Walker:
                 if name and alias and alias != name:
                     self._self_alias(alias, name, spec.start_point[0])
 
-    def _declaration(self, node: Node, outer: Node, depth: int, container: str | None) -> None:
+    def _declaration(self, node: Node, statement: Node, depth: int, container: str | None) -> None:
+        first = True
         for declarator in node.named_children:
             if declarator.type != "variable_declarator":
                 continue
+            # var a = 1, b = function () {...}: the snippet of b starts at b, not at the statement
+            outer, first = (statement if first else declarator), False
             name_node = declarator.child_by_field_name("name")
             if name_node is None or name_node.type != "identifier":
                 continue
@@ -177,9 +190,14 @@ class _Walker:
             self._call(call, depth, container)
         elif expr.type in NAMESPACES:
             self._namespace(expr, outer, depth, container)
-        elif expr.type == "sequence_expression":  # exports.a = exports.b = void 0, x = ...
-            for part in expr.named_children:
-                self._expression(part, statement, outer, depth, container)
+        elif expr.type == "sequence_expression":  # a = ..., b = ... (minified code chains thousands: no recursion)
+            stack = [expr]
+            while stack:
+                part = stack.pop()
+                if part.type == "sequence_expression":
+                    stack.extend(reversed(part.named_children))
+                elif part.type == "assignment_expression":
+                    self._assignment(part, statement, outer, depth, container)
 
     def _assignment(self, expr: Node, statement: Node, outer: Node, depth: int, container: str | None) -> None:
         left = expr.child_by_field_name("left")
@@ -302,10 +320,12 @@ class _Walker:
         body = node.child_by_field_name("body")
         if body is None:
             return
-        if not name or name[0] in "'\"":  # declare module "pkg" { ... }: the package's declarations, top level
-            self.statements(body, depth, container)
+        if depth >= MAX_NAMESPACE_DEPTH:
             return
-        self._namespace_body(node, body, name, depth, container, outer)
+        if not name or name[0] in "'\"":  # declare module "pkg" { ... }: the package's declarations, top level
+            self.statements(body, depth + 1, container)
+            return
+        self._namespace_body(node, body, name, depth + 1, container, outer)
 
     def _namespace_body(self, node: Node, body: Node | None, name: str, depth: int, container: str | None,
                         outer: Node | None = None) -> None:
