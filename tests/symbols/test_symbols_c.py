@@ -238,10 +238,16 @@ def test_export_macros_do_not_turn_classes_into_functions():
     assert "class STORE_EXPORT Table final" in table.snippet  # the snippet keeps the text as written
 
 
+def test_enumerators_live_in_the_enclosing_scope_unless_the_enum_is_scoped():
+    text = "enum Mode { kFast, kSlow };\nclass Prog {\n public:\n  enum Anchor { kAnchored };\n};\nenum class Kind { kA, kB };\n"
+    got = {(d.name, d.container) for d in extract_file("m.h", text).definitions if d.kind == "constant"}
+    assert got == {("kFast", None), ("kSlow", None), ("kAnchored", "Prog"), ("kA", "Kind"), ("kB", "Kind")}
+
+
 def test_field_list_macros_and_comments_in_defines_keep_fields_in_their_struct():
     got = {(d.name, d.kind, d.container) for d in extract_file("include/uv.h", UV_H).definitions}
     assert {("uv_shutdown_s", "class", None), ("handle", "attribute", "uv_shutdown_s"), ("ipc", "attribute", "uv_shutdown_s"),
-            ("UV_RUN_NOWAIT", "constant", "uv_run_mode"), ("uv_shutdown", "function", None)} <= got
+            ("UV_RUN_NOWAIT", "constant", None), ("uv_shutdown", "function", None)} <= got
     # no field of the define or of the struct leaks out as a global
     assert not {n for n, kind, c in got if kind == "variable"} & {"type", "data", "handle", "ipc"}
 

@@ -37,6 +37,10 @@ _LEADING_MACRO = re.compile(
     rf"^[ \t]*({_MACRO})[ \t]+(?=(?:(?:const|unsigned|signed|struct|enum|union|static|inline|virtual)\s+)*"
     rf"[A-Za-z_][\w:<>]*[\s*&]+[A-Za-z_~][\w:]*\s*\()", re.M)
 _MACRO_LINE = re.compile(rf"^[ \t]*({_MACRO})[ \t]*$", re.M)  # a field-list macro alone on its line
+# int WSAAPI GetAddrInfoW(  /  BOOL WINAPI DllMain(: a calling-convention macro between the type and the name
+_MIDDLE_MACRO = re.compile(rf"(?<=[\w*&])[ \t]+({_MACRO})[ \t]+(?=[A-Za-z_]\w*[ \t]*\()")
+_NOT_NAMES = frozenset({"int", "void", "char", "short", "long", "float", "double", "signed", "unsigned", "bool",
+                        "const", "static", "struct", "enum", "union", "return", "if", "else", "while", "for", "auto"})
 # /* a comment */ on a continued #define line ends the define for tree-sitter: its rest leaks out as code
 _CONTINUED_COMMENT = re.compile(r"(/\*[^\n]*?\*/)(?=[^\n]*\\$)", re.M)
 
@@ -56,6 +60,8 @@ def _without_macros(root: Node, lines: list[str], path: str) -> Node:
         spans += [m.span(1) for m in _LEADING_MACRO.finditer(source)]
         spans += [m.span(1) for m in _MACRO_LINE.finditer(source) if _among_declarations(source, *m.span(1))]
         spans += [m.span(1) for m in _CONTINUED_COMMENT.finditer(source)]
+        spans += [m.span(1) for m in _MIDDLE_MACRO.finditer(source)
+                  if not source[source.rfind("\n", 0, m.start()) + 1:m.start()].lstrip().startswith("#")]
     if not spans:
         return root
     language = language_for_path(path)
@@ -65,7 +71,13 @@ def _without_macros(root: Node, lines: list[str], path: str) -> Node:
     chars = list(source)
     for start, end in spans:
         chars[start:end] = " " * (end - start)
-    return parser.parse("".join(chars).encode("utf-8", "surrogatepass")).root_node
+    again = parser.parse("".join(chars).encode("utf-8", "surrogatepass")).root_node
+    # tree-sitter's error recovery is fickle: keep the first parse when blanking left more of the file in errors
+    return again if _error_bytes(again) <= _error_bytes(root) else root
+
+
+def _error_bytes(root: Node) -> int:
+    return sum(c.end_byte - c.start_byte for c in root.children if c.is_error or c.is_missing)
 
 
 def _among_declarations(source: str, start: int, end: int) -> bool:
@@ -127,7 +139,7 @@ def _item(node: Node, outer: Node, container: str | None, lines: list[str], path
             _type(typ, outer, container, lines, path, out, depth)
         for decl in node.children_by_field_name("declarator"):
             name, owner = _declarator_name(decl)
-            if not name:
+            if not name or name in _NOT_NAMES:  # what a parse error left of a declaration
                 continue
             is_function = _is_function(decl)
             what = ("method" if (owner or container) else "function") if is_function else ("attribute" if container else "variable")
@@ -165,11 +177,14 @@ def _type(node: Node, outer: Node, container: str | None, lines: list[str], path
     members = [m for m in body.named_children if m.type not in ("comment", "access_specifier")] if body is not None else []
     if not members_only:
         out.definitions.append(outline(outer, name, "class", container, lines, path, body, [m.start_point[0] for m in members]))
+    # the enumerators of a plain enum live in the enclosing scope (a header's top level, or the class around
+    # it): an include brings them as it brings functions; those of an enum class are written Kind::kA
+    scoped = node.type == "enum_specifier" and any(c.type in ("class", "struct") for c in node.children)
     for member in members:
         if member.type == "enumerator":
             ident = text(member.child_by_field_name("name"))
             if ident:
-                out.definitions.append(function(member, ident, "constant", name, lines, path, None))
+                out.definitions.append(function(member, ident, "constant", name if scoped else container, lines, path, None))
         else:
             _item(member, member, name, lines, path, out, depth + 1)
 
