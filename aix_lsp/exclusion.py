@@ -1,5 +1,5 @@
 """Files that never reach an index or a prompt, whatever their content: one set of rules for the workspace
-crawl (aix_lsp/retrieval/crawl.py) and for completion (aix_lsp/pipeline.py).
+crawl (aix_lsp/crawl.py) and for completion (aix_lsp/pipeline.py).
 
 * secret file names (``.env``, ``id_rsa``, ``credentials``, ``*.pem`` ...) and files inside the folders
   that hold credentials (``~/.ssh``, ``~/.aws`` ...), wherever they are, inside a workspace or not;

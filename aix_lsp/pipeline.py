@@ -29,12 +29,13 @@ from aix_lsp.syntax import ParsedDocument, Scope, anchor_lines, cursor_scope
 log = logging.getLogger(__name__)
 
 
-class ContextSource(Protocol):
-    def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int]) -> list[Any]: ...
+class CrossFileContext(Protocol):
+    """What the pipeline asks for cross-file fragments (``aix_lsp.context.service.RetrievalService``)."""
 
-    def context_version(self, paths: list[str]) -> tuple[int, int]:  # optional
-        """Changes when fragments from ``paths`` may be stale: the index was (re)built, settings or folders
-        changed, a file was deleted, or one of ``paths`` was re-indexed."""
+    def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int],
+                    document: str | None = None) -> list[Any]:
+        """Fragments for the cursor; with ``document`` they are sticky (kept near the cursor, in a stable
+        order, for the KV cache) until their files are re-indexed."""
         ...
 
 
@@ -123,42 +124,6 @@ class CompletionResult:
         }
 
 
-# The cross-file block sits before the code in the prompt, so a new block costs a prefill of all the code
-# after it. The fragments are kept while the cursor stays within this many lines of where they were
-# retrieved (benchmarks/replay.py --prompt-churn: 16K prompts reuse 99 % of tokens instead of 92 %).
-FRAGMENT_REFRESH_LINES = 10
-# Sticky fragments are kept for open documents only (dropped on didClose); this bounds the map for
-# callers that never close (the CLI, benchmarks).
-MAX_STICKY_DOCUMENTS = 256
-
-# Settings whose change makes every sticky fragment stale.
-_CONTEXT_SETTINGS = ("retrieval", "retrieval_mode", "retrieval_chunking", "retrieval_top_k", "retrieval_window_lines",
-                     "retrieval_query_lines", "retrieval_max_tokens", "retrieval_same_file", "index_cache_dir",
-                     "max_context_tokens", "max_new_tokens")
-
-
-@dataclass
-class _Fragments:
-    fragments: list[Any]
-    line: int  # the cursor line they were retrieved for
-    version: tuple[int, int]  # the context source's version for their paths when retrieved
-
-
-def keep_fragment_order(previous: list[Any], current: list[Any]) -> list[Any]:
-    """``current``'s fragments, those also in ``previous`` first and in their old order, new ones after.
-
-    The cross-file block sits before the code in the prompt: when the cursor moves to a new line and
-    retrieval returns the same fragments reordered, or swaps only one, the tokens up to the first change
-    stay identical and their KV cache is reused."""
-    def ident(f: Any) -> tuple:
-        return (f.path, getattr(f, "start_line", 0), f.text)
-
-    now = {ident(f) for f in current}
-    kept = [f for f in previous if ident(f) in now]
-    seen = {ident(f) for f in kept}
-    return kept + [f for f in current if ident(f) not in seen]
-
-
 def _apply_engine_switches(engine: Engine, settings: Settings) -> None:
     """Settings an engine honours per request, without a reload (engines without them ignore them)."""
     if hasattr(engine, "kv_cache_enabled"):
@@ -167,20 +132,12 @@ def _apply_engine_switches(engine: Engine, settings: Settings) -> None:
         engine.speculative = settings.speculative  # type: ignore[attr-defined]
 
 
-def _context_version(context: ContextSource, fragments: list[Any]) -> tuple[int, int]:
-    version = getattr(context, "context_version", None)  # a source without versions never goes stale
-    return version([f.path for f in fragments]) if version is not None else (0, 0)
-
-
 class CompletionPipeline:
-    def __init__(self, settings: Settings, engine: Engine | None = None, context: ContextSource | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine | None = None, context: CrossFileContext | None = None) -> None:
         self.settings = settings
         self.context = context
         self.cache = SuggestionCache(settings.completion_cache_size)
         self.exclusions = ExclusionCache()  # secret names, exclude_globs, .aixignore: never completed in
-        # per document: sticky, and in a stable order (insertion order = least recently retrieved first)
-        self._last_fragments: dict[str, _Fragments] = {}
-        self._fragments_lock = threading.Lock()
         self.model: LoadedModel | None = None
         if engine is not None:
             self.set_engine(engine)
@@ -205,17 +162,15 @@ class CompletionPipeline:
         old, self.settings = self.settings, settings
         if settings.completion_cache_size != old.completion_cache_size:
             self.cache.resize(settings.completion_cache_size)
-        if any(getattr(old, k) != getattr(settings, k) for k in _CONTEXT_SETTINGS):
-            with self._fragments_lock:
-                self._last_fragments.clear()
         engine = self.engine
         if engine is not None:
             _apply_engine_switches(engine, settings)
 
     def forget(self, key: str) -> None:
         """The document ``key`` (its URI) was closed: drop what was kept for it."""
-        with self._fragments_lock:
-            self._last_fragments.pop(key, None)
+        forget = getattr(self.context, "forget", None)
+        if forget is not None:
+            forget(key)
         self.cache.forget(key)
 
     def count_tokens(self, text: str) -> int:
@@ -311,26 +266,11 @@ class CompletionPipeline:
         req, s, context = prepared.request, self.settings, self.context
         if not (s.retrieval and context is not None and req.path is not None and s.retrieval_top_k > 0):
             return []
-        key = req.key
-        line = req.text.count("\n", 0, req.offset)
-        with self._fragments_lock:
-            last = self._last_fragments.get(key)
-        if last is not None and abs(line - last.line) < FRAGMENT_REFRESH_LINES \
-                and _context_version(context, last.fragments) == last.version:
-            return last.fragments
-        try:
-            fragments = context.context_for(req.path, req.text, req.offset, model.count_tokens)
-            version = _context_version(context, fragments)
+        try:  # sticky per document (the layer's one cache): the prompt's front stays put for the KV cache
+            return context.context_for(req.path, req.text, req.offset, model.count_tokens, document=req.key)
         except Exception as exc:  # retrieval is an extra: never lose the completion over it
             log.warning("cross-file context failed: %s", exc)
             return []
-        fragments = keep_fragment_order(last.fragments if last else [], fragments)
-        with self._fragments_lock:
-            self._last_fragments.pop(key, None)
-            self._last_fragments[key] = _Fragments(fragments, line, version)
-            while len(self._last_fragments) > MAX_STICKY_DOCUMENTS:
-                self._last_fragments.pop(next(iter(self._last_fragments)))
-        return fragments
 
     def _build_prompt(self, model: LoadedModel, prepared: Prepared, timings: dict[str, float]) -> Prompt:
         req, s = prepared.request, self.settings

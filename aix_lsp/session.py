@@ -197,7 +197,7 @@ class Session:
 
     def _start_retrieval(self) -> None:
         try:
-            from aix_lsp.retrieval import RetrievalService
+            from aix_lsp.context.service import RetrievalService
         except ImportError as exc:  # pragma: no cover - packaging problem
             log.warning("cross-file retrieval unavailable: %s", exc)
             return

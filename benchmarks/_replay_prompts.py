@@ -34,7 +34,7 @@ class StickyContext:
         self.inner = inner
         self.previous: dict[str, list[Any]] = {}
 
-    def context_for(self, path: Path, text: str, offset: int, count_tokens):
+    def context_for(self, path: Path, text: str, offset: int, count_tokens, document=None):
         new = self.inner.context_for(path, text, offset, count_tokens)
         key = lambda f: (f.path, f.start_line, f.text)  # noqa: E731
         old = self.previous.get(str(path), [])
@@ -54,7 +54,7 @@ class RefreshEveryLines:
         self.lines = lines
         self.previous: dict[str, tuple[int, list[Any]]] = {}
 
-    def context_for(self, path: Path, text: str, offset: int, count_tokens):
+    def context_for(self, path: Path, text: str, offset: int, count_tokens, document=None):
         line = text.count("\n", 0, offset)
         kept = self.previous.get(str(path))
         if kept is not None and abs(line - kept[0]) < self.lines:
@@ -82,7 +82,7 @@ def churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[s
     from aix_lsp.config import Settings, apply_settings
     from aix_lsp.engine.local import LocalEngine, common_prefix_len
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
 
     import aix_lsp.formats.base as prompt_module  # where the budget code lives
 
@@ -99,7 +99,7 @@ def _churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[
     from aix_lsp.config import Settings, apply_settings
     from aix_lsp.engine.local import LocalEngine, common_prefix_len
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
 
     settings, errors = apply_settings(Settings(), settings_dict | ({"retrieval": False} if policy == "no_retrieval" else {}))
     assert not errors, errors

@@ -208,7 +208,7 @@ class Reference:
         from aix_lsp.config import Settings, apply_settings
         from aix_lsp.engine.local import LocalEngine
         from aix_lsp.pipeline import CompletionPipeline
-        from aix_lsp.retrieval import RetrievalService
+        from aix_lsp.context.service import RetrievalService
 
         self.settings, errors = apply_settings(Settings(), settings_dict)
         assert not errors, errors

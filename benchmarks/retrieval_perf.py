@@ -48,7 +48,7 @@ def pct(values: list[float], q: float) -> float:
 def load_chunks(root: Path, chunking: str, window: int):
     """(rel path, chunk) of every indexable file, as the index sees them, and the crawl + chunk seconds."""
     from aix_lsp.retrieval.chunking import chunk_file
-    from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files, read_text_file
+    from aix_lsp.crawl import is_indexable_source, iter_workspace_files, read_text_file
 
     started = time.perf_counter()
     chunks = []
@@ -85,9 +85,9 @@ MODE = "bm25"
 
 def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     from aix_lsp.config import Settings
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
     from aix_lsp.retrieval.index import FolderIndex, query_terms
-    from aix_lsp.retrieval.service import query_window
+    from aix_lsp.context.source import query_window
 
     base = rss_mb()
     cache = Path(tempfile.mkdtemp(prefix="aix-perf-"))
@@ -172,7 +172,7 @@ def run_bm25s(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     import numpy as np
 
     from aix_lsp.retrieval.index import chunk_terms, query_terms
-    from aix_lsp.retrieval.service import query_window
+    from aix_lsp.context.source import query_window
 
     base = rss_mb()
     chunks, texts, crawl = load_chunks(root, chunking, window)
@@ -205,7 +205,7 @@ def run_rank_bm25(root: Path, chunking: str, window: int, n_queries: int) -> dic
     from rank_bm25 import BM25Okapi
 
     from aix_lsp.retrieval.index import chunk_terms, query_terms
-    from aix_lsp.retrieval.service import query_window
+    from aix_lsp.context.source import query_window
 
     base = rss_mb()
     chunks, texts, crawl = load_chunks(root, chunking, window)

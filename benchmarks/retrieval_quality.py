@@ -35,9 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aix_lsp.languages import language_for_path
-from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files, read_text_file
+from aix_lsp.crawl import is_indexable_source, iter_workspace_files, read_text_file
 from aix_lsp.retrieval.index import FolderIndex, query_terms
-from aix_lsp.retrieval.service import exclude_window, query_window, select_fragments
+from aix_lsp.context.source import query_window
+from aix_lsp.retrieval.source import exclude_window, select_fragments
 from aix_lsp.syntax.grammars import new_parser
 
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"

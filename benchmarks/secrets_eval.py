@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))  # tests.secrets_workspace: the planted workspace 
 
 from aix_lsp import secrets  # noqa: E402
 from aix_lsp.config import Settings  # noqa: E402
-from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files, read_text_file  # noqa: E402
+from aix_lsp.crawl import is_indexable_source, iter_workspace_files, read_text_file  # noqa: E402
 from tests.secrets_workspace import Planted, leaked, plant  # noqa: E402
 
 MODES = ("bm25", "symbols", "mixed")
@@ -103,7 +103,7 @@ def search_outputs(root: Path, planted: list[Planted], cache: Path) -> str:
 def prompts(root: Path, cursors, model: Path, cache: Path) -> str:
     from aix_lsp.engine.local import LocalEngine
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
 
     engine = LocalEngine.load(Settings(model=str(model), device="cpu"))
     texts: list[str] = []

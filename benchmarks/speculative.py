@@ -192,7 +192,7 @@ def main() -> int:
     import torch
 
     from aix_lsp.config import Settings, apply_settings
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
 
     torch.set_num_threads(args.threads)
     model_dir = args.model or ensure_model(args.model_cache)

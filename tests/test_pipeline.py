@@ -62,7 +62,7 @@ def test_prompt_front_stays_identical_while_typing(engine):
             self.path, self.text = path, text
 
     class FixedContext:
-        def context_for(self, path, text, offset, count_tokens):
+        def context_for(self, path, text, offset, count_tokens, document=None):
             return [Frag("pkg/util.py", "def is_python(name):\n    return name.endswith('.py')\n")]
 
     pipeline = CompletionPipeline(Settings(model="tiny", device="cpu", max_new_tokens=4), engine, FixedContext())
@@ -124,7 +124,7 @@ def test_cli_reports_bad_locations_and_models(tiny_model_dir, tmp_path):
 
 
 def test_fragment_order_is_kept_between_requests():
-    from aix_lsp.pipeline import keep_fragment_order
+    from aix_lsp.context.cache import keep_fragment_order
     from aix_lsp.context import Fragment
 
     a, b, c, d = (Fragment(f"{n}.py", 0, 3, f"def {n}(): pass\n", 1.0) for n in "abcd")
@@ -133,17 +133,19 @@ def test_fragment_order_is_kept_between_requests():
     assert keep_fragment_order([a, b, c], [d, a, c]) == [a, c, d]  # one swapped: it goes last
 
 
-def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine):
+def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine, tmp_path):
     from aix_lsp.context import Fragment
+    from aix_lsp.context.service import RetrievalService
 
-    class CountingContext:
+    class CountingContext(RetrievalService):  # the real layer and its cache; only the sources' answer is made up
         calls = 0
 
-        def context_for(self, path, text, offset, count_tokens):
+        def _search(self, *args):
             CountingContext.calls += 1
             return [Fragment("pkg/util.py", 0, 2, f"def helper_{CountingContext.calls}(): pass\n", 1.0)]
 
-    pipeline = CompletionPipeline(Settings(model="tiny", device="cpu", max_new_tokens=4), engine, CountingContext())
+    settings = Settings(model="tiny", device="cpu", max_new_tokens=4)
+    pipeline = CompletionPipeline(settings, engine, CountingContext(settings, cache_dir=tmp_path))
     body = "".join(f"    value_{i} = compute({i})\n" for i in range(40))
     text = "def work():\n" + body + "    return value_0\n"
 

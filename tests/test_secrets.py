@@ -16,7 +16,7 @@ import pytest
 from aix_lsp.config import Settings
 from aix_lsp.exclusion import Exclusions
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-from aix_lsp.retrieval.crawl import iter_workspace_files
+from aix_lsp.crawl import iter_workspace_files
 from aix_lsp.retrieval.index import FolderIndex
 from aix_lsp.secrets import mask, redact
 from aix_lsp.symbols import SymbolIndex
@@ -221,7 +221,7 @@ def engine(tiny_model_dir):
 
 @pytest.mark.parametrize("mode", ["bm25", "symbols", "mixed"])
 def test_no_secret_reaches_a_prompt(workspace, engine, tmp_path, mode):
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
 
     root, planted, cursors = workspace
     settings = Settings(model="tiny", device="cpu", max_new_tokens=4, retrieval_mode=mode, retrieval_top_k=6,
@@ -249,7 +249,7 @@ def test_no_secret_reaches_a_prompt(workspace, engine, tmp_path, mode):
 
 
 def test_no_fragment_of_a_glob_excluded_file_reaches_a_prompt(workspace, engine, tmp_path):
-    from aix_lsp.retrieval import RetrievalService
+    from aix_lsp.context.service import RetrievalService
 
     root, _, _ = workspace
     base = Settings(model="tiny", device="cpu", max_new_tokens=4, retrieval_mode="bm25", retrieval_top_k=8, index_cache_dir=str(tmp_path / "cache"))

@@ -104,7 +104,7 @@ def parse_languages(spec: str | Iterable[str] | None) -> set[str] | None:
 def source_files(root: Path, languages: set[str] | None = None, only: Iterable[str] | None = None) -> list[Path]:
     """The repository's files that have a tree-sitter grammar, as the workspace index crawls them (gitignore,
     vendored folders and secrets skipped), sorted; ``only``: relative paths to keep."""
-    from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files
+    from aix_lsp.crawl import is_indexable_source, iter_workspace_files
 
     keep = {p.strip().removeprefix("./") for p in only} if only is not None else None
     files = []

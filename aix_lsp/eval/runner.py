@@ -91,7 +91,7 @@ class IndexOverlay:
 def open_retrieval(root: Path, settings: Settings, cache_dir: Path, timeout: float = 600.0):
     """A RetrievalService over ``root`` with its index in ``cache_dir``, indexed; None when unavailable."""
     try:
-        from aix_lsp.retrieval import RetrievalService
+        from aix_lsp.context.service import RetrievalService
     except ImportError as exc:  # pragma: no cover - packaging problem
         log.warning("cross-file retrieval unavailable: %s", exc)
         return None

@@ -1,9 +1,6 @@
-"""Cross-file context: workspace crawl, chunking, a persisted BM25 (tantivy) index, and queries.
+"""The BM25 window source and the workspace it searches: crawl results chunked into windows, a persisted
+BM25 (tantivy) index per folder, and the workers that keep it (and the other sources' tables) current.
 
-The server holds one :class:`RetrievalService`; see ``service.py``.
+``source.WindowSource`` answers queries; ``service.Workspace`` holds the folders. The server's object for
+cross-file context is :class:`aix_lsp.context.service.RetrievalService`.
 """
-
-from aix_lsp.retrieval.crawl import iter_workspace_files
-from aix_lsp.retrieval.service import RetrievalService
-
-__all__ = ["RetrievalService", "iter_workspace_files"]

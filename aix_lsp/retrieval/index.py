@@ -31,7 +31,7 @@ except ImportError:  # Windows: the tantivy writer is the lock
 
 from aix_lsp.retrieval.chunking import chunk_file, looks_generated
 from aix_lsp.secrets import redact
-from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_entries, read_text_file
+from aix_lsp.crawl import is_indexable_source, iter_workspace_entries, read_text_file
 from aix_lsp.retrieval.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
 
 log = logging.getLogger(__name__)

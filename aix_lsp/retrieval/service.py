@@ -1,13 +1,13 @@
-"""RetrievalService: the server's one object for cross-file context.
+"""Workspace: the workspace folders, their indexing workers, and what those keep current.
 
-Each workspace folder gets a :class:`FolderIndex`; a small :class:`WorkerPool` shared by all folders first
-syncs each (crawl, re-index what changed since the persisted index) and then applies file events in
-batches. Nothing here waits on those threads from the caller's side (the LSP event loop): folders are
-stopped by a flag and close on the pool; a damaged, unwritable or temporarily unavailable index is rebuilt,
-kept in memory or retried there, and :meth:`RetrievalService.status` says which.
-``context_for`` runs on the caller's thread, only searches what is committed, and never waits for a
-worker; its answer is cached per file until the query window (the complete lines above the cursor)
-changes, so that the prompt's front stays identical while the user types on one line.
+Each workspace folder gets a :class:`FolderIndex` (the BM25 windows) and the tables other context sources
+keep per folder (the symbol table: :class:`aix_lsp.context.source.FolderTable`, made by the sources the
+context layer names); a small :class:`WorkerPool` shared by all folders first syncs each (crawl, re-index
+what changed since the persisted index, then the tables) and then applies file events in batches. Nothing
+here waits on those threads from the caller's side (the LSP event loop): folders are stopped by a flag and
+close on the pool; a damaged, unwritable or temporarily unavailable index is rebuilt, kept in memory or
+retried there, and :meth:`Workspace.status` says which. :meth:`Workspace.context_version` tells the context
+layer (``aix_lsp.context.service``, which answers queries) when fragments from some files become stale.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from aix_lsp.config import Settings
-from aix_lsp.context.fragment import Fragment, fit_budget
-from aix_lsp.retrieval.crawl import is_indexable_source, is_workspace_file
-from aix_lsp.retrieval.faults import IndexCorrupt, classify, tantivy_guard
-from aix_lsp.retrieval.index import FolderIndex, Hit, query_terms
+from aix_lsp.context.source import ContextSource, FolderTable
+from aix_lsp.crawl import is_indexable_source, is_workspace_file
+from aix_lsp.retrieval.faults import classify, tantivy_guard
+from aix_lsp.retrieval.index import FolderIndex
 
 log = logging.getLogger(__name__)
 
@@ -48,48 +48,6 @@ def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("aix-lsp", appauthor=False))
-
-
-def query_window(text: str, offset: int, lines: int) -> tuple[int, int, list[str]]:
-    """The query of a cursor at code-point ``offset``: the last ``lines`` non-empty complete lines above
-    the cursor's line. Returns (first line of the window, the cursor's line, the window's lines)."""
-    offset = max(0, min(offset, len(text)))
-    cursor_line = text.count("\n", 0, offset)
-    end = text.rfind("\n", 0, offset)  # end of the line above the cursor's
-    picked: list[str] = []
-    first = cursor_line
-    line_no = cursor_line - 1
-    while end >= 0 and len(picked) < lines:
-        start = text.rfind("\n", 0, end) + 1
-        line = text[start:end]
-        if line.strip():
-            picked.append(line)
-            first = line_no
-        end = start - 1
-        line_no -= 1
-    picked.reverse()
-    return first, cursor_line, picked
-
-
-def _no_count(text: str) -> int:
-    return 0
-
-
-def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> list[Hit]:
-    """``hits`` without the chunks of file ``rel`` that overlap lines ``first..cursor_line`` (the cursor's
-    own query window, already in the prompt)."""
-    return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
-
-
-def _same_text(snippet: Fragment, taken: list[Fragment]) -> bool:
-    body = snippet.text.strip()
-    return any(s.text.strip() == body for s in taken)
-
-
-def select_fragments(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
-    """The best ``k`` of ``hits`` within ``budget`` tokens; duplicates (the same text in two places) once."""
-    snippets = (Fragment(h.path, h.start_line, h.end_line, h.text, h.score) for h in hits)  # lazy: hits read on demand
-    return fit_budget(snippets, k, budget, count_tokens, _same_text)
 
 
 def refusal(root: Path) -> str | None:
@@ -223,7 +181,7 @@ class _Folder:
     """One workspace folder: its index, its pending events, and the steps that keep them current (run on
     the service's shared :class:`WorkerPool`)."""
 
-    def __init__(self, service: "RetrievalService", root: Path, settings: Settings, cache_dir: Path):
+    def __init__(self, service: "Workspace", root: Path, settings: Settings, cache_dir: Path):
         self.service = service
         self.root = root
         self.cache_dir = cache_dir
@@ -250,10 +208,11 @@ class _Folder:
         self._persist_at: float | None = None  # when to try again to persist an index kept in memory
         self._persist_delay = PERSIST_RETRY_S
         self.poll_at: float | None = None  # next scan of the disk, when the client sends no file events
-        # the symbol table is made on the pool when its turn comes (it starts tantivy threads: 200 folders
-        # made on the event loop took 4 s there); until then the BM25 windows serve
-        self.symbols = None
-        self.symbols_state = "indexing" if settings.retrieval_mode in ("symbols", "mixed") else "off"  # then "ready" or "failed"
+        # the other sources' tables (the symbol table) are made on the pool when their turn comes (it starts
+        # tantivy threads: 200 folders made on the event loop took 4 s there); until then the BM25 windows serve
+        self.table_sources: list[ContextSource] = list(service.table_sources(settings))
+        self.tables: dict[str, FolderTable] = {}  # by source name
+        self.tables_state = "indexing" if self.table_sources else "off"  # then "ready" or "failed"
 
     # called from any thread
     def post(self, path: Path, kind: str, text: str | None = None, delay: float = 0.0) -> None:
@@ -329,20 +288,28 @@ class _Folder:
             log.info("indexed %s: %d files, %d chunks (%d re-indexed, %d removed) in %.2f s", self.root,
                      len(self.index.files), self.index.num_chunks, changed, removed, time.perf_counter() - started)
             return now
-        if self.symbols_state == "indexing":  # BM25 serves meanwhile
-            if self.symbols is None:
-                self.symbols = _folder_symbols(self.root, self.cache_dir)
-                if self.symbols is None:
-                    self.symbols_state = "failed"
-                    return now
-                self.symbols.exclude_globs = self.index.exclude_globs  # the same crawl rules as the BM25 index
-            started = time.perf_counter()
-            count = self.symbols.sync(self.stop, self.index.max_files)
-            if self.stop.is_set():
-                return None
-            self.symbols_state = "ready" if self.symbols.ready else "failed"
+        if self.tables_state == "indexing":  # BM25 serves meanwhile
+            failed = False
+            for source in self.table_sources:
+                table = self.tables.get(source.name)
+                if table is None:
+                    try:
+                        table = source.open_table(self.root, self.cache_dir)
+                    except Exception as exc:  # the BM25 windows still serve
+                        log.warning("%s context unavailable for %s (%s); using BM25 windows", source.name, self.root, exc)
+                        failed = True
+                    if table is None:  # failed, or a source that keeps no table
+                        continue
+                    table.exclude_globs = self.index.exclude_globs  # the same crawl rules as the BM25 index
+                    self.tables[source.name] = table
+                started = time.perf_counter()
+                count = table.sync(self.stop, self.index.max_files)
+                if self.stop.is_set():
+                    return None
+                log.info("%s table of %s: %d files in %.2f s", source.name, self.root, count, time.perf_counter() - started)
+            ready = not failed and all(t.ready for t in self.tables.values())
+            self.tables_state = "ready" if ready else "failed"
             self.service._index_changed(initial=True)
-            log.info("symbols of %s: %d files in %.2f s", self.root, count, time.perf_counter() - started)
             return self._next_time()
         if self._persist_at is not None and now >= self._persist_at:
             self._persist_again()
@@ -449,10 +416,10 @@ class _Folder:
         changed = list(self.index.last_changed)
         if changed:
             self.index.commit()
-            if self.symbols is not None:
+            for table in self.tables.values():
                 for rel in changed:
                     path = self.root / rel
-                    self.symbols.on_event(path, "changed" if path.exists() else "deleted")
+                    table.on_event(path, "changed" if path.exists() else "deleted")
             self.service._index_changed(initial=False, paths=changed)
         self.poll_at = time.monotonic() + max(POLL_MIN_S, POLL_COST_FACTOR * (time.perf_counter() - started))
 
@@ -467,6 +434,11 @@ class _Folder:
             self.index.close()
         except Exception:
             log.exception("closing the index of %s failed", self.root)
+        for name, table in self.tables.items():  # saved, and its files let go of, before a successor opens them
+            try:
+                table.close()
+            except Exception:
+                log.exception("closing the %s table of %s failed", name, self.root)
         self.service._retired(self)
         for successor in successors:
             with successor.lock:
@@ -496,16 +468,17 @@ class _Folder:
             self.state = "indexing"
             self.index.sync(self.stop, self._progress)
             self.state = "ready"
-            if self.symbols is not None:
-                self.symbols.sync(self.stop, self.index.max_files)
+            for table in self.tables.values():
+                table.sync(self.stop, self.index.max_files)
             touched = True
-        changed: list[str] = []
+        changed: list[str] = list(self.index.last_changed) if resync else []  # their fragments are stale
         for path, (kind, text, _) in due.items():
             if self._apply(path, kind, text):
                 touched = True
                 changed.append(self._rel(path))
-            if self.symbols is not None and path.name != ".gitignore":
-                self.symbols.on_event(path, kind, text)
+            if self.tables and path.name != ".gitignore":
+                for table in self.tables.values():
+                    table.on_event(path, kind, text)
                 changed.append(self._rel(path))
         if touched:
             self.index.commit()
@@ -561,28 +534,21 @@ class _Folder:
         return True
 
 
-def _folder_symbols(root: Path, cache_dir: Path | None = None):
-    """The symbol table of a folder for the "symbols" and "mixed" modes, or None when unavailable; saved in
-    ``cache_dir`` (beside the BM25 index) so that a restart parses only the files that changed."""
-    try:
-        from aix_lsp.symbols.context import FolderSymbols
-    except Exception as exc:  # the BM25 context still works without it
-        log.warning("symbols context unavailable (%s); using BM25 windows", exc)
-        return None
-    return FolderSymbols(root, cache_dir)
+class Workspace:
+    """The workspace folders and their indexes. Thread-safe; heavy work runs on the folders' threads.
 
+    ``table_sources(settings)``: the context sources that keep a table per folder under ``settings`` (the
+    context layer passes them; nothing here imports a source)."""
 
-class RetrievalService:
-    """Cross-file context for completions. Thread-safe; heavy work runs on the folders' threads."""
-
-    def __init__(self, settings: Settings, cache_dir: Path | None = None):
+    def __init__(self, settings: Settings, cache_dir: Path | None = None,
+                 table_sources: Callable[[Settings], Sequence[ContextSource]] = lambda settings: ()):
         self._settings = settings
+        self.table_sources = table_sources
         self._explicit_cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._lock = threading.RLock()
         self._folders: dict[Path, _Folder] = {}
         self._roots: list[Path] = []  # folders added, indexed or not (retrieval may be off)
         self._callbacks: list[Callable[[str, int, int], None]] = []
-        self._cache: dict[str, tuple[tuple, int, int, list[Fragment]]] = {}
         self._generation = 0
         self._epoch = 0
         self._changed_at: dict[str, int] = {}  # workspace-relative path -> epoch of its last re-index
@@ -607,7 +573,6 @@ class RetrievalService:
             old = self._settings
             self._settings = settings
             self._generation += 1
-            self._cache.clear()
             rebuild = (old.retrieval_chunking, old.retrieval_window_lines, old.index_cache_dir, old.retrieval_mode == "bm25") != (
                 settings.retrieval_chunking, settings.retrieval_window_lines, settings.index_cache_dir, settings.retrieval_mode == "bm25")
             stopping: list[_Folder] = []
@@ -618,8 +583,8 @@ class RetrievalService:
                 for folder in self._folders.values():  # the next round re-crawls with the new rules
                     folder.index.max_files = settings.index_max_files
                     folder.index.exclude_globs = tuple(settings.exclude_globs)
-                    if folder.symbols is not None:
-                        folder.symbols.exclude_globs = tuple(settings.exclude_globs)
+                    for table in folder.tables.values():
+                        table.exclude_globs = tuple(settings.exclude_globs)
                     folder.request_resync()
             self._retire(stopping)  # never waits: their indexes close on the pool, successors start after
             if settings.retrieval and not self._closed:
@@ -697,6 +662,15 @@ class RetrievalService:
         with self._lock:
             return self._generation, max((self._changed_at.get(p, 0) for p in paths), default=0)
 
+    def folders(self) -> list[_Folder]:
+        """The folders serving now (not the retiring ones)."""
+        with self._lock:
+            return list(self._folders.values())
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
     # --- folders ------------------------------------------------------------------------------------
 
     @staticmethod
@@ -748,14 +722,14 @@ class RetrievalService:
             if root in self._roots:
                 self._roots.remove(root)
             self._generation += 1
-            self._cache.clear()
             folder = self._folders.pop(root, None)
             refused = self._refused.pop(root, None)
         self._retire([folder] if folder is not None else [])
         if refused is not None:
             self._state_changed()
 
-    def _folder_of(self, path: Path) -> _Folder | None:
+    def folder_of(self, path: Path) -> _Folder | None:
+        """The innermost workspace folder holding ``path`` (absolute, normalized), or None."""
         best = None
         for root, folder in list(self._folders.items()):
             try:
@@ -770,7 +744,7 @@ class RetrievalService:
 
     def on_saved(self, path: Path, text: str | None = None) -> None:
         path = self._norm(path)
-        folder = self._folder_of(path)
+        folder = self.folder_of(path)
         if folder is not None:
             folder.post(path, "saved", text)
 
@@ -778,7 +752,7 @@ class RetrievalService:
         deleted = False
         for path, kind in changes:
             path = self._norm(path)
-            folder = self._folder_of(path)
+            folder = self.folder_of(path)
             if folder is None:
                 continue
             if kind not in ("created", "changed", "deleted"):
@@ -792,104 +766,11 @@ class RetrievalService:
 
     def on_document_edited(self, path: Path, text: str) -> None:
         path = self._norm(path)
-        folder = self._folder_of(path)
+        folder = self.folder_of(path)
         if folder is not None:
             folder.post(path, "edited", text, delay=EDIT_DEBOUNCE_S)
 
     # --- queries ------------------------------------------------------------------------------------
-
-    def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
-        settings = self._settings
-        if not settings.retrieval or settings.retrieval_top_k <= 0 or settings.retrieval_max_tokens <= 0:
-            return []
-        path = self._norm(path)
-        first, cursor_line, lines = query_window(text, offset, settings.retrieval_query_lines)
-        key = (first, cursor_line, tuple(lines))
-        with self._lock:
-            folders = list(self._folders.values())
-            generation, epoch = self._generation, self._epoch
-            cached = self._cache.get(str(path))
-            # a re-indexed source file makes the answer stale, edits elsewhere do not
-            fresh = cached is not None and all(self._changed_at.get(s.path, 0) <= cached[2] for s in cached[3])
-        all_ready = all(f.state == "ready" for f in folders)
-        if fresh and cached[0] == key and cached[1] == generation and (all_ready or cached[2] == epoch):
-            return list(cached[3])
-        snippets = self._search(path, first, cursor_line, lines, folders, settings, count_tokens)
-        if settings.retrieval_mode != "bm25":
-            snippets = self._with_symbols(path, text, offset, snippets, settings, count_tokens)
-        with self._lock:
-            if generation == self._generation:
-                self._cache[str(path)] = (key, generation, epoch, snippets)
-                if len(self._cache) > 256:
-                    self._cache.pop(next(iter(self._cache)))
-        return list(snippets)
-
-    def _search(self, path: Path, first: int, cursor_line: int, lines: list[str], folders: list[_Folder],
-                settings: Settings, count_tokens: Callable[[str], int]) -> list[Fragment]:
-        terms = query_terms("\n".join(lines))
-        if not terms:
-            return []
-        k = settings.retrieval_top_k
-        if settings.retrieval_mode != "bm25":
-            k = 2 * k + 4  # candidates for the symbols ranking ("analog" signal) and for mixing
-        limit = 4 * k + 8
-        current = self._folder_of(path)
-        ranked: list[tuple[float, int, _Folder, object]] = []
-        for folder in folders:
-            if folder.stop.is_set():
-                continue
-            try:
-                found = folder.index.search_lazy(terms, limit)
-            except IndexCorrupt as exc:
-                folder.damaged(str(exc))
-                continue
-            except Exception as exc:
-                log.debug("search in %s failed: %s", folder.root, exc)
-                continue
-            ranked.extend((found.score(i), i, folder, found) for i in range(len(found)))
-        ranked.sort(key=lambda r: -r[0])
-        rel = path.relative_to(current.root).as_posix() if current is not None else None
-        # False keeps the whole current file out: the quality benchmark favours it (its text is in the prompt anyway)
-        same_file = getattr(settings, "retrieval_same_file", False)
-
-        def hits():
-            for _, i, folder, found in ranked:
-                try:
-                    hit = found.fetch(i)
-                except IndexCorrupt as exc:
-                    folder.damaged(str(exc))
-                    continue
-                except Exception as exc:
-                    log.debug("reading a chunk from %s failed: %s", folder.root, exc)
-                    continue
-                # the cursor's own window is already in the prompt; with retrieval_same_file off, all of its file
-                if folder is current and hit.path == rel and (
-                        not same_file or (hit.start_line <= cursor_line and hit.end_line > first)):
-                    continue
-                yield hit
-
-        budget = settings.retrieval_max_tokens if settings.retrieval_mode == "bm25" else 10**9
-        return select_fragments(hits(), k, budget, count_tokens if settings.retrieval_mode == "bm25" else _no_count)
-
-    def _with_symbols(self, path: Path, text: str, offset: int, windows: list[Fragment], settings: Settings,
-                      count_tokens: Callable[[str], int]) -> list[Fragment]:
-        """The "symbols" / "mixed" modes: definitions from the symbol table of the cursor's folder, mixed with
-        the BM25 windows by aix_lsp.symbols; the windows alone when that is unavailable."""
-        folder = self._folder_of(path)
-        k, budget = settings.retrieval_top_k, settings.retrieval_max_tokens
-        symbols = folder.symbols if folder is not None else None
-        if symbols is None:
-            return select_fragments(windows, k, budget, count_tokens)
-        try:
-            from aix_lsp.symbols.context import symbol_context
-
-            rel = path.relative_to(folder.root).as_posix()
-            with tantivy_guard("symbols context"):  # the symbol table searches with tantivy too
-                return list(symbol_context(symbols.ready_index(), rel, text, offset, windows, settings.retrieval_mode,
-                                           k, budget, count_tokens))
-        except Exception:
-            log.exception("symbols context failed; BM25 windows used")
-            return select_fragments(windows, k, budget, count_tokens)
 
     # --- status -------------------------------------------------------------------------------------
 
@@ -927,7 +808,7 @@ class RetrievalService:
             self._pool.ensure_threads()
             with self._lock:
                 folders = list(self._folders.values())
-            if all(f.state == "error" or f.closed.is_set() or (f.state != "indexing" and f.symbols_state != "indexing")
+            if all(f.state == "error" or f.closed.is_set() or (f.state != "indexing" and f.tables_state != "indexing")
                    for f in folders):
                 return True
             if deadline is not None and time.monotonic() > deadline:
@@ -960,7 +841,6 @@ class RetrievalService:
             self._closed = True
             folders = list(self._folders.values()) + [f for fs in self._retiring.values() for f in fs]
             self._folders.clear()
-            self._cache.clear()
         for folder in folders:
             folder.stop.set()
         self._pool.close(folders, timeout)

@@ -1,9 +1,9 @@
-"""Glue between the SymbolIndex and the retrieval service, so the service needs only a few lines.
+"""The symbol table of a workspace folder, and the definitions composed with BM25 windows.
 
-* :class:`FolderSymbols`: one workspace folder's SymbolIndex, fed from the folder's worker thread
-  (``sync`` after the crawl, ``on_file`` for every event the BM25 index applies).
-* :func:`symbol_context`: the snippets of the "symbols" and "mixed" modes, within the token budget,
-  falling back to the BM25 windows where the symbol table has nothing (no extractor for the language).
+* :class:`FolderSymbols`: one workspace folder's SymbolIndex (the definitions source's ``FolderTable``),
+  fed from the folder's worker thread (``sync`` after the crawl, ``on_event`` for every file event).
+* :func:`symbol_context`: the fragments of the "symbols" and "mixed" modes from a SymbolIndex and given
+  windows, composed as the context layer does (for tests and evaluations).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from . import store
 from .index import SymbolIndex
 from .langs import c_build
 from . import tsconfig
-from aix_lsp.context.fragment import Fragment, fit_budget
+from aix_lsp.context.compose import compose
+from aix_lsp.context.fragment import Fragment
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class FolderSymbols:
         """Index every file of the crawl (the same skip rules as the BM25 index, at most ``max_files`` when
         not 0) and drop the files the crawl no longer yields; unchanged files are not parsed again. Returns
         the number of files."""
-        from aix_lsp.retrieval.crawl import iter_workspace_entries, read_text_file
+        from aix_lsp.crawl import iter_workspace_entries, read_text_file
 
         seen: set[str] = set()
         parsed = 0
@@ -139,6 +140,11 @@ class FolderSymbols:
         self._dirty = not ok
         return ok
 
+    def close(self) -> None:
+        """The folder retires (settings change, removal, shutdown): save what is unsaved."""
+        if self._dirty:
+            self.save()
+
     def _changed(self) -> None:
         """An edit after the sync: save it with others, at most every SAVE_EVERY_S."""
         self._dirty = True
@@ -163,7 +169,7 @@ class FolderSymbols:
 
     def on_path(self, rel_path: str) -> None:
         """Re-read one file from disk (for events that carry no text)."""
-        from aix_lsp.retrieval.crawl import read_text_file
+        from aix_lsp.crawl import read_text_file
 
         if symbols_language(rel_path) is None:
             return
@@ -178,7 +184,7 @@ class FolderSymbols:
     def on_event(self, path: Path, kind: str, text: str | None = None) -> None:
         """One file event as the retrieval folder receives them ("saved", "edited", "created", "changed",
         "deleted"; ``text`` for open documents), with the crawl's rules for what may be indexed."""
-        from aix_lsp.retrieval.crawl import is_workspace_file
+        from aix_lsp.crawl import is_workspace_file
 
         try:
             rel = Path(path).relative_to(self.root).as_posix()
@@ -214,46 +220,25 @@ def _go_module_path(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
+def definitions_for(index: SymbolIndex, rel_path: str, text: str, offset: int, k: int,
+                    windows: Sequence[Fragment] = ()) -> list[Fragment]:
+    """The ``k`` best definitions for the cursor; ``windows`` (the BM25 look-alike windows, best first) feed
+    the "analog" signal."""
+    lookalikes = [w.text for w in windows[:LOOKALIKE_WINDOWS]]
+    return index.candidates_for_cursor(rel_path, text, offset, k, lookalikes=lookalikes)
+
+
 def symbol_context(symbols: SymbolIndex | None, rel_path: str, text: str, offset: int, windows: Sequence[Fragment],
                    mode: str, k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
-    """Cross-file snippets for ``mode`` ("symbols" or "mixed"; "bm25" returns ``windows`` cut to budget).
-
-    ``windows``: the BM25 line windows of the cursor, best first (anything with path, start_line,
-    end_line, text and score; their texts also feed the "analog" signal). "mixed" alternates definition, window, definition ... starting with a definition.
-    Where there are no definitions (no extractor for the language, empty index) the windows are used.
-    """
+    """Cross-file fragments for ``mode`` from ``symbols`` and the cursor's BM25 ``windows`` (best first), as
+    the context layer composes them (``aix_lsp.context.compose``); for tests and evaluations that hold a
+    SymbolIndex. Where there are no definitions (no extractor for the language, empty index) the windows
+    are used."""
     windows = [Fragment(w.path, w.start_line, w.end_line, w.text, w.score) for w in windows]
     definitions: list[Fragment] = []
     if mode in ("symbols", "mixed") and symbols is not None:
         try:
-            lookalikes = [w.text for w in windows[:LOOKALIKE_WINDOWS]]
-            definitions = symbols.candidates_for_cursor(rel_path, text, offset, 2 * k + 4, lookalikes=lookalikes)
+            definitions = definitions_for(symbols, rel_path, text, offset, 2 * k + 4, windows)
         except Exception:
             log.exception("symbols context for %s failed; BM25 windows used", rel_path)
-            definitions = []
-    if not definitions or mode == "bm25":
-        ordered = list(windows)
-    elif mode == "symbols":
-        ordered = definitions + list(windows)  # windows only fill what definitions leave
-    else:
-        ordered = _interleave(definitions, list(windows))
-    return _within_budget(ordered, k, max_tokens, count_tokens)
-
-
-def _interleave(first: list[Fragment], second: list[Fragment]) -> list[Fragment]:
-    out: list[Fragment] = []
-    for i in range(max(len(first), len(second))):
-        if i < len(first):
-            out.append(first[i])
-        if i < len(second):
-            out.append(second[i])
-    return out
-
-
-def _within_budget(snippets: list[Fragment], k: int, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
-    return fit_budget(snippets, k, max_tokens, count_tokens, _overlaps_taken)
-
-
-def _overlaps_taken(snippet: Fragment, taken: list[Fragment]) -> bool:
-    """A window overlapping a definition already taken (or the same place twice) adds little."""
-    return any(s.path == snippet.path and (s.start_line == snippet.start_line or (s.start_line < snippet.end_line and snippet.start_line < s.end_line)) for s in taken)
+    return compose(mode, windows, definitions, k, max_tokens, count_tokens)

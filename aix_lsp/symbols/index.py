@@ -196,7 +196,7 @@ class SymbolIndex:
 
     def index_workspace(self, root: Path) -> int:
         """Index every file of the workspace crawl (same skip rules as BM25 retrieval)."""
-        from aix_lsp.retrieval.crawl import iter_workspace_files, read_text_file
+        from aix_lsp.crawl import iter_workspace_files, read_text_file
 
         root = Path(root)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from aix_lsp.retrieval.crawl import (
+from aix_lsp.crawl import (
     MAX_FILE_BYTES,
     is_secret_name,
     is_workspace_file,

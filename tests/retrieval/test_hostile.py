@@ -19,10 +19,10 @@ import pytest
 
 from aix_lsp.config import Settings
 from aix_lsp.fileio import read_regular_file, read_text_file, read_text_head
-from aix_lsp.retrieval import RetrievalService
+from aix_lsp.context.service import RetrievalService
 from aix_lsp.retrieval import index as index_module
 from aix_lsp.retrieval import service as service_module
-from aix_lsp.retrieval.crawl import iter_workspace_files
+from aix_lsp.crawl import iter_workspace_files
 from aix_lsp.retrieval.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
 from aix_lsp.retrieval.index import FolderIndex
 
@@ -166,7 +166,7 @@ def test_file_budget_is_reported(tmp_path: Path) -> None:
         assert status["state"] == "degraded" and status["files"] == 10
         assert "more than 10 source files" in status["message"] and "index_max_files" in status["message"]
         folder = svc._folders[root]
-        assert len(folder.symbols.index) <= 10
+        assert len(folder.tables.get("definition").index) <= 10
         svc.update_settings(Settings(index_max_files=0))  # no limit: the next sync takes all
         until(lambda: svc.status()["files"] == 30 and svc.status()["state"] == "ready", what="all files indexed")
     finally:
@@ -431,7 +431,7 @@ def test_polling_follows_the_disk_without_file_events(tmp_path: Path, workspace:
         until(lambda: "lib/epsilon.py" in svc._folders[workspace].index.files, what="the new file indexed")
         until(lambda: "lib/beta.py" not in svc._folders[workspace].index.files, what="the deleted file dropped")
         folder = svc._folders[workspace]
-        until(lambda: folder.symbols.index.file_symbols("lib/epsilon.py") is not None, what="the symbols of the new file")
-        assert folder.symbols.index.file_symbols("lib/beta.py") is None
+        until(lambda: folder.tables.get("definition").index.file_symbols("lib/epsilon.py") is not None, what="the symbols of the new file")
+        assert folder.tables.get("definition").index.file_symbols("lib/beta.py") is None
     finally:
         svc.close()

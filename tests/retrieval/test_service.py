@@ -11,10 +11,10 @@ import pytest
 
 from aix_lsp.config import Settings
 from aix_lsp.context import Fragment
-from aix_lsp.retrieval import RetrievalService
+from aix_lsp.context.service import RetrievalService
 from aix_lsp.retrieval import index as index_module
 from aix_lsp.retrieval import service as service_module
-from aix_lsp.retrieval.service import query_window
+from aix_lsp.context.source import query_window
 
 from .helpers import module, write
 
@@ -294,7 +294,7 @@ def test_symbols_modes_use_the_symbol_table(tmp_path: Path) -> None:
             ready(svc, root)
             folder = svc._folders[root]
             deadline = time.monotonic() + 30
-            while folder.symbols is not None and not folder.symbols.ready and time.monotonic() < deadline:
+            while folder.tables.get("definition") is not None and not folder.tables.get("definition").ready and time.monotonic() < deadline:
                 time.sleep(0.02)
             text = main[: main.index("    total")]
             snippets = svc.context_for(root / "app/main.py", text, len(text), words)
@@ -317,7 +317,7 @@ def test_default_mode_answers_during_both_syncs(tmp_path: Path) -> None:
         folder = svc._folders[root]
         give_up = time.monotonic() + 60  # a guard against a symbol table that never gets ready, not a timing check
         while time.monotonic() < give_up and (
-                svc.status()["state"] != "ready" or (folder.symbols is not None and not folder.symbols.ready)):
+                svc.status()["state"] != "ready" or (folder.tables.get("definition") is not None and not folder.tables.get("definition").ready)):
             assert isinstance(svc.context_for(root / "pkg/user.py", text + "\n" * (answers % 3), len(text), words), list)
             answers += 1
         assert answers >= 1
@@ -359,7 +359,7 @@ def test_exclude_globs_keep_files_out_of_the_symbol_table(tmp_path: Path) -> Non
         service.add_folder(root)
         assert service.wait_ready(120)
         folder = next(iter(service._folders.values()))
-        paths = set(folder.symbols.index.paths())
+        paths = set(folder.tables.get("definition").index.paths())
         assert "app/main.py" in paths and "vendor_secret/payroll.py" not in paths
     finally:
         service.close()

@@ -9,8 +9,9 @@ import pytest
 
 from aix_lsp.config import Settings
 from aix_lsp.engine.local import LocalEngine
-from aix_lsp.pipeline import MAX_STICKY_DOCUMENTS, CompletionPipeline, CompletionRequest
-from aix_lsp.retrieval.service import RetrievalService
+from aix_lsp.context.cache import MAX_DOCUMENTS
+from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
+from aix_lsp.context.service import RetrievalService
 
 UTIL = """def compute_invoice_total(invoice_items, invoice_tax_rate):
     invoice_subtotal = sum(item.price for item in invoice_items)
@@ -89,7 +90,7 @@ def test_other_files_edits_keep_the_fragments(setup):
     assert first and all(f.path != "other.py" for f in first)
     service.on_document_edited(root / "other.py", "ZZZ_LIMIT = 2\n")
     assert service.flush(120)
-    assert service.context_version([f.path for f in first]) == pipeline._last_fragments[(root / "main.py").as_uri()].version
+    assert service.context_version([f.path for f in first]) == service.cache.entry((root / "main.py").as_uri()).version
     assert fragments(pipeline, root) == first
 
 
@@ -109,15 +110,15 @@ def test_settings_change_and_close_drop_sticky_fragments(setup):
     assert service.wait_ready(120)
     uri = (root / "main.py").as_uri()
     assert fragments(pipeline, root, uri=uri)
-    assert uri in pipeline._last_fragments
+    assert uri in service.cache
     pipeline.forget(uri)
-    assert uri not in pipeline._last_fragments
+    assert uri not in service.cache
 
 
 def test_the_sticky_map_is_bounded(setup):
     root, service, pipeline = setup
     service.add_folder(root)
     assert service.wait_ready(120)
-    for i in range(MAX_STICKY_DOCUMENTS + 20):
+    for i in range(MAX_DOCUMENTS + 20):
         fragments(pipeline, root, uri=f"untitled:doc{i}")
-    assert len(pipeline._last_fragments) <= MAX_STICKY_DOCUMENTS
+    assert len(service.cache) <= MAX_DOCUMENTS

@@ -17,7 +17,8 @@ from aix_lsp.config import Settings
 from aix_lsp.fileio import read_document
 from aix_lsp.locations import find_project_root, offset_of, parse_location
 from aix_lsp.retrieval.index import FolderIndex, IndexLocked, query_terms
-from aix_lsp.retrieval.service import RetrievalService, default_cache_dir
+from aix_lsp.context.service import RetrievalService
+from aix_lsp.retrieval.service import default_cache_dir
 
 
 def _cache_dir(settings: Settings) -> Path:
@@ -143,7 +144,7 @@ def _query_file(root: Path, name: str | None) -> Path:
     source extension (the symbol table only resolves imports and names in a known language)."""
     if name:
         return Path(os.path.abspath(os.path.join(root, name)))
-    from aix_lsp.retrieval.crawl import is_indexable_source, iter_workspace_files
+    from aix_lsp.crawl import is_indexable_source, iter_workspace_files
 
     suffixes = Counter(p.suffix for p in itertools.islice(iter_workspace_files(root), 5000) if is_indexable_source(p))
     suffix = suffixes.most_common(1)[0][0] if suffixes else ".py"

@@ -1,0 +1,94 @@
+"""The BM25 window source: line windows (or AST chunks) of the workspace that look like the code above the
+cursor, searched in every folder's :class:`FolderIndex`."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from aix_lsp.context.fragment import Fragment, fit_budget
+from aix_lsp.context.source import ContextQuery
+from aix_lsp.retrieval.faults import IndexCorrupt
+from aix_lsp.retrieval.index import Hit, query_terms
+
+if TYPE_CHECKING:
+    from aix_lsp.retrieval.service import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> list[Hit]:
+    """``hits`` without the chunks of file ``rel`` that overlap lines ``first..cursor_line`` (the cursor's
+    own query window, already in the prompt)."""
+    return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
+
+
+def _same_text(fragment: Fragment, taken: list[Fragment]) -> bool:
+    body = fragment.text.strip()
+    return any(s.text.strip() == body for s in taken)
+
+
+def select_fragments(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
+    """The best ``k`` of ``hits`` within ``budget`` tokens; duplicates (the same text in two places) once."""
+    fragments = (Fragment(h.path, h.start_line, h.end_line, h.text, h.score) for h in hits)  # lazy: hits read on demand
+    return fit_budget(fragments, k, budget, count_tokens, _same_text)
+
+
+class WindowSource:
+    """``candidates`` yields windows lazily, best first across folders, each text once: a chunk is read from
+    the index only when the layer's budget wants one more."""
+
+    name = "window"
+
+    def __init__(self, workspace: "Workspace") -> None:
+        self.workspace = workspace
+
+    def open_table(self, root, cache_dir) -> None:
+        return None  # the BM25 index is the workspace's own
+
+    def candidates(self, query: ContextQuery) -> Iterator[Fragment]:
+        terms = query_terms("\n".join(query.window))
+        if not terms or query.k <= 0:
+            return iter(())
+        return self._windows(query, terms)
+
+    def _windows(self, query: ContextQuery, terms: list[str]) -> Iterator[Fragment]:
+        workspace = self.workspace
+        limit = 4 * query.k + 8
+        current = workspace.folder_of(query.path)
+        ranked: list[tuple[float, int, object, object]] = []
+        for folder in workspace.folders():
+            if folder.stop.is_set():
+                continue
+            try:
+                found = folder.index.search_lazy(terms, limit)
+            except IndexCorrupt as exc:
+                folder.damaged(str(exc))
+                continue
+            except Exception as exc:
+                log.debug("search in %s failed: %s", folder.root, exc)
+                continue
+            ranked.extend((found.score(i), i, folder, found) for i in range(len(found)))
+        ranked.sort(key=lambda r: -r[0])
+        rel = query.rel_path if current is not None else None
+        # False keeps the whole current file out: the quality benchmark favours it (its text is in the prompt anyway)
+        same_file = getattr(workspace.settings, "retrieval_same_file", False)
+        seen: set[str] = set()
+        for _, i, folder, found in ranked:
+            try:
+                hit = found.fetch(i)
+            except IndexCorrupt as exc:
+                folder.damaged(str(exc))
+                continue
+            except Exception as exc:
+                log.debug("reading a chunk from %s failed: %s", folder.root, exc)
+                continue
+            # the cursor's own window is already in the prompt; with retrieval_same_file off, all of its file
+            if folder is current and hit.path == rel and (
+                    not same_file or (hit.start_line <= query.cursor_line and hit.end_line > query.first_line)):
+                continue
+            body = hit.text.strip()
+            if not body or body in seen:  # empty, or the same text in two places: once
+                continue
+            seen.add(body)
+            yield Fragment(hit.path, hit.start_line, hit.end_line, hit.text, hit.score)

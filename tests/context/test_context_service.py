@@ -1,0 +1,98 @@
+"""The layer over a real workspace (real crawl, tantivy, tree-sitter): sources guarded one by one, a new
+source joining by name, and the BM25 source fetching until it has enough usable windows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aix_lsp.config import Settings
+from aix_lsp.context import ContextQuery, Fragment
+from aix_lsp.context.service import RetrievalService
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+SHAPES = "class Polygon:\n    def __init__(self, sides):\n        self.sides = sides\n\n    def perimeter_of_polygon(self, length):\n        return self.sides * length\n"
+MAIN = "from lib.shapes import Polygon\n\n\ndef area(n):\n    shape = Polygon(n)\n    total = shape.perimeter_of_polygon(2)\n"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    write(root, "lib/shapes.py", SHAPES)
+    write(root, "lib/uses.py", "from lib.shapes import Polygon\n\n\ndef area(n):\n    shape = Polygon(n)\n    return shape.perimeter_of_polygon(3)\n")
+    write(root, "app/main.py", MAIN)
+    return root
+
+
+class Broken:
+    """A source whose every answer fails (as a tantivy panic or a bug would)."""
+
+    name = "definition"
+
+    def open_table(self, root: Path, cache_dir: Path) -> None:
+        return None
+
+    def candidates(self, query: ContextQuery):
+        raise RuntimeError("this source is broken")
+
+
+def test_a_failing_source_leaves_only_its_own_fragments_out(root: Path, tmp_path: Path) -> None:
+    svc = RetrievalService(Settings(retrieval_mode="mixed"), cache_dir=tmp_path / "cache")
+    svc.definitions = Broken()
+    try:
+        svc.add_folder(root)
+        assert svc.wait_ready(120)
+        found = svc.context_for(root / "app/main.py", MAIN, len(MAIN), words)
+        assert found and all(f.source == "window" for f in found)
+        assert any(f.path == "lib/uses.py" for f in found)
+    finally:
+        svc.close(30)
+
+
+class Recent:
+    """A third source: it keeps no table; it reads the windows asked before it."""
+
+    name = "recent"
+
+    def __init__(self) -> None:
+        self.seen: list[ContextQuery] = []
+
+    def open_table(self, root: Path, cache_dir: Path) -> None:
+        return None
+
+    def candidates(self, query: ContextQuery) -> list[Fragment]:
+        self.seen.append(query)
+        return [Fragment("lib/recent.py", 0, 1, "recently_edited = True", 9.0, self.name)]
+
+
+def test_a_source_joins_by_name_and_reads_the_earlier_answers(root: Path, tmp_path: Path) -> None:
+    recent = Recent()
+
+    class WithRecent(RetrievalService):
+        def sources(self, settings: Settings):
+            return super().sources(settings) + [recent]
+
+    svc = WithRecent(Settings(retrieval_mode="symbols"), cache_dir=tmp_path / "cache")
+    try:
+        svc.add_folder(root)
+        assert svc.wait_ready(120)
+        found = svc.context_for(root / "app/main.py", MAIN, len(MAIN), words)
+        assert any(f.source == "definition" and f.path == "lib/shapes.py" for f in found)
+        query = recent.seen[-1]
+        assert query.rel_path == "app/main.py" and query.window[-1].strip() == "total = shape.perimeter_of_polygon(2)"
+        assert set(query.earlier) == {"window", "definition"} and query.earlier["window"]
+        folder = svc.folder_of(root)
+        assert "recent" not in folder.tables and folder.tables_state == "ready"  # a source without a table gets none
+    finally:
+        svc.close(30)
