@@ -3,6 +3,8 @@ cursor, searched in every folder's :class:`FolderIndex`."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
@@ -53,42 +55,58 @@ class WindowSource:
         return self._windows(query, terms)
 
     def _windows(self, query: ContextQuery, terms: list[str]) -> Iterator[Fragment]:
+        """Hits of every folder merged best first, read in pages: a page is ``4 k + 8`` hits per folder, and
+        the next (four times larger) is searched only when the consumer wants more than the hits read so far
+        give, e.g. a large current file whose own chunks (left out) outrank every other file's."""
         workspace = self.workspace
-        limit = 4 * query.k + 8
         current = workspace.folder_of(query.path)
-        ranked: list[tuple[float, int, object, object]] = []
-        for folder in workspace.folders():
-            if folder.stop.is_set():
-                continue
-            try:
-                found = folder.index.search_lazy(terms, limit)
-            except IndexCorrupt as exc:
-                folder.damaged(str(exc))
-                continue
-            except Exception as exc:
-                log.debug("search in %s failed: %s", folder.root, exc)
-                continue
-            ranked.extend((found.score(i), i, folder, found) for i in range(len(found)))
-        ranked.sort(key=lambda r: -r[0])
         rel = query.rel_path if current is not None else None
         # False keeps the whole current file out: the quality benchmark favours it (its text is in the prompt anyway)
         same_file = getattr(workspace.settings, "retrieval_same_file", False)
+        size = 4 * query.k + 8
+        more = [f for f in workspace.folders() if not f.stop.is_set()]  # folders that may hold hits not read yet
+        read: dict[object, int] = {}  # folder -> hits pushed so far
+        lowest: dict[object, float] = {}  # folder -> score of its last hit pushed
+        heap: list[tuple[float, int, object, object, int]] = []
+        order = itertools.count()
         seen: set[str] = set()
-        for _, i, folder, found in ranked:
-            try:
-                hit = found.fetch(i)
-            except IndexCorrupt as exc:
-                folder.damaged(str(exc))
-                continue
-            except Exception as exc:
-                log.debug("reading a chunk from %s failed: %s", folder.root, exc)
-                continue
-            # the cursor's own window is already in the prompt; with retrieval_same_file off, all of its file
-            if folder is current and hit.path == rel and (
-                    not same_file or (hit.start_line <= query.cursor_line and hit.end_line > query.first_line)):
-                continue
-            body = hit.text.strip()
-            if not body or body in seen:  # empty, or the same text in two places: once
-                continue
-            seen.add(body)
-            yield Fragment(hit.path, hit.start_line, hit.end_line, hit.text, hit.score)
+        while more:
+            for folder in list(more):
+                try:
+                    found = folder.index.search_lazy(terms, size)
+                    count = len(found)
+                    for i in range(read.get(folder, 0), count):
+                        heapq.heappush(heap, (-found.score(i), next(order), folder, found, i))
+                except IndexCorrupt as exc:
+                    folder.damaged(str(exc))
+                    count = -1
+                except Exception as exc:
+                    log.debug("search in %s failed: %s", folder.root, exc)
+                    count = -1
+                if count < size:  # every hit of the folder is in (or it failed)
+                    more.remove(folder)
+                else:
+                    read[folder] = count
+                    lowest[folder] = found.score(count - 1)
+            # a hit not read yet scores at most its folder's lowest read one: those above are in order
+            floor = max((lowest[f] for f in more), default=float("-inf"))
+            while heap and (not more or -heap[0][0] >= floor):
+                _, _, folder, found, i = heapq.heappop(heap)
+                try:
+                    hit = found.fetch(i)
+                except IndexCorrupt as exc:
+                    folder.damaged(str(exc))
+                    continue
+                except Exception as exc:
+                    log.debug("reading a chunk from %s failed: %s", folder.root, exc)
+                    continue
+                # the cursor's own window is already in the prompt; with retrieval_same_file off, all of its file
+                if folder is current and hit.path == rel and (
+                        not same_file or (hit.start_line <= query.cursor_line and hit.end_line > query.first_line)):
+                    continue
+                body = hit.text.strip()
+                if not body or body in seen:  # empty, or the same text in two places: once
+                    continue
+                seen.add(body)
+                yield Fragment(hit.path, hit.start_line, hit.end_line, hit.text, hit.score)
+            size *= 4

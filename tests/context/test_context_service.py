@@ -96,3 +96,23 @@ def test_a_source_joins_by_name_and_reads_the_earlier_answers(root: Path, tmp_pa
         assert "recent" not in folder.tables and folder.tables_state == "ready"  # a source without a table gets none
     finally:
         svc.close(30)
+
+
+def test_a_large_file_whose_own_chunks_outrank_everything_still_gets_other_files(tmp_path: Path) -> None:
+    """The BM25 source keeps reading hits (in pages) until it has enough outside the current file: the
+    first page (4 k + 8 hits) holds only the current file's own chunks here."""
+    root = tmp_path / "ws"
+    chunk = "\n".join(f"    ledger_total = reconcile_ledger(ledger_total, ledger_entry_{i % 3})" for i in range(10))
+    big = "def reconcile_all(ledger_total):\n" + "\n".join(chunk for _ in range(120)) + "\n"
+    write(root, "app/big.py", big)
+    write(root, "lib/ledger.py", "def reconcile_ledger(ledger_total, ledger_entry):\n    return ledger_total + ledger_entry\n")
+    text = big + "    "
+    svc = RetrievalService(Settings(retrieval_mode="bm25", retrieval_top_k=3), cache_dir=tmp_path / "cache")
+    try:
+        svc.add_folder(root)
+        assert svc.wait_ready(120)
+        assert svc.folder_of(root).index.num_chunks > 4 * 3 + 8  # more of its own chunks than a first page
+        found = svc.context_for(root / "app/big.py", text, len(text), words)
+        assert [f.path for f in found] == ["lib/ledger.py"]
+    finally:
+        svc.close(30)
