@@ -582,6 +582,34 @@ def source_timing(sources_dir: Path, only: set[str], queries: int, rng: random.R
         del index
 
 
+def js_timing(npm_dir: Path, only: set[str], queries: int, rng: random.Random) -> None:
+    """Per JS/TS repository: indexing time and the symbols query time (candidates_for_cursor, k=3, with
+    the look-alike windows as the server passes them) at random cursors, p50/p95."""
+    print("\nper JS/TS repository: indexing and query time (one process; noisy under load)")
+    for name, files in repos(npm_dir):
+        if name not in JS_ROOTS or (only and name not in only):
+            continue
+        t0 = time.perf_counter()
+        index = SymbolIndex()
+        index.update_files(files.items())
+        set_ts_aliases(index, name, files)
+        build = time.perf_counter() - t0
+        windex = WindowIndex(files)
+        paths = list(files)
+        ms = []
+        for _ in range(queries):
+            path = rng.choice(paths)
+            lines = files[path].split("\n")
+            row = rng.randrange(len(lines))
+            hits = windex.search(last_nonempty_lines(lines, row), path, 5)
+            offset = sum(len(l) + 1 for l in lines[:row])
+            t = time.perf_counter()
+            index.candidates_for_cursor(path, files[path], offset, 3, lookalikes=[h[3] for h in hits])
+            ms.append((time.perf_counter() - t) * 1000)
+        q = statistics.quantiles(ms, n=100)
+        print(f"  {name:<16} {len(files):5d} files  indexed in {build:5.1f} s  query p50 {q[49]:.2f} ms  p95 {q[94]:.2f} ms")
+
+
 def outside_tables(B: list[Result]) -> None:
     """JS and TS cases of the repositories outside the tuning (JS_OUTSIDE), with the shipped weights:
     what issue 16 item 3 measures, per repository and per language."""
@@ -618,6 +646,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated repository names (default: all found)")
     ap.add_argument("--source-timing", action="store_true", help="indexing files/s, memory and query time per "
                     "SOURCE_REPOS repository (with --only), then exit")
+    ap.add_argument("--js-timing", action="store_true", help="indexing and query time per JS/TS repository (with "
+                    "--only), then exit")
     ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
     ap.add_argument("--load-cases", type=Path, help="run the cases of --save-cases instead of building them (an older "
                     "extractor finds fewer definitions, so its own cases would leave out what it misses)")
@@ -628,6 +658,9 @@ def main() -> None:
         return
     if args.source_timing:
         source_timing(args.sources_dir, {n for n in args.only.split(",") if n}, args.timing_queries, rng)
+        return
+    if args.js_timing:
+        js_timing(args.npm_dir, {n for n in args.only.split(",") if n}, args.timing_queries, rng)
         return
 
     results: list[Result] = []

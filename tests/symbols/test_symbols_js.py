@@ -289,6 +289,23 @@ def test_long_outline_shows_the_members_named_near_the_cursor():
     assert small.definition.snippet == "export class Small {\n  a() {}\n  b() {}"  # short outlines are left alone
 
 
+def test_python_class_outlines_are_cut_the_same_way():
+    methods = "\n".join(f"    def method{i}(self):\n        return {i}\n" for i in range(40))
+    index = build({"pkg/big.py": f'class Big:\n    """A big class."""\n\n{methods}'})
+    text = "from pkg.big import Big\n\nb = Big()\nb.method38()\n<|>\n"
+    big = next(c for c in ranked(index, "app.py", text) if c.definition.name == "Big").definition
+    lines = big.snippet.split("\n")
+    assert len(lines) == 15 and lines[:2] == ["class Big:", '    """A big class."""']
+    assert "    def method38(self):" in lines
+
+
+def test_a_long_jsdoc_block_gives_its_summary_not_its_tags():
+    text = "/**\n * Sends a request.\n *\n * @param a the first\n * @param b the second\n * @returns nothing\n */\nexport function send(a, b) {\n  return a + b\n}\n"
+    send = next(d for d in extract_file("net.js", text).definitions if d.name == "send")
+    assert send.snippet.split("\n") == ["/**", " * Sends a request.", " *", "export function send(a, b) {", "  return a + b", "}"]
+    assert (send.start_line, send.line) == (0, 7)
+
+
 def test_a_one_line_alias_no_longer_crowds_out_the_function():
     index = build({
         "lib/text.js": "function slugify(title, sep) {\n  return title.toLowerCase().split(' ').join(sep)\n}\nexports.slugify = slugify;\n",

@@ -34,6 +34,8 @@ BODY_LINES = 4  # body lines shown after a signature
 MAX_OUTLINE_ROWS = 60  # a class outline keeps this many member rows; the query shows 15 chosen by the cursor's names
 MAX_WRAPPER_DEPTH = 2  # IIFE / UMD / define() wrappers walked into
 MAX_OBJECT_DEPTH = 2  # object literals inside object literals ({ support: { a() {} } })
+MAX_COMMENT_LINES = 5  # a comment above a definition up to this long is shown whole
+COMMENT_SUMMARY_LINES = 3  # of a longer one, its first lines
 MAX_NAMESPACE_DEPTH = 8  # namespace A { namespace B { ... } }
 MAX_LINE_CHARS = 300  # a snippet line is cut here: minified code puts a whole library on one line
 MAX_DEFINITIONS = 10_000  # per file; a generated or minified file stops there
@@ -429,34 +431,40 @@ class _Walker:
     def function(self, node: Node, outer: Node, name: str, kind: str, container: str | None,
                  body_of: Node | None = None) -> Definition:
         def_row = node.start_point[0]
-        start = _leading_comment_start(outer)
+        lead = _comment_rows(outer)
+        start = outer.start_point[0]
         holder = body_of if body_of is not None else node
         body = holder.child_by_field_name("body")
         body_row = body.start_point[0] if body is not None else node.end_point[0]
-        last = min(body_row + BODY_LINES, node.end_point[0], start + MAX_SNIPPET_LINES - 1)
-        last = max(last, def_row)
-        return Definition(name, kind, self.path, def_row, start, last + 1, container, join(self.lines, range(start, last + 1)))
+        last = min(body_row + BODY_LINES, node.end_point[0], start + MAX_SNIPPET_LINES - 1 - len(lead))
+        rows = lead + list(range(start, max(last, def_row) + 1))
+        return Definition(name, kind, self.path, def_row, rows[0], rows[-1] + 1, container, join(self.lines, rows))
 
     def outline(self, node: Node, outer: Node, name: str, kind: str, container: str | None, body: Node | None,
                 member_rows: list[int]) -> Definition:
         """Header rows, then the first row of each member (up to MAX_OUTLINE_ROWS of them): the query
-        keeps the members whose names the code near the cursor uses (``index.outline_for``)."""
+        keeps the members whose names the code near the cursor uses (``SymbolIndex._outline_for``)."""
         def_row = node.start_point[0]
-        start = _leading_comment_start(outer)
+        lead = _comment_rows(outer)
+        start = outer.start_point[0]
         header_end = body.start_point[0] if body is not None else def_row
-        header = list(range(start, min(header_end, start + MAX_SNIPPET_LINES - 1) + 1))
+        header = lead + list(range(start, min(header_end, start + MAX_SNIPPET_LINES - 1 - len(lead)) + 1))
         members = sorted({r for r in member_rows if r > header[-1]})[:MAX_OUTLINE_ROWS]
         rows = header + members
-        return Definition(name, kind, self.path, def_row, start, rows[-1] + 1, container, join(self.lines, rows))
+        return Definition(name, kind, self.path, def_row, rows[0], rows[-1] + 1, container, join(self.lines, rows))
 
 
-def _leading_comment_start(outer: Node) -> int:
-    """Row where a comment directly above ``outer`` starts (its last 5 lines at most), else outer's row."""
+def _comment_rows(outer: Node) -> list[int]:
+    """Rows of the comment directly above ``outer``: all of a short one, the first lines (the summary
+    of a JSDoc block) of a long one, whose @param lines matter less than the code."""
     row = outer.start_point[0]
     prev = outer.prev_named_sibling
-    if prev is not None and prev.type == "comment" and prev.end_point[0] >= row - 1:
-        return max(prev.start_point[0], row - 5)
-    return row
+    if prev is None or prev.type != "comment" or prev.end_point[0] < row - 1 or prev.end_point[0] >= row:
+        return []
+    first, last = prev.start_point[0], prev.end_point[0]
+    if last - first < MAX_COMMENT_LINES:
+        return list(range(first, last + 1))
+    return list(range(first, first + COMMENT_SUMMARY_LINES))
 
 
 def _unwrap(node: Node | None) -> Node | None:
