@@ -141,9 +141,11 @@ class FolderSymbols:
         return ok
 
     def close(self) -> None:
-        """The folder retires (settings change, removal, shutdown): save what is unsaved."""
+        """The folder retires (settings change, removal, shutdown): save what is unsaved (edits since the
+        last save would be lost), then let go of the index folder for the folder's next incarnation."""
         if self._dirty:
             self.save()
+        self.index.close()
 
     def _changed(self) -> None:
         """An edit after the sync: save it with others, at most every SAVE_EVERY_S."""

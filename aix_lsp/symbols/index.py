@@ -284,6 +284,25 @@ class SymbolIndex:
         self._tantivy.reload()
         self._uncommitted = False
 
+    def close(self) -> None:
+        """Commit what is pending and let go of the index writer, so that the next SymbolIndex on the same
+        folder (a restarted workspace folder) opens the disk index instead of building one in memory.
+        Queries still read the last commit; updates after this fail (and are logged by the caller)."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+            if writer is None:
+                return
+            try:
+                if self._uncommitted:
+                    if self._stamp is not None:  # as _commit: the disk index no longer matches the saved table
+                        writer.delete_documents_by_term("path", STAMP_PATH)
+                        self._stamp = None
+                    writer.commit()
+                    self._uncommitted = False
+                    self._tantivy.reload()
+            finally:
+                del writer  # the last reference: tantivy's directory lock goes with it
+
     # ------------------------------------------------------------------------ saved tables
 
     def snapshot(self, generation: int) -> "SavedTable | None":
