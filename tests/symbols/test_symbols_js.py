@@ -157,6 +157,18 @@ tslib_1.__exportStar(require("./events"), exports);
     assert set(fast) == imports  # the buffer's quick scan agrees with the full parse
 
 
+def test_compiled_reexports_resolve_through_the_barrel():
+    index = build({
+        "lib/messages.js": "class RequestType {\n    constructor(method) {}\n}\nexports.RequestType = RequestType;\n",
+        "lib/api.js": '"use strict";\nconst messages_1 = require("./messages");\n'
+                      'Object.defineProperty(exports, "RequestType", { enumerable: true, get: function () { return messages_1.RequestType; } });\n',
+        "lib/main.js": 'const api_1 = require("./api");\n',
+    })
+    assert resolve(index, "lib/main.js", "./api", "RequestType") == [("lib/messages.js", "RequestType")]
+    text = 'const api_1 = require("./api");\nconst t = new api_1.<|>\n'
+    assert "RequestType" in [c.definition.name for c in ranked(index, "lib/main.js", text)][:3]  # a member of the module
+
+
 def test_typescript_import_require_and_type_only_imports():
     text = "import type { A } from './a'\nimport { type B, C as D } from './b'\nimport x = require('./x')\n"
     imports = set(extract_file("src/m.ts", text).imports)

@@ -596,8 +596,37 @@ def imports(root: Node, language: str) -> list[ImportBinding]:
         binding = _require_binding(call)
         if binding is not None:
             out.extend((call.start_byte, b) for b in binding)
+    modules = {b.local: b.module for _, b in out if b.name is None and b.local and not b.reexport}
+    if modules:
+        out.extend(_compiled_reexports(root, modules))
     out.sort(key=lambda item: item[0])
     return [b for _, b in out]
+
+
+def _compiled_reexports(root: Node, modules: dict[str, str]) -> list[tuple[int, ImportBinding]]:
+    """tsc's ``export { X } from "./m"``: ``Object.defineProperty(exports, "X", { enumerable: true, get:
+    function () { return m_1.X; } })`` at top level, ``m_1`` being a required module."""
+    out = []
+    for statement in root.named_children:
+        call = statement.named_children[0] if statement.type == "expression_statement" and statement.named_child_count else None
+        if call is None or call.type != "call_expression" or text(call.child_by_field_name("function")) != "Object.defineProperty":
+            continue
+        args = call.child_by_field_name("arguments")
+        parts = args.named_children if args is not None else []
+        if len(parts) != 3 or text(parts[0]) != "exports" or parts[2].type != "object":
+            continue
+        exported = _string_value(parts[1])
+        getter = next((p for p in parts[2].named_children if p.type == "pair" and text(p.child_by_field_name("key")) == "get"), None)
+        value = _unwrap(getter.child_by_field_name("value")) if getter is not None else None
+        body = value.child_by_field_name("body") if value is not None and value.type in FUNCTION_VALUES else None
+        returned = body.named_children[0] if body is not None and body.type == "statement_block" and body.named_child_count else None
+        target = _unwrap(returned.named_children[0]) if returned is not None and returned.type == "return_statement" and returned.named_child_count else None
+        if exported and target is not None and target.type == "member_expression":
+            module = modules.get(text(target.child_by_field_name("object")))
+            name = text(target.child_by_field_name("property"))
+            if module is not None and name:
+                out.append((statement.start_byte, ImportBinding(exported, module, name, statement.start_point[0], reexport=True)))
+    return out
 
 
 def _require_binding(call: Node) -> list[ImportBinding] | None:
