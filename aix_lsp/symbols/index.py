@@ -445,9 +445,12 @@ class SymbolIndex:
             if sources is None or "bm25" in sources:
                 self._bm25_candidates(rel_path, text, cursor_line, cands)
             receiver = receiver_type(text, offset)
+            enclosing = enclosing_types(text, offset, language)
+            if receiver is None and language in FIELD_TYPED_RECEIVERS:
+                receiver = self._field_receiver(text, offset, enclosing)
             if receiver is not None:
                 self._receiver_candidates(rel_path, *receiver, cands)
-            for type_name in enclosing_types(text, offset, language):
+            for type_name in enclosing:
                 self._enclosing_candidates(rel_path, type_name, cands)
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
@@ -605,6 +608,26 @@ class SymbolIndex:
                     cand = self._add(cands, member, member.name, type_name, "receiver", rel_path)
                     if cand is not None:
                         cand.origins.add("receiver")
+
+    def _field_receiver(self, text: str, offset: int, enclosing: list[str]) -> tuple[str, str] | None:
+        """``field.``/``field->``/``self.field.`` at the cursor where ``field`` is a member declared in another
+        file (C++ ``VersionSet* versions_;`` in the header, a Rust struct's ``config: Config``): (its type, prefix).
+        The member of the type the cursor's method belongs to first, else the only member of that name."""
+        line_start = text.rfind("\n", 0, offset) + 1
+        match = _MEMBER_AT_CURSOR.search(text, line_start, offset)
+        if match is None or match.group(1) in ("self", "this", "super", "cls"):
+            return None
+        field = match.group(1)
+        members = [d for d in self._by_name.get(field, ())[:MAX_SAME_NAME] if d.kind == "attribute"]
+        own = [d for d in members if d.container in enclosing]
+        chosen = own or (members if len(members) == 1 else [])
+        for d in chosen:
+            rows = d.snippet.split("\n")
+            found = _FIELD_TYPE.search(rows[d.line - d.start_line]) if 0 <= d.line - d.start_line < len(rows) else None
+            for candidate in (found.groups() if found is not None else ()):
+                if candidate and candidate != field:
+                    return candidate, match.group(2) or ""
+        return None
 
     def _enclosing_candidates(self, rel_path: str, type_name: str, cands: dict) -> None:
         """The cursor is in a method of ``type_name`` (C++ ``T::m() {``, Rust ``impl [Trait for] T``) whose
@@ -831,6 +854,12 @@ class _BufferUses:
 
 
 _ACCESSED = re.compile(r"(?:\.|->|::)\s*#?([A-Za-z_$][\w$]*)")
+FIELD_TYPED_RECEIVERS = frozenset({"c", "c++", "rust"})  # receivers typed by a member declared in another file
+# VersionSet* const versions_;  /  std::unique_ptr<Table> table_;  /  config: Box<Config>,  /  pub map: &'a Map
+_FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static[ \t]+)*(?:[\w:]*::)?(?:\w+<[ \t]*)?"
+                         r"(?:const[ \t]+)?(?:[\w]*::)?([A-Z]\w*)[\w<>:, \t]*?[*&\s]+(?:const[ \t]+)?\w+[ \t]*(?:[;=\[{]|GUARDED)"
+                         r"|\b\w+[ \t]*:[ \t]*(?:&[ \t]*(?:'\w+[ \t]+)?(?:mut[ \t]+)?)?(?:(?:Box|Option|Arc|Rc|RefCell|Vec|Cell)<)*"
+                         r"(?:[\w]+::)*([A-Z]\w*)")
 _MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$")
 RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
 

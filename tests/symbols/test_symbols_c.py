@@ -360,3 +360,22 @@ def test_cmake_and_makefile_include_flags(tmp_path):
     assert include_roots(cmake_free) == ["include", "third/api"]
     (cmake_free / "Makefile").unlink()
     assert include_roots(cmake_free) == ["src"]  # no build file: the common folders that exist
+
+
+def test_a_member_declared_in_the_header_types_its_receiver(tmp_path):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "version_set.h").write_text(
+        "class VersionSet {\n public:\n  /** The last sequence number. */\n  uint64_t LastSequence() const;\n"
+        "  void SetLastSequence(uint64_t s);\n};\n")
+    (tmp_path / "db" / "db_impl.h").write_text(
+        '#include "db/version_set.h"\nclass DBImpl {\n public:\n  void Write();\n private:\n'
+        "  VersionSet* const versions_;\n  int pending_;\n};\n")
+    (tmp_path / "db" / "other.h").write_text("class Other {\n public:\n  uint64_t LastSequence() const;\n};\n")
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    buffer = '#include "db/db_impl.h"\n\nvoid DBImpl::Write() {\n  uint64_t last = versions_->'
+    got = top(folder, "db/db_impl.cc", buffer, k=5)  # after versions_ itself and DBImpl's members near the cursor
+    assert any(p == "db/version_set.h" and "LastSequence" in t for p, t in got)
+    assert not any(p == "db/other.h" for p, _ in got)  # another class's LastSequence
+    names = {c.definition.name: c for c in folder.index.rank_candidates("db/db_impl.cc", buffer, len(buffer))}
+    assert "receiver" in names["SetLastSequence"].origins and names["SetLastSequence"].definition.path == "db/version_set.h"

@@ -216,3 +216,17 @@ def test_receiver_typed_methods_rank_first(tmp_path):
     buffer = "use crate::error::{Error, ErrorKind};\n\nimpl Error {\n    pub fn is_eof(&self) -> bool {\n        "
     names = {c.definition.name for c in folder.index.rank_candidates("src/more.rs", buffer, len(buffer))}
     assert {"kind", "msg"} <= names
+
+
+def test_a_field_declared_in_another_file_types_its_receiver(tmp_path):
+    reexport_crate(tmp_path)
+    (tmp_path / "src" / "client.rs").write_text(
+        "use crate::parse::Parser;\n\npub struct Client {\n    parser: Box<Parser>,\n    retries: u32,\n}\n")
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    # impl Client in another file than the struct: self.parser. brings Parser's methods
+    buffer = "use crate::client::Client;\n\nimpl Client {\n    pub fn run(&self) {\n        let ast = self.parser.pa"
+    got = top(folder, "src/client_impl.rs", buffer, k=3)  # after the field itself and its struct
+    assert any(p == "src/parse.rs" and "fn parse" in t for p, t in got)
+    cands = {c.definition.name: c for c in folder.index.rank_candidates("src/client_impl.rs", buffer, len(buffer))}
+    assert "receiver" in cands["parse"].origins and "retries" in cands  # Client's own members: self.x
