@@ -353,8 +353,6 @@ class ModuleTable:
 
 _C_HEADERS = frozenset({"h", "hh", "hpp", "hxx", "h++"})
 _C_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".c")
-_C_HEADERS = frozenset({"h", "hh", "hpp", "hxx", "h++"})
-_C_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".c")
 _RUST_STD = frozenset({"std", "core", "alloc", "proc_macro", "test"})
 _RUST_TARGET_DIRS = frozenset({"tests", "benches", "examples"})
 
