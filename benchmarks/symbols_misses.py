@@ -1,0 +1,74 @@
+"""The cases of benchmarks/symbols_eval.py the symbol ranker misses at top k, one by one: the line, the
+definition it needs, where that definition ranked (with its origins and signals), and what ranked above.
+
+    .venv/bin/python benchmarks/symbols_misses.py leveldb,serde [--half B] [--k 3]
+
+Uses the shipped weights and the same cases as symbols_eval.py (same seed, same repositories in the same
+order: cases are drawn from one random generator, so pass the repositories in SOURCE_REPOS order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import symbols_eval as E  # noqa: E402
+
+from aix_lsp.symbols import SymbolIndex  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("repos", help="comma-separated SOURCE_REPOS names")
+    ap.add_argument("--half", default="AB", help="A, B or AB (default)")
+    ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--per-repo", type=int, default=120)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"))
+    args = ap.parse_args()
+    names = args.repos.split(",")
+    rng = random.Random(args.seed)
+    for name, folder, suffixes in E.SOURCE_REPOS:
+        if name not in names or not (args.sources_dir / folder).is_dir():
+            continue
+        files = E.load_files(args.sources_dir / folder, suffixes + ("go.mod",))
+        index = SymbolIndex()
+        index.update_files(files.items())
+        index.set_go_modules(E.go_modules(files))
+        E.set_include_roots(index, name, args.sources_dir)
+        windex = E.WindowIndex(files)
+        hits = total = 0
+        for case in E.make_cases(name, files, index, args.per_repo, rng):
+            if E.half_of(case) not in args.half:
+                continue
+            total += 1
+            lines = files[case.path].split("\n")
+            blanked = list(lines)
+            blanked[case.line] = ""
+            offset = sum(len(line) + 1 for line in blanked[: case.line])
+            windows = windex.search(E.last_nonempty_lines(blanked, case.line), case.path, 5)
+            cands = index.rank_candidates(case.path, "\n".join(blanked), offset, lookalikes=[w[3] for w in windows])
+            rank = next((i for i, c in enumerate(cands) if E.is_gold(case, c.definition.path, c.definition.start_line,
+                                                                      c.definition.end_line, c.definition.snippet)), None)
+            if rank is not None and rank < args.k:
+                hits += 1
+                continue
+            print(f"\n=== MISS {case.path}:{case.line + 1} needs {case.name} @ {case.def_path}:{case.def_line + 1}  rank={rank}")
+            print(f"    line: {lines[case.line].strip()[:120]}")
+            print(f"    def : {case.def_text[:120]}")
+            if rank is not None:
+                gold = cands[rank]
+                signals = {s: round(v, 2) for s, v in gold.signals.items() if v}
+                print(f"    gold: origins={sorted(gold.origins)} score={gold.score:.2f} {signals}")
+            for c in cands[: args.k]:
+                d = c.definition
+                print(f"    top : {d.name} ({d.kind}, {d.container}) {d.path}:{d.line + 1} {sorted(c.origins)} {c.score:.2f}")
+        print(f"\n#### {name}: {hits}/{total} at top {args.k} (shipped weights)")
+
+
+if __name__ == "__main__":
+    main()
