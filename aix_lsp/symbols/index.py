@@ -575,10 +575,10 @@ class SymbolIndex:
                 defs, module = self._resolve_name(target, binding.name, 0, set())
                 for d in defs:
                     self._add(cands, d, binding.local or d.name, None, "name", rel_path)
-                    if d.kind == "class":
+                    if d.kind == "class" or (d.kind in ("constant", "variable") and is_js_family(language)):
                         # its members keep their ambiguity: marked resolved they crowd out the rest (Java 2.6
                         # points of recall@3 worse; Rust, once pub use re-exports resolve, 23 points worse)
-                        for member in self._class_members(d)[:MAX_CLASS_MEMBERS]:
+                        for member in self._class_members(_made_by(d))[:MAX_CLASS_MEMBERS]:
                             self._add(cands, member, member.name, binding.local, "member", rel_path)
             if module is not None and binding.local:
                 for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
@@ -806,6 +806,18 @@ class SymbolIndex:
                 found = self._files.get(source)
                 members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
         return members
+
+
+_MADE_BY = re.compile(r"=\s*(?:new\s+)?([A-Za-z_$][\w$]*)\s*[(<]")
+
+
+def _made_by(d: Definition) -> Definition:
+    """For a JS ``const store = createStore()`` / ``= new Store()``: the definition as if named for the
+    factory or class of its file whose members the instance has; other definitions as they are."""
+    if d.kind not in ("constant", "variable"):
+        return d
+    found = _MADE_BY.search(d.snippet)
+    return d._replace(name=found.group(1)) if found else d
 
 
 def _interface(symbols: FileSymbols) -> tuple:

@@ -99,6 +99,22 @@ function Counter() {
     assert "const set = (key, value) => {" in put.snippet
 
 
+def test_an_instance_made_by_a_factory_brings_the_factory_members():
+    index = build({"lib/notify.ts": """\
+export function createNotifyManager() {
+  const batch = (callback: () => void) => {
+    callback()
+  }
+  function schedule(task: () => void) {}
+  return { batch, schedule }
+}
+export const notifyManager = createNotifyManager()
+"""})
+    text = "import { notifyManager } from './lib/notify'\nnotifyManager.<|>\n"
+    members = [c.definition.name for c in ranked(index, "app.ts", text) if "member" in c.origins]
+    assert sorted(members) == ["batch", "schedule"]
+
+
 def test_wrappers_and_compiled_namespaces_count_as_top_level():
     got = defs("umd.js", """\
 (function (global) {
