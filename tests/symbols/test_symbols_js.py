@@ -75,6 +75,23 @@ Thing.prototype = { stop() {}, pause: function () {} };
     assert route.snippet.startswith("proto.route = function route(path) {")
 
 
+def test_chained_assignments_and_bare_declarations():
+    got = defs("core.js", """\
+var i, support;
+jQuery.fn = jQuery.prototype = {
+  each: function (callback) {
+    return jQuery.each(this, callback)
+  },
+};
+jQuery.extend = jQuery.fn.extend = function () {
+  return this
+};
+""")
+    assert {("each", "method", "jQuery"), ("extend", "method", "jQuery")} <= got
+    assert not any(name in ("i", "support") for name, _, _ in got)  # `var i, support;`: nothing to show
+    assert ("VERSION", "constant", None) in defs("lib.d.ts", "declare const VERSION: string;\n")  # a typed declaration stays
+
+
 def test_factory_functions_give_the_functions_they_return():
     text = """\
 function createStore(options) {

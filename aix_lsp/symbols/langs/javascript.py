@@ -171,8 +171,9 @@ class _Walker:
                 self._one_liner(declarator, outer, name, node, container)
                 if callee is not None:
                     self._factory(callee, name)
-            else:
+            elif value is not None or declarator.child_by_field_name("type") is not None:
                 self._one_liner(declarator, outer, name, node, container)
+            # else `var i, j;` with neither value nor type: nothing to show (the assignment is elsewhere)
 
     def _one_liner(self, declarator: Node, outer: Node, name: str, decl: Node, container: str | None) -> None:
         row = outer.start_point[0]
@@ -223,6 +224,13 @@ class _Walker:
             if right.type == "identifier" and text(right) != prop:
                 self._self_alias(prop, text(right), statement.start_point[0])
             return
+        while right.type == "assignment_expression":  # a.x = b.y = value: one value, named by the outer target
+            inner_left = right.child_by_field_name("left")
+            right = _unwrap(right.child_by_field_name("right"))
+            if right is None or inner_left is None:
+                return
+            if inner_left.type == "member_expression" and text(inner_left.child_by_field_name("property")) == "prototype":
+                obj, prop = text(inner_left.child_by_field_name("object")), "prototype"  # jQuery.fn = jQuery.prototype = {...}
         owner: str | None = obj[: -len(".prototype")] if obj.endswith(".prototype") else obj
         if owner in ("exports", "module.exports"):
             owner = None
