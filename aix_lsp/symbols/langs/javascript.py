@@ -26,7 +26,7 @@ from tree_sitter import Node, Query, QueryCursor
 from aix_lsp.syntax.grammars import load_language
 
 from ..model import Definition, FileSymbols, ImportBinding
-from ._snippets import MAX_SNIPPET_LINES, comment_start, text
+from ._snippets import MAX_SNIPPET_LINES, text
 
 log = logging.getLogger(__name__)
 
@@ -314,15 +314,11 @@ class _Walker:
                                             join(self.lines, range(row, end))))
 
     def _type(self, node: Node, outer: Node, name: str, container: str | None) -> None:
-        body = node.child_by_field_name("body")
-        if node.type == "interface_declaration" and body is not None and body.named_child_count > MAX_SNIPPET_LINES:
-            rows = [m.start_point[0] for m in body.named_children if m.type != "comment"]
-            self.defs.append(self.outline(node, outer, name, "type", container, body, rows))
-            return
-        row = comment_start(outer)
-        end = min(node.end_point[0] + 1, row + MAX_SNIPPET_LINES)
-        self.defs.append(Definition(name, "type", self.path, node.start_point[0], row, end, container,
-                                    join(self.lines, range(row, end))))
+        lead = _comment_rows(outer)
+        start = outer.start_point[0]
+        rows = lead + list(range(start, min(node.end_point[0], start + MAX_SNIPPET_LINES - 1 - len(lead)) + 1))
+        self.defs.append(Definition(name, "type", self.path, node.start_point[0], rows[0], rows[-1] + 1, container,
+                                    join(self.lines, rows)))
 
     def _namespace(self, node: Node, outer: Node, depth: int, container: str | None) -> None:
         """namespace X { export function is() {} }: an outline of X, and its members with container X."""
