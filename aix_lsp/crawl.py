@@ -148,6 +148,15 @@ def iter_workspace_entries(root: Path, stop: threading.Event | None = None,
     """Like :func:`iter_workspace_files`, with each file's ``stat`` result (mtime and size). Ends early,
     at the next folder, once ``stop`` is set."""
     root = Path(os.path.abspath(root))
+    for rel, st in iter_workspace_stats(root, stop, exclude_globs):
+        yield root / rel, st
+
+
+def iter_workspace_stats(root: Path, stop: threading.Event | None = None,
+                         exclude_globs: Sequence[str] = ()) -> Iterator[tuple[str, os.stat_result]]:
+    """The crawl of :func:`iter_workspace_entries` as (path relative to ``root``, posix; ``stat`` result):
+    for callers that key files by that path and read few of them (no Path object per file)."""
+    root = Path(os.path.abspath(root))
     real_root = os.path.realpath(root)
     if not os.path.isdir(root):
         return
@@ -196,7 +205,7 @@ def iter_workspace_entries(root: Path, stop: threading.Event | None = None,
                 continue
             if st.st_size > MAX_FILE_BYTES or is_skipped_file_name(name) or here.ignored(rel, False) or exclusions.rule_for_relative(rel):
                 continue
-            yield root / rel, st
+            yield rel, st
         for rel in reversed(subdirs):
             stack.append((rel, here))
 

@@ -56,7 +56,8 @@ class FolderSymbols:
                 loaded = None
             if loaded is not None:
                 saved, self._stats = loaded
-        self.index = SymbolIndex(store_dir=self._store / store.BM25_DIR if self._store else None, saved=saved)
+        with store.no_gc():  # taking a saved table back makes ~100k objects: a collection pass would walk them all
+            self.index = SymbolIndex(store_dir=self._store / store.BM25_DIR if self._store else None, saved=saved)
         if not self.index.restored:
             self._stats = {}
         elif self._store is not None:
@@ -70,41 +71,50 @@ class FolderSymbols:
         """Index every file of the crawl (the same skip rules as the BM25 index, at most ``max_files`` when
         not 0) and drop the files the crawl no longer yields; unchanged files are not parsed again. Returns
         the number of files."""
-        from aix_lsp.crawl import iter_workspace_entries, read_text_file
+        from aix_lsp.crawl import iter_workspace_stats, read_text_file
 
         seen: set[str] = set()
         parsed = 0
         go_modules: dict[str, str] = {}
+        languages: set[str] = set()
+        crawled: list[str] = []  # every file of the crawl (the C/C++ build files are read from it)
+        complete = False
 
         def items():
-            nonlocal parsed
-            for path, st in iter_workspace_entries(self.root, stop, self.exclude_globs):
+            nonlocal parsed, complete
+            for rel, st in iter_workspace_stats(self.root, stop, self.exclude_globs):
                 if stop is not None and stop.is_set():
                     return
-                rel = path.relative_to(self.root).as_posix()
-                if path.name == "go.mod":
-                    module = _go_module_path(path)
+                crawled.append(rel)
+                if rel == "go.mod" or rel.endswith("/go.mod"):
+                    module = _go_module_path(self.root / rel)
                     if module:
                         go_modules[rel[: -len("go.mod")].rstrip("/")] = module
-                if symbols_language(rel) is None:
+                language = symbols_language(rel)
+                if language is None:
                     continue
+                languages.add(language)
                 if max_files and len(seen) >= max_files:
                     return
                 stat = (st.st_mtime_ns, st.st_size)
                 if self._stats.get(rel) == stat and rel in self.index:
                     seen.add(rel)  # unchanged since it was indexed (or saved): not read again
                     continue
-                text = read_text_file(path)
+                text = read_text_file(self.root / rel)
                 if text is not None:
                     seen.add(rel)
                     self._stats[rel] = stat
                     parsed += 1
                     yield rel, text
+            complete = True
 
         try:
             self.index.update_files(items())
             self.index.set_go_modules(go_modules)
-            self.index.set_include_roots(c_build.include_roots(self.root))  # C/C++ -I folders of the build
+            # C/C++ -I folders of the build, only where there is C or C++ to resolve; the build files from this
+            # crawl when it went through (else c_build walks the folder itself)
+            self.index.set_include_roots(c_build.include_roots(self.root, crawled if complete else None)
+                                         if languages & {"c", "c++"} else [])
             self.index.set_ts_aliases(tsconfig.workspace_aliases(self.root, self.index.paths()))  # TS paths/baseUrl
             removed = 0
             if stop is None or not stop.is_set():

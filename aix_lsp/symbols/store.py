@@ -48,7 +48,7 @@ def load(folder: Path, root: Path) -> tuple[SavedTable, Stats] | None:
     try:
         with open(path, "rb") as f:
             data = f.read()  # marshal.loads of the bytes: five times faster than marshal.load on the file
-        with _no_gc():
+        with no_gc():
             header, saved_root, generation, next_id, rows = marshal.loads(data)
         del data
     except FileNotFoundError:
@@ -65,7 +65,7 @@ def load(folder: Path, root: Path) -> tuple[SavedTable, Stats] | None:
         ids: dict[str, list[int]] = {}
         stats: Stats = {}
         new_def = tuple.__new__  # what Definition._make does, without the length check per row
-        with _no_gc():
+        with no_gc():
             for rel, mtime, size, language, default_export, defs, imports, file_ids, packages in rows:
                 files[rel] = FileSymbols(rel, language, [new_def(Definition, d) for d in defs],
                                          [ImportBinding._make(b) for b in imports], default_export, list(packages))
@@ -102,7 +102,7 @@ def save(folder: Path, root: Path, saved: SavedTable, stats: Stats) -> bool:
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """No cyclic GC while ~100k tuples are made: they hold no cycles, and each collection pass would walk
     them all again (a third of the load time)."""
     enabled = gc.isenabled()

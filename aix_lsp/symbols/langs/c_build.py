@@ -18,6 +18,7 @@ import re
 import shlex
 import stat
 from pathlib import Path
+from typing import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,18 @@ _MAKE_FLAG = re.compile(r"(?:^|\s)-I\s*([^\s\\]+)")
 _MAKE_VARS = re.compile(r"\$[({](?:srcdir|top_srcdir|abs_srcdir|abs_top_srcdir|CURDIR|PWD)[)}]")
 
 
-def include_roots(root: Path) -> list[str]:
-    """Workspace-relative include folders (posix, "" for the root itself), best first; [] when none."""
+def include_roots(root: Path, files: Iterable[str] | None = None) -> list[str]:
+    """Workspace-relative include folders (posix, "" for the root itself), best first; [] when none.
+
+    ``files``: the workspace's files (relative, posix) when the caller has just crawled it: the build files
+    are taken from them instead of a second walk of the folder (a warm restart of the stdlib's symbol
+    table spent a third of its time there)."""
     root = Path(root)
     roots: list[str] = []
     for database in _compile_databases(root):
         roots += _from_compile_commands(root, database)
     if not roots:
-        for path in _build_files(root):
+        for path in (_build_files(root) if files is None else _build_files_among(root, files)):
             roots += _from_cmake(root, path) if path.name == "CMakeLists.txt" else _from_makefile(root, path)
     if not roots:
         roots = [name for name in COMMON_FOLDERS if (root / name).is_dir()]
@@ -124,6 +129,23 @@ def _flag_values(args: list[str]) -> list[str]:
 # ------------------------------------------------------------------------------ CMake and Make
 
 
+def _is_build_file(name: str) -> bool:
+    return name in ("CMakeLists.txt", "Makefile", "GNUmakefile", "makefile", "Makefile.am") or name.endswith(".mk")
+
+
+def _build_files_among(root: Path, files: Iterable[str]) -> list[Path]:
+    """What :func:`_build_files` finds, taken from a list of the workspace's files: the same depth, skipped
+    folders and order (a folder's files before its subfolders', by name)."""
+    picked = []
+    for rel in files:
+        parts = rel.split("/")
+        if _is_build_file(parts[-1]) and len(parts) <= MAX_DEPTH + 1 and not any(
+                d in _SKIP_DIRS or d.startswith(".") for d in parts[:-1]):
+            picked.append(parts)
+    picked.sort(key=lambda parts: [(0, d) for d in parts[:-1]] + [(-1, parts[-1])])
+    return [root.joinpath(*parts) for parts in picked[:MAX_BUILD_FILES]]
+
+
 def _build_files(root: Path) -> list[Path]:
     out: list[Path] = []
     base_depth = len(root.parts)
@@ -131,7 +153,7 @@ def _build_files(root: Path) -> list[Path]:
         depth = len(Path(folder).parts) - base_depth
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")) if depth < MAX_DEPTH else []
         for name in sorted(files):
-            if name in ("CMakeLists.txt", "Makefile", "GNUmakefile", "makefile", "Makefile.am") or name.endswith(".mk"):
+            if _is_build_file(name):
                 out.append(Path(folder) / name)
                 if len(out) >= MAX_BUILD_FILES:
                     return out
