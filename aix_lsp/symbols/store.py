@@ -27,8 +27,24 @@ from .model import Definition, FileSymbols, ImportBinding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: C# namespaces (FileSymbols.packages). Bump when what is saved, or what extract.py makes of a file, changes
-_HEADER = ("aix-lsp-symbols", FORMAT, sys.version_info[:2])  # marshal's format may change between Pythons
+FORMAT = 2  # 2: C# namespaces (FileSymbols.packages). Bump when the layout of what is saved changes
+
+
+def _extractor_fingerprint() -> str:
+    """A digest of the code that decides what a file's symbols are (extract.py, model.py, langs/): a table
+    saved by another version of it is built again, without anyone having to remember to bump FORMAT."""
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for source in sorted([here / "extract.py", here / "model.py", *(here / "langs").glob("*.py")]):
+        try:
+            digest.update(source.name.encode() + source.read_bytes())
+        except OSError:
+            digest.update(source.name.encode())
+    return digest.hexdigest()[:16]
+
+
+# marshal's format may change between Pythons, and the extractor between releases
+_HEADER = ("aix-lsp-symbols", FORMAT, sys.version_info[:2], _extractor_fingerprint())
 TABLE_FILE = "table.marshal"
 BM25_DIR = "bm25"
 
@@ -57,7 +73,7 @@ def load(folder: Path, root: Path) -> tuple[SavedTable, Stats] | None:
         # the exception would keep its frames, and so the caller's index (and its folder lock), alive
         log.warning("symbols: saved table %s is unreadable (%s: %s); building it again", path, type(exc).__name__, str(exc))
         return None
-    if tuple(header) != (_HEADER[0], _HEADER[1], tuple(_HEADER[2])) or saved_root != os.path.realpath(root):
+    if tuple(header) != tuple(_HEADER) or saved_root != os.path.realpath(root):
         log.warning("symbols: saved table %s is of another format or folder; building it again", path)
         return None
     try:

@@ -105,6 +105,21 @@ def test_table_of_another_format_or_folder_is_not_taken(tmp_path, monkeypatch):
     assert folder.sync() == 4 and folder.last_parsed == 4
 
 
+def test_table_saved_by_another_extractor_is_built_again(tmp_path, monkeypatch):
+    """A release whose extract.py or langs/ changed must not serve the definitions an older one saved."""
+    root, cache = tmp_path / "ws", tmp_path / "cache"
+    root.mkdir()
+    make_workspace(root)
+    FolderSymbols(root, cache).sync()
+    assert reopen(root, cache).index.restored  # the same extractor: taken back
+    name, fmt, python, fingerprint = store._HEADER
+    assert fingerprint == store._extractor_fingerprint()
+    monkeypatch.setattr(store, "_HEADER", (name, fmt, python, "0" * 16))
+    folder = reopen(root, cache)
+    assert not folder.index.restored
+    assert folder.sync() == 4 and folder.last_parsed == 4
+
+
 def test_edits_not_yet_saved_make_the_disk_index_stale_and_it_is_rebuilt(tmp_path):
     """An edit after the last save changes the BM25 index on disk but not the saved table: the next start
     must not pair them (ids would point at the wrong definitions)."""
