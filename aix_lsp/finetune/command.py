@@ -12,7 +12,7 @@ def run_finetune_command(args, settings: Settings) -> int:
     from aix_lsp.finetune.train import FinetuneError, TrainOptions, finetune
 
     opts = TrainOptions(
-        epochs=args.epochs, lr=args.lr, rank=args.rank, max_samples=args.max_samples, heldout_fraction=args.heldout,
+        epochs=args.epochs, lr=args.lr, warmup=args.warmup, schedule=args.schedule, heldout_samples=args.heldout_samples, rank=args.rank, max_samples=args.max_samples, heldout_fraction=args.heldout,
         seed=args.seed, checkpoint_every=args.checkpoint_every, resume=args.resume, crossfile=args.crossfile, train_head=args.train_head,
         batch_size=args.batch_size,
         languages=args.languages.split(",") if args.languages else None, progress=not args.no_progress,
@@ -23,10 +23,14 @@ def run_finetune_command(args, settings: Settings) -> int:
         print(f"aix-lsp finetune: {exc}", file=sys.stderr)
         return 1
     skipped = ", ".join(f"{v} {k}" for k, v in report.skipped.items()) or "none"
-    print(f"samples: {report.samples} from {report.train_files} train files ({report.heldout_files} held out); skipped: {skipped}")
+    print(f"samples: {report.samples} from {report.train_files} train files ({report.heldout_files} held out); skipped: {skipped}; "
+          f"{report.cut_middles} middles longer than max_new_tokens cut there (no end token)")
     print(f"steps: {report.steps}" + (f" (resumed at {report.resumed_from})" if report.resumed_from else "")
           + f"; loss {report.first_loss:.3f} -> {report.last_loss:.3f} (first / last tenth of the steps)")
-    print(f"time: {report.seconds:.1f} s; {report.samples_per_s:.2f} samples/s in training"
+    if report.heldout_losses:
+        print(f"held-out loss: {report.heldout_losses[0][1]:.3f} -> {report.heldout_losses[-1][1]:.3f} (steps "
+              f"{report.heldout_losses[0][0]} -> {report.heldout_losses[-1][0]}; per epoch in loss.csv)")
+    print(f"time: {report.seconds:.1f} s; {report.samples_per_s:.2f} samples/s, {report.step_s:.3f} s per step in training"
           + (f"; peak GPU memory {report.peak_memory_mb:.0f} MiB" if report.peak_memory_mb else ""))
     for note in report.notes:
         print(note)
@@ -44,7 +48,12 @@ def add_finetune_arguments(p) -> None:
     p.add_argument("--output", required=True, metavar="DIR", help="where the adapter, the file split, checkpoints and the loss curve go")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=1, help="samples per step, right-padded (default 1)")
-    p.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate (default 1e-3)")
+    p.add_argument("--lr", type=float, default=1e-3, help="AdamW peak learning rate (default 1e-3)")
+    p.add_argument("--warmup", type=float, default=0.05, metavar="FRACTION", help="share of the steps with a linear warmup (default 0.05)")
+    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                   help="after the warmup: cosine decay to lr/10 (default) or constant")
+    p.add_argument("--heldout-samples", type=int, default=200, metavar="N",
+                   help="held-out samples whose loss is measured before training and after each epoch (default 200; 0: none)")
     p.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8, as aiXcoder's script)")
     p.add_argument("--max-samples", type=int, default=2000, help="structured FIM samples taken from the train files")
     p.add_argument("--heldout", type=float, default=0.2, help="fraction of files held out of training (default 0.2)")

@@ -6,7 +6,10 @@ the middle) goes through ``CompletionPipeline.prepare`` and ``prompt_for`` -- th
 complete --print-prompt`` -- so the file header, the budget cuts and, with ``crossfile``, the cross-file
 fragments are exactly what the model will be given when serving. Positions the pipeline does not serve
 (its scope says there is nothing to generate) give no sample. The label is the middle's tokens as a
-continuation (no word-start marker, as the engine decodes them) followed by the end token.
+continuation (no word-start marker, as the engine decodes them) followed by the end token -- the token
+the engine stops on. A middle longer than ``max_new_tokens`` keeps its first ``max_new_tokens`` tokens
+and no end token: serving cuts the generation there too, and skipping such middles (blocks, bodies)
+would teach the model that every middle is short, so it would stop early in a block.
 
 Files are split into train and held-out sets by file, seeded, so held-out files are never trained on;
 with ``crossfile`` they are also removed from the index the training prompts' fragments come from.
@@ -39,6 +42,7 @@ class Sample:
 class SampleSet:
     samples: list[Sample] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    cut: int = 0  # samples whose middle was cut at max_new_tokens (no end token)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -113,6 +117,7 @@ def build_samples(
                 out.skip(sample)
             else:
                 out.samples.append(sample)
+                out.cut += sample.input_ids[-1] != end_id
     finally:
         if service is not None:
             service.close()
@@ -130,7 +135,13 @@ def _sample(pipeline: CompletionPipeline, ptok: Any, end_id: int, root: Path, ca
     prompt = pipeline.prompt_for(prepared)
     if prompt is None:
         return "no prompt"
-    label = ptok.encode(case.middle, word_start=False) + [end_id]
-    if len(label) > settings.max_new_tokens:
-        return "middle longer than max_new_tokens"
-    return Sample(prompt.ids + label, len(prompt.ids), case.path, case.scenario)
+    return Sample(prompt.ids + label_ids(ptok, case.middle, end_id, settings.max_new_tokens), len(prompt.ids), case.path, case.scenario)
+
+
+def label_ids(ptok: Any, middle: str, end_id: int, max_new_tokens: int) -> list[int]:
+    """What the engine should generate for ``middle`` within ``max_new_tokens``: the middle and the end
+    token when both fit, else the middle's first ``max_new_tokens`` tokens (the generation is cut there)."""
+    ids = ptok.encode(middle, word_start=False)
+    if len(ids) < max_new_tokens:
+        return ids + [end_id]
+    return ids[:max_new_tokens]

@@ -3,11 +3,14 @@
 The base is the ``model`` setting, loaded as the engine loads it: bf16 on a GPU (``dtype`` auto), 8/4-bit
 base weights through bitsandbytes with ``quantization`` (k-bit training preparation from PEFT), fp32 on
 the CPU (enough for the tiny model). LoRA goes on every linear projection of the decoder (as aiXcoder's
-own fine-tuning script does), one sample per step, AdamW, loss on the label tokens only.
+own fine-tuning script does), AdamW with a linear warmup and a cosine decay (to a tenth of ``lr``), loss
+on the label tokens only (the middle and the end token). The held-out files' samples are scored before
+training and after every epoch: a train loss that falls while the held-out loss does not is memorising,
+which the printed figures and the curve show.
 
 The output folder holds: the adapter (``adapter_config.json``, weights, ``aix-base.json``), ``train.txt``
 and ``heldout.txt`` (the file split: ``aix-lsp eval --files-from DIR`` measures on held-out files only),
-``loss.csv`` and ``loss.png`` (when matplotlib is installed), ``finetune.json`` (what was done), and
+``loss.csv`` (train loss per step, held-out loss where measured) and ``loss.png`` (when matplotlib is installed), ``finetune.json`` (what was done), and
 while training ``checkpoint/`` (adapter + optimizer + step), written atomically (a temporary folder
 renamed), so ``--resume`` continues from the last complete one.
 """
@@ -42,7 +45,9 @@ class FinetuneError(Exception):
 @dataclass
 class TrainOptions:
     epochs: int = 1
-    lr: float = 1e-3
+    lr: float = 1e-3  # the peak, after the warmup
+    warmup: float = 0.05  # fraction of the steps with a linear warmup; then a cosine decay to lr / 10
+    schedule: str = "cosine"  # or "constant"
     rank: int = 8
     alpha: int = 0  # 0: twice the rank
     dropout: float = 0.05
@@ -53,6 +58,7 @@ class TrainOptions:
     resume: bool = False
     crossfile: bool = False
     batch_size: int = 1  # samples per optimizer step (right-padded)
+    heldout_samples: int = 200  # samples of the held-out files scored per epoch (0: none)
     train_head: bool = False  # also train the token embeddings and the output head in full (a random base needs it; 400M numbers on a 7B)
     languages: list[str] | None = None
     progress: bool = True
@@ -65,11 +71,14 @@ class TrainReport:
     heldout_files: int
     samples: int
     skipped: dict[str, int]
+    cut_middles: int  # samples whose middle is longer than max_new_tokens: its first max_new_tokens tokens, no end token
     steps: int
     first_loss: float
     last_loss: float
+    heldout_losses: list[tuple[int, float]]  # (step, mean loss per label token on the held-out samples)
     seconds: float
     samples_per_s: float
+    step_s: float  # seconds per optimizer step, held-out scoring excluded
     peak_memory_mb: float
     loss_plot: str
     interrupted: bool = False
@@ -173,12 +182,16 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _write_loss_curve(output: Path, losses: list[float]) -> tuple[str, str]:
-    """loss.csv always; loss.png when matplotlib is installed. Returns (png path or '', note)."""
+def _write_loss_curve(output: Path, losses: list[float], heldout: list[tuple[int, float]]) -> tuple[str, str]:
+    """loss.csv always (step 0: before training, held-out only); loss.png when matplotlib is installed.
+    Returns (png path or '', note)."""
+    held = dict(heldout)
     with open(output / "loss.csv", "w", encoding="utf-8") as f:
-        f.write("step,loss\n")
+        f.write("step,loss,heldout_loss\n")
+        if 0 in held:
+            f.write(f"0,,{held[0]:.6f}\n")
         for i, loss in enumerate(losses, 1):
-            f.write(f"{i},{loss:.6f}\n")
+            f.write(f"{i},{loss:.6f},{held[i]:.6f}\n" if i in held else f"{i},{loss:.6f},\n")
     try:
         import matplotlib
 
@@ -192,6 +205,8 @@ def _write_loss_curve(output: Path, losses: list[float]) -> tuple[str, str]:
     if window > 1:
         smooth = [sum(losses[max(0, i - window + 1): i + 1]) / len(losses[max(0, i - window + 1): i + 1]) for i in range(len(losses))]
         ax.plot(range(1, len(losses) + 1), smooth, linewidth=1.5, label=f"mean of {window}")
+    if heldout:
+        ax.plot([h[0] for h in heldout], [h[1] for h in heldout], "o-", linewidth=1.5, label="held-out files")
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy (label tokens)")
     ax.set_title("aix-lsp finetune")
@@ -253,6 +268,10 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     samples = sample_set.samples
     if not samples:
         raise FinetuneError(f"no training sample from {len(train_rel)} files (skipped: {sample_set.skipped or 'no syntax node'})")
+    held_samples = []
+    if opts.heldout_samples > 0 and held_rel:
+        held_samples = build_samples(root, [root / r for r in held_rel], settings, tokenizer, opts.heldout_samples, opts.seed,
+                                     opts.crossfile, held_rel).samples
 
     try:
         from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
@@ -281,6 +300,7 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     total = opts.epochs * per_epoch
     step = int(state["step"]) if state else 0
     losses: list[float] = list(state["losses"]) if state else []
+    heldout_losses: list[tuple[int, float]] = [tuple(h) for h in state.get("heldout_losses", [])] if state else []
     every = opts.checkpoint_every or max(1, math.ceil(total / 5))
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
@@ -290,12 +310,29 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     done_here = 0
     meta = {"seed": opts.seed, "samples": n, "epochs": opts.epochs, "batch_size": batch}
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    scoring_s = 0.0  # held-out scoring, kept out of the training throughput
+
+    def score_heldout() -> None:
+        nonlocal scoring_s
+        if held_samples and not (heldout_losses and heldout_losses[-1][0] == step):
+            t = time.perf_counter()
+            heldout_losses.append((step, heldout_loss(model, held_samples, pad_id, device, batch)))
+            scoring_s += time.perf_counter() - t
+            train_part = f"train loss {_mean(losses[-per_epoch:]):.3f}, " if losses else ""
+            say = getattr(bar, "write", print)  # above tqdm's bar, or a plain line without one
+            say(f"step {step}/{total} (epoch {step / per_epoch:.1f}): {train_part}held-out loss {heldout_losses[-1][1]:.3f}",
+                file=sys.stderr)
+
     try:
+        score_heldout()  # before training: the base model's figure
         while step < total:
             epoch, i = divmod(step, per_epoch)
             order = list(range(n))
             random.Random(opts.seed * 1000 + epoch).shuffle(order)
             ids, labels, mask = _collate([samples[k] for k in order[i * batch:(i + 1) * batch]], pad_id, device)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, total, opts)
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -308,15 +345,17 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
             bar.set_postfix_str(f"loss {sum(losses[-20:]) / len(losses[-20:]):.3f}", refresh=False)
             if on_step is not None:
                 on_step(step, losses[-1])
+            if step % per_epoch == 0 or step == total:
+                score_heldout()
             if step % every == 0 and step < total:
-                _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses})
+                _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses, "heldout_losses": heldout_losses})
     except KeyboardInterrupt:
         interrupted = True
     finally:
         bar.close()
-    loop_s = time.perf_counter() - t_loop
+    loop_s = time.perf_counter() - t_loop - scoring_s
     if interrupted:
-        _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses})
+        _save_checkpoint(model, optimizer, output, {**meta, "step": step, "losses": losses, "heldout_losses": heldout_losses})
     else:
         try:
             model.save_pretrained(str(output))
@@ -324,11 +363,13 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
         except OSError as exc:
             raise FinetuneError(f"cannot write the adapter to {output}: {exc.strerror or exc}") from exc
         shutil.rmtree(ckpt, ignore_errors=True)
-    png, note = _write_loss_curve(output, losses)
+    png, note = _write_loss_curve(output, losses, heldout_losses)
     report = TrainReport(
-        output=str(output), train_files=len(train_rel), heldout_files=len(held_rel), samples=n, skipped=sample_set.skipped,
+        output=str(output), train_files=len(train_rel), heldout_files=len(held_rel), samples=n, skipped=sample_set.skipped, cut_middles=sample_set.cut,
         steps=step, first_loss=_mean(losses[:max(1, len(losses) // 10)]), last_loss=_mean(losses[-max(1, len(losses) // 10):]),
+        heldout_losses=heldout_losses,
         seconds=time.perf_counter() - started, samples_per_s=done_here / loop_s if loop_s > 0 else 0.0,
+        step_s=loop_s / max(1, step - (int(state["step"]) if state else 0)),
         peak_memory_mb=torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda") else 0.0,
         loss_plot=png, interrupted=interrupted, resumed_from=int(state["step"]) if state else 0, notes=[note] if note else [],
     )
@@ -338,6 +379,39 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     except OSError as exc:
         raise FinetuneError(f"cannot write {output / 'finetune.json'}: {exc.strerror or exc}") from exc
     return report
+
+
+def learning_rate(step: int, total: int, opts: TrainOptions) -> float:
+    """The rate for optimizer step ``step`` (0-based) of ``total``: linear warmup, then cosine to lr / 10.
+    A function of the step alone, so a resumed run continues the same schedule."""
+    if opts.schedule == "constant":
+        return opts.lr
+    warm = max(1, round(opts.warmup * total))
+    if step < warm:
+        return opts.lr * (step + 1) / warm
+    progress = (step - warm) / max(1, total - warm)
+    return opts.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def heldout_loss(model: Any, samples: list, pad_id: int, device: str, batch: int) -> float:
+    """Mean cross-entropy per label token over ``samples`` (no dropout, no gradient)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        with torch.no_grad():
+            for i in range(0, len(samples), batch):
+                ids, labels, mask = _collate(samples[i:i + batch], pad_id, device)
+                logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+                target = labels[:, 1:]
+                total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                                                                 ignore_index=-100, reduction="sum"))
+                count += int((target != -100).sum())
+    finally:
+        model.train(was_training)
+    return total / count if count else float("nan")
 
 
 def _collate(batch: list, pad_id: int, device: str):

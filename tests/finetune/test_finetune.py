@@ -55,7 +55,57 @@ def test_training_lowers_the_loss_and_saves_the_adapter(trained, repo: Path):
     train = (out / "train.txt").read_text().split()
     held = (out / "heldout.txt").read_text().split()
     assert held and train and not set(train) & set(held)
-    assert len((out / "loss.csv").read_text().splitlines()) == report.steps + 1
+    assert len((out / "loss.csv").read_text().splitlines()) == report.steps + 2  # header, step 0 (held-out only), steps
+
+
+def test_the_heldout_loss_is_measured_before_training_and_after_each_epoch(trained):
+    out, report = trained
+    per_epoch = report.steps // 3
+    assert [step for step, _ in report.heldout_losses] == [0, per_epoch, 2 * per_epoch, 3 * per_epoch]
+    assert all(0 < loss < 20 for _, loss in report.heldout_losses)
+    rows = [line.split(",") for line in (out / "loss.csv").read_text().splitlines()]
+    assert rows[0] == ["step", "loss", "heldout_loss"]
+    logged = {int(r[0]): float(r[2]) for r in rows[1:] if r[2]}
+    assert logged == {step: pytest.approx(loss, abs=1e-5) for step, loss in report.heldout_losses}
+    saved = json.loads((out / "finetune.json").read_text())["report"]["heldout_losses"]
+    assert [tuple(h) for h in saved] == [tuple(h) for h in report.heldout_losses]
+
+
+def test_the_loss_is_on_the_middle_and_its_end_token_only(tiny_tokenizer):
+    from aix_lsp.finetune.samples import Sample
+    from aix_lsp.finetune.train import _collate
+
+    short, long = Sample([5, 6, 7, 8, 2], 3, "a.py", "line"), Sample([5, 6, 7, 8, 9, 10, 11], 2, "b.py", "line")
+    ids, labels, mask = _collate([short, long], pad_id=0, device="cpu")
+    assert ids.tolist() == [[5, 6, 7, 8, 2, 0, 0], [5, 6, 7, 8, 9, 10, 11]]
+    assert labels.tolist() == [[-100, -100, -100, 8, 2, -100, -100], [-100, -100, 7, 8, 9, 10, 11]]  # prompt and padding masked
+    assert mask.tolist() == [[1, 1, 1, 1, 1, 0, 0], [1] * 7]
+
+
+def test_the_label_ends_with_the_token_the_engine_stops_on_or_is_cut_at_max_new_tokens(tiny_tokenizer):
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.finetune.samples import label_ids
+    from aix_lsp.tokens import PromptTokenizer
+
+    ptok, eos = PromptTokenizer(tiny_tokenizer), tiny_tokenizer.eos_token_id
+    assert eos in LocalEngine._stop_token_ids(tiny_tokenizer)
+    middle = "return self.name"
+    ids = ptok.encode(middle, word_start=False)
+    assert label_ids(ptok, middle, eos, 32) == ids + [eos]
+    assert tiny_tokenizer.decode(label_ids(ptok, middle, eos, 32)[:-1]) == middle  # no word-start space: what the engine decodes
+    assert label_ids(ptok, middle, eos, len(ids)) == ids  # the end token would be past max_new_tokens
+    assert label_ids(ptok, middle, eos, 2) == ids[:2]  # a long middle: its start, and no end token (serving cuts it there too)
+
+
+def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
+    from aix_lsp.finetune.train import learning_rate
+
+    opts = _opts(lr=1e-2, warmup=0.1)
+    rates = [learning_rate(step, 100, opts) for step in range(100)]
+    assert rates[0] == pytest.approx(1e-3) and rates[9] == pytest.approx(1e-2)  # 10 warmup steps
+    assert all(a >= b for a, b in zip(rates[9:], rates[10:]))  # then never rises
+    assert rates[-1] == pytest.approx(1e-3, rel=0.01)
+    assert {learning_rate(step, 100, _opts(lr=1e-2, schedule="constant")) for step in range(100)} == {1e-2}
 
 
 def test_samples_come_from_train_files_with_the_pipelines_prompt(repo: Path, tiny_model_dir: Path, tiny_tokenizer):
@@ -159,7 +209,8 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(repo: Path, tiny_model_d
     assert not resumed.interrupted and resumed.resumed_from == 4
     assert resumed.steps == 2 * -(-resumed.samples // 3)  # batches of 3, two epochs
     assert (out / "adapter_model.safetensors").is_file()
-    assert len((out / "loss.csv").read_text().splitlines()) == resumed.steps + 1
+    assert len((out / "loss.csv").read_text().splitlines()) == resumed.steps + 2
+    assert [step for step, _ in resumed.heldout_losses][:1] == [0]  # measured before the interruption, kept
     from aix_lsp.engine.local import LocalEngine
 
     LocalEngine.load(_settings(tiny_model_dir, adapter=str(out)))  # the saved adapter (with its full modules) loads
