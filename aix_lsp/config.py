@@ -53,6 +53,7 @@ class Settings:
     retrieval_query_lines: int = field(default=10, metadata={"help": "non-empty lines before the cursor used as the query", "min": 1})
     retrieval_max_tokens: int = field(default=2048, metadata={"help": "token budget of the cross-file fragments", "min": 0})
     retrieval_same_file: bool = field(default=False, metadata={"help": "also take fragments from the current file (outside the cursor's window); its text is mostly in the prompt already"})
+    retrieval_recent_edits: bool = field(default=False, metadata={"help": "put the lines last edited in other open files first among the cross-file fragments, most recent first (as Copilot and Continue do)"})
     index_cache_dir: str = field(default="", metadata={"help": "where the workspace index is persisted (empty: the user cache folder)"})
     exclude_globs: tuple[str, ...] = field(default=(), metadata={"help": "gitignore-style patterns of files never indexed nor completed in, on top of secret file names and the workspace's .aixignore (like Copilot's content exclusion), e.g. **/fixtures/**,*.sql"})
     index_max_files: int = field(default=50_000, metadata={"help": "most source files indexed per workspace folder (the crawl's first ones; 0: no limit); the index status says when it is reached", "min": 0})

@@ -9,7 +9,9 @@
   folders and indexes plus the layer that asks the sources, composes and caches.
 
 The sources live in their own packages and never import each other: ``aix_lsp.retrieval`` (BM25 look-alike
-windows, source name "window") and ``aix_lsp.symbols`` (definitions from the symbol table, "definition").
+windows, source name "window"), ``aix_lsp.symbols`` (definitions from the symbol table, "definition") and
+``aix_lsp.recent_edits`` (the lines last edited in other open files, "recent"; setting
+``retrieval_recent_edits``, off by default).
 
 Adding a source: write a class with a ``name``, ``candidates(query) -> Iterable[Fragment]`` (best first, at
 most ``query.k``; fragments with ``source=name``) and ``open_table(root, cache_dir)`` (a
@@ -17,7 +19,9 @@ most ``query.k``; fragments with ``source=name``) and ``open_table(root, cache_d
 else None), in its own package, importing only ``aix_lsp.context.fragment`` / ``aix_lsp.context.source``
 from here; then name it in ``RetrievalService.sources`` (which modes or settings enable it, and its place in
 the order: a later source reads the earlier ones' answers in ``query.earlier``) and give its fragments a
-place in ``compose.order``. A new language for definitions touches only ``aix_lsp/symbols/langs``.
+place in ``compose.order``. ``aix_lsp/recent_edits`` is the smallest example (it keeps no table; the
+service feeds it the edits of open documents). A new language for definitions touches only
+``aix_lsp/symbols/langs``.
 
 Import ``RetrievalService`` from ``aix_lsp.context.service`` (this package's ``__init__`` stays light, so
 that sources can import the leaf modules without pulling the service in).

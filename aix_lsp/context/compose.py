@@ -3,6 +3,7 @@ budget (``retrieval_top_k`` fragments, ``retrieval_max_tokens`` tokens) with one
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable, Iterable, Sequence
 
 from aix_lsp.context.fragment import Fragment, fit_budget
@@ -18,9 +19,13 @@ def interleave(first: Sequence[Fragment], second: Sequence[Fragment]) -> list[Fr
     return out
 
 
-def order(mode: str, windows: Iterable[Fragment], definitions: Sequence[Fragment]) -> Iterable[Fragment]:
+def order(mode: str, windows: Iterable[Fragment], definitions: Sequence[Fragment],
+          recent: Sequence[Fragment] = ()) -> Iterable[Fragment]:
     """"symbols": definitions first, windows fill what they leave; "mixed": definition, window, definition
-    ... starting with a definition; "bm25", or no definitions at all: the windows (kept lazy)."""
+    ... starting with a definition; "bm25", or no definitions at all: the windows (kept lazy). The recently
+    edited code (setting retrieval_recent_edits), when asked for, goes before all of them."""
+    if recent:
+        return itertools.chain(recent, order(mode, windows, definitions))
     if not definitions or mode == "bm25":
         return windows
     if mode == "symbols":
@@ -37,6 +42,6 @@ def redundant(fragment: Fragment, taken: list[Fragment]) -> bool:
 
 
 def compose(mode: str, windows: Iterable[Fragment], definitions: Sequence[Fragment], k: int, max_tokens: int,
-            count_tokens: Callable[[str], int]) -> list[Fragment]:
+            count_tokens: Callable[[str], int], recent: Sequence[Fragment] = ()) -> list[Fragment]:
     """The fragments of ``mode`` within the one budget."""
-    return fit_budget(order(mode, windows, definitions), k, max_tokens, count_tokens, redundant)
+    return fit_budget(order(mode, windows, definitions, recent), k, max_tokens, count_tokens, redundant)

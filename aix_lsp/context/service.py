@@ -21,6 +21,7 @@ from aix_lsp.context.cache import FragmentCache
 from aix_lsp.context.compose import compose
 from aix_lsp.context.fragment import Fragment
 from aix_lsp.context.source import ContextQuery, ContextSource, query_window
+from aix_lsp.recent_edits.source import RecentEdits
 from aix_lsp.retrieval.service import Workspace
 from aix_lsp.retrieval.source import WindowSource
 from aix_lsp.symbols.source import DefinitionSource
@@ -44,15 +45,19 @@ class RetrievalService(Workspace):
     def __init__(self, settings: Settings, cache_dir: Path | None = None):
         self.windows = WindowSource(self)
         self.definitions = DefinitionSource()
+        self.recent = RecentEdits(self._locate, lambda: tuple(self.settings.exclude_globs))
         self.cache = FragmentCache()
         super().__init__(settings, cache_dir, table_sources=self._table_sources)
 
     def sources(self, settings: Settings) -> list[ContextSource]:
         """The sources ``settings`` enable, in the order they are asked (a later one reads the earlier ones'
         answers: the definitions' "analog" signal reads the windows)."""
+        sources: list[ContextSource] = [self.windows]
         if settings.retrieval_mode in ("symbols", "mixed"):
-            return [self.windows, self.definitions]
-        return [self.windows]
+            sources.append(self.definitions)
+        if settings.retrieval_recent_edits:
+            sources.append(self.recent)
+        return sources
 
     def _table_sources(self, settings: Settings) -> Sequence[ContextSource]:
         return [s for s in self.sources(settings) if s is not self.windows]  # the BM25 index is the workspace's own
@@ -83,6 +88,15 @@ class RetrievalService(Workspace):
         """The document was closed: drop its answer."""
         self.cache.forget(document)
 
+    def on_document_edited(self, path: Path, text: str) -> None:
+        super().on_document_edited(path, text)
+        if self.settings.retrieval_recent_edits:
+            self.recent.on_edited(self._norm(path), text)
+
+    def _locate(self, path: Path) -> tuple[Path, str] | None:
+        folder = self.folder_of(path)
+        return (folder.root, path.relative_to(folder.root).as_posix()) if folder is not None else None
+
     def _search(self, path: Path, text: str, offset: int, first: int, cursor_line: int, lines: list[str],
                 settings: Settings, count_tokens: Callable[[str], int]) -> list[Fragment]:
         """The answer without the cache: every enabled source asked, composed within the budget."""
@@ -102,4 +116,4 @@ class RetrievalService(Workspace):
             asked = replace(query, k=wide, earlier=dict(answers))
             answers[source.name] = list(islice(_guarded(source, asked), wide))
         return compose(mode, answers.get(self.windows.name, []), answers.get(self.definitions.name, []), k, budget,
-                       count_tokens)
+                       count_tokens, answers.get(self.recent.name, []))

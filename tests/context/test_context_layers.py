@@ -35,14 +35,16 @@ def modules_under(folder: str) -> list[Path]:
     return sorted((PACKAGE / folder).rglob("*.py"))
 
 
+SOURCES = ("retrieval", "symbols", "recent_edits")
+
+
 def test_the_sources_never_import_each_other() -> None:
-    assert modules_under("symbols") and modules_under("retrieval")
-    for path in modules_under("symbols"):
-        bad = {m for m in imported_modules(path) if m == "aix_lsp.retrieval" or m.startswith("aix_lsp.retrieval.")}
-        assert not bad, f"{path} imports {bad}"
-    for path in modules_under("retrieval"):
-        bad = {m for m in imported_modules(path) if m == "aix_lsp.symbols" or m.startswith("aix_lsp.symbols.")}
-        assert not bad, f"{path} imports {bad}"
+    for source in SOURCES:
+        assert modules_under(source)
+        others = [f"aix_lsp.{other}" for other in SOURCES if other != source] + ["aix_lsp.context.service"]
+        for path in modules_under(source):
+            bad = {m for m in imported_modules(path) if any(m == o or m.startswith(o + ".") for o in others)}
+            assert not bad, f"{path} imports {bad}"
 
 
 def test_the_fragment_module_is_a_leaf_and_the_layer_interfaces_import_only_it() -> None:
