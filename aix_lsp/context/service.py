@@ -14,7 +14,7 @@ import logging
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from aix_lsp.config import Settings
 from aix_lsp.context.cache import FragmentCache

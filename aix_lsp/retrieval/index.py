@@ -18,7 +18,6 @@ import shutil
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -29,6 +28,7 @@ try:
 except ImportError:  # Windows: the tantivy writer is the lock
     fcntl = None  # type: ignore[assignment]
 
+from aix_lsp.context.fragment import Fragment
 from aix_lsp.retrieval.chunking import chunk_file, looks_generated
 from aix_lsp.secrets import redact
 from aix_lsp.crawl import is_indexable_source, iter_workspace_entries, read_text_file
@@ -75,15 +75,6 @@ class IndexLocked(RuntimeError):
     """Another process holds the index's writer lock."""
 
 
-@dataclass(frozen=True)
-class Hit:
-    score: float
-    path: str  # posix, relative to the folder root
-    start_line: int
-    end_line: int
-    text: str
-
-
 class LazyHits:
     """Scores now, documents on demand, from one searcher (a consistent view of the index)."""
 
@@ -99,13 +90,13 @@ class LazyHits:
     def score(self, i: int) -> float:
         return float(self.hits[i][0])
 
-    def fetch(self, i: int) -> Hit:
+    def fetch(self, i: int) -> Fragment:
         score, address = self.hits[i]
         with _reading("reading a chunk"):
             doc = self.searcher.doc(address)
         body = doc.get_first("body")
-        return Hit(float(score), doc.get_first("path"), int(doc.get_first("start")), int(doc.get_first("end")),
-                   body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body))
+        return Fragment(doc.get_first("path"), int(doc.get_first("start")), int(doc.get_first("end")),
+                        body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body), float(score))
 
 
 def index_key(root: Path, chunking: str, window: int) -> str:
@@ -552,7 +543,7 @@ class FolderIndex:
 
     # --- reading ------------------------------------------------------------------------------------
 
-    def search(self, terms: Iterable[str], limit: int) -> list[Hit]:
+    def search(self, terms: Iterable[str], limit: int) -> list[Fragment]:
         """The best ``limit`` chunks for the query ``terms`` (see :func:`query_terms`), best first."""
         found = self.search_lazy(terms, limit)
         return [found.fetch(i) for i in range(len(found))]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from aix_lsp.context.fragment import Fragment, fit_budget
 from aix_lsp.context.source import ContextQuery
 from aix_lsp.retrieval.faults import IndexCorrupt
-from aix_lsp.retrieval.index import Hit, query_terms
+from aix_lsp.retrieval.index import query_terms
 
 if TYPE_CHECKING:
     from aix_lsp.retrieval.service import Workspace
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def exclude_window(hits: list[Hit], rel: str, first: int, cursor_line: int) -> list[Hit]:
+def exclude_window(hits: list[Fragment], rel: str, first: int, cursor_line: int) -> list[Fragment]:
     """``hits`` without the chunks of file ``rel`` that overlap lines ``first..cursor_line`` (the cursor's
     own query window, already in the prompt)."""
     return [h for h in hits if not (h.path == rel and h.start_line <= cursor_line and h.end_line > first)]
@@ -30,10 +30,9 @@ def _same_text(fragment: Fragment, taken: list[Fragment]) -> bool:
     return any(s.text.strip() == body for s in taken)
 
 
-def select_fragments(hits: Iterable[Hit], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
+def select_fragments(hits: Iterable[Fragment], k: int, budget: int, count_tokens: Callable[[str], int]) -> list[Fragment]:
     """The best ``k`` of ``hits`` within ``budget`` tokens; duplicates (the same text in two places) once."""
-    fragments = (Fragment(h.path, h.start_line, h.end_line, h.text, h.score) for h in hits)  # lazy: hits read on demand
-    return fit_budget(fragments, k, budget, count_tokens, _same_text)
+    return fit_budget(hits, k, budget, count_tokens, _same_text)
 
 
 class WindowSource:
@@ -108,5 +107,5 @@ class WindowSource:
                 if not body or body in seen:  # empty, or the same text in two places: once
                     continue
                 seen.add(body)
-                yield Fragment(hit.path, hit.start_line, hit.end_line, hit.text, hit.score)
+                yield hit
             size *= 4
