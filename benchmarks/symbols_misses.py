@@ -4,12 +4,14 @@ definition it needs, where that definition ranked (with its origins and signals)
     .venv/bin/python benchmarks/symbols_misses.py leveldb,serde [--half B] [--k 3]
 
 Uses the shipped weights and the same cases as symbols_eval.py (same seed, same repositories in the same
-order: cases are drawn from one random generator, so pass the repositories in SOURCE_REPOS order).
+order: cases are drawn from one random generator, so pass the repositories in SOURCE_REPOS order), or the
+eval's own cases with ``--load-cases`` (what ``symbols_eval.py --save-cases`` wrote).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 from pathlib import Path
@@ -29,7 +31,10 @@ def main() -> None:
     ap.add_argument("--per-repo", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"))
+    ap.add_argument("--load-cases", type=Path, help="the cases symbols_eval.py --save-cases wrote (the eval's own "
+                    "cases, whichever repositories were passed to it)")
     args = ap.parse_args()
+    loaded = [E.Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
     names = args.repos.split(",")
     rng = random.Random(args.seed)
     for name, folder, suffixes in E.SOURCE_REPOS:
@@ -42,7 +47,9 @@ def main() -> None:
         E.set_include_roots(index, name, args.sources_dir)
         windex = E.WindowIndex(files)
         hits = total = 0
-        for case in E.make_cases(name, files, index, args.per_repo, rng):
+        cases = [c for c in loaded if c.repo == name] if loaded is not None else \
+            E.make_cases(name, files, index, args.per_repo, rng)
+        for case in cases:
             if E.half_of(case) not in args.half:
                 continue
             total += 1

@@ -16,6 +16,7 @@ from pathlib import Path
 import tantivy
 
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, is_js_family, symbols_language
+from .langs.c import translation_unit_only
 from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
@@ -88,6 +89,7 @@ class SymbolIndex:
         self._cache_deps: dict[tuple, frozenset[str]] = {}
         self._dependents: dict[str, set[tuple]] = {}
         self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
+        self._unit_only: dict[str, frozenset[tuple[int, str]]] = {}  # C/C++ source -> what other files cannot see
         builder = tantivy.SchemaBuilder()
         builder.add_integer_field("id", stored=True, indexed=True)
         builder.add_text_field("path", stored=False, tokenizer_name="raw")
@@ -217,6 +219,7 @@ class SymbolIndex:
 
     def _drop(self, rel_path: str, keep_caches: bool = False, keep_module: bool = False) -> None:
         old = self._files.pop(rel_path, None)
+        self._unit_only.pop(rel_path, None)
         if not keep_module:  # the set of files changes: module names, and so every resolution, may change
             self._modules.discard(rel_path)
             self._clear_caches()
@@ -489,7 +492,7 @@ class SymbolIndex:
 
     def _add(self, cands: dict, definition: Definition, local: str, owner: str | None, origin: str,
              rel_path: str) -> Candidate | None:
-        if definition.path == rel_path:
+        if definition.path == rel_path or (origin != "star" and self._hidden(definition)):
             return None
         key = (definition.path, definition.line, definition.name)
         cand = cands.get(key)
@@ -501,6 +504,17 @@ class SymbolIndex:
             cand.owner = owner
         cand.origins.add(origin)
         return cand
+
+    def _hidden(self, d: Definition) -> bool:
+        """A C/C++ definition only its own source file sees (a static function, a macro or struct of a .c
+        file): another file that writes the name means something else (an include of that source file, the
+        one way to see it, reaches it as a star import)."""
+        hidden = self._unit_only.get(d.path)
+        if hidden is None:
+            symbols = self._files.get(d.path)
+            hidden = translation_unit_only(symbols) if symbols is not None and symbols.language in ("c", "c++") else frozenset()
+            self._unit_only[d.path] = hidden
+        return (d.line, d.name) in hidden
 
     def _package_candidates(self, rel_path: str, language: str, binding: ImportBinding, cands: dict) -> bool:
         """Java star imports (``a.b.*``, ``static a.b.C.*``) and Go package imports: packages are folders.

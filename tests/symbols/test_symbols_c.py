@@ -87,7 +87,8 @@ def c_workspace(root):
     (root / "include" / "geo" / "shape.h").write_text(SHAPE_H)
     (root / "include" / "geo" / "config.h").write_text(CONFIG_H)  # shape.h <-> config.h: an include cycle
     (root / "src" / "shape.cc").write_text(SHAPE_CC)
-    (root / "src" / "square.cc").write_text('#include "geo/shape.h"\nnamespace geo {\nclass Square : public Shape {\n public:\n  explicit Square(double s);\n};\n}\n')
+    # a header main.cc does not include (a class defined in a .cc is seen by no other file: see below)
+    (root / "src" / "square.h").write_text('#include "geo/shape.h"\nnamespace geo {\nclass Square : public Shape {\n public:\n  explicit Square(double s);\n};\n}\n')
     (root / "third_party" / "geo").mkdir(parents=True)  # a vendored header of the same name, never included here
     (root / "third_party" / "geo" / "shape.h").write_text("double perimeter_of(int x);\n")
     (root / "lib").mkdir()
@@ -129,9 +130,9 @@ def test_include_resolves_through_include_root_and_cycles_end(tmp_path):
     # the header the file includes (through include/), not the vendored one nor the .cc's definition first
     assert got[0][0] == "include/geo/shape.h" and "perimeter_of" in got[0][1]
     assert not any(p.startswith("third_party/") for p, _ in got)
-    # the definition of a class used at the cursor, from a file that is not included (a sibling .cc)
+    # the definition of a class used at the cursor, from a header that is not included
     got = top(folder, rel, MAIN_CC.replace("double p = ", "sq."))
-    assert any(p == "src/square.cc" for p, _ in got)
+    assert any(p == "src/square.h" for p, _ in got)
     # a C file includes its header from its own folder
     buffer = '#include "list.h"\n\nint sum(struct list *l) {\n  struct list *n = list_push('
     assert any(p == "lib/list.h" and "list_push" in t for p, t in top(folder, "lib/sum.c", buffer))
@@ -379,3 +380,25 @@ def test_a_member_declared_in_the_header_types_its_receiver(tmp_path):
     assert not any(p == "db/other.h" for p, _ in got)  # another class's LastSequence
     names = {c.definition.name: c for c in folder.index.rank_candidates("db/db_impl.cc", buffer, len(buffer))}
     assert "receiver" in names["SetLastSequence"].origins and names["SetLastSequence"].definition.path == "db/version_set.h"
+
+
+def test_what_a_source_file_keeps_to_itself_is_no_candidate_elsewhere(tmp_path):
+    # pool.c's static helper, its macro and the struct it defines (with its fields) are seen by no other file:
+    # another file that writes `count` or `grow(` means its own local or a function of its own
+    (tmp_path / "pool.h").write_text("/** Make a pool. */\nstruct pool *pool_new(int size);\nint pool_size(struct pool *p);\n")
+    (tmp_path / "pool.c").write_text(
+        '#include "pool.h"\n#define POOL_GROWTH 2\nstruct pool {\n  int count;\n  int capacity;\n};\n'
+        "static int grow(struct pool *p) {\n  return p->capacity * POOL_GROWTH;\n}\n"
+        "int pool_size(struct pool *p) {\n  return p->count;\n}\n")
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    buffer = '#include "pool.h"\n\nint main(void) {\n  int count = 0;\n  int capacity = 1;\n  grow(count, POOL_GROWTH);\n  '
+    cands = folder.index.rank_candidates("main.c", buffer, len(buffer))
+    got = {(c.definition.name, c.definition.path) for c in cands}
+    assert not got & {("count", "pool.c"), ("capacity", "pool.c"), ("grow", "pool.c"), ("POOL_GROWTH", "pool.c"),
+                      ("pool", "pool.c")}
+    assert ("pool_new", "pool.h") in got  # what the header declares still comes
+    # a function of the source file that is not static is seen by the linker: still a candidate by use
+    buffer = "int main(void) {\n  return pool_size(0);\n}\n"
+    assert ("pool_size", "pool.c") in {(c.definition.name, c.definition.path)
+                                       for c in folder.index.rank_candidates("other.c", buffer, 20)}

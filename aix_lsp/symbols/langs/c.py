@@ -20,7 +20,7 @@ from tree_sitter import Node
 from aix_lsp.languages import language_for_path
 from aix_lsp.syntax.grammars import new_parser
 
-from ..model import FileSymbols, ImportBinding
+from ..model import Definition, FileSymbols, ImportBinding
 from ._snippets import function, outline, text
 
 _TYPES = {"class_specifier", "struct_specifier", "union_specifier", "enum_specifier"}
@@ -43,6 +43,35 @@ _NOT_NAMES = frozenset({"int", "void", "char", "short", "long", "float", "double
                         "const", "static", "struct", "enum", "union", "return", "if", "else", "while", "for", "auto"})
 # /* a comment */ on a continued #define line ends the define for tree-sitter: its rest leaks out as code
 _CONTINUED_COMMENT = re.compile(r"(/\*[^\n]*?\*/)(?=[^\n]*\\$)", re.M)
+
+
+SOURCE_EXTENSIONS = (".c", ".cc", ".cpp", ".cxx", ".c++")
+_STATIC = re.compile(r"^[ \t]*(?:template[ \t]*<[^\n]*>[ \t]*)?(?:inline[ \t]+)?static\b")
+
+
+def translation_unit_only(symbols: FileSymbols) -> frozenset[tuple[int, str]]:
+    """(line, name) of the definitions of a C/C++ source file that no other file can see: its macros, its
+    ``static`` functions and variables, the classes, structs and typedefs it defines and their members.
+    Another file's ``bool matched;`` local or ``benchmark::State`` is not them. Empty for a header (what it
+    declares is seen by every includer) and for other languages."""
+    if not symbols.path.endswith(SOURCE_EXTENSIONS):
+        return frozenset()
+    types = {d.name for d in symbols.definitions if d.kind in ("class", "type")}
+    out = set()
+    for d in symbols.definitions:
+        if d.kind in ("class", "type") or d.container in types or _private_head(d):
+            out.add((d.line, d.name))
+    return frozenset(out)
+
+
+def _private_head(d: Definition) -> bool:
+    """A macro, or a file-scope ``static`` function or variable (its declaration line says so)."""
+    if d.container is not None:
+        return False
+    rows = d.snippet.split("\n")
+    first = d.line - d.start_line
+    head = rows[first] if 0 <= first < len(rows) else ""
+    return head.lstrip().startswith("#") or bool(_STATIC.match(head))
 
 
 def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
