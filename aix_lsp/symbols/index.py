@@ -447,7 +447,7 @@ class SymbolIndex:
                 self._used_candidates(rel_path, context, {b.local for b in bindings if b.local}, cands)
             if sources is None or "bm25" in sources:
                 self._bm25_candidates(rel_path, text, cursor_line, cands)
-            receiver = receiver_type(text, offset)
+            receiver = receiver_type(text, offset, language)
             enclosing = enclosing_types(text, offset, language)
             if receiver is None and language in FIELD_TYPED_RECEIVERS:
                 receiver = self._field_receiver(text, offset, enclosing)
@@ -614,7 +614,12 @@ class SymbolIndex:
         """``obj.`` at the cursor and obj's type is declared in the buffer: that type's members (of the
         definition the buffer imports by name when it does: another crate's type of the same name is not it)."""
         imported = [c.definition for c in cands.values() if "name" in c.origins and c.definition.name == type_name]
-        for cls in imported or self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
+        types = list(imported or self._by_name.get(type_name, ())[:MAX_SAME_NAME])
+        for alias in list(types):  # C: typedef struct uv_loop_s uv_loop_t; the members are uv_loop_s's
+            tag = _TYPEDEF_TAG.search(alias.snippet) if alias.kind == "type" else None
+            if tag is not None and tag.group(1) != type_name:
+                types += [d for d in self._by_name.get(tag.group(1), ())[:MAX_SAME_NAME] if d.kind == "class"]
+        for cls in types:
             if cls.kind not in ("class", "type"):
                 continue
             for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
@@ -890,11 +895,11 @@ _MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?
 RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
 
 
-def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
+def receiver_type(text: str, offset: int, language: str = "") -> tuple[str, str] | None:
     """(type, typed member prefix) for ``obj.pre|`` at ``offset`` when the buffer declares obj's type:
     ``T obj``/``T* obj``/``T<..> obj`` (Java, C#, C/C++, Go params ``obj *T``), ``obj: T`` (Python, TS, Rust),
     ``obj = new T(``, ``obj = T(``, ``obj := T{``/``&T{``; ``T::`` names the type itself; no type inference
-    beyond that."""
+    beyond that. C and C++ (``language``) also take lower-case types: ``uv_loop_t* loop``, ``struct list *n``."""
     line_start = text.rfind("\n", 0, offset) + 1
     match = _MEMBER_AT_CURSOR.search(text, line_start, offset)
     if match is None:
@@ -915,9 +920,13 @@ def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
         rf"\b([A-Z]\w*)(?:<[^<>;=]*>)?\s*[*&]*\s+{o}\s*[;,=)]",  # T obj; T<A> obj = ; T* obj)
         rf"\b{o}\s+\*?([A-Z]\w*)\b",  # Go: obj *T / var obj T
     )
+    if language in ("c", "c++"):  # T obj / T *obj / struct T *obj with any case (not `return obj;`)
+        patterns += (rf"\b([A-Za-z_]\w*)(?:<[^<>;=]*>)?(?:\s*[*&]+\s*|\s+)(?:const\s+)?{o}\s*[;,=)\[]",)
     best: tuple[int, str] | None = None
     for pattern in patterns:
         for found in re.finditer(pattern, scope):
+            if found.group(1) in _C_NOT_TYPES:
+                continue
             if best is None or found.start() > best[0]:  # the nearest declaration above the cursor
                 best = (found.start(), found.group(1))
     separator = text[match.end(1):match.start(2) if match.group(2) else offset].strip()
@@ -925,6 +934,9 @@ def receiver_type(text: str, offset: int) -> tuple[str, str] | None:
         return obj, prefix  # Type::member (C++, Rust): the type itself
     return (best[1], prefix) if best is not None else None
 
+
+_C_NOT_TYPES = frozenset({"return", "const", "sizeof", "case", "goto", "else", "delete", "new", "throw", "typedef"})
+_TYPEDEF_TAG = re.compile(r"\btypedef\s+(?:const\s+)?(?:struct|union|class)\s+([A-Za-z_]\w*)\s*[*\s]*[A-Za-z_]\w*\s*;")
 
 # Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition
 _CPP_METHOD_HEAD = re.compile(r"^[A-Za-z_][^;(){}=\n]*?\b([A-Za-z_]\w*)(?:<[^<>\n]*>)?::~?[A-Za-z_]\w*\s*\(", re.M)

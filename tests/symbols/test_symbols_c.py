@@ -402,3 +402,23 @@ def test_what_a_source_file_keeps_to_itself_is_no_candidate_elsewhere(tmp_path):
     buffer = "int main(void) {\n  return pool_size(0);\n}\n"
     assert ("pool_size", "pool.c") in {(c.definition.name, c.definition.path)
                                        for c in folder.index.rank_candidates("other.c", buffer, 20)}
+
+
+def test_lower_case_c_types_and_typedef_struct_names_type_their_receivers(tmp_path):
+    from aix_lsp.symbols.index import receiver_type
+
+    assert receiver_type("int f(uv_loop_t* loop) {\n  loop->", 35, "c") == ("uv_loop_t", "")
+    assert receiver_type("struct list *n = head;\n  n->ne", 32, "c") == ("list", "ne")
+    assert receiver_type("uv_loop_t* loop;\n  return loop;\n  loop->", 40, "c") == ("uv_loop_t", "")
+    assert receiver_type("int f(uv_loop_t* loop) {\n  loop->", 35) is None  # other languages: types are capitalized
+    (tmp_path / "uv.h").write_text(
+        "typedef struct uv_loop_s uv_loop_t;\ntypedef struct uv_handle_s uv_handle_t;\n"
+        "struct uv_handle_s {\n  void* data;\n  int flags;\n};\n"
+        "struct uv_loop_s {\n  /* User data - use this for whatever. */\n  void* data;\n  unsigned int active_handles;\n};\n")
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    buffer = '#include "uv.h"\n\nint count(uv_loop_t* loop) {\n  return loop->'
+    cands = folder.index.rank_candidates("core.c", buffer, len(buffer))
+    receivers = {(c.definition.name, c.definition.container) for c in cands if "receiver" in c.origins}
+    assert receivers == {("data", "uv_loop_s"), ("active_handles", "uv_loop_s")}
+    assert receivers <= {(c.definition.name, c.definition.container) for c in cands[:3]}  # with uv_loop_t itself
