@@ -72,7 +72,7 @@ class RetrievalService(Workspace):
         settings = self.settings
         if not settings.retrieval or settings.retrieval_top_k <= 0 or settings.retrieval_max_tokens <= 0:
             return []
-        path = self._norm(path)
+        path = self.document_path(path)
         first, cursor_line, lines = query_window(text, offset, settings.retrieval_query_lines)
         window = (first, cursor_line, tuple(lines))
         key, sticky = (document, True) if document else (str(path), False)
@@ -91,7 +91,7 @@ class RetrievalService(Workspace):
     def on_document_edited(self, path: Path, text: str) -> None:
         super().on_document_edited(path, text)
         if self.settings.retrieval_recent_edits:
-            self.recent.on_edited(self._norm(path), text)
+            self.recent.on_edited(self.document_path(path), text)
 
     def _locate(self, path: Path) -> tuple[Path, str] | None:
         folder = self.folder_of(path)

@@ -677,6 +677,25 @@ class Workspace:
     def _norm(path: Path | str) -> Path:
         return Path(os.path.abspath(os.path.expanduser(str(path))))
 
+    def document_path(self, path: Path | str) -> Path:
+        """``path`` (a document's or a watcher event's) as it lies under a workspace folder: normalized, and
+        where it lies under none as written but its real path lies under a folder's real path (an editor
+        that resolves symlinks, with the folder opened through a link, or the reverse), that folder's view
+        of it. Else the normalized path."""
+        path = self._norm(path)
+        if self.folder_of(path) is not None:
+            return path
+        try:
+            real = Path(os.path.realpath(path))
+            for root in list(self._folders):
+                try:
+                    return root / real.relative_to(os.path.realpath(root))
+                except ValueError:
+                    continue
+        except OSError:
+            pass
+        return path
+
     def add_folder(self, root: Path) -> None:
         root = self._norm(root)
         with self._lock:
@@ -743,7 +762,7 @@ class Workspace:
     # --- events -------------------------------------------------------------------------------------
 
     def on_saved(self, path: Path, text: str | None = None) -> None:
-        path = self._norm(path)
+        path = self.document_path(path)
         folder = self.folder_of(path)
         if folder is not None:
             folder.post(path, "saved", text)
@@ -751,7 +770,7 @@ class Workspace:
     def on_files_changed(self, changes: list[tuple[Path, str]]) -> None:
         deleted = False
         for path, kind in changes:
-            path = self._norm(path)
+            path = self.document_path(path)
             folder = self.folder_of(path)
             if folder is None:
                 continue
@@ -765,7 +784,7 @@ class Workspace:
                 self._generation += 1  # never serve a cached fragment of a deleted file
 
     def on_document_edited(self, path: Path, text: str) -> None:
-        path = self._norm(path)
+        path = self.document_path(path)
         folder = self.folder_of(path)
         if folder is not None:
             folder.post(path, "edited", text, delay=EDIT_DEBOUNCE_S)
