@@ -16,7 +16,7 @@ from pathlib import Path
 import tantivy
 
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, is_js_family, symbols_language
-from .langs.c import translation_unit_only
+from .langs.c import SOURCE_EXTENSIONS, translation_unit_only
 from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
@@ -457,12 +457,14 @@ class SymbolIndex:
                 self._enclosing_candidates(rel_path, type_name, cands)
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
+            c_family = language in ("c", "c++")
             for cand in cands.values():
                 cand.signals = self._signals(cand, context, words, best_bm25)
                 cand.score = combine(cand.signals, weights)
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
                     cand.definition = self._outline_for(cand.definition, context)
-        return sorted(cands.values(), key=lambda c: (-c.score, c.definition.path, c.definition.line))
+            ranked = cands.values() if not c_family else _declarations_first(cands.values())
+        return sorted(ranked, key=lambda c: (-c.score, c.definition.path, c.definition.line))
 
     def _outline_for(self, cls: Definition, context: "_BufferUses") -> Definition:
         """A class outline longer than MAX_SNIPPET_LINES cut to that: its header and docstring rows, then
@@ -837,6 +839,29 @@ def _made_by(d: Definition) -> Definition:
         return d
     found = _MADE_BY.search(d.snippet)
     return d._replace(name=found.group(1)) if found else d
+
+
+def _declarations_first(cands: Iterable[Candidate]) -> list[Candidate]:
+    """C/C++: a function or member both declared in a header and defined in a source file is shown once, as
+    the header's declaration (its comment and signature say what it does; the body rarely fits anyway), at the
+    better rank of the two."""
+    headers: dict[tuple[str, str | None], Candidate] = {}
+    for cand in cands:
+        d = cand.definition
+        if d.kind in ("function", "method") and not d.path.endswith(SOURCE_EXTENSIONS):
+            best = headers.get((d.name, d.container))
+            if best is None or cand.score > best.score:
+                headers[(d.name, d.container)] = cand
+    out = []
+    for cand in cands:
+        d = cand.definition
+        header = headers.get((d.name, d.container)) if d.path.endswith(SOURCE_EXTENSIONS) else None
+        if header is None:
+            out.append(cand)
+        elif cand.score > header.score:  # the body ranked better: its rank, the declaration's snippet
+            header.score = cand.score
+            header.origins |= cand.origins
+    return out
 
 
 def _interface(symbols: FileSymbols) -> tuple:

@@ -270,8 +270,9 @@ def test_out_of_line_definitions_are_tied_to_their_header_declarations(tmp_path)
     # obj-> / Type:: at the cursor ranks the members of obj's declared type first
     buffer = '#include "store/table.h"\n\nvoid Load(Table* table) {\n  table->Read'
     got = top(folder, "table/reader.cc", buffer, k=2)
-    assert got and all("ReadFilter" in t for _, t in got)
-    assert {p for p, _ in got} == {"include/store/table.h", "table/table.cc"}
+    # shown once, as the header's declaration (its comment says what it does), not again as its body
+    assert got[0][0] == "include/store/table.h" and "ReadFilter" in got[0][1]
+    assert not any(p == "table/table.cc" and "ReadFilter" in t for p, t in top(folder, "table/reader.cc", buffer, k=5))
     # in a method of Table defined out of line, Table's members declared in the header are candidates
     inside = '#include "store/table.h"\nnamespace store {\nint Table::Twice() const {\n  return 2 * '
     names = {c.definition.name for c in index.rank_candidates("table/other.cc", inside, len(inside))}
@@ -398,8 +399,13 @@ def test_what_a_source_file_keeps_to_itself_is_no_candidate_elsewhere(tmp_path):
     assert not got & {("count", "pool.c"), ("capacity", "pool.c"), ("grow", "pool.c"), ("POOL_GROWTH", "pool.c"),
                       ("pool", "pool.c")}
     assert ("pool_new", "pool.h") in got  # what the header declares still comes
-    # a function of the source file that is not static is seen by the linker: still a candidate by use
+    # a function of the source file that is not static is seen by the linker: still a candidate by use (shown as
+    # its header's declaration); without a header, as its body
     buffer = "int main(void) {\n  return pool_size(0);\n}\n"
+    assert ("pool_size", "pool.h") in {(c.definition.name, c.definition.path)
+                                       for c in folder.index.rank_candidates("other.c", buffer, 20)}
+    (tmp_path / "pool.h").write_text("struct pool *pool_new(int size);\n")
+    folder.sync()
     assert ("pool_size", "pool.c") in {(c.definition.name, c.definition.path)
                                        for c in folder.index.rank_candidates("other.c", buffer, 20)}
 
