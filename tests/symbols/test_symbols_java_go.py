@@ -203,3 +203,22 @@ def test_broken_go_mod_still_indexes_and_resolves_by_folder(tmp_path):
     assert folder.sync() == 3
     got = top(folder, rel, MAIN)
     assert any(p.endswith("config/config.go") for p, _ in got)  # by folder name, without the module path
+
+
+def test_long_java_class_outline_shows_the_member_the_cursor_uses(tmp_path):
+    """A class with 30 methods: its outline in the prompt keeps the header and the rows of the members the
+    code near the cursor names, even the 28th (the outline once stopped after 15 rows)."""
+    methods = "\n".join(f"    public int step{i}(int x) {{ return x + {i}; }}" for i in range(30))
+    base = tmp_path / "src" / "main" / "java" / "com" / "acme"
+    base.mkdir(parents=True)
+    (base / "Steps.java").write_text(f"package com.acme;\n\n/** Many steps. */\npublic class Steps {{\n{methods}\n}}\n")
+    rel = "src/main/java/com/acme/Runner.java"
+    text = ("package com.acme;\n\npublic class Runner {\n    int run() {\n"
+            "        Steps s = new Steps();\n        return s.step27(1) + Steps.")
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    outlines = [s.text for s in folder.index.candidates_for_cursor(rel, text, len(text), 5) if "class Steps" in s.text]
+    assert outlines, "the class is among the candidates"
+    shown = outlines[0]
+    assert "public class Steps {" in shown and "step27" in shown
+    assert shown.count("\n") < 16  # cut to the snippet size at query time

@@ -42,11 +42,17 @@ def function(node: Node, name: str, kind: str, container: str | None, lines: lis
     return Definition(name, kind, path, def_row, start, last + 1, container, join(lines, range(start, last + 1)))
 
 
+MAX_OUTLINE_ROWS = 60  # member rows a type's outline keeps; a query shows ~15 of them, chosen by the names near the cursor
+
+
 def outline(node: Node, name: str, kind: str, container: str | None, lines: list[str], path: str,
             body: Node | None, member_rows: list[int]) -> Definition:
-    """A type: its header and the first row of each member, at most MAX_SNIPPET_LINES rows."""
+    """A type: its header and the first row of each member (up to MAX_OUTLINE_ROWS of them). A long one is
+    cut at query time (SymbolIndex), so a member far down a big class can still be shown."""
     def_row = node.start_point[0]
     start = comment_start(node)
     header_end = body.start_point[0] if body is not None else node.end_point[0]
-    rows = sorted(set(list(range(start, header_end + 1)) + member_rows))[:MAX_SNIPPET_LINES]
+    header = list(range(start, header_end + 1))
+    members = sorted({r for r in member_rows if r > header_end})[:MAX_OUTLINE_ROWS]
+    rows = header[:MAX_SNIPPET_LINES] + members
     return Definition(name, kind, path, def_row, start, rows[-1] + 1, container, join(lines, rows))
