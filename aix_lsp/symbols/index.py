@@ -584,6 +584,8 @@ class SymbolIndex:
                     cand = self._add(cands, d, d.name, None, "star", rel_path)
                     if cand is not None and included:  # a declaration the file includes: what the name means here
                         cand.origins.add("resolved")
+                if included:
+                    self._included_candidates(rel_path, target, cands)
                 continue
             if binding.name is None:
                 module = target
@@ -599,6 +601,37 @@ class SymbolIndex:
             if module is not None and binding.local:
                 for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
                     self._add(cands, d, d.name, binding.local, "module", rel_path)
+
+    def _included_candidates(self, rel_path: str, header: str, cands: dict) -> None:
+        """What the headers ``header`` includes declare (three levels down): the buffer sees them as much as what it
+        includes itself (log_reader.cc includes log_reader.h, which includes log_format.h's record types), but they
+        carry no import signal: there are many more of them, and marked as included they crowded out the direct
+        ones (measured: 2 points of recall@3 lower on leveldb, libuv and re2); they rank by use, BM25, analogs."""
+        key = ("included", header)
+        found = self._cache.get(key)
+        if found is None:
+            trail: set[str] = {header}
+            seen = {header}
+            found, frontier = [], [header]
+            for _ in range(3):
+                following = []
+                for module in frontier:
+                    symbols = self._files.get(module)
+                    for b in symbols.imports if symbols is not None else ():
+                        target = self._module_file(module, b.module, symbols.language) if b.star else None
+                        if target is not None and target not in seen:
+                            seen.add(target)
+                            following.append(target)
+                            trail.add(target)
+                            included = self._files.get(target)
+                            if included is not None:
+                                found.extend(d for d in included.definitions if d.container is None)
+                frontier = following
+                if len(found) >= 4 * MAX_MODULE_MEMBERS:
+                    break
+            self._store(key, found, trail)
+        for d in found:  # type: ignore[union-attr]
+            self._add(cands, d, d.name, None, "included", rel_path)
 
     def _used_candidates(self, rel_path: str, context: "_BufferUses", imported: set[str], cands: dict) -> None:
         for name in context.near:

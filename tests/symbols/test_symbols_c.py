@@ -428,3 +428,17 @@ def test_lower_case_c_types_and_typedef_struct_names_type_their_receivers(tmp_pa
     receivers = {(c.definition.name, c.definition.container) for c in cands if "receiver" in c.origins}
     assert receivers == {("data", "uv_loop_s"), ("active_handles", "uv_loop_s")}
     assert receivers <= {(c.definition.name, c.definition.container) for c in cands[:3]}  # with uv_loop_t itself
+
+
+def test_what_an_included_header_includes_is_a_candidate(tmp_path):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "log_format.h").write_text("enum RecordType {\n  kZeroType = 0,\n  kFullType = 1,\n};\n"
+                                                 "static const int kBlockSize = 32768;\n")
+    (tmp_path / "db" / "log_reader.h").write_text('#include "db/log_format.h"\nclass Reader {\n public:\n  bool ReadRecord();\n};\n')
+    folder = FolderSymbols(tmp_path)
+    folder.sync()
+    buffer = '#include "db/log_reader.h"\n\nbool Reader::ReadRecord() {\n  int n = '
+    got = {(c.definition.name, c.definition.path): c for c in folder.index.rank_candidates("db/log_reader.cc", buffer, len(buffer))}
+    assert {("kZeroType", "db/log_format.h"), ("kBlockSize", "db/log_format.h")} <= got.keys()
+    assert "included" in got[("kBlockSize", "db/log_format.h")].origins
+    assert got[("kBlockSize", "db/log_format.h")].signals["imported_name"] == 0  # not as strong as a direct include
