@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
 import tantivy
@@ -441,8 +441,9 @@ class SymbolIndex:
             bindings, import_rows = import_lines(language, text)
             context = _BufferUses(text, cursor_line, import_rows, language in QUALIFIED_MEMBERS)
             cands: dict[tuple[str, int, str | None], Candidate] = {}
+            words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             if sources is None or "imports" in sources:
-                self._import_candidates(rel_path, language, bindings, cands)
+                self._import_candidates(rel_path, language, bindings, cands, (context.used, *words))
             if sources is None or "used" in sources:
                 self._used_candidates(rel_path, context, {b.local for b in bindings if b.local}, cands)
             if sources is None or "bm25" in sources:
@@ -455,7 +456,6 @@ class SymbolIndex:
                 self._receiver_candidates(rel_path, *receiver, cands)
             for type_name in enclosing:
                 self._enclosing_candidates(rel_path, type_name, cands)
-            words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             c_family = language in ("c", "c++")
             for cand in cands.values():
@@ -569,7 +569,10 @@ class SymbolIndex:
                         self._add(cands, member, member.name, None if binding.star else binding.local,
                                   "star" if binding.star else "member", rel_path)
 
-    def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict) -> None:
+    def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict,
+                           written: Sequence[Container[str]] = ()) -> None:
+        """``written``: the names the buffer and its look-alike windows write (C/C++: a definition reached through
+        an include of an include is no candidate otherwise: nothing would rank it)."""
         for binding in bindings:
             if binding.reexport:
                 continue
@@ -585,7 +588,7 @@ class SymbolIndex:
                     if cand is not None and included:  # a declaration the file includes: what the name means here
                         cand.origins.add("resolved")
                 if included:
-                    self._included_candidates(rel_path, target, cands)
+                    self._included_candidates(rel_path, target, cands, written)
                 continue
             if binding.name is None:
                 module = target
@@ -602,11 +605,12 @@ class SymbolIndex:
                 for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
                     self._add(cands, d, d.name, binding.local, "module", rel_path)
 
-    def _included_candidates(self, rel_path: str, header: str, cands: dict) -> None:
+    def _included_candidates(self, rel_path: str, header: str, cands: dict, written: Sequence[Container[str]]) -> None:
         """What the headers ``header`` includes declare (three levels down): the buffer sees them as much as what it
         includes itself (log_reader.cc includes log_reader.h, which includes log_format.h's record types), but they
         carry no import signal: there are many more of them, and marked as included they crowded out the direct
-        ones (measured: 2 points of recall@3 lower on leveldb, libuv and re2); they rank by use, BM25, analogs."""
+        ones (measured: 2 points of recall@3 lower on leveldb, libuv and re2); they rank by use, BM25, analogs, so
+        only those ``written`` somewhere are candidates (thousands of them at the cursor cost milliseconds)."""
         key = ("included", header)
         found = self._cache.get(key)
         if found is None:
@@ -631,7 +635,8 @@ class SymbolIndex:
                     break
             self._store(key, found, trail)
         for d in found:  # type: ignore[union-attr]
-            self._add(cands, d, d.name, None, "included", rel_path)
+            if any(d.name in names for names in written):
+                self._add(cands, d, d.name, None, "included", rel_path)
 
     def _used_candidates(self, rel_path: str, context: "_BufferUses", imported: set[str], cands: dict) -> None:
         for name in context.near:

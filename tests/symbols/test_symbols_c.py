@@ -437,8 +437,12 @@ def test_what_an_included_header_includes_is_a_candidate(tmp_path):
     (tmp_path / "db" / "log_reader.h").write_text('#include "db/log_format.h"\nclass Reader {\n public:\n  bool ReadRecord();\n};\n')
     folder = FolderSymbols(tmp_path)
     folder.sync()
-    buffer = '#include "db/log_reader.h"\n\nbool Reader::ReadRecord() {\n  int n = '
-    got = {(c.definition.name, c.definition.path): c for c in folder.index.rank_candidates("db/log_reader.cc", buffer, len(buffer))}
-    assert {("kZeroType", "db/log_format.h"), ("kBlockSize", "db/log_format.h")} <= got.keys()
+    buffer = '#include "db/log_reader.h"\n\nbool Reader::ReadRecord() {\n  int n = kBlockSize;\n  '
+    lookalike = "if (type == kZeroType && length == 0) {"  # a window of code like the cursor's
+    got = {(c.definition.name, c.definition.path): c
+           for c in folder.index.rank_candidates("db/log_reader.cc", buffer, len(buffer), lookalikes=[lookalike])}
     assert "included" in got[("kBlockSize", "db/log_format.h")].origins
-    assert got[("kBlockSize", "db/log_format.h")].signals["imported_name"] == 0  # not as strong as a direct include
+    assert "included" in got[("kZeroType", "db/log_format.h")].origins
+    assert got[("kZeroType", "db/log_format.h")].signals["imported_name"] == 0  # not as strong as a direct include
+    # what neither the buffer nor its look-alikes write would rank nowhere: not gathered at all
+    assert ("kFullType", "db/log_format.h") not in got
