@@ -431,13 +431,15 @@ def half_of(case: Case) -> str:
 # ------------------------------------------------------------------------------------- timings
 
 
-def timing(root: Path, max_files: int, queries: int, rng: random.Random) -> None:
+def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixes: tuple[str, ...] = (".py",)) -> None:
     import psutil
 
     files = {}
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(root.rglob("*")):
         if len(files) >= max_files:
             break
+        if not path.name.endswith(suffixes) or not path.is_file():
+            continue
         try:
             files[path.relative_to(root.parent).as_posix()] = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
@@ -640,6 +642,8 @@ def main() -> None:
     ap.add_argument("--timing-root", type=Path, default=VENV / "transformers")
     ap.add_argument("--timing-files", type=int, default=2000)
     ap.add_argument("--timing-queries", type=int, default=400)
+    ap.add_argument("--timing-suffixes", default=".py", help="comma-separated file suffixes of the --timing-root "
+                    "project (e.g. .c,.cc,.h for a C/C++ one)")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"), help="Java and Go projects (SOURCE_REPOS)")
@@ -654,7 +658,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.timing_only:
-        timing(args.timing_root, args.timing_files, args.timing_queries, rng)
+        timing(args.timing_root, args.timing_files, args.timing_queries, rng, tuple(args.timing_suffixes.split(",")))
         return
     if args.source_timing:
         source_timing(args.sources_dir, {n for n in args.only.split(",") if n}, args.timing_queries, rng)

@@ -884,16 +884,21 @@ def _declarations_first(cands: Iterable[Candidate]) -> list[Candidate]:
     the header's declaration (its comment and signature say what it does; the body rarely fits anyway), at the
     better rank of the two."""
     headers: dict[tuple[str, str | None], Candidate] = {}
+    bodies: list[Candidate] = []
+    out: list[Candidate] = []
     for cand in cands:
         d = cand.definition
-        if d.kind in ("function", "method") and not d.path.endswith(SOURCE_EXTENSIONS):
+        if d.kind not in ("function", "method"):
+            out.append(cand)
+        elif d.path.endswith(SOURCE_EXTENSIONS):
+            bodies.append(cand)
+        else:
+            out.append(cand)
             best = headers.get((d.name, d.container))
             if best is None or cand.score > best.score:
                 headers[(d.name, d.container)] = cand
-    out = []
-    for cand in cands:
-        d = cand.definition
-        header = headers.get((d.name, d.container)) if d.path.endswith(SOURCE_EXTENSIONS) else None
+    for cand in bodies:
+        header = headers.get((cand.definition.name, cand.definition.container))
         if header is None:
             out.append(cand)
         elif cand.score > header.score:  # the body ranked better: its rank, the declaration's snippet
