@@ -137,6 +137,25 @@ def test_the_engine_serves_the_adapter_and_completions_change(trained, tiny_mode
     assert any(a != b for a, b in outputs)
 
 
+def test_the_served_model_is_the_trained_one(trained, repo: Path, tiny_model_dir: Path, tiny_tokenizer):
+    """The engine's merged adapter (LoRA, the final norm) gives the held-out loss training ended with;
+    the engine without it, the untrained figure: what eval measures is what was trained."""
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.finetune.samples import build_samples
+    from aix_lsp.finetune.train import heldout_loss
+
+    out, report = trained
+    held = (out / "heldout.txt").read_text().split()
+    samples = build_samples(repo, [repo / r for r in held], _settings(tiny_model_dir), tiny_tokenizer, 200, seed=0).samples
+    assert samples
+    assert abs(report.heldout_losses[-1][1] - report.heldout_losses[0][1]) > 0.01  # training moved it: the two can be told apart
+    pad = tiny_tokenizer.pad_token_id if tiny_tokenizer.pad_token_id is not None else tiny_tokenizer.eos_token_id
+    tuned = LocalEngine.load(_settings(tiny_model_dir, adapter=str(out)))
+    plain = LocalEngine.load(_settings(tiny_model_dir))
+    assert heldout_loss(tuned.model, samples, pad, "cpu", 1) == pytest.approx(report.heldout_losses[-1][1], abs=1e-3)
+    assert heldout_loss(plain.model, samples, pad, "cpu", 1) == pytest.approx(report.heldout_losses[0][1], abs=1e-3)
+
+
 def _wait_state(session, states: tuple[str, ...], timeout: float = 120.0) -> str:
     deadline = time.monotonic() + timeout
     while session.model.state not in states:
