@@ -232,6 +232,8 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     root = root.resolve()
     if not root.is_dir():
         raise FinetuneError(f"{root} is not a folder")
+    if not 0 <= opts.warmup < 1 or opts.lr <= 0:
+        raise FinetuneError(f"the warmup is a fraction of the steps (0 to below 1, got {opts.warmup}) and lr a positive rate (got {opts.lr})")
     try:
         output.mkdir(parents=True, exist_ok=True)
         probe = output / ".write-test"

@@ -108,6 +108,12 @@ def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
     assert {learning_rate(step, 100, _opts(lr=1e-2, schedule="constant")) for step in range(100)} == {1e-2}
 
 
+def test_a_warmup_or_rate_out_of_range_is_a_clear_error(repo: Path, tiny_model_dir: Path, tmp_path: Path):
+    for bad in (_opts(warmup=1.5), _opts(lr=0.0)):
+        with pytest.raises(FinetuneError, match="warmup is a fraction"):
+            finetune(repo, tmp_path / "out", _settings(tiny_model_dir), bad)
+
+
 def test_samples_come_from_train_files_with_the_pipelines_prompt(repo: Path, tiny_model_dir: Path, tiny_tokenizer):
     from aix_lsp.finetune.samples import build_samples, split_files
 
