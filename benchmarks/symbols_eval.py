@@ -6,7 +6,7 @@ packages (``npm install rxjs@7.8.2 axios@1.21.1 lodash-es@4.18.1 jquery@4.0.0 vs
 on, the last four are outside them: JS_OUTSIDE). A case
 is a line whose code (not a string, comment or docstring: a tree-sitter identifier node) uses a name
 defined exactly once in the repository, in another file, and not in the
-current one; the line is blanked and the cursor put at its start. Hit at k: one of the first k
+current one (C/C++: nor private to another source file); the line is blanked and the cursor put at its start. Hit at k: one of the first k
 snippets is from the defining file and contains the definition's first line.
 
 Methods, all excluding the current file:
@@ -297,7 +297,19 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
                 def_text = files[d.path].split("\n")[d.line].strip()
                 pool.append(Case(repo, path, row, d.name, d.path, d.line, def_text))
     rng.shuffle(pool)
-    return pool[:per_repo]
+    # a C/C++ definition its own source file keeps to itself (a static, a macro or struct of a .c file) is not
+    # what another file's line uses, whatever the name: dropped after the draw, so that the random stream, and
+    # with it every other repository's cases, stays the same
+    return [c for c in pool[:per_repo] if not _unit_only(index, c)]
+
+
+def _unit_only(index: SymbolIndex, case: Case) -> bool:
+    try:
+        from aix_lsp.symbols.langs.c import translation_unit_only
+    except ImportError:  # an older version of the extractor
+        return False
+    symbols = index.file_symbols(case.def_path)
+    return symbols is not None and (case.def_line, case.name) in translation_unit_only(symbols)
 
 
 def is_gold(case: Case, path: str, start: int, end: int, text: str) -> bool:
