@@ -5,9 +5,15 @@ packages (``npm install rxjs@7.8.2 axios@1.21.1 lodash-es@4.18.1 jquery@4.0.0 vs
 @tanstack/query-core@5.108.4`` into --npm-dir; the first three are the JS/TS repositories the weights were tuned
 on, the last four are outside them: JS_OUTSIDE). A case
 is a line whose code (not a string, comment or docstring: a tree-sitter identifier node) uses a name
-defined exactly once in the repository, in another file, and not in the
-current one (C/C++: nor private to another source file); the line is blanked and the cursor put at its start. Hit at k: one of the first k
-snippets is from the defining file and contains the definition's first line.
+defined exactly once in the repository, in another file, and not in the current one; the line is blanked
+and the cursor put at its start. Hit at k: one of the first k snippets is from the defining file and
+contains the definition's first line. Drawn cases whose answer key would be wrong are dropped after the
+draw (so the other cases stay the same): a C/C++ definition private to another source file (a static, a
+macro or struct of a .c/.cc file), and, in Python, JS/TS, Go, Rust and C, a member (method, attribute,
+field of a class or struct) whose name the line writes only bare, never after ``.``, ``?.``, ``->`` or
+``::`` (a local ``value`` is not ``Config.value``; Java, C# and C++ keep theirs: subclasses use inherited
+members bare). Of the 3,720 cases drawn at --per-repo 120, 705 are dropped (the member rule: Python 345,
+JavaScript 105, TypeScript 81, Go 84, Rust 29, C 17 of which 8 were private too).
 
 Methods, all excluding the current file:
   cce         CrossCodeEval recipe: windows of 10 non-empty lines, query = last 10 non-empty lines
@@ -36,6 +42,7 @@ import json
 import keyword
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -268,8 +275,10 @@ def code_uses(text: str, language: str) -> set[tuple[int, str]]:
     return out
 
 
-def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: int, rng: random.Random) -> list[Case]:
-    """Lines where code (not a string or comment) uses a name defined once, in another file."""
+def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: int, rng: random.Random,
+               dropped: list[Case] | None = None) -> list[Case]:
+    """Lines where code (not a string or comment) uses a name defined once, in another file; ``dropped``
+    gets the drawn cases whose answer key would be wrong (see the return)."""
     pool: list[Case] = []
     for path, text in files.items():
         language = symbols_language(path)
@@ -297,10 +306,40 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
                 def_text = files[d.path].split("\n")[d.line].strip()
                 pool.append(Case(repo, path, row, d.name, d.path, d.line, def_text))
     rng.shuffle(pool)
-    # a C/C++ definition its own source file keeps to itself (a static, a macro or struct of a .c file) is not
-    # what another file's line uses, whatever the name: dropped after the draw, so that the random stream, and
-    # with it every other repository's cases, stays the same
-    return [c for c in pool[:per_repo] if not _unit_only(index, c)]
+    # dropped after the draw, so that the random stream, and with it every other repository's cases, stays the
+    # same: a C/C++ definition its own source file keeps to itself (a static, a macro or struct of a .c file) is
+    # not what another file's line uses, whatever the name; nor is another file's member written bare
+    kept = []
+    for case in pool[:per_repo]:
+        if _unit_only(index, case) or member_used_bare(index, files, case):
+            if dropped is not None:
+                dropped.append(case)
+        else:
+            kept.append(case)
+    return kept
+
+
+# languages where a bare name never means a member of another file's class/struct (Python and JS/TS need
+# self./this./obj., Go recv., Rust self./obj., C s./p->); Java, C# and C++ keep their cases: a subclass
+# uses its base class's members bare
+BARE_NOT_MEMBER = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "c"})
+MEMBER_KINDS = frozenset({"method", "attribute", "field"})
+_QUALIFIER = re.compile(r"(?:\.|->|::)\s*#?$")  # x.name, x?.name, p->name, T::name, this.#name
+
+
+def member_used_bare(index: SymbolIndex, files: dict[str, str], case: Case) -> bool:
+    """The case's definition is a member (method, attribute, field of a class or struct) and its line writes
+    the name only bare, where that language reads a bare name as a local or a global: a wrong answer key
+    (a local ``value`` is not ``Config.value``)."""
+    language = symbols_language(case.path)
+    if language not in BARE_NOT_MEMBER:
+        return False
+    definition = next((d for d in index.definitions(case.name) if d.path == case.def_path and d.line == case.def_line), None)
+    if definition is None or definition.container is None or definition.kind not in MEMBER_KINDS:
+        return False
+    line = files[case.path].split("\n")[case.line]
+    return not any(_QUALIFIER.search(line, 0, m.start())
+                   for m in re.finditer(rf"(?<![\w$]){re.escape(case.name)}(?![\w$])", line))
 
 
 def _unit_only(index: SymbolIndex, case: Case) -> bool:
@@ -510,6 +549,16 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixe
     print(f"  single-file update, body edit (update_file + tantivy commit): p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
 
 
+def repo_index(name: str, files: dict[str, str], sources_dir: Path) -> SymbolIndex:
+    """The symbol table of one evaluation repository, set up as the server's sync does."""
+    index = SymbolIndex()
+    index.update_files(files.items())
+    index.set_go_modules(go_modules(files))
+    set_include_roots(index, name, sources_dir)
+    set_ts_aliases(index, name, files)
+    return index
+
+
 def set_ts_aliases(index: SymbolIndex, name: str, files: dict[str, str]) -> None:
     """The tsconfig.json path aliases, as the sync gives them (skipped by a version without them)."""
     try:
@@ -684,26 +733,26 @@ def main() -> None:
     only = {n for n in args.only.split(",") if n}
     loaded = [Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
     saved_cases: list[Case] = []
+    dropped: list[Case] = []  # drawn, but the definition is not what the line uses (make_cases)
     for name, files in repos(args.npm_dir, args.sources_dir):
         if only and name not in only:
             continue
-        index = SymbolIndex()
-        index.update_files(files.items())
-        index.set_go_modules(go_modules(files))
-        set_include_roots(index, name, args.sources_dir)
-        set_ts_aliases(index, name, files)
+        index = repo_index(name, files, args.sources_dir)
         windex = WindowIndex(files)
         if loaded is not None:
             cases = [c for c in loaded if c.repo == name]
         else:
-            cases = make_cases(name, files, index, args.per_repo, rng)
+            cases = make_cases(name, files, index, args.per_repo, rng, dropped)
         saved_cases.extend(cases)
         for case in cases:
             results.append(run_case(case, files, index, windex))
         print(f"{name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
+    if dropped:
+        print(f"(drawn cases dropped as wrong answer keys: {len(dropped)})", file=sys.stderr)
     print(f"(cases built and run in {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     if args.save_cases:
         args.save_cases.write_text(json.dumps([asdict(c) for c in saved_cases]))
+        args.save_cases.with_suffix(".dropped.json").write_text(json.dumps([asdict(c) for c in dropped]))
 
     repo_names = sorted({r.case.repo for r in results}, key=lambda n: [x.case.repo for x in results].index(n))
     A = [r for r in results if half_of(r.case) == "A"]

@@ -3,9 +3,10 @@ definition it needs, where that definition ranked (with its origins and signals)
 
     .venv/bin/python benchmarks/symbols_misses.py leveldb,serde [--half B] [--k 3]
 
-Uses the shipped weights and the same cases as symbols_eval.py (same seed, same repositories in the same
-order: cases are drawn from one random generator, so pass the repositories in SOURCE_REPOS order), or the
-eval's own cases with ``--load-cases`` (what ``symbols_eval.py --save-cases`` wrote).
+Any repository of the eval (Python, JS/TS or SOURCE_REPOS). Uses the shipped weights and the eval's case
+rule (symbols_eval.make_cases, with its drops of wrong answer keys); the same cases as
+``symbols_eval.py --only`` with the same names (cases are drawn from one random generator, in the eval's
+repository order), or the eval's own cases with ``--load-cases`` (what ``symbols_eval.py --save-cases`` wrote).
 """
 
 from __future__ import annotations
@@ -20,31 +21,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import symbols_eval as E  # noqa: E402
 
-from aix_lsp.symbols import SymbolIndex  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("repos", help="comma-separated SOURCE_REPOS names")
+    ap.add_argument("repos", help="comma-separated repository names (PY_REPOS, JS_REPOS, SOURCE_REPOS)")
     ap.add_argument("--half", default="AB", help="A, B or AB (default)")
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--per-repo", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"))
+    ap.add_argument("--npm-dir", type=Path, default=Path("/tmp/jsdata/node_modules"))
     ap.add_argument("--load-cases", type=Path, help="the cases symbols_eval.py --save-cases wrote (the eval's own "
                     "cases, whichever repositories were passed to it)")
     args = ap.parse_args()
     loaded = [E.Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
     names = args.repos.split(",")
     rng = random.Random(args.seed)
-    for name, folder, suffixes in E.SOURCE_REPOS:
-        if name not in names or not (args.sources_dir / folder).is_dir():
+    for name, files in E.repos(args.npm_dir, args.sources_dir):
+        if name not in names:
             continue
-        files = E.load_files(args.sources_dir / folder, suffixes + ("go.mod",))
-        index = SymbolIndex()
-        index.update_files(files.items())
-        index.set_go_modules(E.go_modules(files))
-        E.set_include_roots(index, name, args.sources_dir)
+        index = E.repo_index(name, files, args.sources_dir)
         windex = E.WindowIndex(files)
         hits = total = 0
         cases = [c for c in loaded if c.repo == name] if loaded is not None else \
