@@ -7,25 +7,22 @@ in C. Languages without an extractor here give ``None`` (the caller falls back t
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
 from aix_lsp.languages import language_for_path
 from aix_lsp.secrets import redact
 from aix_lsp.syntax.grammars import load_language, new_parser
 
+from .langs._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES, captures as _captures, text as _text
 from .langs import c as _c, csharp as _csharp, go as _go, java as _java, javascript as _javascript, rust as _rust
 from .model import Definition, FileSymbols, ImportBinding
 
-log = logging.getLogger(__name__)
 
-MAX_SNIPPET_LINES = 15
 BODY_LINES_WITHOUT_DOC = 4  # lines of a body shown when there is no docstring
 MAX_DOC_LINES = 8
-MAX_OUTLINE_ROWS = _javascript.MAX_OUTLINE_ROWS  # rows of a class outline kept at indexing (the query shows 15)
 
 # extensions aiXcoder's table does not name but whose code the JS/TS grammars read
 _EXTRA_EXTENSIONS = {".mjs": "javascript", ".cjs": "javascript", ".mts": "typescript", ".cts": "typescript"}
@@ -294,31 +291,6 @@ def _py_imports(root: Node, language: str) -> list[ImportBinding]:
 
 
 # ---------------------------------------------------------------------------------------- helpers
-
-
-@lru_cache(maxsize=None)
-def _query(language: str, source: str) -> Query | None:
-    lang = load_language(language)
-    if lang is None:
-        return None
-    try:
-        return Query(lang, source)
-    except Exception as exc:  # a grammar version without one of the node types
-        log.warning("symbol query for %s failed to compile: %s", language, exc)
-        return None
-
-
-def _captures(language: str, source: str, root: Node) -> dict[str, list[Node]]:
-    query = _query(language, source)
-    if query is None:
-        return {}
-    return QueryCursor(query).captures(root)
-
-
-def _text(node: Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", "replace")
 
 
 def _join(lines: list[str], rows) -> str:

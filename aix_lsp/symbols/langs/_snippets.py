@@ -1,13 +1,42 @@
-"""Snippet rows shared by the language modules: the signature and the most useful lines, at most ~15."""
+"""Shared by the language modules: tree-sitter query captures, and snippet rows (the signature and the
+most useful lines, at most ~15)."""
 
 from __future__ import annotations
 
-from tree_sitter import Node
+import logging
+from functools import lru_cache
+
+from tree_sitter import Node, Query, QueryCursor
+
+from aix_lsp.syntax.grammars import load_language
 
 from ..model import Definition
 
+log = logging.getLogger(__name__)
+
 MAX_SNIPPET_LINES = 15
 BODY_LINES = 4  # body lines shown after the signature
+
+
+@lru_cache(maxsize=None)
+def _query(language: str, source: str) -> Query | None:
+    lang = load_language(language)
+    if lang is None:
+        return None
+    try:
+        return Query(lang, source)
+    except Exception as exc:  # a grammar version without one of the node types
+        log.warning("symbol query for %s failed to compile: %s", language, exc)
+        return None
+
+
+def captures(language: str, source: str, root: Node) -> dict[str, list[Node]]:
+    """The captures of query ``source`` (compiled once per language) on ``root``; {} when the grammar or
+    the query is unavailable."""
+    query = _query(language, source)
+    if query is None:
+        return {}
+    return QueryCursor(query).captures(root)
 
 
 def text(node: Node | None) -> str:

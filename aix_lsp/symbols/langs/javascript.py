@@ -17,21 +17,15 @@ the file itself, so the import resolution follows it like any re-export.
 
 from __future__ import annotations
 
-import logging
 import posixpath
-from functools import lru_cache
 
-from tree_sitter import Node, Query, QueryCursor
-
-from aix_lsp.syntax.grammars import load_language
+from tree_sitter import Node
 
 from ..model import Definition, FileSymbols, ImportBinding
-from ._snippets import MAX_SNIPPET_LINES, text
+from ._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES, captures as _captures, text
 
-log = logging.getLogger(__name__)
 
 BODY_LINES = 4  # body lines shown after a signature
-MAX_OUTLINE_ROWS = 60  # a class outline keeps this many member rows; the query shows 15 chosen by the cursor's names
 MAX_WRAPPER_DEPTH = 2  # IIFE / UMD / define() wrappers walked into
 MAX_OBJECT_DEPTH = 2  # object literals inside object literals ({ support: { a() {} } })
 MAX_COMMENT_LINES = 5  # a comment above a definition up to this long is shown whole
@@ -680,25 +674,6 @@ def _require_binding(call: Node) -> list[ImportBinding] | None:
                 if key and value is not None and value.type == "identifier":
                     out.append(ImportBinding(text(value), source, key, row))
     return out
-
-
-@lru_cache(maxsize=None)
-def _query(language: str, source: str) -> Query | None:
-    lang = load_language(language)
-    if lang is None:
-        return None
-    try:
-        return Query(lang, source)
-    except Exception as exc:  # a grammar version without one of the node types
-        log.warning("symbol query for %s failed to compile: %s", language, exc)
-        return None
-
-
-def _captures(language: str, source: str, root: Node) -> dict[str, list[Node]]:
-    query = _query(language, source)
-    if query is None:
-        return {}
-    return QueryCursor(query).captures(root)
 
 
 def _string_value(node: Node | None) -> str | None:
