@@ -73,8 +73,11 @@ def load(folder: Path, root: Path) -> tuple[SavedTable, Stats] | None:
         # the exception would keep its frames, and so the caller's index (and its folder lock), alive
         log.warning("symbols: saved table %s is unreadable (%s: %s); building it again", path, type(exc).__name__, str(exc))
         return None
-    if tuple(header) != tuple(_HEADER) or saved_root != os.path.realpath(root):
-        log.warning("symbols: saved table %s is of another format or folder; building it again", path)
+    if tuple(header) != tuple(_HEADER):  # expected after an upgrade: not a warning
+        log.info("symbols: saved table %s was written by another version of aix-lsp or Python; building it again", path)
+        return None
+    if saved_root != os.path.realpath(root):
+        log.warning("symbols: saved table %s belongs to another folder (%s); building it again", path, saved_root)
         return None
     try:
         files: dict[str, FileSymbols] = {}
