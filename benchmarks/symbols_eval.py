@@ -482,6 +482,18 @@ def half_of(case: Case) -> str:
 # ------------------------------------------------------------------------------------- timings
 
 
+def random_cursors(files: dict[str, str], paths: list[str], rng: random.Random, n: int) -> list[tuple[str, int, int]]:
+    """``n`` random cursors (path, code-point offset of the line start, line) in ``paths`` of ``files``: the
+    one way the timing sections draw their cursors."""
+    out = []
+    for _ in range(n):
+        path = rng.choice(paths)
+        lines = files[path].split("\n")
+        row = rng.randrange(len(lines))
+        out.append((path, sum(len(l) + 1 for l in lines[:row]), row))
+    return out
+
+
 def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixes: tuple[str, ...] = (".py",)) -> None:
     import psutil
 
@@ -506,12 +518,7 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixe
     rss = (proc.memory_info().rss - rss0) / 2**20
     windex = WindowIndex(files)
     paths = list(files)
-    queries_list = []
-    for _ in range(queries):
-        path = rng.choice(paths)
-        lines = files[path].split("\n")
-        row = rng.randrange(len(lines))
-        queries_list.append((path, sum(len(l) + 1 for l in lines[:row]), row))
+    queries_list = random_cursors(files, paths, rng, queries)
     sym_ms, sym_cpu, win_ms, cold_ms = [], [], [], []
     for path, offset, row in queries_list:
         lines = files[path].split("\n")
@@ -632,10 +639,7 @@ def source_timing(sources_dir: Path, only: set[str], queries: int, rng: random.R
         rss = (proc.memory_info().rss - rss0) / 2**20
         paths = [p for p in files if not p.endswith("go.mod")]
         ms = []
-        for _ in range(queries):
-            path = rng.choice(paths)
-            lines = files[path].split("\n")
-            offset = sum(len(l) + 1 for l in lines[: rng.randrange(len(lines))])
+        for path, offset, _ in random_cursors(files, paths, rng, queries):
             t = time.perf_counter()
             index.candidates_for_cursor(path, files[path], offset, 3)
             ms.append((time.perf_counter() - t) * 1000)
@@ -660,12 +664,8 @@ def js_timing(npm_dir: Path, only: set[str], queries: int, rng: random.Random) -
         windex = WindowIndex(files)
         paths = list(files)
         ms = []
-        for _ in range(queries):
-            path = rng.choice(paths)
-            lines = files[path].split("\n")
-            row = rng.randrange(len(lines))
-            hits = windex.search(last_nonempty_lines(lines, row), path, 5)
-            offset = sum(len(l) + 1 for l in lines[:row])
+        for path, offset, row in random_cursors(files, paths, rng, queries):
+            hits = windex.search(last_nonempty_lines(files[path].split("\n"), row), path, 5)
             t = time.perf_counter()
             index.candidates_for_cursor(path, files[path], offset, 3, lookalikes=[h[3] for h in hits])
             ms.append((time.perf_counter() - t) * 1000)
