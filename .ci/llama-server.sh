@@ -12,10 +12,32 @@ DIR="$CACHE/llama.cpp-$LLAMA_CPP_PYTHON_VERSION"
 BIN="$DIR/build/bin/llama-server"
 start=$SECONDS
 
-if [[ -x "$BIN" ]]; then
+# A prebuilt server from the same source package and flags (../shared/cache, see its README) is copied
+# instead of built: 0 s against 10-45 min. Its shared-library symlinks arrive as small text files naming
+# their target, so they are made links again; then the copy must answer --version, else we build.
+SEED="${AIX_LLAMA_SEED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/cache/llama.cpp-$LLAMA_CPP_PYTHON_VERSION}"
+seed_from_prebuilt() {
+    [[ -x "$SEED/build/bin/llama-server" ]] || return 1
+    rm -rf "$DIR" && mkdir -p "$CACHE" && cp -r "$SEED" "$DIR" && chmod -R u+w "$DIR" || return 1
+    local f target
+    for f in "$DIR"/build/bin/*.so*; do
+        [[ -L "$f" || $(stat -c %s "$f") -ge 256 ]] && continue
+        target="$(head -c 255 "$f")"
+        [[ "$target" =~ ^[A-Za-z0-9._+-]+$ && -e "$DIR/build/bin/$target" ]] && ln -sfn "$target" "$f"
+    done
+    "$BIN" --version >/dev/null 2>&1
+}
+
+if [[ -x "$BIN" ]] && "$BIN" --version >/dev/null 2>&1; then
     echo "== llama-server: cached at $BIN (0 s)"
     exit 0
 fi
+if seed_from_prebuilt; then
+    echo "== llama-server: copied the prebuilt one from $SEED to $BIN ($((SECONDS - start)) s)"
+    exit 0
+fi
+echo "== llama-server: no usable prebuilt copy at $SEED; building from source (10-45 min)"
+rm -rf "$DIR/build"
 mkdir -p "$DIR"
 if [[ ! -f "$DIR/src/tools/server/CMakeLists.txt" ]]; then
     tmp="$(mktemp -d)"
