@@ -4,8 +4,9 @@ Rules, in order: vendored / build / VCS folders are pruned; ``.gitignore`` files
 ones, and ``.git/info/exclude``) are honoured with pathspec's gitignore matcher; files that carry
 secrets, binary files (by extension here, by content in :func:`read_text_file`), and files over
 ``MAX_FILE_BYTES`` are skipped. Symlinked directories are never followed (no loops, nothing outside the
-root); a symlinked file is kept only when its target lies inside the root. Every path yielded is
-absolute and inside ``root``.
+root); a symlinked file is kept only when its target lies inside the root and the target passes every
+rule too (``settings_local.py -> .env`` is a secret file). Every path yielded is absolute and inside
+``root``.
 """
 
 from __future__ import annotations
@@ -189,6 +190,8 @@ def iter_workspace_stats(root: Path, stop: threading.Event | None = None,
                         continue  # points outside the workspace: never read
                     if os.path.isdir(target):
                         continue  # symlinked folders are not followed (loops, duplicates)
+                    if not is_workspace_file(Path(real_root), Path(target), check_size=False, exclude_globs=exclude_globs):
+                        continue  # the target's name, folder or ignore rules exclude it
                     st = os.stat(entry.path)
                     is_dir = False
                 else:
@@ -235,6 +238,10 @@ def is_workspace_file(root: Path, path: Path, check_size: bool = True, exclude_g
         return False
     if not rel_parts or not is_inside(path, root):
         return False
+    if os.path.islink(path):  # judged by its target too: ``settings_local.py -> .env``
+        real_root, target = Path(os.path.realpath(root)), Path(os.path.realpath(path))
+        if target != path and not is_workspace_file(real_root, target, check_size=False, exclude_globs=exclude_globs):
+            return False
     if any(is_skipped_dir_name(part) for part in rel_parts[:-1]) or is_skipped_file_name(rel_parts[-1]):
         return False
     for depth in range(1, len(rel_parts)):

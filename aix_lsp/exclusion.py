@@ -8,7 +8,8 @@ crawl (aix_lsp/crawl.py) and for completion (aix_lsp/pipeline.py).
   ``AIXIGNORE_MAX_BYTES`` (a FIFO or a link to /dev/zero must not hang or flood us).
 
 Patterns of ``exclude_globs`` and ``.aixignore`` match the path relative to the workspace folder; for a
-file outside every workspace, ``exclude_globs`` match its absolute path.
+file outside every workspace, ``exclude_globs`` match its absolute path. A symlink is judged by its own
+path and by its target's (``settings_local.py -> .env`` is a secret file).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ SECRET_PATTERNS = (
     "secret*.json", "secret*.yml", "secret*.yaml", "secret*.toml", "secret*.ini", "secret*.env", "secret*.txt",
     ".netrc", "_netrc", ".npmrc", ".pypirc", ".pgpass", ".htpasswd", ".dockercfg", ".git-credentials",
     "known_hosts", "authorized_keys", "*.tfvars", "*.tfstate", "*.tfstate.*",
+    # system password databases and Kerberos keys, opened as documents outside any workspace
+    "shadow", "shadow-", "gshadow", "gshadow-", "master.passwd", "*.keytab",
 )
 # Folders whose every file is a credential or a key (ssh config, aws config, gpg keyrings, kube config).
 SECRET_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".kube", ".azure", ".docker", ".password-store"})
@@ -128,8 +131,19 @@ class Exclusions:
 
     def rule_for(self, path: Path | str) -> str | None:
         """Why the file at ``path`` is excluded, or None. Outside ``root`` (or without one), secret names and
-        folders apply, and ``exclude_globs`` match the absolute path."""
+        folders apply, and ``exclude_globs`` match the absolute path. A path through a symlink is judged
+        by its target too."""
         path = Path(os.path.abspath(path))
+        rule = self._rule_for_absolute(path)
+        if rule is None:
+            real = Path(os.path.realpath(path))
+            if real != path:
+                real_root = Path(os.path.realpath(self.root)) if self.root is not None else None
+                target = Exclusions(real_root, self.globs, self.globs_spec, self.aixignore_spec, self.aixignore_lines)
+                rule = target._rule_for_absolute(real)
+        return rule
+
+    def _rule_for_absolute(self, path: Path) -> str | None:
         secret_dir = next((part for part in path.parts[:-1] if part in SECRET_DIRS), None)
         if secret_dir is not None:  # also when the workspace folder is itself ~/.ssh or inside it
             return f"credentials folder ({secret_dir})"
