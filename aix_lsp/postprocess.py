@@ -126,7 +126,9 @@ def drop_repeated_suffix(completion: str, ctx: PostContext) -> str:
     """Drop a completion that repeats the lines right after the cursor; cut one where it starts to.
 
     Lines compare with their indentation: the next lines reappearing one level deeper (inside a new
-    ``if``) are new code, and cutting there would leave a block header without its body.
+    ``if``) are new code, and cutting there would leave a block header without its body. As in
+    ``cut_trailing_repetition``, a cut that would drop a closer the kept text or the prefix needs is
+    not made.
     """
     if "\n" not in ctx.suffix:
         return completion
@@ -145,9 +147,10 @@ def drop_repeated_suffix(completion: str, ctx: PostContext) -> str:
         while k + n < len(rows) and n < len(following) and rows[k + n][1] == following[n]:
             n += 1
         if n and (k + n == len(rows) or n >= 2):
-            if k == 0:
-                return ""  # the completion starts by repeating what follows: nothing new
-            return "\n".join(lines[:index]).rstrip()
+            kept = "\n".join(lines[:index]).rstrip() if k else ""
+            if _drops_needed_closer(kept, completion[len(kept):], ctx):
+                continue  # `run(() => {` + the next lines + `});`: the cut would leave `(` and `{` open
+            return kept  # "" when the completion starts by repeating what follows: nothing new
     return completion
 
 
