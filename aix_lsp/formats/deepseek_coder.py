@@ -6,7 +6,12 @@ From the authors' README (deepseek-ai/DeepSeek-Coder, README.md at commit
     <｜begin▁of▁sentence｜><｜fim▁begin｜>{prefix}<｜fim▁hole｜>{suffix}<｜fim▁end｜>
 
 (the tokenizer adds the BOS) and, for other files of the repository, each file as a path comment line then
-its code, before the current file. Byte-level BPE. Stops: ``<｜end▁of▁sentence｜>`` (the base models' EOS,
+its code, before the current file. That block goes at the start of the prefix, inside the FIM document
+(``<｜fim▁begin｜># other.py ...# this.py\n{prefix}<｜fim▁hole｜>``), not before ``<｜fim▁begin｜>``: the
+pre-training data concatenates a repository's files in dependency order into one document and applies
+FIM to that document (DeepSeek-Coder paper, arXiv 2401.14196, sections 2.2 and 3.1; the maintainers in
+deepseek-ai/DeepSeek-Coder issue 43), so the other files are part of the prefix the model saw.
+Byte-level BPE. Stops: ``<｜end▁of▁sentence｜>`` (the base models' EOS,
 32014), ``<|EOT|>`` (the instruct models' EOS) and the FIM tokens.
 """
 
@@ -39,5 +44,6 @@ FORMAT = FimFormat(
     suf="<｜fim▁hole｜>",
     mid="<｜fim▁end｜>",
     stops=("<｜end▁of▁sentence｜>", "<|EOT|>", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"),
+    cross_in_prefix=True,
     render_cross=render_cross,
 )

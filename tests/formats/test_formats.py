@@ -5,7 +5,9 @@
 - qwen2.5-coder: QwenLM/Qwen2.5-Coder examples/Qwen2.5-Coder.md @ 251cddd0dde824c7a46a6e0ea531710a187d79ee
   ("Code Insertion", "Repository Level Code Infilling", the eos_token_ids list);
 - deepseek-coder: deepseek-ai/DeepSeek-Coder README.md @ 0069ad8b5ae21c82af8410f5bd234c3b20a3e370
-  ("Code Insertion", "Repository Level Code Completion");
+  ("Code Insertion", "Repository Level Code Completion"); the other files open the prefix inside the FIM
+  document (golden/deepseek-coder/crossfile.txt), since the pre-training data applies FIM to a repository's
+  files concatenated into one document (paper arXiv 2401.14196 section 3.1; the repository's issue 43);
 - starcoder2: the StarCoder2 paper (arXiv 2402.19173) section 5, repository-context FIM format;
 - codellama: facebookresearch/codellama llama/generation.py ``infilling_prompt_tokens`` ("<PRE> {pre} <SUF>{suf} <MID>").
 
