@@ -10,7 +10,12 @@ read at Yixi-Rao/aixcoder-7b-v2 commit a6bb9de8cbd6681670851d910dad035c2bb77694:
 
 ``{c}`` is the language's line comment, ``{indent}`` the indentation of the prefix's last non-blank line.
 Global Declarations are our symbol index's definitions (fragment source "definition"), Similar Code
-Snippets the BM25 windows. Where the reference differs between its two paths (a doubled ``<s>`` around the
+Snippets the BM25 windows, in reverse order as the reference writes them (``similar_func.reverse()``: the
+most similar snippet last, next to the task; the reference reverses its list in place, so with more
+declarations than snippets later rounds flip it back: we follow the round the data is built for, one
+reversal). The ids are those of the whole prompt text tokenized as one string, as the reference does
+(``tokenizer(prompt)``): every text piece follows a special token and gets no word-start marker of its
+own. Where the reference differs between its two paths (a doubled ``<s>`` around the
 task description in one of them) we follow the path taken when fragments exist. A cursor inside a line (the
 reference completes whole lines) gets the comment line before that line's typed text, so the typed text
 still ends the prompt. Everything before the FIM part is stable, so the KV cache is reused as with v1.
@@ -66,7 +71,8 @@ def render_cross(fragments: Sequence[Fragment], language: str | None) -> str:
         return f"<s>{header_lines(frag.path, language)}{frag.text.rstrip(chr(10))}\n</s>"  # the task's language, as the reference
 
     out = f"{c} Global Declarations:\n" + ("".join(map(block, decls)) or "no related global declarations\n")
-    out += f"{c} Similar Code Snippets:\n" + ("".join(map(block, similar)) or "no related similar code snippets\n")
+    # the reference reverses the snippets (``similar_func.reverse()``): the most similar comes last, next to the task
+    out += f"{c} Similar Code Snippets:\n" + ("".join(map(block, reversed(similar))) or "no related similar code snippets\n")
     return out + f"{c} Fill-in-the-Middle Task\n\n"
 
 
@@ -113,9 +119,11 @@ class AixcoderV2Builder:
         f = fit(ptok, prefix=prefix[:cut], suffix=suffix, budget=budget, fixed_tokens=fixed,
                 head="", fragments=fragments, render_cross=lambda frags: render_cross(frags, language),
                 anchor_lines=anchor_lines, joined=False, suffix_word_start=False)
-        cross = ptok.encode("".join(f.cross_lines))
+        # The reference tokenizes the prompt as one string, so no text piece gets a word-start marker of its
+        # own: each follows a special token (``</s>#``, ``▁<AIX-SPAN-MIDDLE>#``, not ``▁#``).
+        cross = ptok.encode("".join(f.cross_lines), word_start=False)
         piece_text = header + "".join(f.prefix_lines) + tail
-        piece = ptok.encode(piece_text)
+        piece = ptok.encode(piece_text, word_start=False)
         suffix_piece = ptok.encode_piece(f.suffix_lines, word_start=False, line_ids=f.suffix_ids)
         ids = [*task, *cross, *special, *suffix_piece, middle, *piece]
         text = (f"{TASK_DESCRIPTION}{''.join(f.cross_lines)}{aixcoder.BOS}{aixcoder.SPAN_PRE}{aixcoder.SPAN_POST}"

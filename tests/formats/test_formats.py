@@ -219,3 +219,47 @@ def test_remote_engine_stops_at_the_formats_stop_texts(family_model):
         assert "<|file_sep|>" in markers and "<|fim_pad|>" in markers and "<|endoftext|>" not in markers
     finally:
         engine.close()
+
+
+def colt_reference_prompt(prefix: str, suffix: str, path: str, decls: list[Frag], similar: list[Frag]) -> str:
+    """The prompt string of CoLT's ``prompt/prompt_aixcoder_colt.py`` (``process_sample_instruction_model``,
+    the path with cross-file context, its last round: every declaration and snippet fits), written out
+    here step by step: ``_format`` is the two header lines, ``similar_func.reverse()`` reverses the snippets."""
+    from aix_lsp.formats.aixcoder_v2 import TASK_DESCRIPTION
+    from aix_lsp.languages import header_lines
+
+    def fmt(code: str, code_path: str) -> str:
+        return header_lines(code_path, "python") + code
+
+    similar_func = list(similar)
+    similar_func.reverse()
+    global_declarations = "".join("<s>" + fmt(d.text, d.path) + "</s>" for d in decls if d.text.strip())
+    snippets = "".join("<s>" + fmt(s.text, s.path) + "</s>" for s in similar_func)
+    cross = "# Global Declarations:\n" + (global_declarations or "no related global declarations\n")
+    cross += "# Similar Code Snippets:\n" + (snippets or "no related similar code snippets\n")
+    indent = next((l[: len(l) - len(l.lstrip())] for l in reversed(prefix.split("\n")) if l.strip()), "")
+    fim_task = "# Fill-in-the-Middle Task\n\n" + "<s>▁<AIX-SPAN-PRE>▁<AIX-SPAN-POST>" + f"{suffix}▁<AIX-SPAN-MIDDLE>"
+    fim_task += fmt(prefix, path) + f"{indent}# The completed code:\n"
+    return TASK_DESCRIPTION + cross + fim_task
+
+
+def test_aixcoder_v2_is_token_exact_to_colts_reference(family_model):
+    """Issue 26 item 4: the whole prompt tokenized as one string (no word-start marker after ``</s>`` or
+    ``▁<AIX-SPAN-MIDDLE>``) and the similar snippets in reverse order, as prompt_aixcoder_colt.py builds them."""
+    tok, config = load(family_model, "aixcoder-v2")
+    builder = formats.for_tokenizer(tok, config, "aixcoder-v2")
+    decls = [Frag("pkg/util.py", "def helper(x):\n    return x * 2\n", "definition")]
+    similar = [Frag("pkg/a.py", "y = helper(1)\n"), Frag("pkg/b.py", "z = helper(2) + 1\n"), Frag("pkg/c.py", "# note\nw = 3\n")]
+    prefix = "from pkg.util import helper\n\ndef main():\n    y = helper(3)\n"
+    suffix = "    return y\n"
+    prompt = builder.build("pkg/mod.py", "python", prefix, suffix, 4096, decls + similar)
+    reference = colt_reference_prompt(prefix, suffix, "pkg/mod.py", decls, similar)
+    assert prompt.text == reference
+    assert prompt.ids == tok.encode(reference, add_special_tokens=False)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_aixcoder_v2_ids_are_the_text_tokenized(family_model, case):
+    tok, config = load(family_model, "aixcoder-v2")
+    prompt = build(formats.for_tokenizer(tok, config, "aixcoder-v2"), case)
+    assert prompt.ids == tok.encode(prompt.text, add_special_tokens=False)
