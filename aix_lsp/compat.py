@@ -37,11 +37,24 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "tree-sitter-php": (">=0.25,<0.26", "node-type tables"),
     "tree-sitter-ruby": (">=0.23,<0.24", "node-type tables"),
     "tree-sitter-kotlin": (">=1.1,<1.2", "node-type tables"),
+    "detect-secrets": (">=1.5,<1.6", "secrets.py imports its internals (plugin classes, the keyword plugin's regex tables)"),
+    "httpx": (">=0.28,<1", "engine=openai's keep-alive streaming client"),
+    "httpx-sse": (">=0.4,<0.5", "engine=openai parses the server's event stream with it (0.x: the API may change)"),
+    "tqdm": (">=4.60,<5", "progress bars (progress.py)"),
+    "huggingface_hub": (">=1.0,<3", "model_source.py: try_to_load_from_cache, HfApi and its error types"),
+    # optional extras (EXTRAS): checked when installed
+    "peft": (">=0.13,<0.22", "LoRA adapters (finetune, the adapter setting); 0.x: tested with 0.21"),
+    "accelerate": (">=1.0,<2", "device_map loading on GPUs"),
+    "bitsandbytes": (">=0.43,<1", "4/8-bit quantization on CUDA (not run in CI: no GPU there)"),
+    "matplotlib": (">=3.7,<4", "finetune's loss curve"),
 }
+
+# packages of an optional extra of pyproject.toml (name -> the extra): absent is fine, out of range is not
+EXTRAS: dict[str, str] = {"peft": "finetune", "matplotlib": "finetune", "accelerate": "gpu", "bitsandbytes": "gpu"}
 
 ENGINE_PACKAGES = ("torch", "transformers")  # checked when the in-process engine loads
 SYNTAX_PACKAGES = tuple(name for name in SUPPORTED if name.startswith("tree-sitter"))
-SERVER_PACKAGES = SYNTAX_PACKAGES + ("pygls", "lsprotocol", "tantivy")  # checked when a command starts
+SERVER_PACKAGES = SYNTAX_PACKAGES + ("pygls", "lsprotocol", "tantivy", "detect-secrets")  # checked when a command starts
 
 
 class IncompatibleVersion(RuntimeError):
@@ -63,6 +76,8 @@ def version_problems(names: Iterable[str] | None = None, table: Mapping[str, tup
         spec, why = table[name]
         installed = installed_version(name)
         if installed is None:
+            if name in EXTRAS:
+                continue  # an optional extra the user did not install
             problems.append(f"{name} is not installed; aix-lsp needs {name}{spec}: pip install '{name}{spec}'")
             continue
         try:

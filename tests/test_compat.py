@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from aix_lsp import compat
 from aix_lsp.config import Settings
@@ -23,18 +24,67 @@ else:  # pragma: no cover
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
 
-def pyproject_requirements() -> dict[str, Requirement]:
-    data = tomllib.loads(PYPROJECT.read_text("utf-8"))
-    reqs = [Requirement(line) for line in data["project"]["dependencies"]]
-    return {r.name.lower(): r for r in reqs}
+def pyproject_requirements(extra: str | None = None) -> dict[str, Requirement]:
+    """The requirements of pyproject.toml's dependencies, or of one optional extra."""
+    data = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]
+    lines = data["dependencies"] if extra is None else data["optional-dependencies"][extra]
+    reqs = [Requirement(line) for line in lines]
+    return {canonicalize_name(r.name): r for r in reqs}
 
 
 def test_table_agrees_with_pyproject():
-    reqs = pyproject_requirements()
     for name, (spec, _) in compat.SUPPORTED.items():
-        assert name in reqs, f"{name} is in aix_lsp/compat.py but not in pyproject.toml's dependencies"
-        assert reqs[name].specifier == SpecifierSet(spec), f"{name}: pyproject says {reqs[name].specifier}, compat.py says {spec}"
+        extra = compat.EXTRAS.get(name)
+        reqs = pyproject_requirements(extra)
+        where = f"the [{extra}] extra" if extra else "dependencies"
+        assert canonicalize_name(name) in reqs, f"{name} is in aix_lsp/compat.py but not in pyproject.toml's {where}"
+        req = reqs[canonicalize_name(name)]
+        assert req.specifier == SpecifierSet(spec), f"{name}: pyproject says {req.specifier}, compat.py says {spec}"
         assert "<" in spec, f"{name}: a supported range has an upper bound"
+
+
+def test_every_bounded_requirement_is_in_the_table():
+    """pyproject's upper bounds and compat.SUPPORTED are one table: a bound added to one only is caught."""
+    data = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]
+    for extra in (None, *(e for e in data["optional-dependencies"] if e != "dev")):
+        for name, req in pyproject_requirements(extra).items():
+            if any(s.operator in ("<", "<=", "==", "~=") for s in req.specifier):
+                assert name in {canonicalize_name(n) for n in compat.SUPPORTED}, f"{name} is bounded in pyproject.toml but not in compat.py"
+
+
+# imported only inside a try whose except has a fallback (measured memory, an attention kernel)
+OPTIONAL_IMPORTS = {"psutil", "flash_attn"}
+
+
+def test_every_imported_package_is_declared():
+    """Declare what we import: each third-party module aix_lsp imports comes from a distribution that
+    pyproject.toml names (in its dependencies or an extra)."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    root = PYPROJECT.parent / "aix_lsp"
+    data = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]
+    declared = set(pyproject_requirements())
+    for extra in data["optional-dependencies"]:
+        declared |= set(pyproject_requirements(extra))
+    dists = packages_distributions()
+    undeclared = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("aix_lsp", "__future__") or top in OPTIONAL_IMPORTS:
+                    continue
+                names = {canonicalize_name(d) for d in dists.get(top, [top])}
+                if not names & declared:
+                    undeclared.add(f"{top} ({path.relative_to(root.parent)})")
+    assert not undeclared, f"imported but not declared in pyproject.toml: {sorted(undeclared)}"
 
 
 def test_installed_versions_are_supported():
