@@ -7,8 +7,9 @@
 - Identifier exact match and F1 as CrossCodeEval computes them: the identifiers of prediction and
   reference (tree-sitter leaves whose type names an identifier, keywords excluded by the grammar); exact
   match compares the lists in order, F1 the sets (tp / fp / fn).
-- Stop: whether the completion ended where the node ends: "ok" when it has as many non-empty lines as the
-  reference, "short" when fewer (cut short, empty included), "past" when more (ran past the node).
+- Stop: whether the completion ended where the node ends: "ok" when its last non-empty line is the node's
+  last line with the same bracket balance, "short" when it stopped before that end, "past" when it went
+  through it and on, "other" when it ended elsewhere (see ``stop_status``).
 """
 
 from __future__ import annotations
@@ -90,13 +91,41 @@ def identifier_match(prediction: str, reference: str, language: str | None) -> t
     return em, 2 * tp / (2 * tp + fp + fn)
 
 
-def stop_status(prediction: str, reference: str) -> str:
-    """"ok" | "short" | "past": did the completion end where the node ends (counted in non-empty lines)."""
-    def lines(s: str) -> int:
-        return sum(1 for line in s.split("\n") if line.strip())
+def stop_status(prediction: str, reference: str, language: str | None = None) -> str:
+    """"ok" | "short" | "past" | "other": did the completion end where the node ends?
 
-    p, r = lines(prediction), lines(reference)
-    return "ok" if p == r else "short" if p < r else "past"
+    "ok": it ends on the node's final line (same text, stripped) with the same bracket balance as the
+    node (so a ``}`` that closes one block too few or too many is not the end). Otherwise "past" when it
+    went through the node's end and on (the final line comes before its own end, its final line extends
+    the node's, or it has more non-empty lines), "short" when it stopped before (the other way round), and
+    "other" when it ended elsewhere (a random completion of the right length is not "ok").
+    """
+    p, r = _content_lines(prediction), _content_lines(reference)
+    if p == r:
+        return "ok"
+    if not r:
+        return "past"
+    if not p:
+        return "short"
+    if p[-1] == r[-1] and _balance(prediction, language) == _balance(reference, language):
+        return "ok"
+    if r[-1] in p[:-1] or (p[-1] != r[-1] and p[-1].startswith(r[-1])) or len(p) > len(r):
+        return "past"
+    if p[-1] in r[:-1] or (p[-1] != r[-1] and r[-1].startswith(p[-1])) or len(p) < len(r):
+        return "short"
+    return "other"
+
+
+def _content_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def _balance(text: str, language: str | None) -> tuple[int, int]:
+    """(brackets left open, closers without an opener) at the end of ``text``."""
+    from aix_lsp.syntax.lexer import bracket_balance
+
+    state = bracket_balance(text, language)
+    return len(state.stack), state.underflow
 
 
 @dataclass
@@ -114,7 +143,7 @@ class CaseScores:
 def score(prediction: str, reference: str, language: str | None) -> CaseScores:
     id_em, id_f1 = identifier_match(prediction, reference, language)
     return CaseScores(exact_match(prediction, reference), edit_similarity(prediction, reference), id_em, id_f1,
-                      stop_status(prediction, reference))
+                      stop_status(prediction, reference, language))
 
 
 # numeric per-case values, the names used in summaries and --compare

@@ -51,11 +51,36 @@ def test_identifier_em_and_f1():
     assert identifier_match("b(a)", "a(b)", "python") == (False, 1.0)
 
 
-def test_stop_status_counts_non_empty_lines():
-    assert stop_status("a\n\nb", "x\ny") == "ok"
-    assert stop_status("a", "x\ny") == "short"
+def test_stop_status_compares_the_completions_end_with_the_nodes_end():
+    assert stop_status("a\n\nb", "a\nb") == "ok"
+    assert stop_status("x = 1\n    return y", "    return y") == "ok"  # the same end point, other text before it
+    assert stop_status("if a:\n    f()\n}", "if a:\n    g()\n}", "javascript") == "ok"
+    assert stop_status("f(() => {\n  g();\n}", "f(() => {\n  g();\n});", "javascript") == "short"
+    assert stop_status("a", "a\nb") == "short"
     assert stop_status("", "x") == "short"
-    assert stop_status("a\nb\nc", "x\ny") == "past"
+    assert stop_status("a\nb\nc", "a\nb") == "past"
+    assert stop_status("return x + 1 if y", "return x + 1") == "past"  # ran on inside the line
+    assert stop_status("{\n  a();\n}\n}", "{\n  a();\n}", "javascript") == "past"
+    assert stop_status("foo bar", "x = 1") == "other"
+    assert stop_status("  a\n", "a") == "ok"
+
+
+def test_random_completions_do_not_count_as_stopped_at_the_node_end():
+    """Issue 26 item 9: counting non-empty lines scored the random model 0.797 "stopped at node end" (its
+    one-line outputs against one-line nodes). Random text of the node's line count now scores ~0."""
+    import random
+
+    rng = random.Random(7)
+    words = ["foo", "(", ")", "bar", "=", "1", "self", ".", "x", ",", "return", "{", "}", "if", ":"]
+    references = ["return total", "x = compute(a, b)", "if ok:\n    run()", "for i in range(n):\n    s += i\n    t -= i",
+                  "def f(self):", "items.append(x)", "try {\n  go();\n} catch (e) {}", "pass", "}", "y = x"] * 10
+    stopped = 0
+    for ref in references:
+        n_lines = len([l for l in ref.split("\n") if l.strip()])
+        pred = "\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))) for _ in range(n_lines))
+        assert len([l for l in pred.split("\n") if l.strip()]) == n_lines  # the old rule said "ok"
+        stopped += stop_status(pred, ref, "python") == "ok"
+    assert stopped / len(references) < 0.05
 
 
 def _record(cid: str, scenario: str, em: bool, es: float, stop: str = "ok", latency: float = 0.1, language: str = "python") -> dict:
