@@ -40,6 +40,7 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "detect-secrets": (">=1.5,<1.6", "secrets.py imports its internals (plugin classes, the keyword plugin's regex tables)"),
     "httpx": (">=0.28,<1", "engine=openai's keep-alive streaming client"),
     "httpx-sse": (">=0.4,<0.5", "engine=openai parses the server's event stream with it (0.x: the API may change)"),
+    "rapidfuzz": (">=3.9,<4", "eval's edit similarity (CrossCodeEval's fuzz.ratio)"),
     "tqdm": (">=4.60,<5", "progress bars (progress.py)"),
     "huggingface_hub": (">=1.0,<3", "model_source.py: try_to_load_from_cache, HfApi and its error types"),
     # optional extras (EXTRAS): checked when installed

@@ -1,9 +1,11 @@
 """Per-case metrics and their aggregates.
 
-- Exact match after aiXcoder's normalisation: its FIM evaluation compares the stripped strings (leading and
-  trailing whitespace removed; ``\\r\\n`` counts as ``\\n``).
-- Edit similarity as CrossCodeEval reports it (``fuzz.ratio``): 2 * LCS / (len(a) + len(b)), from the
-  Indel distance, on the stripped strings.
+Which metric comes from where (the two benchmarks differ; each metric follows the one named):
+
+- Exact match: aiXcoder's (its FIM evaluation compares the stripped strings: leading and trailing
+  whitespace removed; ``\\r\\n`` counts as ``\\n``).
+- Edit similarity: CrossCodeEval's (``fuzz.ratio(pred, gt) / 100`` on the stripped strings), computed by
+  rapidfuzz's ``fuzz.ratio``: 2 * LCS / (len(a) + len(b)), from the Indel distance.
 - Identifier exact match and F1 as CrossCodeEval computes them: the identifiers of prediction and
   reference (tree-sitter leaves whose type names an identifier, keywords excluded by the grammar); exact
   match compares the lists in order, F1 the sets (tp / fp / fn).
@@ -17,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
+
+from rapidfuzz import fuzz
 
 _FALLBACK_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FALLBACK_KEYWORDS = frozenset(
@@ -35,29 +39,13 @@ def exact_match(prediction: str, reference: str) -> bool:
     return normalize(prediction) == normalize(reference)
 
 
-def lcs_length(a: str, b: str) -> int:
-    """Length of the longest common subsequence, bit-parallel (Allison-Dix / Hyyrö): O(len(a) * len(b) / 64)."""
-    if not a or not b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    masks: dict[str, int] = {}
-    for i, ch in enumerate(b):
-        masks[ch] = masks.get(ch, 0) | (1 << i)
-    full = (1 << len(b)) - 1
-    v = full
-    for ch in a:
-        u = v & masks.get(ch, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(b) - bin(v).count("1")
-
-
 def edit_similarity(prediction: str, reference: str) -> float:
-    """CrossCodeEval's edit similarity in [0, 1] (``fuzz.ratio`` / 100)."""
+    """CrossCodeEval's edit similarity in [0, 1]: ``fuzz.ratio`` / 100 on the stripped strings (rapidfuzz's
+    ``fuzz.ratio`` is the normalized Indel similarity, 2 * LCS / (len(a) + len(b)))."""
     a, b = normalize(prediction), normalize(reference)
     if not a and not b:
         return 1.0
-    return 2 * lcs_length(a, b) / (len(a) + len(b))
+    return fuzz.ratio(a, b) / 100
 
 
 def identifiers(code: str, language: str | None) -> list[str]:
