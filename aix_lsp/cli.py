@@ -202,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_finetune_arguments(p)
     add_setting_flags(p)
     p.set_defaults(func=cmd_finetune)
+
+    from aix_lsp.commands import convert, install_llama_server
+
+    p = sub.add_parser("install-llama-server", help="llama.cpp's llama-server for engine=llama.cpp, built into the cache folder")
+    install_llama_server.add_arguments(p)
+    p.set_defaults(func=install_llama_server.run)
+
+    p = sub.add_parser("convert", help="write a GGUF of MODEL_DIR for engine=llama.cpp with llama.cpp's converter")
+    convert.add_arguments(p)
+    p.set_defaults(func=convert.run)
     return parser
 
 

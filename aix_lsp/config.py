@@ -34,10 +34,15 @@ class Settings:
     max_new_tokens: int = field(default=256, metadata={"help": "most tokens generated per completion", "min": 1})
     max_context_tokens: int = field(default=16384, metadata={"help": "prompt + generation budget in tokens", "min": 64})
     # --- remote engine (an OpenAI-compatible server: vLLM, llama.cpp's llama-server) ---
-    engine: str = field(default="local", metadata={"help": "where the model runs: in this process (local) or on an OpenAI-compatible server (openai: vLLM, llama-server; the tokenizer still loads from 'model')", **_choices("local", "openai")})
+    engine: str = field(default="local", metadata={"help": "where the model runs: in this process (local), on an OpenAI-compatible server (openai: vLLM, llama-server; the tokenizer still loads from 'model'), or in a llama-server child that aix-lsp runs for a GGUF (llama.cpp)", **_choices("local", "openai", "llama.cpp")})
     api_base: str = field(default="", metadata={"help": "the server's OpenAI API URL for engine=openai, e.g. http://gpu-box:8000/v1"})
     api_key: str = field(default="", repr=False, metadata={"help": "bearer token for the server (empty: the AIX_API_KEY environment variable); never logged or shown"})
     api_model: str = field(default="", metadata={"help": "the served model's name (empty: the first of GET /v1/models)"})
+    # --- engine=llama.cpp (aix-lsp runs llama.cpp's llama-server as its child) ---
+    gguf: str = field(default="", metadata={"help": "engine=llama.cpp with a model folder: the GGUF file to serve, a name in the folder or a path (empty: the folder's only .gguf); model may also name the .gguf itself"})
+    llama_server: str = field(default="", metadata={"help": "path of the llama-server binary (empty: PATH, then the one `aix-lsp install-llama-server` builds into the cache folder)"})
+    llama_port: int = field(default=0, metadata={"help": "localhost port of the llama-server child (0: a free one)", "min": 0})
+    llama_start_timeout_ms: int = field(default=120000, metadata={"help": "longest wait for the llama-server child to load the model and answer /health, in ms", "min": 100})
     request_timeout_ms: int = field(default=20000, metadata={"help": "longest wait for the server per completion, in ms (engine=openai)", "min": 100})
     # --- behaviour ---
     enabled: bool = field(default=True, metadata={"help": "serve completions at all"})

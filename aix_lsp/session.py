@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 
 ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads",
                    "engine", "api_base", "api_key", "api_model", "request_timeout_ms", "cuda_graphs")
+# engine=llama.cpp: these are the child's command line, so a change restarts it
+LLAMA_CPP_SETTINGS = ("gguf", "llama_server", "llama_port", "llama_start_timeout_ms", "max_context_tokens")
+
+
+def engine_settings(settings: Settings) -> tuple[str, ...]:
+    """The settings whose change loads the engine again."""
+    return ENGINE_SETTINGS + LLAMA_CPP_SETTINGS if settings.engine == "llama.cpp" else ENGINE_SETTINGS
 
 
 class Notifier(Protocol):
@@ -89,7 +96,7 @@ class Session:
         elif new.retrieval and not old.retrieval:
             self._start_retrieval()
         # Once a model was asked for, a change of model, device, dtype ... loads the new one.
-        if self.model.generation > 0 and any(getattr(old, k) != getattr(new, k) for k in ENGINE_SETTINGS):
+        if self.model.generation > 0 and any(getattr(old, k) != getattr(new, k) for k in engine_settings(new)):
             self.load_model()
         self.publish_status()
 
@@ -125,7 +132,9 @@ class Session:
                 if generation != self.model.generation:  # superseded while waiting: allocate nothing
                     self.notifier.progress(token, "end", "", "superseded by a newer load", None)
                     return
+                old_engine = self.pipeline.engine
                 self.pipeline.set_engine(None)  # free the old model before the new one allocates
+                _close_engine(old_engine)  # a llama-server child stops here
                 self._release_memory()
                 t0 = time.perf_counter()
                 try:
@@ -375,8 +384,20 @@ class Session:
 
     def shutdown(self) -> None:
         self.scheduler.shutdown()
+        _close_engine(self.pipeline.engine)
         if self.retrieval is not None:
             try:
                 self.retrieval.close()
             except Exception as exc:  # pragma: no cover
                 log.warning("closing retrieval: %s", exc)
+
+
+def _close_engine(engine: Any) -> None:
+    """Release what an engine holds outside this process (a llama-server child). Other engines are left to
+    the garbage collector: a request still running on them keeps them usable until it ends."""
+    release = getattr(engine, "release", None)
+    if callable(release):
+        try:
+            release()
+        except Exception as exc:  # pragma: no cover - best effort
+            log.warning("closing the engine: %s", exc)

@@ -9,12 +9,16 @@ from aix_lsp.engine.base import Engine
 
 
 def load_engine(settings: Settings, report: Callable[[str, int], None] | None = None) -> Engine:
-    """Load the engine for ``settings``: in-process transformers (``local``) or an OpenAI-compatible server
-    (``openai``). Imports lazily: the server starts without torch, and the remote engine never needs it."""
+    """Load the engine for ``settings``: in-process transformers (``local``), an OpenAI-compatible server
+    (``openai``) or a llama-server child of ours (``llama.cpp``). Imports lazily: the server starts without torch, and the remote engine never needs it."""
     if settings.engine == "openai":
         from aix_lsp.engine.remote import RemoteEngine
 
         return RemoteEngine.load(settings, report)
+    if settings.engine == "llama.cpp":
+        from aix_lsp.engine.llamacpp import LlamaCppEngine
+
+        return LlamaCppEngine.load(settings, report)
     from aix_lsp.engine.local import LocalEngine
 
     return LocalEngine.load(settings, report)
@@ -28,4 +32,6 @@ def describe_engine(settings: Settings, engine: Engine | None) -> dict[str, Any]
         return describe()
     if settings.engine == "openai":  # not connected yet, or failed to load
         return {"engine": "remote", "server": settings.api_base, "model": settings.api_model}
+    if settings.engine == "llama.cpp":
+        return {"engine": "llama.cpp", "model": settings.model, "gguf": settings.gguf}
     return {"engine": "local"}

@@ -1,0 +1,1 @@
+"""Command-line commands, a module each; cli.py only wires them into argparse."""
