@@ -48,10 +48,11 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "accelerate": (">=1.0,<2", "device_map loading on GPUs"),
     "bitsandbytes": (">=0.43,<1", "4/8-bit quantization on CUDA (not run in CI: no GPU there)"),
     "matplotlib": (">=3.7,<4", "finetune's loss curve"),
+    "gguf": (">=0.10,<1", "engine=llama.cpp reads a GGUF's own tokenizer through transformers (gguf_file=)"),
 }
 
 # packages of an optional extra of pyproject.toml (name -> the extra): absent is fine, out of range is not
-EXTRAS: dict[str, str] = {"peft": "finetune", "matplotlib": "finetune", "accelerate": "gpu", "bitsandbytes": "gpu"}
+EXTRAS: dict[str, str] = {"peft": "finetune", "matplotlib": "finetune", "accelerate": "gpu", "bitsandbytes": "gpu", "gguf": "llamacpp"}
 
 ENGINE_PACKAGES = ("torch", "transformers")  # checked when the in-process engine loads
 SYNTAX_PACKAGES = tuple(name for name in SUPPORTED if name.startswith("tree-sitter"))

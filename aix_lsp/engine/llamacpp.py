@@ -88,6 +88,9 @@ def load_tokenizer(gguf: Path, folder: Path | None) -> tuple[Any, int | None]:
                 vocab = None
             return tokenizer, vocab
         return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name), None
+    except ImportError as exc:
+        raise EngineError(f"reading the tokenizer of {gguf} needs the gguf package: pip install 'aix-lsp[llamacpp]' "
+                          f"(or set model to the model folder and gguf to the file) ({exc})") from exc
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = folder if folder is not None else gguf
