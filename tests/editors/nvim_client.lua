@@ -1,4 +1,4 @@
--- Drives a real Neovim LSP client against aix-lsp, following the README's Neovim 0.8+ set-up.
+-- Drives a real Neovim LSP client against aix-lsp, following docs/editors/neovim.md's 0.8+ (or 0.7) set-up.
 -- Run by test_neovim.py as `nvim --headless --clean -c "luafile nvim_client.lua"`; parameters come
 -- from the environment, the outcome goes to the JSON file $AIX_RESULT, then Neovim quits.
 --
@@ -69,6 +69,22 @@ vim.lsp.start = function(config)
   end
   out.client_id = vim.lsp.start_client(config)
   vim.lsp.buf_attach_client(0, out.client_id)
+  return out.client_id
+end
+
+-- The 0.7 snippet calls vim.lsp.start_client itself: record its config and run the server under test the
+-- same way (a config the vim.lsp.start wrapper above already took passes through unchanged).
+local real_start_client = vim.lsp.start_client
+vim.lsp.start_client = function(config)
+  if not out.readme_config then
+    out.readme_config = { name = config.name, cmd = config.cmd, root_dir = config.root_dir, init_options = config.init_options }
+    config.cmd = server_cmd
+    config.init_options = vim.tbl_extend("force", config.init_options or {}, { model = env.AIX_MODEL })
+    config.on_exit = function(code, signal)
+      out.exit = { code = code, signal = signal }
+    end
+  end
+  out.client_id = real_start_client(config)
   return out.client_id
 end
 

@@ -107,15 +107,17 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return False
 
 
+@pytest.mark.parametrize("setup_marker", ["vim.lsp.start(", "vim.lsp.start_client("], ids=["setup-0.8", "setup-0.7"])
 @pytest.mark.parametrize("nvim", NVIMS or [None], ids=[_version(n) for n in NVIMS] or ["none"])
-def test_neovim_completes_through_the_readme_setup(nvim, tmp_path, tiny_model_dir, find_snippet) -> None:
+def test_neovim_completes_through_the_readme_setup(nvim, setup_marker, tmp_path, tiny_model_dir, find_snippet) -> None:
+    """The docs' 0.8+ set-up (shims fill in vim.lsp.start and vim.fs on 0.7) and its 0.7 set-up (none needed)."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     source = project / "fib.py"
     source.write_text(SOURCE)
     setup = tmp_path / "readme_setup.lua"
-    setup.write_text(find_snippet("lua", "vim.lsp.start(").code)
+    setup.write_text(find_snippet("lua", setup_marker).code)
     status = tmp_path / "readme_status.lua"
     status.write_text(find_snippet("lua", '"aix/status"').code)
     result_path = tmp_path / "result.json"
