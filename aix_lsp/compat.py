@@ -49,10 +49,13 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "bitsandbytes": (">=0.43,<1", "4/8-bit quantization on CUDA (not run in CI: no GPU there)"),
     "matplotlib": (">=3.7,<4", "finetune's loss curve"),
     "gguf": (">=0.10,<1", "engine=llama.cpp reads a GGUF's own tokenizer through transformers (gguf_file=)"),
+    "mkdocs": (">=1.6,<1.7", "the docs site: 1.6's validation settings make --strict catch broken links and anchors"),
+    "mkdocs-material": (">=9.6,<10", "the docs site's theme and its markdown extensions (9.x)"),
 }
 
 # packages of an optional extra of pyproject.toml (name -> the extra): absent is fine, out of range is not
-EXTRAS: dict[str, str] = {"peft": "finetune", "matplotlib": "finetune", "accelerate": "gpu", "bitsandbytes": "gpu", "gguf": "llamacpp"}
+EXTRAS: dict[str, str] = {"peft": "finetune", "matplotlib": "finetune", "accelerate": "gpu", "bitsandbytes": "gpu", "gguf": "llamacpp",
+                          "mkdocs": "docs", "mkdocs-material": "docs"}
 
 ENGINE_PACKAGES = ("torch", "transformers")  # checked when the in-process engine loads
 SYNTAX_PACKAGES = tuple(name for name in SUPPORTED if name.startswith("tree-sitter"))
