@@ -113,7 +113,19 @@ def commands_reference() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-GENERATED = {CONFIGURATION: {"settings": settings_table}, COMMANDS: {"commands": commands_reference}}
+def reload_settings() -> str:
+    """The settings whose change reloads the engine (aix_lsp/session.py's tables)."""
+    from aix_lsp import session
+
+    names = list(session.ENGINE_SETTINGS)
+    llama = [n for n in getattr(session, "LLAMA_CPP_SETTINGS", ()) if n not in names]
+    text = ", ".join(f"`{n}`" for n in names)
+    if llama:
+        text += "; with `engine` = `llama.cpp` also " + ", ".join(f"`{n}`" for n in llama)
+    return text + "."
+
+
+GENERATED = {CONFIGURATION: {"reload": reload_settings, "settings": settings_table}, COMMANDS: {"commands": commands_reference}}
 
 
 def render(text: str, parts: dict[str, Any]) -> str:
