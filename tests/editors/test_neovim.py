@@ -1,5 +1,5 @@
-"""Neovim as a real LSP client: the README's Lua parses in Neovim, and Debian's Neovim (0.7.2, headless)
-following the README's 0.8+ set-up starts `python -m aix_lsp serve` with the tiny model, gets a
+"""Neovim as a real LSP client: the Lua of docs/editors/neovim.md parses in Neovim, and Debian's Neovim (0.7.2,
+headless) following the page's 0.8+ set-up (and its 0.7 one) starts `python -m aix_lsp serve` with the tiny model, gets a
 completion item that inserts text at the cursor, toggles completions with the README's :AixToggle,
 and shuts the server down cleanly.
 
