@@ -32,7 +32,9 @@ SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 apt_install() {
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q "$@" >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "$@" >/dev/null; }
+  # Wait for another apt/dpkg (an unattended upgrade, a second job) instead of failing on its lock.
+  local wait=(-o DPkg::Lock::Timeout=600)
+  $SUDO apt-get "${wait[@]}" install -y -q "$@" >/dev/null 2>&1 || { $SUDO apt-get "${wait[@]}" update -q >/dev/null && $SUDO apt-get "${wait[@]}" install -y -q "$@" >/dev/null; }
 }
 
 log "neovim"
