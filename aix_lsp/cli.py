@@ -64,7 +64,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     from aix_lsp.explain import explain_prepared, render
     from aix_lsp.fileio import read_document
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.context.commands import open_service
+    from aix_lsp.commands.index import open_service
 
     settings = _settings(args)
     path, line, col = args.location
@@ -100,7 +100,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     if not result.text and result.reason:
         print(f"aix-lsp: empty completion: {result.reason}", file=sys.stderr)
     if context is not None:
-        context.close()
+        context.workspace.close()
     return 0
 
 
@@ -123,13 +123,13 @@ def cmd_tiny_model(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from aix_lsp.context.commands import run_index
+    from aix_lsp.commands.index import run_index
 
     return run_index(args.path, _settings(args))
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from aix_lsp.context.commands import run_search
+    from aix_lsp.commands.search import run_search
 
     return run_search(args.target, args.query, _settings(args), k=args.k, file=args.file, raw=args.raw)
 

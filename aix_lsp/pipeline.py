@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class CrossFileContext(Protocol):
-    """What the pipeline asks for cross-file fragments (``aix_lsp.context.service.RetrievalService``)."""
+    """What the pipeline asks for cross-file fragments (``aix_lsp.context.service.ContextService``)."""
 
     def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int],
                     document: str | None = None) -> list[Any]:

@@ -92,7 +92,7 @@ class Session:
         self.pipeline.update_settings(new)
         logging.getLogger("aix_lsp").setLevel(new.log_level.upper())
         if self.retrieval is not None:
-            self.retrieval.update_settings(new)
+            self.retrieval.workspace.update_settings(new)
         elif new.retrieval and not old.retrieval:
             self._start_retrieval()
         # Once a model was asked for, a change of model, device, dtype ... loads the new one.
@@ -180,7 +180,7 @@ class Session:
         self.publish_status()
 
     def status(self) -> dict[str, Any]:
-        index = self.retrieval.status() if self.retrieval is not None else {"state": "idle", "done": 0, "total": 0}
+        index = self.retrieval.workspace.status() if self.retrieval is not None else {"state": "idle", "done": 0, "total": 0}
         state = self.model.state if self.settings.enabled else "disabled"
         return {
             "state": state,
@@ -206,18 +206,18 @@ class Session:
 
     def _start_retrieval(self) -> None:
         try:
-            from aix_lsp.context.service import RetrievalService
+            from aix_lsp.context_sources import open_context
         except ImportError as exc:  # pragma: no cover - packaging problem
             log.warning("cross-file retrieval unavailable: %s", exc)
             return
         if self.retrieval is None:
-            self.retrieval = RetrievalService(self.settings)
-            self.retrieval.on_progress(self._index_progress)
-            self.retrieval.on_state(self.publish_status)  # index errors, budget, memory-only: the client hears at once
-            self.retrieval.poll_disk(self.poll_disk)
+            self.retrieval = open_context(self.settings)
+            self.retrieval.workspace.on_progress(self._index_progress)
+            self.retrieval.workspace.on_state(self.publish_status)  # index errors, budget, memory-only: the client hears at once
+            self.retrieval.workspace.poll_disk(self.poll_disk)
             self.pipeline.context = self.retrieval
         for root in self.roots:
-            self.retrieval.add_folder(root)
+            self.retrieval.workspace.add_folder(root)
 
     def _index_progress(self, folder: str, done: int, total: int) -> None:
         token = f"aix-index-{abs(hash(folder))}"
@@ -233,19 +233,19 @@ class Session:
         """The client cannot watch files for us: keep the index current by scanning the disk."""
         self.poll_disk = True
         if self.retrieval is not None:
-            self.retrieval.poll_disk(True)
+            self.retrieval.workspace.poll_disk(True)
 
     def add_root(self, root: Path) -> None:
         if root not in self.roots and root.is_dir():
             self.roots.append(root)
             if self.retrieval is not None:
-                self.retrieval.add_folder(root)
+                self.retrieval.workspace.add_folder(root)
 
     def remove_root(self, root: Path) -> None:
         if root in self.roots:
             self.roots.remove(root)
         if self.retrieval is not None:
-            self.retrieval.remove_folder(root)
+            self.retrieval.workspace.remove_folder(root)
 
     def root_for(self, path: Path | None) -> Path | None:
         if path is None:
@@ -276,7 +276,7 @@ class Session:
         path = uri_to_path(uri)
         if self.retrieval is not None and path is not None and self.root_for(path) is not None:
             doc = self.documents.get(uri)
-            self.retrieval.on_saved(path, text if text is not None else (doc.text if doc else None))
+            self.retrieval.workspace.on_saved(path, text if text is not None else (doc.text if doc else None))
 
     def did_close(self, uri: str) -> None:
         self.documents.close(uri)
@@ -285,14 +285,14 @@ class Session:
         path = uri_to_path(uri)
         if self.retrieval is not None and path is not None and self.root_for(path) is not None:
             # the index may hold unsaved edits of the buffer: read the file from disk again
-            self.retrieval.on_files_changed([(path, "changed")])
+            self.retrieval.workspace.on_files_changed([(path, "changed")])
 
     def files_changed(self, changes: list[tuple[str, str]]) -> None:
         if self.retrieval is None:
             return
         paths = [(p, kind) for uri, kind in changes if (p := uri_to_path(uri)) is not None and self.root_for(p) is not None]
         if paths:
-            self.retrieval.on_files_changed(paths)
+            self.retrieval.workspace.on_files_changed(paths)
 
     # --- completion ---
     def document_version(self, uri: str) -> int | None:
@@ -387,7 +387,7 @@ class Session:
         _close_engine(self.pipeline.engine)
         if self.retrieval is not None:
             try:
-                self.retrieval.close()
+                self.retrieval.workspace.close()
             except Exception as exc:  # pragma: no cover
                 log.warning("closing retrieval: %s", exc)
 

@@ -82,7 +82,7 @@ def churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[s
     from aix_lsp.config import Settings, apply_settings
     from aix_lsp.engine.local import LocalEngine, common_prefix_len
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
 
     import aix_lsp.formats.base as prompt_module  # where the budget code lives
 
@@ -99,14 +99,14 @@ def _churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[
     from aix_lsp.config import Settings, apply_settings
     from aix_lsp.engine.local import LocalEngine, common_prefix_len
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
 
     settings, errors = apply_settings(Settings(), settings_dict | ({"retrieval": False} if policy == "no_retrieval" else {}))
     assert not errors, errors
     engine = LocalEngine.load(settings)
-    service = RetrievalService(settings)
-    service.add_folder(workspace)
-    service.wait_ready(300)
+    service = open_context(settings)
+    service.workspace.add_folder(workspace)
+    service.workspace.wait_ready(300)
     context = StickyContext(service) if policy.startswith("sticky") else RefreshEveryLines(service) if policy == "refresh_10_lines" else service
     pipeline = CompletionPipeline(settings, engine, context)
     doc = script.initial
@@ -120,7 +120,7 @@ def _churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[
             assert isinstance(event, Request)
             if policy in ("server", "sticky", "sticky+stable_suffix", "refresh_10_lines"):
                 service.on_document_edited(doc_path, doc)
-                service.flush()
+                service.workspace.flush()
             req = CompletionRequest(text=doc, offset=event.offset, path=doc_path, root=workspace, uri=doc_path.as_uri())
             prepared = pipeline.prepare(req)
             prepared.skip_reason = ""
@@ -130,7 +130,7 @@ def _churn(script: Script, doc_path: Path, workspace: Path, settings_dict: dict[
                 rows.append((event.kind, len(prompt.ids), len(prompt.ids) - c, region(prompt, c, previous) if c < len(prompt.ids) else "none"))
             previous = prompt
     finally:
-        service.close()
+        service.workspace.close()
     typing = [r for r in rows if r[0] in ("burst", "newline", "typo")]
     regions: dict[str, int] = {}
     for r in typing:

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/context_diff.py --out new.json --compare old.json
 
 For each code base (default: jinja2 and rich from the venv) and each ``retrieval_mode`` (bm25, symbols,
-mixed), a ``RetrievalService`` over the folder answers ``--cursors`` seeded cursors (a random line of a
+mixed), a ``ContextService`` over the folder answers ``--cursors`` seeded cursors (a random line of a
 random file, at its indentation); every fragment is recorded as (path, lines, source, score). With
 ``--compare`` it prints how many cursors got other fragments than in the earlier dump, and the first ones.
 A refactoring of the layer should print 0 (issue 16 item 6: 237 cursors identical before and after).
@@ -27,9 +27,17 @@ def dump(repos: list[Path], cursors_per_repo: int, seed: int) -> dict[str, list]
     from aix_lsp.config import Settings
 
     try:
-        from aix_lsp.context.service import RetrievalService
-    except ImportError:  # a checkout from before the context layer
-        from aix_lsp.retrieval import RetrievalService  # type: ignore[no-redef]
+        from aix_lsp.context_sources import open_context
+    except ImportError:  # a checkout from before the workspace package: the service was the workspace
+        try:
+            from aix_lsp.context.service import RetrievalService
+        except ImportError:  # a checkout from before the context layer
+            from aix_lsp.retrieval import RetrievalService  # type: ignore[no-redef]
+
+        def open_context(settings, cache_dir):  # type: ignore[misc]
+            service = RetrievalService(settings, cache_dir=cache_dir)
+            service.workspace = service
+            return service
     print(f"aix_lsp from {Path(aix_lsp.__file__).parent}", file=sys.stderr)
     out: dict[str, list] = {}
     for repo in repos:
@@ -46,14 +54,14 @@ def dump(repos: list[Path], cursors_per_repo: int, seed: int) -> dict[str, list]
             cursors.append((path, line, "\n".join(lines), offset))
         for mode in ("bm25", "symbols", "mixed"):
             with tempfile.TemporaryDirectory() as cache:
-                service = RetrievalService(Settings(retrieval_mode=mode), cache_dir=Path(cache))
-                service.add_folder(repo)
-                assert service.wait_ready(600), f"{repo} not indexed"
+                service = open_context(Settings(retrieval_mode=mode), cache_dir=Path(cache))
+                service.workspace.add_folder(repo)
+                assert service.workspace.wait_ready(600), f"{repo} not indexed"
                 for path, line, text, offset in cursors:
                     found = service.context_for(path, text, offset, lambda s: len(s) // 4)
                     out[f"{repo.name}|{mode}|{path.relative_to(repo)}|{line}"] = [
                         [f.path, f.start_line, f.end_line, f.source, round(f.score, 3)] for f in found]
-                service.close(30)
+                service.workspace.close(30)
     return out
 
 

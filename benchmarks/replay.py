@@ -208,28 +208,28 @@ class Reference:
         from aix_lsp.config import Settings, apply_settings
         from aix_lsp.engine.local import LocalEngine
         from aix_lsp.pipeline import CompletionPipeline
-        from aix_lsp.context.service import RetrievalService
+        from aix_lsp.context_sources import open_context
 
         self.settings, errors = apply_settings(Settings(), settings_dict)
         assert not errors, errors
         self.engine = LocalEngine.load(self.settings)
         self.model = self.engine.model
         self.tokenizer = self.engine.tokenizer()
-        self.retrieval = RetrievalService(self.settings)
-        self.retrieval.add_folder(workspace)
-        self.retrieval.wait_ready(300)
+        self.retrieval = open_context(self.settings)
+        self.retrieval.workspace.add_folder(workspace)
+        self.retrieval.workspace.wait_ready(300)
         self.pipeline = CompletionPipeline(self.settings, self.engine, self.retrieval)
         self.workspace = workspace
 
     def close(self) -> None:
-        self.retrieval.close()
+        self.retrieval.workspace.close()
 
     def prompt(self, sample: Sample, doc_path: Path):
         from aix_lsp.pipeline import CompletionRequest
 
         # the server indexes the open document as it is edited: do the same before asking for context
         self.retrieval.on_document_edited(doc_path, sample.text)
-        self.retrieval.flush()
+        self.retrieval.workspace.flush()
         req = CompletionRequest(text=sample.text, offset=sample.offset, path=doc_path, root=self.workspace, uri=doc_path.as_uri())
         prepared = self.pipeline.prepare(req)
         prepared.skip_reason = ""  # the reference generates everywhere

@@ -85,7 +85,7 @@ MODE = "bm25"
 
 def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     from aix_lsp.config import Settings
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
     from aix_lsp.retrieval.index import FolderIndex, query_terms
     from aix_lsp.context.source import query_window
 
@@ -122,19 +122,19 @@ def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
     del warm_index
     gc.collect()
 
-    # the server's path: RetrievalService.context_for (cache misses: every query is another cursor)
-    service = RetrievalService(Settings(retrieval_chunking=chunking, retrieval_window_lines=window, retrieval_mode=MODE), cache_dir=cache)
-    service.add_folder(root)
-    service.wait_ready()
+    # the server's path: ContextService.context_for (cache misses: every query is another cursor)
+    service = open_context(Settings(retrieval_chunking=chunking, retrieval_window_lines=window, retrieval_mode=MODE), cache_dir=cache)
+    service.workspace.add_folder(root)
+    service.workspace.wait_ready()
     symbols_s = None
-    folder = next(iter(service._folders.values()))
+    folder = next(iter(service.workspace._folders.values()))
     if folder.symbols is not None:  # "symbols" / "mixed": the symbol table is built after the BM25 index
         t0 = time.perf_counter()
         while not folder.symbols.ready and time.perf_counter() - t0 < 300:
             time.sleep(0.05)
         symbols_s = time.perf_counter() - t0
     steady_rss = rss_mb() - base
-    folder_index = next(iter(service._folders.values())).index
+    folder_index = next(iter(service.workspace._folders.values())).index
     texts = {}
     for rel in sorted(rel for rel, entry in folder_index.files.items() if entry[2])[:4000]:
         try:
@@ -154,7 +154,7 @@ def run_ours(root: Path, chunking: str, window: int, n_queries: int) -> dict:
         found = folder_index.search_lazy(terms, 20)
         [found.fetch(i) for i in range(min(3, len(found)))]
         raw.append(time.perf_counter() - t0)
-    service.close()
+    service.workspace.close()
     return {
         "engine": f"aix-lsp (tantivy, {chunking}, mode {MODE})", "symbols_s": symbols_s, "files": files, "chunks": chunks, "cold_s": cold,
         "rss_mb": built_rss, "peak_mb": peak, "disk_mb": disk, "steady_mb": steady_rss,
@@ -269,7 +269,7 @@ def main() -> int:
             print(f"   context_for p50 {r['q50_ms']:.2f} ms   p95 {r['q95_ms']:.2f} ms   ({r['n_queries']} cursors, top-3 of 20 candidates, cache misses)")
             print(f"     cpu of the calling thread p50 {r['q50_cpu_ms']:.2f} ms   p95 {r['q95_cpu_ms']:.2f} ms")
             print(f"   search top-20 + read 3 p50 {r['raw50_ms']:.2f} ms p95 {r['raw95_ms']:.2f} ms")
-            print(f"   server holding the index (RetrievalService ready): +{r['steady_mb']:.0f} MB resident")
+            print(f"   server holding the index (ContextService ready): +{r['steady_mb']:.0f} MB resident")
             if r.get("symbols_s") is not None:
                 print(f"   symbol table ready {r['symbols_s']:.2f} s after the BM25 index (warm BM25 start)")
             print(f"   update of one file (re-chunk, replace, commit, reopen) median {r['update_ms']:.1f} ms, max {r['update95_ms']:.1f} ms (cpu median {r['update_cpu_ms']:.1f} ms)")

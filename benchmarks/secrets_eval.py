@@ -103,16 +103,16 @@ def search_outputs(root: Path, planted: list[Planted], cache: Path) -> str:
 def prompts(root: Path, cursors, model: Path, cache: Path) -> str:
     from aix_lsp.engine.local import LocalEngine
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
 
     engine = LocalEngine.load(Settings(model=str(model), device="cpu"))
     texts: list[str] = []
     for mode in MODES:
         settings = Settings(model=str(model), device="cpu", max_new_tokens=4, retrieval_mode=mode, retrieval_top_k=6,
                             index_cache_dir=str(cache))
-        service = RetrievalService(settings)
-        service.add_folder(root)
-        service.wait_ready(300)
+        service = open_context(settings)
+        service.workspace.add_folder(root)
+        service.workspace.wait_ready(300)
         pipeline = CompletionPipeline(settings, engine, service)
         for cursor in cursors:
             path = root / cursor.path
@@ -121,7 +121,7 @@ def prompts(root: Path, cursors, model: Path, cache: Path) -> str:
             prepared = pipeline.prepare(CompletionRequest(text=text, offset=offset, path=path, root=root, uri=path.as_uri()))
             prompt = pipeline.prompt_for(prepared)
             texts.append(prompt.text if prompt is not None else "")
-        service.close()
+        service.workspace.close()
     return "\n".join(texts)
 
 

@@ -104,7 +104,7 @@ def run_model(settings, retrieval, states, doc_path: Path, workspace: Path) -> d
     same = differ = 0
     for i, (text, offset, _kind) in enumerate(states):
         retrieval.on_document_edited(doc_path, text)  # the server indexes the open document as it is edited
-        retrieval.flush()
+        retrieval.workspace.flush()
         request = CompletionRequest(text=text, offset=offset, path=doc_path, root=workspace, uri=doc_path.as_uri())
         first, second = (on, off) if i % 2 == 0 else (off, on)  # alternate who goes first: same load for both
         a = first.complete(request)
@@ -148,7 +148,7 @@ def oracle(states, pipeline, retrieval, doc_path: Path, workspace: Path, final: 
         if kind not in ("burst", "newline") or not final.startswith(text[:offset]):
             continue
         retrieval.on_document_edited(doc_path, text)
-        retrieval.flush()
+        retrieval.workspace.flush()
         prepared = pipeline.prepare(CompletionRequest(text=text, offset=offset, path=doc_path, root=workspace, uri=doc_path.as_uri()))
         prepared.skip_reason = ""
         prompt = pipeline.prompt_for(prepared)
@@ -192,7 +192,7 @@ def main() -> int:
     import torch
 
     from aix_lsp.config import Settings, apply_settings
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
 
     torch.set_num_threads(args.threads)
     model_dir = args.model or ensure_model(args.model_cache)
@@ -214,9 +214,9 @@ def main() -> int:
             return settings
 
         settings = settings_with(16)
-        retrieval = RetrievalService(settings)
-        retrieval.add_folder(ws)
-        retrieval.wait_ready(600)
+        retrieval = open_context(settings)
+        retrieval.workspace.add_folder(ws)
+        retrieval.workspace.wait_ready(600)
         try:
             print(f"session: {args.file} typed at human pace, {len(states)} request states; prompts ~{args.size} tokens; "
                   f"model {model_dir.name}; torch threads {torch.get_num_threads()}; load {load_avg()}", flush=True)
@@ -235,7 +235,7 @@ def main() -> int:
                     report[f"model_max_new_{max_new}"] = run
                     print_model(max_new, run, time.perf_counter() - t0)
         finally:
-            retrieval.close()
+            retrieval.workspace.close()
     report["load_after"] = load_avg()
     print(f"\nload: {report['load_before']} before, {report['load_after']} after")
     if args.json:

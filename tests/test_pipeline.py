@@ -135,9 +135,10 @@ def test_fragment_order_is_kept_between_requests():
 
 def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine, tmp_path):
     from aix_lsp.context import Fragment
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context.service import ContextService
+    from aix_lsp.context_sources import open_context
 
-    class CountingContext(RetrievalService):  # the real layer and its cache; only the sources' answer is made up
+    class CountingContext(ContextService):  # the real layer and its cache; only the sources' answer is made up
         calls = 0
 
         def _search(self, *args):
@@ -145,7 +146,8 @@ def test_fragments_are_kept_near_the_cursor_and_refreshed_after_a_move(engine, t
             return [Fragment("pkg/util.py", 0, 2, f"def helper_{CountingContext.calls}(): pass\n", 1.0)]
 
     settings = Settings(model="tiny", device="cpu", max_new_tokens=4)
-    pipeline = CompletionPipeline(settings, engine, CountingContext(settings, cache_dir=tmp_path))
+    real = open_context(settings, cache_dir=tmp_path)
+    pipeline = CompletionPipeline(settings, engine, CountingContext(real.workspace, real.sources))
     body = "".join(f"    value_{i} = compute({i})\n" for i in range(40))
     text = "def work():\n" + body + "    return value_0\n"
 

@@ -221,14 +221,14 @@ def engine(tiny_model_dir):
 
 @pytest.mark.parametrize("mode", ["bm25", "symbols", "mixed"])
 def test_no_secret_reaches_a_prompt(workspace, engine, tmp_path, mode):
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
 
     root, planted, cursors = workspace
     settings = Settings(model="tiny", device="cpu", max_new_tokens=4, retrieval_mode=mode, retrieval_top_k=6,
                         index_cache_dir=str(tmp_path / "cache"))
-    service = RetrievalService(settings)
-    service.add_folder(root)
-    assert service.wait_ready(120)
+    service = open_context(settings)
+    service.workspace.add_folder(root)
+    assert service.workspace.wait_ready(120)
     try:
         pipeline = CompletionPipeline(settings, engine, service)
         redacted_somewhere = False
@@ -245,11 +245,11 @@ def test_no_secret_reaches_a_prompt(workspace, engine, tmp_path, mode):
             redacted_somewhere |= bool(getattr(prompt, "redactions", {}))
         assert redacted_somewhere  # the cursors inside config.py, deploy_keys.py and aws.js carry secrets
     finally:
-        service.close()
+        service.workspace.close()
 
 
 def test_no_fragment_of_a_glob_excluded_file_reaches_a_prompt(workspace, engine, tmp_path):
-    from aix_lsp.context.service import RetrievalService
+    from aix_lsp.context_sources import open_context
 
     root, _, _ = workspace
     base = Settings(model="tiny", device="cpu", max_new_tokens=4, retrieval_mode="bm25", retrieval_top_k=8, index_cache_dir=str(tmp_path / "cache"))
@@ -258,15 +258,15 @@ def test_no_fragment_of_a_glob_excluded_file_reaches_a_prompt(workspace, engine,
     paths = {}
     for globs in ((), ("config.py", "deploy_keys.py")):
         settings = base.replace(exclude_globs=globs)
-        service = RetrievalService(settings)  # indexed without the globs: the prompt filters all the same
-        service.add_folder(root)
-        assert service.wait_ready(120)
+        service = open_context(settings)  # indexed without the globs: the prompt filters all the same
+        service.workspace.add_folder(root)
+        assert service.workspace.wait_ready(120)
         try:
             pipeline = CompletionPipeline(settings, engine, service)
             prompt = pipeline.prompt_for(pipeline.prepare(CompletionRequest(text=text, offset=len(text), path=path, root=root, uri=path.as_uri())))
             paths[globs] = {f.path for f in prompt.crossfile_fragments}
         finally:
-            service.close()
+            service.workspace.close()
     assert {"config.py", "deploy_keys.py"} & paths[()]  # they are what the query finds ...
     assert not {"config.py", "deploy_keys.py"} & paths[("config.py", "deploy_keys.py")]  # ... unless excluded
 

@@ -1,9 +1,9 @@
-"""RetrievalService: the server's one object for cross-file context.
+"""ContextService: the server's one object for cross-file context.
 
-It is the :class:`~aix_lsp.retrieval.service.Workspace` (folders, indexing workers, the BM25 index and the
-tables other sources keep per folder) plus the layer that answers a cursor: it builds one
-:class:`~aix_lsp.context.source.ContextQuery`, asks the sources ``retrieval_mode`` enables (each guarded: a
-failing source only leaves its fragments out), composes their answers within one budget
+It has a :class:`~aix_lsp.workspace.Workspace` (folders, indexing workers, the BM25 index and the tables the
+sources keep per folder) and the sources that settings enable (``aix_lsp.context_sources`` lists them), and
+answers a cursor: it builds one :class:`~aix_lsp.context.source.ContextQuery`, asks the enabled sources (each
+guarded: a failing source only leaves its fragments out), composes their answers within one budget
 (:mod:`aix_lsp.context.compose`) and keeps the answer in the one cache (:mod:`aix_lsp.context.cache`).
 ``context_for`` runs on the caller's thread, only searches what is committed, and never waits for a worker.
 """
@@ -21,10 +21,7 @@ from aix_lsp.context.cache import FragmentCache
 from aix_lsp.context.compose import compose
 from aix_lsp.context.fragment import Fragment
 from aix_lsp.context.source import ContextQuery, ContextSource, query_window
-from aix_lsp.recent_edits.source import RecentEdits
-from aix_lsp.retrieval.service import Workspace
-from aix_lsp.retrieval.source import WindowSource
-from aix_lsp.symbols.source import DefinitionSource
+from aix_lsp.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -39,28 +36,19 @@ def _guarded(source: ContextSource, query: ContextQuery) -> Iterator[Fragment]:
         log.exception("the %s context source failed for %s; its fragments are left out", source.name, query.path)
 
 
-class RetrievalService(Workspace):
-    """Cross-file context for completions. Thread-safe; heavy work runs on the folders' threads."""
+class ContextService:
+    """Cross-file context for completions over ``workspace``. ``sources(settings)``: the sources ``settings``
+    enable, in the order they are asked (a later one reads the earlier ones' answers in ``query.earlier``).
+    Thread-safe; heavy work runs on the workspace's threads."""
 
-    def __init__(self, settings: Settings, cache_dir: Path | None = None):
-        self.windows = WindowSource(self)
-        self.definitions = DefinitionSource()
-        self.recent = RecentEdits(self._locate, lambda: tuple(self.settings.exclude_globs))
+    def __init__(self, workspace: Workspace, sources: Callable[[Settings], Sequence[ContextSource]]):
+        self.workspace = workspace
+        self.sources = sources
         self.cache = FragmentCache()
-        super().__init__(settings, cache_dir, table_sources=self._table_sources)
 
-    def sources(self, settings: Settings) -> list[ContextSource]:
-        """The sources ``settings`` enable, in the order they are asked (a later one reads the earlier ones'
-        answers: the definitions' "analog" signal reads the windows)."""
-        sources: list[ContextSource] = [self.windows]
-        if settings.retrieval_mode in ("symbols", "mixed"):
-            sources.append(self.definitions)
-        if settings.retrieval_recent_edits:
-            sources.append(self.recent)
-        return sources
-
-    def _table_sources(self, settings: Settings) -> Sequence[ContextSource]:
-        return [s for s in self.sources(settings) if s is not self.windows]  # the BM25 index is the workspace's own
+    @property
+    def settings(self) -> Settings:
+        return self.workspace.settings
 
     def context_for(self, path: Path, text: str, offset: int, count_tokens: Callable[[str], int],
                     document: str | None = None) -> list[Fragment]:
@@ -72,16 +60,16 @@ class RetrievalService(Workspace):
         settings = self.settings
         if not settings.retrieval or settings.retrieval_top_k <= 0 or settings.retrieval_max_tokens <= 0:
             return []
-        path = self.document_path(path)
+        path = self.workspace.document_path(path)
         first, cursor_line, lines = query_window(text, offset, settings.retrieval_query_lines)
         window = (first, cursor_line, tuple(lines))
         key, sticky = (document, True) if document else (str(path), False)
-        cached = self.cache.get(key, window, cursor_line, sticky, self.context_version)
+        cached = self.cache.get(key, window, cursor_line, sticky, self.workspace.context_version)
         if cached is not None:
             return cached
-        generation = self.context_version([])[0]  # before the search: an index change meanwhile makes it stale
+        generation = self.workspace.context_version([])[0]  # before the search: an index change meanwhile makes it stale
         fragments = self._search(path, text, offset, first, cursor_line, lines, settings, count_tokens)
-        version = (generation, self.context_version([f.path for f in fragments])[1])
+        version = (generation, self.workspace.context_version([f.path for f in fragments])[1])
         return self.cache.put(key, window, cursor_line, sticky, version, fragments)
 
     def forget(self, document: str) -> None:
@@ -89,18 +77,16 @@ class RetrievalService(Workspace):
         self.cache.forget(document)
 
     def on_document_edited(self, path: Path, text: str) -> None:
-        super().on_document_edited(path, text)
-        if self.settings.retrieval_recent_edits:
-            self.recent.on_edited(self.document_path(path), text)
-
-    def _locate(self, path: Path) -> tuple[Path, str] | None:
-        folder = self.folder_of(path)
-        return (folder.root, path.relative_to(folder.root).as_posix()) if folder is not None else None
+        """An open document changed: its folder re-indexes it (debounced), the enabled sources hear it."""
+        self.workspace.on_document_edited(path, text)
+        path = self.workspace.document_path(path)
+        for source in self.sources(self.settings):
+            source.on_edited(path, text)
 
     def _search(self, path: Path, text: str, offset: int, first: int, cursor_line: int, lines: list[str],
                 settings: Settings, count_tokens: Callable[[str], int]) -> list[Fragment]:
         """The answer without the cache: every enabled source asked, composed within the budget."""
-        folder = self.folder_of(path)
+        folder = self.workspace.folder_of(path)
         root = folder.root if folder is not None else None
         query = ContextQuery(path=path, root=root, rel_path=path.relative_to(root).as_posix() if root else None,
                              text=text, offset=offset, first_line=first, cursor_line=cursor_line, window=tuple(lines),
@@ -115,5 +101,5 @@ class RetrievalService(Workspace):
         for source in sources:
             asked = replace(query, k=wide, earlier=dict(answers))
             answers[source.name] = list(islice(_guarded(source, asked), wide))
-        return compose(mode, answers.get(self.windows.name, []), answers.get(self.definitions.name, []), k, budget,
-                       count_tokens, answers.get(self.recent.name, []))
+        return compose(mode, answers.get("window", []), answers.get("definition", []), k, budget, count_tokens,
+                       answers.get("recent", []))

@@ -1,17 +1,19 @@
 """What a context source is: the query it answers, the protocol it implements, and the per-folder table
-it may keep (fed by the workspace's indexing workers).
+it may keep (fed by the workspace's indexing workers; :class:`FolderTable` is the workspace's word for it).
 
-Imports only the fragment module: sources import this, never each other.
+Imports only the fragment module and the workspace's protocols: sources import this, never each other.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Protocol, Sequence
 
 from aix_lsp.context.fragment import Fragment
+from aix_lsp.workspace.tables import FolderTable, TableSource
+
+__all__ = ["ContextQuery", "ContextSource", "FolderTable", "query_window"]
 
 
 def query_window(text: str, offset: int, lines: int) -> tuple[int, int, list[str]]:
@@ -52,29 +54,9 @@ class ContextQuery:
     earlier: Mapping[str, Sequence[Fragment]] = field(default_factory=dict)  # answers of the sources asked before, by name
 
 
-class FolderTable(Protocol):
-    """What a source keeps per workspace folder (e.g. the symbol table). The folder's indexing worker makes
-    it after the BM25 index is synced, then feeds it every file event; the layer passes it to the source in
-    ``ContextQuery.tables`` once ``ready``."""
-
-    ready: bool
-    exclude_globs: tuple[str, ...]  # the crawl's rules (Settings.exclude_globs), set by the workspace
-
-    def sync(self, stop: threading.Event | None = None, max_files: int = 0) -> int:
-        """Catch up with the folder on disk (crawl); returns the number of files held."""
-        ...
-
-    def on_event(self, path: Path, kind: str, text: str | None = None) -> None:
-        """One file event: "saved", "edited", "created", "changed" or "deleted" (``text`` for open documents)."""
-        ...
-
-    def close(self) -> None:
-        """The folder retires (settings change, removal, shutdown): save what is unsaved, let go of files."""
-        ...
-
-
-class ContextSource(Protocol):
-    """A kind of cross-file context. ``name`` is also the ``source`` of the fragments it returns."""
+class ContextSource(TableSource, Protocol):
+    """A kind of cross-file context. ``name`` is also the ``source`` of the fragments it returns; the table
+    it may keep per folder: :meth:`~aix_lsp.workspace.tables.TableSource.open_table`."""
 
     name: str
 
@@ -83,7 +65,7 @@ class ContextSource(Protocol):
         input: an empty answer instead (the layer also guards every call)."""
         ...
 
-    def open_table(self, root: Path, cache_dir: Path) -> FolderTable | None:
-        """The table this source keeps for workspace folder ``root`` (None: the source keeps none). Called on
-        an indexing worker, never on the event loop."""
+    def on_edited(self, path: Path, text: str) -> None:
+        """An open document's buffer changed (on the event loop, every keystroke: cheap). Most sources ignore
+        it: their tables hear the file events."""
         ...

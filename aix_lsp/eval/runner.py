@@ -7,7 +7,7 @@ editor request, under the same settings.
 No leakage of the middle into the cross-file context:
 - the workspace index is built in a temporary folder (the user's persisted index is left alone), and
   before each case the case's file is replaced in it by the document the pipeline sees (the file without
-  the middle) through ``RetrievalService.on_document_edited`` -- what the server does for an open, edited
+  the middle) through ``ContextService.on_document_edited`` -- what the server does for an open, edited
   buffer -- and ``flush`` waits until the BM25 index and the symbol table hold that text; a case whose
   overlay cannot be applied is not run;
 - the retrieval service's answer cache is dropped (``update_settings``) and each case has its own URI, so
@@ -76,28 +76,28 @@ class IndexOverlay:
             self.restore()
         self.service.on_document_edited(path, case.document)
         self._current = path
-        applied = self.service.flush(timeout=60)
-        self.service.update_settings(self.settings)  # drops answers cached for another text
+        applied = self.service.workspace.flush(timeout=60)
+        self.service.workspace.update_settings(self.settings)  # drops answers cached for another text
         return applied
 
     def restore(self) -> None:
         if self._current is not None:
-            self.service.on_files_changed([(self._current, "changed")])
-            self.service.flush(timeout=60)
-            self.service.update_settings(self.settings)
+            self.service.workspace.on_files_changed([(self._current, "changed")])
+            self.service.workspace.flush(timeout=60)
+            self.service.workspace.update_settings(self.settings)
             self._current = None
 
 
 def open_retrieval(root: Path, settings: Settings, cache_dir: Path, timeout: float = 600.0):
-    """A RetrievalService over ``root`` with its index in ``cache_dir``, indexed; None when unavailable."""
+    """A ContextService over ``root`` with its index in ``cache_dir``, indexed; None when unavailable."""
     try:
-        from aix_lsp.context.service import RetrievalService
+        from aix_lsp.context_sources import open_context
     except ImportError as exc:  # pragma: no cover - packaging problem
         log.warning("cross-file retrieval unavailable: %s", exc)
         return None
-    service = RetrievalService(settings, cache_dir=cache_dir)
-    service.add_folder(root)
-    if not service.wait_ready(timeout) or not service.flush(timeout):
+    service = open_context(settings, cache_dir=cache_dir)
+    service.workspace.add_folder(root)
+    if not service.workspace.wait_ready(timeout) or not service.workspace.flush(timeout):
         print(f"aix-lsp: indexing {root} takes longer than {timeout:.0f} s; evaluating with what is indexed", file=sys.stderr)
     return service
 
@@ -143,7 +143,7 @@ def run_cases(
                 except KeyboardInterrupt:
                     run.interrupted = True
             if service is not None:
-                service.close()
+                service.workspace.close()
     run.elapsed_s = time.perf_counter() - started
     return run
 

@@ -105,8 +105,8 @@ def build_samples(
         overlay = None
         if service is not None:
             # held-out files are not in the training prompts' context either
-            service.on_files_changed([(root / rel, "deleted") for rel in heldout])
-            service.flush(timeout=120)
+            service.workspace.on_files_changed([(root / rel, "deleted") for rel in heldout])
+            service.workspace.flush(timeout=120)
             overlay = IndexOverlay(service, root, settings)
         for i, case in enumerate(sorted(cases, key=lambda c: (c.path, c.start))):
             if overlay is not None and not overlay.show(case):
@@ -120,7 +120,7 @@ def build_samples(
                 out.cut += sample.input_ids[-1] != end_id
     finally:
         if service is not None:
-            service.close()
+            service.workspace.close()
             tmp.cleanup()
     return out
 

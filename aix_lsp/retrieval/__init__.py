@@ -1,6 +1,4 @@
-"""The BM25 window source and the workspace it searches: crawl results chunked into windows, a persisted
-BM25 (tantivy) index per folder, and the workers that keep it (and the other sources' tables) current.
-
-``source.WindowSource`` answers queries; ``service.Workspace`` holds the folders. The server's object for
-cross-file context is :class:`aix_lsp.context.service.RetrievalService`.
+"""The BM25 window source: crawl results chunked into windows, a persisted BM25 (tantivy) index per
+workspace folder (``index.FolderIndex``, made by the workspace through ``index.folder_index``), and
+``source.WindowSource``, which searches every folder's index for windows like the code above the cursor.
 """

@@ -28,11 +28,12 @@ try:
 except ImportError:  # Windows: the tantivy writer is the lock
     fcntl = None  # type: ignore[assignment]
 
+from aix_lsp.config import Settings
 from aix_lsp.context.fragment import Fragment
 from aix_lsp.retrieval.chunking import chunk_file, looks_generated
 from aix_lsp.secrets import redact
 from aix_lsp.crawl import is_indexable_source, iter_workspace_entries, read_text_file
-from aix_lsp.retrieval.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
+from aix_lsp.workspace.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
 
 log = logging.getLogger(__name__)
 
@@ -594,3 +595,9 @@ class FolderIndex:
             self._index = None
             self._close_db()
             self._release_lock()
+
+
+def folder_index(root: Path, cache_dir: Path, settings: Settings) -> FolderIndex:
+    """The BM25 index of workspace folder ``root`` under ``settings`` (the workspace's index factory)."""
+    return FolderIndex(root, cache_dir, settings.retrieval_chunking, settings.retrieval_window_lines,
+                       max_files=settings.index_max_files, exclude_globs=settings.exclude_globs)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from aix_lsp.context.fragment import Fragment, fit_budget
 from aix_lsp.context.source import ContextQuery
-from aix_lsp.retrieval.faults import IndexCorrupt
+from aix_lsp.workspace.faults import IndexCorrupt
 from aix_lsp.retrieval.index import query_terms
 
 if TYPE_CHECKING:
-    from aix_lsp.retrieval.service import Workspace
+    from aix_lsp.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,10 @@ class WindowSource:
         self.workspace = workspace
 
     def open_table(self, root, cache_dir) -> None:
-        return None  # the BM25 index is the workspace's own
+        return None  # the BM25 index is each folder's own index (the workspace's factory: index.folder_index)
+
+    def on_edited(self, path, text) -> None:
+        pass  # the folder's index hears the edit from the workspace
 
     def candidates(self, query: ContextQuery) -> Iterator[Fragment]:
         terms = query_terms("\n".join(query.window))

@@ -41,7 +41,7 @@ class FolderSymbols:
         self.root = Path(root)
         self.ready = False
         self._stats: store.Stats = {}  # rel path -> (mtime_ns, size) of what the index holds
-        self.exclude_globs: tuple[str, ...] = ()  # Settings.exclude_globs, set by the retrieval service
+        self.exclude_globs: tuple[str, ...] = ()  # Settings.exclude_globs, set by the workspace
         self._store: Path | None = None
         self._saved_at: float | None = None  # monotonic time of the last save; None: nothing unsaved
         self._dirty = False

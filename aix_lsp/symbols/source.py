@@ -17,6 +17,9 @@ class DefinitionSource:
     def open_table(self, root: Path, cache_dir: Path) -> FolderSymbols:
         return FolderSymbols(root, cache_dir)
 
+    def on_edited(self, path: Path, text: str) -> None:
+        pass  # the table hears the edit from the workspace
+
     def candidates(self, query: ContextQuery) -> list[Fragment]:
         table = query.tables.get(self.name)
         index = table.ready_index() if isinstance(table, FolderSymbols) else None

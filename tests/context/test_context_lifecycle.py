@@ -7,7 +7,7 @@ import gc
 from pathlib import Path
 
 from aix_lsp.config import Settings
-from aix_lsp.context.service import RetrievalService
+from aix_lsp.context_sources import open_context
 from aix_lsp.symbols.context import FolderSymbols
 
 
@@ -21,20 +21,20 @@ def workspace(root: Path) -> Path:
 def test_a_restarted_folder_opens_the_saved_symbol_table_instead_of_building_one_in_memory(tmp_path: Path) -> None:
     root = workspace(tmp_path / "ws")
     settings = Settings(retrieval_mode="symbols")
-    svc = RetrievalService(settings, cache_dir=tmp_path / "cache")
+    svc = open_context(settings, cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(root)
-        assert svc.wait_ready(120)
-        first = svc.folder_of(root).tables["definition"]
+        svc.workspace.add_folder(root)
+        assert svc.workspace.wait_ready(120)
+        first = svc.workspace.folder_of(root).tables["definition"]
         assert first.index.persistent
-        svc.update_settings(settings.replace(retrieval_window_lines=12))  # the folder restarts
-        assert svc.wait_ready(120)
-        folder = svc.folder_of(root)
+        svc.workspace.update_settings(settings.replace(retrieval_window_lines=12))  # the folder restarts
+        assert svc.workspace.wait_ready(120)
+        folder = svc.workspace.folder_of(root)
         second = folder.tables["definition"]
         assert second is not first
         assert second.index.persistent and second.index.restored and second.last_parsed == 0
     finally:
-        svc.close(30)
+        svc.workspace.close(30)
 
 
 def test_edits_not_saved_yet_are_saved_when_the_folder_closes(tmp_path: Path) -> None:
@@ -50,15 +50,15 @@ def test_edits_not_saved_yet_are_saved_when_the_folder_closes(tmp_path: Path) ->
 
 def test_the_service_saves_the_symbol_table_at_shutdown(tmp_path: Path) -> None:
     root = workspace(tmp_path / "ws")
-    svc = RetrievalService(Settings(retrieval_mode="symbols"), cache_dir=tmp_path / "cache")
+    svc = open_context(Settings(retrieval_mode="symbols"), cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(root)
-        assert svc.wait_ready(120)
+        svc.workspace.add_folder(root)
+        assert svc.workspace.wait_ready(120)
         svc.on_document_edited(root / "pkg" / "util.py", "def kebab(text):\n    return text\n")  # unsaved buffer
-        assert svc.flush(120)
-        assert svc.folder_of(root).tables["definition"].index.definitions("kebab")
+        assert svc.workspace.flush(120)
+        assert svc.workspace.folder_of(root).tables["definition"].index.definitions("kebab")
     finally:
-        svc.close(30)
+        svc.workspace.close(30)
     gc.collect()
     again = FolderSymbols(root, tmp_path / "cache")
     assert again.index.restored and again.index.definitions("kebab")

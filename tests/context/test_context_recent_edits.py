@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aix_lsp.config import Settings
-from aix_lsp.context.service import RetrievalService
+from aix_lsp.context_sources import open_context
 from aix_lsp.recent_edits.source import edited_lines
 
 
@@ -34,10 +34,10 @@ def test_the_last_edit_of_another_file_comes_first(tmp_path: Path) -> None:
     (root / ".env").write_text("API_TOKEN=abc\n")
     main = (root / "main.py").read_text()
     for enabled in (False, True):
-        svc = RetrievalService(Settings(retrieval_mode="bm25", retrieval_recent_edits=enabled), cache_dir=tmp_path / f"cache{enabled}")
+        svc = open_context(Settings(retrieval_mode="bm25", retrieval_recent_edits=enabled), cache_dir=tmp_path / f"cache{enabled}")
         try:
-            svc.add_folder(root)
-            assert svc.wait_ready(120)
+            svc.workspace.add_folder(root)
+            assert svc.workspace.wait_ready(120)
             edited = lines(60, "billing").replace("billing_30 = compute_billing(30)", "invoice_total = apply_discount(30)")
             svc.on_document_edited(root / "billing.py", edited)
             svc.on_document_edited(root / ".env", "API_TOKEN=secret-value\n")
@@ -52,4 +52,4 @@ def test_the_last_edit_of_another_file_comes_first(tmp_path: Path) -> None:
             assert found[0].end_line - found[0].start_line <= 20
             assert all(f.path not in ("main.py", ".env") for f in recent)  # the current file, a secret file: never
         finally:
-            svc.close(30)
+            svc.workspace.close(30)

@@ -9,7 +9,7 @@ import pytest
 
 from aix_lsp.config import Settings
 from aix_lsp.context import ContextQuery, Fragment
-from aix_lsp.context.service import RetrievalService
+from aix_lsp.context_sources import open_context
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -43,21 +43,26 @@ class Broken:
     def open_table(self, root: Path, cache_dir: Path) -> None:
         return None
 
+    def on_edited(self, path: Path, text: str) -> None:
+        pass
+
     def candidates(self, query: ContextQuery):
         raise RuntimeError("this source is broken")
 
 
 def test_a_failing_source_leaves_only_its_own_fragments_out(root: Path, tmp_path: Path) -> None:
-    svc = RetrievalService(Settings(retrieval_mode="mixed"), cache_dir=tmp_path / "cache")
-    svc.definitions = Broken()
+    svc = open_context(Settings(retrieval_mode="mixed"), cache_dir=tmp_path / "cache")
+    enabled, with_tables, broken = svc.sources, svc.workspace.table_sources, Broken()
+    svc.sources = lambda settings: [broken if s.name == "definition" else s for s in enabled(settings)]
+    svc.workspace.keep_tables(lambda settings: [broken if s.name == "definition" else s for s in with_tables(settings)])
     try:
-        svc.add_folder(root)
-        assert svc.wait_ready(120)
+        svc.workspace.add_folder(root)
+        assert svc.workspace.wait_ready(120)
         found = svc.context_for(root / "app/main.py", MAIN, len(MAIN), words)
         assert found and all(f.source == "window" for f in found)
         assert any(f.path == "lib/uses.py" for f in found)
     finally:
-        svc.close(30)
+        svc.workspace.close(30)
 
 
 class Recent:
@@ -71,6 +76,9 @@ class Recent:
     def open_table(self, root: Path, cache_dir: Path) -> None:
         return None
 
+    def on_edited(self, path: Path, text: str) -> None:
+        pass
+
     def candidates(self, query: ContextQuery) -> list[Fragment]:
         self.seen.append(query)
         return [Fragment("lib/recent.py", 0, 1, "recently_edited = True", 9.0, self.name)]
@@ -79,23 +87,22 @@ class Recent:
 def test_a_source_joins_by_name_and_reads_the_earlier_answers(root: Path, tmp_path: Path) -> None:
     recent = Recent()
 
-    class WithRecent(RetrievalService):
-        def sources(self, settings: Settings):
-            return super().sources(settings) + [recent]
-
-    svc = WithRecent(Settings(retrieval_mode="symbols"), cache_dir=tmp_path / "cache")
+    svc = open_context(Settings(retrieval_mode="symbols"), cache_dir=tmp_path / "cache")
+    enabled, with_tables = svc.sources, svc.workspace.table_sources
+    svc.sources = lambda settings: list(enabled(settings)) + [recent]
+    svc.workspace.keep_tables(lambda settings: list(with_tables(settings)) + [recent])
     try:
-        svc.add_folder(root)
-        assert svc.wait_ready(120)
+        svc.workspace.add_folder(root)
+        assert svc.workspace.wait_ready(120)
         found = svc.context_for(root / "app/main.py", MAIN, len(MAIN), words)
         assert any(f.source == "definition" and f.path == "lib/shapes.py" for f in found)
         query = recent.seen[-1]
         assert query.rel_path == "app/main.py" and query.window[-1].strip() == "total = shape.perimeter_of_polygon(2)"
         assert set(query.earlier) == {"window", "definition"} and query.earlier["window"]
-        folder = svc.folder_of(root)
+        folder = svc.workspace.folder_of(root)
         assert "recent" not in folder.tables and folder.tables_state == "ready"  # a source without a table gets none
     finally:
-        svc.close(30)
+        svc.workspace.close(30)
 
 
 def test_a_large_file_whose_own_chunks_outrank_everything_still_gets_other_files(tmp_path: Path) -> None:
@@ -107,12 +114,12 @@ def test_a_large_file_whose_own_chunks_outrank_everything_still_gets_other_files
     write(root, "app/big.py", big)
     write(root, "lib/ledger.py", "def reconcile_ledger(ledger_total, ledger_entry):\n    return ledger_total + ledger_entry\n")
     text = big + "    "
-    svc = RetrievalService(Settings(retrieval_mode="bm25", retrieval_top_k=3), cache_dir=tmp_path / "cache")
+    svc = open_context(Settings(retrieval_mode="bm25", retrieval_top_k=3), cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(root)
-        assert svc.wait_ready(120)
-        assert svc.folder_of(root).index.num_chunks > 4 * 3 + 8  # more of its own chunks than a first page
+        svc.workspace.add_folder(root)
+        assert svc.workspace.wait_ready(120)
+        assert svc.workspace.folder_of(root).index.num_chunks > 4 * 3 + 8  # more of its own chunks than a first page
         found = svc.context_for(root / "app/big.py", text, len(text), words)
         assert [f.path for f in found] == ["lib/ledger.py"]
     finally:
-        svc.close(30)
+        svc.workspace.close(30)

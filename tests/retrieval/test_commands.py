@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from aix_lsp.config import Settings
-from aix_lsp.context.commands import run_index, run_search
+from aix_lsp.commands.index import run_index
+from aix_lsp.commands.search import run_search
 from aix_lsp.retrieval.index import FolderIndex
 
 from .helpers import module, write

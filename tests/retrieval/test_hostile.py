@@ -19,11 +19,12 @@ import pytest
 
 from aix_lsp.config import Settings
 from aix_lsp.fileio import read_regular_file, read_text_file, read_text_head
-from aix_lsp.context.service import RetrievalService
+from aix_lsp.context.service import ContextService
+from aix_lsp.context_sources import open_context
 from aix_lsp.retrieval import index as index_module
-from aix_lsp.retrieval import service as service_module
+from aix_lsp.workspace import folder as folder_module, workspace as workspace_module
 from aix_lsp.crawl import iter_workspace_files
-from aix_lsp.retrieval.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
+from aix_lsp.workspace.faults import IndexCorrupt, IndexUnavailable, classify, tantivy_guard
 from aix_lsp.retrieval.index import FolderIndex
 
 from .helpers import make_search_panic, module, rels, write
@@ -62,7 +63,7 @@ def until(condition, timeout: float = HANG_GUARD_S, what: str = "condition") -> 
         time.sleep(0.02)
 
 
-def ask(svc: RetrievalService, root: Path, text: str, rel: str = "app/main.py"):
+def ask(svc: ContextService, root: Path, text: str, rel: str = "app/main.py"):
     return svc.context_for(root / rel, text, len(text), words)
 
 
@@ -139,38 +140,38 @@ def test_root_and_home_are_refused_with_a_message(tmp_path: Path, monkeypatch: p
     home = tmp_path / "home"
     write(home, "notes.py", module("compute_home"))
     monkeypatch.setenv("HOME", str(home))
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(Path("/"))
-        svc.add_folder(home)
-        status = svc.status()
+        svc.workspace.add_folder(Path("/"))
+        svc.workspace.add_folder(home)
+        status = svc.workspace.status()
         assert status["state"] == "degraded" and status["files"] == 0
         assert "root of the file system" in status["message"] and "home folder" in status["message"]
-        assert not svc._folders  # nothing crawled
-        svc.remove_folder(Path("/"))
-        svc.remove_folder(home)
-        assert svc.status()["state"] == "idle"
+        assert not svc.workspace._folders  # nothing crawled
+        svc.workspace.remove_folder(Path("/"))
+        svc.workspace.remove_folder(home)
+        assert svc.workspace.status()["state"] == "idle"
     finally:
-        svc.close()
+        svc.workspace.close()
 
 
 def test_file_budget_is_reported(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     for i in range(30):
         write(root, f"m{i:02}.py", module(f"compute_{i}"))
-    svc = RetrievalService(Settings(index_max_files=10), cache_dir=tmp_path / "cache")  # the default (symbols) mode
+    svc = open_context(Settings(index_max_files=10), cache_dir=tmp_path / "cache")  # the default (symbols) mode
     try:
-        svc.add_folder(root)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
-        status = svc.status()
+        svc.workspace.add_folder(root)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
+        status = svc.workspace.status()
         assert status["state"] == "degraded" and status["files"] == 10
         assert "more than 10 source files" in status["message"] and "index_max_files" in status["message"]
-        folder = svc._folders[root]
+        folder = svc.workspace._folders[root]
         assert len(folder.tables.get("definition").index) <= 10
-        svc.update_settings(Settings(index_max_files=0))  # no limit: the next sync takes all
-        until(lambda: svc.status()["files"] == 30 and svc.status()["state"] == "ready", what="all files indexed")
+        svc.workspace.update_settings(Settings(index_max_files=0))  # no limit: the next sync takes all
+        until(lambda: svc.workspace.status()["files"] == 30 and svc.workspace.status()["state"] == "ready", what="all files indexed")
     finally:
-        svc.close()
+        svc.workspace.close()
 
 
 def test_many_folders_share_a_pool_and_close_promptly(tmp_path: Path) -> None:
@@ -180,13 +181,13 @@ def test_many_folders_share_a_pool_and_close_promptly(tmp_path: Path) -> None:
         for i in range(15):
             write(root, f"m{i}.py", module(f"compute_{f}_{i}"))
         roots.append(root)
-    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")
+    svc = open_context(Settings(), cache_dir=tmp_path / "cache")
     for root in roots:
-        svc.add_folder(root)
-    until(lambda: svc.status()["files"] > 0, what="some indexing")
+        svc.workspace.add_folder(root)
+    until(lambda: svc.workspace.status()["files"] > 0, what="some indexing")
     indexing_threads = [t for t in threading.enumerate() if t.name.startswith("aix-index")]
-    assert len(indexing_threads) <= service_module.POOL_THREADS  # not one per folder
-    finishes(svc.close, timeout=30)  # returns at once; SHUTDOWN_WAIT_S bounds it
+    assert len(indexing_threads) <= workspace_module.POOL_THREADS  # not one per folder
+    finishes(svc.workspace.close, timeout=30)  # returns at once; SHUTDOWN_WAIT_S bounds it
     for thread in indexing_threads:
         thread.join(HANG_GUARD_S)  # and the pool ends: each step stops at its next file
         assert not thread.is_alive()
@@ -206,52 +207,52 @@ def test_settings_change_does_not_wait_for_a_busy_folder(tmp_path: Path, workspa
         yield from real_entries(root, *args)
 
     monkeypatch.setattr(index_module, "iter_workspace_entries", slow_entries)
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(workspace)
+        svc.workspace.add_folder(workspace)
         assert entered.wait(HANG_GUARD_S)
-        first = svc._folders[workspace]
-        finishes(lambda: svc.update_settings(BM25.replace(retrieval_chunking="ast")), timeout=5)  # was a 10 s join
-        finishes(lambda: svc.update_settings(BM25.replace(retrieval=False)), timeout=5)
-        finishes(lambda: svc.update_settings(BM25), timeout=5)
+        first = svc.workspace._folders[workspace]
+        finishes(lambda: svc.workspace.update_settings(BM25.replace(retrieval_chunking="ast")), timeout=5)  # was a 10 s join
+        finishes(lambda: svc.workspace.update_settings(BM25.replace(retrieval=False)), timeout=5)
+        finishes(lambda: svc.workspace.update_settings(BM25), timeout=5)
         assert not first.closed.is_set()  # still stuck: nothing above waited for it
-        second = svc._folders[workspace]
+        second = svc.workspace._folders[workspace]
         assert second is not first
         release.set()
         assert first.closed.wait(HANG_GUARD_S)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
         assert not second.index.in_memory  # it started after the first closed the index files
         assert ask(svc, workspace, "compute_gamma(1)\n")[0].path == "lib/gamma.py"
     finally:
         release.set()
-        svc.close()
+        svc.workspace.close()
 
 
 # --- item 7: a panicking index is rebuilt; every request is answered -----------------------------------
 
 
 def test_panicking_index_is_rebuilt_and_requests_answered(tmp_path: Path, workspace: Path) -> None:
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
-    svc.add_folder(workspace)
-    assert svc.wait_ready(timeout=HANG_GUARD_S)
-    index_dir = svc._folders[workspace].index.dir
-    svc.close(timeout=HANG_GUARD_S)  # the next service opens the same index
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
+    svc.workspace.add_folder(workspace)
+    assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
+    index_dir = svc.workspace._folders[workspace].index.dir
+    svc.workspace.close(timeout=HANG_GUARD_S)  # the next service opens the same index
     make_search_panic(index_dir / "tantivy", "compute_gamma")
 
     states: list[dict] = []
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
-    svc.on_state(lambda: states.append(svc.status()))
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
+    svc.workspace.on_state(lambda: states.append(svc.workspace.status()))
     try:
-        svc.add_folder(workspace)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
+        svc.workspace.add_folder(workspace)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
         assert isinstance(ask(svc, workspace, "value = compute_gamma(1)\n"), list)  # a PanicException went through before
         until(lambda: any("damaged" in s["message"] for s in states), what="a status message about the damage")
-        until(lambda: svc.status()["state"] == "ready", what="the rebuilt index")
-        folder = svc._folders[workspace]
+        until(lambda: svc.workspace.status()["state"] == "ready", what="the rebuilt index")
+        folder = svc.workspace._folders[workspace]
         assert "panicked" in (folder.index.rebuilt_reason or "")
         assert ask(svc, workspace, "value = compute_gamma(1)\n\n")[0].path == "lib/gamma.py"
     finally:
-        svc.close()
+        svc.workspace.close()
 
 
 def test_tantivy_guard_turns_panics_into_exceptions() -> None:
@@ -276,21 +277,21 @@ def test_unwritable_cache_is_reported_and_context_still_served(tmp_path: Path, w
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
     write(workspace, "app/main.py", "x = 1\n")
-    monkeypatch.setattr(service_module, "PERSIST_RETRY_S", 0.2)
-    svc = RetrievalService(BM25, cache_dir=blocker)
+    monkeypatch.setattr(folder_module, "PERSIST_RETRY_S", 0.2)
+    svc = open_context(BM25, cache_dir=blocker)
     try:
-        svc.add_folder(workspace)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
-        status = svc.status()
+        svc.workspace.add_folder(workspace)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
+        status = svc.workspace.status()
         assert status["state"] == "degraded"
         assert "kept in memory" in status["message"] and str(blocker) in status["message"]
         assert ask(svc, workspace, "value = compute_beta(1)\n")[0].path == "lib/beta.py"
         blocker.unlink()  # the user fixes it: the index is persisted at the next try
-        until(lambda: svc.status()["state"] == "ready", what="the persisted index")
-        assert not svc._folders[workspace].index.in_memory and (blocker / "index").is_dir()
+        until(lambda: svc.workspace.status()["state"] == "ready", what="the persisted index")
+        assert not svc.workspace._folders[workspace].index.in_memory and (blocker / "index").is_dir()
         assert ask(svc, workspace, "value = compute_gamma(1)\n")[0].path == "lib/gamma.py"
     finally:
-        svc.close()
+        svc.workspace.close()
 
 
 def _mount_tmpfs(where: Path, size: str) -> bool:
@@ -311,21 +312,21 @@ def test_disk_full_while_indexing_is_reported_then_retried(tmp_path: Path, monke
         root = tmp_path / "ws"
         for i in range(300):  # ~1.5 MB of source: its index does not fit in 400 KiB
             write(root, f"pkg/m{i}.py", module(f"compute_{i}", body_lines=120))
-        monkeypatch.setattr(service_module, "PERSIST_RETRY_S", 0.2)
-        monkeypatch.setattr(service_module, "MIN_FREE_BYTES", 1)
-        svc = RetrievalService(BM25, cache_dir=cache)
+        monkeypatch.setattr(folder_module, "PERSIST_RETRY_S", 0.2)
+        monkeypatch.setattr(folder_module, "MIN_FREE_BYTES", 1)
+        svc = open_context(BM25, cache_dir=cache)
         try:
-            svc.add_folder(root)
-            until(lambda: svc.status()["state"] == "degraded", what="the degraded state")
-            status = svc.status()
+            svc.workspace.add_folder(root)
+            until(lambda: svc.workspace.status()["state"] == "degraded", what="the degraded state")
+            status = svc.workspace.status()
             assert "kept in memory" in status["message"] and ("No space left" in status["message"] or "disk is full" in status["message"])
             assert ask(svc, root, "value = compute_7(1)\n", rel="pkg/user.py")[0].path == "pkg/m7.py"
             subprocess.run(["mount", "-o", "remount,size=64m", str(cache)], check=True, timeout=30)  # room again
-            until(lambda: svc.status()["state"] == "ready", what="the persisted index after the retry")
-            assert not svc._folders[root].index.in_memory and svc.status()["message"] == ""
+            until(lambda: svc.workspace.status()["state"] == "ready", what="the persisted index after the retry")
+            assert not svc.workspace._folders[root].index.in_memory and svc.workspace.status()["message"] == ""
             assert ask(svc, root, "value = compute_9(1)\n", rel="pkg/user.py")[0].path == "pkg/m9.py"
         finally:
-            svc.close()
+            svc.workspace.close()
     finally:
         subprocess.run(["umount", "-l", str(cache)], timeout=30)
 
@@ -334,11 +335,11 @@ def test_disk_full_while_indexing_is_reported_then_retried(tmp_path: Path, monke
 
 
 def _persisted(tmp_path: Path, workspace: Path) -> Path:
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
-    svc.add_folder(workspace)
-    assert svc.wait_ready(timeout=HANG_GUARD_S)
-    index_dir = svc._folders[workspace].index.dir
-    svc.close(timeout=HANG_GUARD_S)  # the next service opens the same index
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
+    svc.workspace.add_folder(workspace)
+    assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
+    index_dir = svc.workspace._folders[workspace].index.dir
+    svc.workspace.close(timeout=HANG_GUARD_S)  # the next service opens the same index
     return index_dir
 
 
@@ -354,17 +355,17 @@ def test_thread_that_cannot_start_is_retried_and_the_index_kept(tmp_path: Path, 
         return real_start(self)
 
     monkeypatch.setattr(threading.Thread, "start", start_once_failing)
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(workspace)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
+        svc.workspace.add_folder(workspace)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
         assert failures  # the failure happened, and was survived
-        folder = svc._folders[workspace]
+        folder = svc.workspace._folders[workspace]
         assert folder.index.rebuilt_reason is None
-        assert svc.status()["total"] == 0 and svc.status()["files"] == 4  # nothing re-indexed: the index was kept
+        assert svc.workspace.status()["total"] == 0 and svc.workspace.status()["files"] == 4  # nothing re-indexed: the index was kept
         assert ask(svc, workspace, "value = compute_delta(1)\n")[0].path == "lib/delta.py"
     finally:
-        svc.close()
+        svc.workspace.close()
 
 
 def test_transient_writer_failure_is_retried_not_rebuilt(tmp_path: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -380,18 +381,18 @@ def test_transient_writer_failure_is_retried_not_rebuilt(tmp_path: Path, workspa
         return real_writer(index, heap, threads)
 
     monkeypatch.setattr(index_module, "_new_writer", writer_once_failing)
-    monkeypatch.setattr(service_module, "RETRY_FIRST_S", 0.05)
-    svc = RetrievalService(BM25, cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(folder_module, "RETRY_FIRST_S", 0.05)
+    svc = open_context(BM25, cache_dir=tmp_path / "cache")
     try:
-        svc.add_folder(workspace)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
+        svc.workspace.add_folder(workspace)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
         assert failures
-        assert svc._folders[workspace].index.rebuilt_reason is None
-        assert svc.status()["total"] == 1 and svc.status()["files"] == 4  # only the changed file: the index was kept
+        assert svc.workspace._folders[workspace].index.rebuilt_reason is None
+        assert svc.workspace.status()["total"] == 1 and svc.workspace.status()["files"] == 4  # only the changed file: the index was kept
         assert (index_dir / "manifest.sqlite").exists()
         assert ask(svc, workspace, "value = compute_beta_changed(1)\n")[0].path == "lib/beta.py"
     finally:
-        svc.close()
+        svc.workspace.close()
 
 
 def test_classify() -> None:
@@ -420,18 +421,18 @@ def test_open_without_writable_storage_keeps_the_persisted_index(tmp_path: Path,
 
 
 def test_polling_follows_the_disk_without_file_events(tmp_path: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_module, "POLL_MIN_S", 0.05)
-    svc = RetrievalService(Settings(), cache_dir=tmp_path / "cache")  # the default (symbols) mode
+    monkeypatch.setattr(folder_module, "POLL_MIN_S", 0.05)
+    svc = open_context(Settings(), cache_dir=tmp_path / "cache")  # the default (symbols) mode
     try:
-        svc.poll_disk(True)
-        svc.add_folder(workspace)
-        assert svc.wait_ready(timeout=HANG_GUARD_S)
+        svc.workspace.poll_disk(True)
+        svc.workspace.add_folder(workspace)
+        assert svc.workspace.wait_ready(timeout=HANG_GUARD_S)
         write(workspace, "lib/epsilon.py", module("compute_epsilon"))  # no event sent
         (workspace / "lib" / "beta.py").unlink()
-        until(lambda: "lib/epsilon.py" in svc._folders[workspace].index.files, what="the new file indexed")
-        until(lambda: "lib/beta.py" not in svc._folders[workspace].index.files, what="the deleted file dropped")
-        folder = svc._folders[workspace]
+        until(lambda: "lib/epsilon.py" in svc.workspace._folders[workspace].index.files, what="the new file indexed")
+        until(lambda: "lib/beta.py" not in svc.workspace._folders[workspace].index.files, what="the deleted file dropped")
+        folder = svc.workspace._folders[workspace]
         until(lambda: folder.tables.get("definition").index.file_symbols("lib/epsilon.py") is not None, what="the symbols of the new file")
         assert folder.tables.get("definition").index.file_symbols("lib/beta.py") is None
     finally:
-        svc.close()
+        svc.workspace.close()

@@ -1,5 +1,5 @@
 """Sticky cross-file fragments follow the index: readiness, deletes, re-indexed files, settings, didClose
-(issue 10.3), with a real RetrievalService over a real workspace."""
+(issue 10.3), with a real ContextService over a real workspace."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aix_lsp.config import Settings
 from aix_lsp.engine.local import LocalEngine
 from aix_lsp.context.cache import MAX_DOCUMENTS
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
-from aix_lsp.context.service import RetrievalService
+from aix_lsp.context_sources import open_context
 
 UTIL = """def compute_invoice_total(invoice_items, invoice_tax_rate):
     invoice_subtotal = sum(item.price for item in invoice_items)
@@ -38,10 +38,10 @@ def setup(engine, tmp_path):
     (root / "util.py").write_text(UTIL)
     (root / "main.py").write_text(MAIN)
     settings = Settings(model="tiny", device="cpu", retrieval_mode="bm25", max_new_tokens=8)
-    service = RetrievalService(settings, cache_dir=tmp_path / "cache")
+    service = open_context(settings, cache_dir=tmp_path / "cache")
     pipeline = CompletionPipeline(settings, engine, context=service)
     yield root, service, pipeline
-    service.close()
+    service.workspace.close()
 
 
 def fragments(pipeline: CompletionPipeline, root: Path, text: str = MAIN, uri: str | None = None):
@@ -55,28 +55,28 @@ def fragments(pipeline: CompletionPipeline, root: Path, text: str = MAIN, uri: s
 def test_empty_fragments_from_before_the_index_was_ready_are_refreshed(setup):
     root, service, pipeline = setup
     assert fragments(pipeline, root) == []  # no folder indexed yet
-    service.add_folder(root)
-    assert service.wait_ready(120)
+    service.workspace.add_folder(root)
+    assert service.workspace.wait_ready(120)
     found = fragments(pipeline, root)
     assert any(f.path == "util.py" for f in found)
 
 
 def test_deleted_and_reindexed_files_refresh_the_fragments(setup):
     root, service, pipeline = setup
-    service.add_folder(root)
-    assert service.wait_ready(120)
+    service.workspace.add_folder(root)
+    assert service.workspace.wait_ready(120)
     first = fragments(pipeline, root)
     assert any("invoice_subtotal" in f.text for f in first)
 
     (root / "util.py").write_text(UTIL.replace("invoice_subtotal", "invoice_net_amount"))
-    service.on_files_changed([(root / "util.py", "changed")])
-    assert service.flush(120)
+    service.workspace.on_files_changed([(root / "util.py", "changed")])
+    assert service.workspace.flush(120)
     again = fragments(pipeline, root)
     assert any("invoice_net_amount" in f.text for f in again), "a re-indexed file's old text stayed in the prompt"
 
     (root / "util.py").unlink()
-    service.on_files_changed([(root / "util.py", "deleted")])
-    assert service.flush(120)
+    service.workspace.on_files_changed([(root / "util.py", "deleted")])
+    assert service.workspace.flush(120)
     assert all(f.path != "util.py" for f in fragments(pipeline, root))
 
 
@@ -84,30 +84,30 @@ def test_other_files_edits_keep_the_fragments(setup):
     """Stability for the KV cache: an edit elsewhere does not reorder or refetch them."""
     root, service, pipeline = setup
     (root / "other.py").write_text("ZZZ_LIMIT = 1\n")
-    service.add_folder(root)
-    assert service.wait_ready(120)
+    service.workspace.add_folder(root)
+    assert service.workspace.wait_ready(120)
     first = fragments(pipeline, root)
     assert first and all(f.path != "other.py" for f in first)
     service.on_document_edited(root / "other.py", "ZZZ_LIMIT = 2\n")
-    assert service.flush(120)
-    assert service.context_version([f.path for f in first]) == service.cache.entry((root / "main.py").as_uri()).version
+    assert service.workspace.flush(120)
+    assert service.workspace.context_version([f.path for f in first]) == service.cache.entry((root / "main.py").as_uri()).version
     assert fragments(pipeline, root) == first
 
 
 def test_settings_change_and_close_drop_sticky_fragments(setup):
     root, service, pipeline = setup
-    service.add_folder(root)
-    assert service.wait_ready(120)
+    service.workspace.add_folder(root)
+    assert service.workspace.wait_ready(120)
     assert fragments(pipeline, root)
     settings = pipeline.settings.replace(retrieval_top_k=0)
-    service.update_settings(settings)
+    service.workspace.update_settings(settings)
     pipeline.update_settings(settings)
     assert fragments(pipeline, root) == []
 
     settings = settings.replace(retrieval_top_k=3)
-    service.update_settings(settings)
+    service.workspace.update_settings(settings)
     pipeline.update_settings(settings)
-    assert service.wait_ready(120)
+    assert service.workspace.wait_ready(120)
     uri = (root / "main.py").as_uri()
     assert fragments(pipeline, root, uri=uri)
     assert uri in service.cache
@@ -117,8 +117,8 @@ def test_settings_change_and_close_drop_sticky_fragments(setup):
 
 def test_the_sticky_map_is_bounded(setup):
     root, service, pipeline = setup
-    service.add_folder(root)
-    assert service.wait_ready(120)
+    service.workspace.add_folder(root)
+    assert service.workspace.wait_ready(120)
     for i in range(MAX_DOCUMENTS + 20):
         fragments(pipeline, root, uri=f"untitled:doc{i}")
     assert len(service.cache) <= MAX_DOCUMENTS

@@ -1,4 +1,4 @@
-"""The glue the retrieval service calls: folder indexing and the symbols / mixed snippet lists."""
+"""The glue the workspace and the context service call: folder indexing and the symbols / mixed snippet lists."""
 
 from aix_lsp.context import Fragment
 from aix_lsp.symbols.context import FolderSymbols, symbol_context
