@@ -111,8 +111,8 @@ def test_the_index_never_holds_the_middle(repo: Path, tmp_path_factory):
         # the query comes from another file, so the case's file is a candidate for fragments
         query_text = "def probe():\n    zebra_quokka_marker = 1\n    print(zebra_quokka_marker)\n"
         (repo / "probe.py").write_text(query_text)
-        service.on_files_changed([(repo / "probe.py", "created")])
-        service.flush()
+        service.workspace.on_files_changed([(repo / "probe.py", "created")])
+        service.workspace.flush()
 
         def fragments():
             return service.context_for(repo / "probe.py", query_text, len(query_text), lambda s: len(s.split()))
@@ -124,4 +124,4 @@ def test_the_index_never_holds_the_middle(repo: Path, tmp_path_factory):
         overlay.restore()
         assert any("zebra_quokka_marker" in f.text for f in fragments()), "the file is read from disk again after"
     finally:
-        service.close()
+        service.workspace.close()
