@@ -12,6 +12,7 @@ from aix_lsp import __version__
 from aix_lsp.config import Settings, add_setting_flags, settings_from_args
 from aix_lsp.locations import find_project_root, offset_of, parse_location
 from aix_lsp.log_setup import log_to_stderr
+from aix_lsp.redact import scrub_std_streams
 
 
 def _parse_location(value: str) -> tuple[Path, int, int]:
@@ -218,10 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    log_to_stderr()  # until a server has a connection to log through (aix_lsp.log_setup)
     if args.command is None:
         # `aix-lsp` alone serves over stdio, as editors expect
         args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    # never the API key nor a URL's password in what we print (stdout carries LSP for serve: scrubbed there)
+    scrub_std_streams(stdout=args.command != "serve")
+    log_to_stderr()  # until a server has a connection to log through (aix_lsp.log_setup)
     if args.command in _NEEDS_SERVER_PACKAGES:
         from aix_lsp.compat import SERVER_PACKAGES, IncompatibleVersion, require_versions
 

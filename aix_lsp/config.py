@@ -13,6 +13,8 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from aix_lsp import redact
+
 DEFAULT_MODEL = "aiXcoder/aixcoder-7b-base"
 
 
@@ -70,6 +72,13 @@ class Settings:
     completion_cache_size: int = field(default=64, metadata={"help": "recent completions kept (LRU)", "min": 0})
     log_level: str = field(default="info", metadata={"help": "server log level", **_choices("debug", "info", "warning", "error")})
 
+    def __post_init__(self) -> None:
+        # a key pasted with its newline makes the HTTP client reject the header, quoting it whole
+        if isinstance(self.api_key, str) and self.api_key != self.api_key.strip():
+            object.__setattr__(self, "api_key", self.api_key.strip())
+        redact.register(self.api_key)  # masked in every text we emit (aix_lsp/redact.py)
+        redact.register_url(self.api_base)
+
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
 
@@ -91,6 +100,11 @@ def _coerce(name: str, value: Any) -> Any:
     """Return ``value`` converted to the type of setting ``name``; raise ValueError with a reason."""
     f = SETTING_FIELDS[name]
     default = f.default
+    if not f.repr:  # a secret (the API key): its value is never quoted, even a wrong one
+        if not isinstance(value, str):
+            redact.register(str(value))
+            raise ValueError(f"expected a string, got a value of type {type(value).__name__}")
+        return value.strip()
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value

@@ -15,6 +15,8 @@ from typing import Callable
 
 from lsprotocol.types import MessageType
 
+from aix_lsp.redact import scrub
+
 STDERR_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # the client adds the time and the level (the MessageType) itself
 LSP_FORMAT = "%(name)s: %(message)s"
@@ -23,9 +25,19 @@ LSP_FORMAT = "%(name)s: %(message)s"
 Send = Callable[[MessageType, str], bool]
 
 
+class ScrubbingFormatter(logging.Formatter):
+    """A record's text (traceback included) with the API key and URL passwords masked (aix_lsp/redact.py)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
 def log_to_stderr(level: int = logging.INFO) -> None:
     """The command line's logging: records at ``level`` and above on stderr."""
     logging.basicConfig(level=level, stream=sys.stderr, format=STDERR_FORMAT)
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, ScrubbingFormatter):
+            handler.setFormatter(ScrubbingFormatter(STDERR_FORMAT))
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
 
 
@@ -45,9 +57,9 @@ class LspLogHandler(logging.Handler):
     def __init__(self, send: Send) -> None:
         super().__init__()
         self.send = send
-        self.setFormatter(logging.Formatter(LSP_FORMAT))
+        self.setFormatter(ScrubbingFormatter(LSP_FORMAT))
         self.fallback = logging.StreamHandler(sys.stderr)
-        self.fallback.setFormatter(logging.Formatter(STDERR_FORMAT))
+        self.fallback.setFormatter(ScrubbingFormatter(STDERR_FORMAT))
         self._sending = threading.local()
 
     def emit(self, record: logging.LogRecord) -> None:

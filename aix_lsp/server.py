@@ -25,6 +25,7 @@ from aix_lsp.explain import explain_error, explain_target
 from aix_lsp.log_setup import log_through_lsp
 from aix_lsp.parent import watch_parent
 from aix_lsp.pipeline import CompletionResult
+from aix_lsp.redact import scrub, scrub_known
 from aix_lsp.scheduler import Superseded
 from aix_lsp.session import Session
 
@@ -83,7 +84,16 @@ class LspNotifier:
 
 class AixProtocol(LanguageServerProtocol):
     """Answers a request whose params cannot be read with InvalidParams, instead of dropping it (pygls's
-    default), so that a client never waits forever on a malformed request."""
+    default), so that a client never waits forever on a malformed request; scrubs every message it sends."""
+
+    def _serialize_message(self, data: Any) -> Any:
+        """Every message we send passes here (json.dumps's ``default``): status, log and show messages,
+        progress, command answers and errors leave with the API key, URL passwords and credential headers
+        masked (aix_lsp/redact.py). A completion keeps its code (``f"Bearer {token}"``) but never the key."""
+        plain = super()._serialize_message(data)
+        result = getattr(data, "result", None)
+        completion = isinstance(result, (types.InlineCompletionList, types.CompletionList))
+        return _scrub_tree(plain, scrub_known if completion else scrub)
 
     def structure_message(self, data: dict[str, Any]):
         try:
@@ -132,6 +142,16 @@ class CurrentOnly:
     value: Any
     empty: Any
     current: Callable[[], bool]
+
+
+def _scrub_tree(value: Any, scrubber: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return scrubber(value)
+    if isinstance(value, dict):
+        return {k: _scrub_tree(v, scrubber) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub_tree(v, scrubber) for v in value]
+    return value
 
 
 class _Ignored:

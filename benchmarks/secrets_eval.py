@@ -11,8 +11,15 @@
    Python standard library and in two large installed packages (torch, transformers). Goal: < 1.
 3. Speed: masking throughput on each corpus (MB/s), and the cold BM25 index of the standard library with
    and without masking (wall and CPU seconds).
+4. Canaries (``--canary``): the API key (``api_key``, ``AIX_API_KEY``, both pasted with a newline), a
+   password in ``api_base`` and a wrong-typed ``api_key``, planted in a real LSP session and in the CLI,
+   against a stand-in server that fails and echoes request headers (tests/canary.py); each output channel
+   (log, logMessage, showMessage, aix/status, $/progress, aix.status, aix.stats, aix.explain, completion,
+   CLI stdout and stderr) is grepped: reached / planted per channel. ``--canary-tree DIR`` runs the
+   server and CLI from another checkout (the code before a change) for the "before" column.
 
     .venv/bin/python benchmarks/secrets_eval.py [--tiny-model /tmp/aix-tiny] [--show 10] [--baseline]
+    .venv/bin/python benchmarks/secrets_eval.py --canary [--canary-tree /path/to/old/checkout] --skip-leaks --skip-fp --skip-speed
 """
 
 from __future__ import annotations
@@ -212,6 +219,46 @@ def index_speed() -> None:
         print(f"cold BM25 index of the standard library {label:16}: {time.perf_counter() - started:6.2f} s wall, {time.process_time() - cpu:6.2f} s CPU")
 
 
+def canary_table(model: Path, trees: list[tuple[str, str]]) -> None:
+    """reached / planted per channel for each checkout in ``trees`` (label, PYTHONPATH)."""
+    import asyncio
+
+    from tests import canary
+
+    columns: dict[str, dict[str, list[str]]] = {}
+    planted: dict[str, set[str]] = {}  # channel -> canaries planted in a run that has it
+    saved = os.environ.get("PYTHONPATH")
+    try:
+        for label, tree in trees:
+            os.environ["PYTHONPATH"] = tree
+            found: dict[str, list[str]] = {}
+            with tempfile.TemporaryDirectory(prefix="aix-canary-") as tmp:
+                echo = canary.EchoServer(500)
+                try:
+                    runs = [(names, asyncio.run(canary.lsp_channels(model, Path(tmp), base, options, env, Path(tmp) / f"{i}.log")))
+                            for i, (names, base, options, env) in enumerate(canary.lsp_runs(echo))]
+                    runs += [(names, canary.cli_channels(model, Path(tmp), base, args, env)) for names, base, args, env in canary.cli_runs(echo)]
+                finally:
+                    echo.close()
+            for names, channels in runs:
+                for channel, hits in canary.reached(channels, {n: canary.CANARIES[n] for n in names}).items():
+                    found.setdefault(channel, []).extend(hits)
+                    planted.setdefault(channel, set()).update(names)
+            columns[label] = found
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+    print()
+    print("canaries reached / planted per output channel (goal 0); canaries: " + ", ".join(canary.CANARIES))
+    print(f"{'channel':22} " + " ".join(f"{label:>12}" for label in columns) + "  which reached")
+    for channel in planted:
+        cells = " ".join(f"{len(set(columns[label].get(channel, []))):>5} / {len(planted[channel]):<4}" for label in columns)
+        which = "; ".join(f"{label}: {', '.join(sorted(set(columns[label].get(channel, []))))}" for label in columns if columns[label].get(channel))
+        print(f"{channel:22} {cells}  {which or '-'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny-model", type=Path, default=Path("/tmp/aix-tiny"), help="built with `aix-lsp tiny-model` when missing")
@@ -219,10 +266,17 @@ def main() -> int:
     parser.add_argument("--baseline", action="store_true", help="also run the leak table with masking switched off")
     parser.add_argument("--skip-leaks", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-fp", action="store_true", help="skip the false-positive corpora")
+    parser.add_argument("--canary", action="store_true", help="the API key / URL password canary run over LSP and the CLI")
+    parser.add_argument("--canary-tree", type=Path, help="also run the canaries with aix_lsp from this checkout (before)")
     args = parser.parse_args()
     if not args.skip_leaks:
         leak_table(tiny_model(args.tiny_model), args.baseline)
-    false_positives(args.show)
+    if args.canary:
+        trees = ([("before", str(args.canary_tree))] if args.canary_tree else []) + [("this tree", str(REPO))]
+        canary_table(tiny_model(args.tiny_model), trees)
+    if not args.skip_fp:
+        false_positives(args.show)
     if not args.skip_speed:
         index_speed()
     return 0

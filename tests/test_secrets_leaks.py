@@ -55,3 +55,43 @@ def test_a_symlink_to_a_secret_file_is_not_completed_in(tmp_path):
 def test_system_credential_files_opened_outside_the_workspace_are_excluded(path, tmp_path):
     assert ExclusionCache().rule_for(path, None) is not None
     assert ExclusionCache().rule_for(path, tmp_path) is not None
+
+
+# --- item 3: the API key and URL passwords in emitted texts -----------------------------------------------
+
+def test_the_api_key_is_stripped_and_never_quoted_in_a_settings_error():
+    from aix_lsp.config import Settings, apply_settings
+
+    assert Settings(api_key="sk-Zq81vLm02pTw\n").api_key == "sk-Zq81vLm02pTw"
+    settings, errors = apply_settings(Settings(), {"api_key": " sk-Zq81vLm02pTw\r\n"})
+    assert settings.api_key == "sk-Zq81vLm02pTw" and errors == []
+    _, errors = apply_settings(Settings(), {"apiKey": ["sk-Wrong81vLm02p"]})
+    assert len(errors) == 1 and "sk-Wrong81vLm02p" not in errors[0] and "list" in errors[0]
+
+
+def test_scrub_masks_the_key_url_passwords_and_credential_headers(monkeypatch):
+    from aix_lsp import redact
+
+    redact.register("kEy-Zq81vLm02pTw")
+    monkeypatch.setenv("AIX_API_KEY", "envKey-93kdLq0Wm\n")
+    text = ("Illegal header value b'Bearer kEy-Zq81vLm02pTw\\n'; env envKey-93kdLq0Wm; "
+            "cannot reach http://bob:hunter2pw@gpu:8000/v1 or redis://:s3cretPw@cache:6379; "
+            '{"Authorization": "Bearer abcdEFGH12345678", "x-api-key": "q9W8e7R6t5Y4"}; Cookie: session=abc123def456')
+    out = redact.scrub(text)
+    for value in ("kEy-Zq81vLm02pTw", "envKey-93kdLq0Wm", "hunter2pw", "s3cretPw", "abcdEFGH12345678", "q9W8e7R6t5Y4", "abc123def456"):
+        assert value not in out, value
+    assert "http://bob:***@gpu:8000/v1" in out and "redis://:***@cache:6379" in out
+    # code keeps its templates; a completion is only scrubbed of known keys
+    code = 'headers = {"Authorization": f"Bearer {token}"}; url = f"postgres://{user}:{password}@db/x"'
+    assert redact.scrub(code) == code
+    assert redact.scrub_known("x = 'kEy-Zq81vLm02pTw'") == "x = '***'"
+    assert redact.display_url("https://u:p4ss@host/v1") == "https://u:***@host/v1"
+
+
+def test_a_remote_error_never_quotes_the_key_an_echoing_server_sent_back():
+    from aix_lsp import redact
+    from aix_lsp.engine.remote import error_message
+
+    redact.register("sk-EchoZq81vLm02")
+    error = error_message("http://u:pw1234@h/v1", 502, '{"error": {"message": "bad gateway; Authorization: Bearer sk-EchoZq81vLm02"}}')
+    assert "sk-EchoZq81vLm02" not in str(error) and "pw1234" not in str(error) and "HTTP 502" in str(error)

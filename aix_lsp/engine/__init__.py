@@ -31,7 +31,9 @@ def describe_engine(settings: Settings, engine: Engine | None) -> dict[str, Any]
     if callable(describe):
         return describe()
     if settings.engine == "openai":  # not connected yet, or failed to load
-        return {"engine": "remote", "server": settings.api_base, "model": settings.api_model}
+        from aix_lsp.redact import display_url
+
+        return {"engine": "remote", "server": display_url(settings.api_base), "model": settings.api_model}
     if settings.engine == "llama.cpp":
         return {"engine": "llama.cpp", "model": settings.model, "gguf": settings.gguf}
     return {"engine": "local"}

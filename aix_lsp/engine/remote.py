@@ -30,6 +30,7 @@ from typing import Any, Callable
 import httpx
 from httpx_sse import EventSource, SSEError
 
+from aix_lsp import redact
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 
@@ -50,7 +51,8 @@ PERMANENT = "permanent"
 
 class RemoteError(EngineError):
     def __init__(self, message: str, kind: str = TRANSIENT, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
+        # it quotes server bodies and client errors, which may echo the key or the URL's password
+        super().__init__(redact.scrub(message))
         self.kind = kind
         self.retry_after_s = retry_after_s
 
@@ -220,7 +222,7 @@ class RemoteEngine:
         if not settings.api_base:
             raise EngineError("engine 'openai' needs api_base, the server's URL (e.g. http://gpu-box:8000/v1)")
         if not settings.api_base.startswith(("http://", "https://")):
-            raise EngineError(f"api_base must start with http:// or https://, got {settings.api_base!r}")
+            raise EngineError(f"api_base must start with http:// or https://, got {redact.display_url(settings.api_base)!r}")
         report("loading tokenizer", 10)
         try:
             from transformers import AutoConfig, AutoTokenizer
@@ -233,10 +235,11 @@ class RemoteEngine:
             vocab_size = getattr(AutoConfig.from_pretrained(settings.model), "vocab_size", None)
         except Exception:
             vocab_size = None
-        api_key = settings.api_key or os.environ.get(API_KEY_ENV, "")
+        api_key = (settings.api_key or os.environ.get(API_KEY_ENV, "")).strip()  # a pasted newline breaks the header
+        redact.register(api_key)
         engine = cls(tokenizer, settings.api_base, settings.api_model, api_key, settings.request_timeout_ms / 1000, vocab_size)
         engine.kv_cache_enabled = settings.kv_cache
-        report(f"connecting to {engine.api_base}", 50)
+        report(f"connecting to {redact.display_url(engine.api_base)}", 50)
         try:
             engine.connect()
         except RemoteError as exc:
@@ -278,7 +281,7 @@ class RemoteEngine:
         """What ``aix/status`` shows: never the API key."""
         return {
             "engine": "remote",
-            "server": self.api_base,
+            "server": redact.display_url(self.api_base),  # never the URL's password either
             "model": self.name,
             "server_kind": self.server_kind,
             "prompt": "token ids" if self.prompt_as == "ids" else "text (the server does not take token ids)",
