@@ -185,7 +185,8 @@ def _keyword_value_is_secret(value: str, line: str) -> bool:
         or heuristic.is_templated_secret(value)
         or heuristic.is_prefixed_with_dollar_sign(value)
         or heuristic.is_not_alphanumeric_string(value)
-        or heuristic.is_indirect_reference(line)
+        # ``secret = get_secret()`` refers to a secret; ``db = connect(password="...")`` holds a literal one
+        or (heuristic.is_indirect_reference(line) and f'"{value}"' not in line and f"'{value}'" not in line)
         or heuristic.is_likely_id_string(value, line, _KEYWORD)
     ):
         return False
@@ -209,7 +210,7 @@ def line_secrets(line: str, kind: str = "quoted", hints: int = _KW | _NAME | _TO
     if keyword:
         rules = _RULES_BY_KIND.get(kind, QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
         for value in _KEYWORD.analyze_string(line, denylist_regex_to_group=rules):
-            value = _TRAILING_COMMENT.sub("", value or "").strip()  # unquoted: ``password: s3cr3t  # prod``
+            value = _TRAILING_COMMENT.sub("", value or "").strip().strip("`")  # unquoted: ``password: s3cr3t  # prod``
             if value and _keyword_value_is_secret(value, line):
                 found.append(value)
         for match in _XML_ELEMENT.finditer(line):
@@ -310,15 +311,83 @@ def _flagged_lines(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
+_ESCAPED_QUOTE = re.compile(r"""\\(["'])""")
+
+
+def _unescaped(line: str) -> str | None:
+    """``line`` with its escaped quotes unescaped (``password = \\"x\\"`` inside a JSON string, a
+    notebook's cell, a string of code), or None when it has none: the detectors read quotes."""
+    if "\\" not in line:
+        return None
+    plain = _ESCAPED_QUOTE.sub(r"\1", line)
+    return plain if plain != line else None
+
+
+def _notebook_values(text: str) -> list[str]:
+    """Secret values in a Jupyter notebook's cells, each read as what it is: code cells as code (Python's
+    quoted rules), markdown and outputs as config text (``AWS_SECRET_ACCESS_KEY=...`` printed by a cell)."""
+    import json
+
+    try:
+        notebook = json.loads(text)
+    except ValueError:
+        return []
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        return []
+
+    def joined(value: Any) -> str:
+        if isinstance(value, list):
+            return "".join(v for v in value if isinstance(v, str))
+        return value if isinstance(value, str) else ""
+
+    pieces: list[tuple[str, str]] = []  # (text, path whose rules apply)
+    for cell in cells:
+        if not isinstance(cell, dict):
+            continue
+        pieces.append((joined(cell.get("source")), "cell.py" if cell.get("cell_type") == "code" else "cell.env"))
+        for output in cell.get("outputs") or ():
+            if isinstance(output, dict):
+                pieces.append((joined(output.get("text")), "output.env"))
+                data = output.get("data")
+                if isinstance(data, dict):
+                    pieces += [(joined(v), "output.env") for k, v in data.items() if k.startswith("text/")]
+    values: list[str] = []
+    for piece, rules in pieces:
+        if piece:
+            values += [piece[s:e] for s, e in secret_spans(piece, rules)]
+    return values
+
+
+def _value_spans(text: str, values: list[str]) -> list[tuple[int, int]]:
+    """Every occurrence in ``text`` of each value, as written in a JSON string."""
+    import json
+
+    spans = []
+    for value in values:
+        for form in {value, json.dumps(value, ensure_ascii=False)[1:-1]}:
+            at = text.find(form)
+            while at >= 0:
+                spans.append((at, at + len(form)))
+                at = text.find(form, at + len(form))
+    return spans
+
+
 def secret_spans(text: str, path: str | None = None) -> list[tuple[int, int]]:
     """Sorted, non-overlapping (start, end) offsets of the secret values in ``text``."""
     kind = _rules_kind(path)
     spans = _key_blocks(text) if "PRIVATE KEY" in text or "PuTTY" in text else []
+    if path is not None and path.lower().endswith(".ipynb"):
+        spans += _value_spans(text, _notebook_values(text))
     for start, end, hints in _flagged_lines(text):
         line = text[start:end]
         if len(line) > 4000:  # minified text: the detectors' regexes are not linear on it
             continue
-        for value in line_secrets(line, kind, hints):
+        values = line_secrets(line, kind, hints)
+        plain = _unescaped(line)
+        if plain is not None:
+            values = tuple(sorted(set(values) | set(line_secrets(plain, kind, hints)), key=len, reverse=True))
+        for value in values:
             at = line.find(value)
             while at >= 0:
                 # a detector's match can stop short of its token (detect-secrets' JWT rule leaves out the

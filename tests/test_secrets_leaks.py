@@ -95,3 +95,64 @@ def test_a_remote_error_never_quotes_the_key_an_echoing_server_sent_back():
     redact.register("sk-EchoZq81vLm02")
     error = error_message("http://u:pw1234@h/v1", 502, '{"error": {"message": "bad gateway; Authorization: Bearer sk-EchoZq81vLm02"}}')
     assert "sk-EchoZq81vLm02" not in str(error) and "pw1234" not in str(error) and "HTTP 502" in str(error)
+
+
+# --- item 2: notebooks -------------------------------------------------------------------------------------
+
+NOTEBOOK_SECRETS = {
+    "code password": "Xq81vLm02pZkR7",
+    "code aws": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYZq81vLm02p",
+    "keyword argument": "Hy7Lw0pQz2Tn5",
+    "printed env": "Zq81vLm02pwJalrXUtnFEMIK7MDENGbPxRfiCY",
+}
+
+
+def _notebook() -> str:
+    import json
+
+    s = NOTEBOOK_SECRETS
+    cells = [
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": [
+            "import boto3\n", f'password = "{s["code password"]}"\n',
+            f'aws_secret_access_key = "{s["code aws"]}"\n', f'db = connect(host="db", password="{s["keyword argument"]}")\n'],
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"AWS_SECRET_ACCESS_KEY={s['printed env']}\n"]}]},
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Loading the data\n"]},
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def test_notebook_cells_and_outputs_are_masked():
+    from aix_lsp.secrets import redact
+
+    text = _notebook()
+    out = redact(text, "analysis.ipynb")
+    assert [k for k, v in NOTEBOOK_SECRETS.items() if v in out.text] == []
+    assert len(out.text) == len(text) and "import boto3" in out.text
+    import json
+
+    json.loads(out.text)  # still a notebook
+
+
+def test_no_notebook_secret_reaches_the_bm25_index(tmp_path):
+    from aix_lsp.retrieval.index import FolderIndex
+    from tests.test_secrets import _stored_chunks
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "analysis.ipynb").write_text(_notebook())
+    (root / "app.py").write_text("import boto3\n\ndef load():\n    return boto3.client('s3')\n")
+    index = FolderIndex(root, tmp_path / "cache", "lines", 10)
+    index.open()
+    index.sync()
+    chunks = _stored_chunks(index)
+    index.close()
+    assert any(path == "analysis.ipynb" for path, _ in chunks)
+    body = "\n".join(text for _, text in chunks)
+    assert [k for k, v in NOTEBOOK_SECRETS.items() if v in body] == []
+
+
+def test_escaped_quotes_in_a_json_string_of_code_are_read_as_quotes():
+    from aix_lsp.secrets import redact
+
+    line = 'const body = "{\\"user\\": \\"admin\\", \\"password\\": \\"Tq82mLx0Wp9z\\"}";\n'
+    assert "Tq82mLx0Wp9z" not in redact(line, "client.js").text
