@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from aix_lsp import redact
 
@@ -142,11 +142,20 @@ def _coerce(name: str, value: Any) -> Any:
     raise ValueError(f"unsupported setting type for {name}")  # pragma: no cover
 
 
-def apply_settings(base: Settings, mapping: Any, source: str = "settings") -> tuple[Settings, list[str]]:
+def vscode_setting_name(name: str) -> str:
+    """``max_context_tokens`` -> ``aix.maxContextTokens``: the name a VS Code user sees in the Settings UI."""
+    head, *rest = name.split("_")
+    return "aix." + head + "".join(part.title() for part in rest)
+
+
+def apply_settings(base: Settings, mapping: Any, source: str = "settings",
+                   names: Callable[[str], str] | None = None) -> tuple[Settings, list[str]]:
     """Apply a flat mapping of settings onto ``base``.
 
     Returns the new settings and one message per rejected key; accepted keys apply even when
-    others are rejected. Keys may be snake_case or camelCase (VS Code style).
+    others are rejected. Keys may be snake_case or camelCase (VS Code style). ``names`` gives the
+    name a message uses for a setting (the client's own, e.g. ``aix.maxContextTokens``); without
+    it, the key as sent.
     """
     if mapping is None:
         return base, []
@@ -156,20 +165,21 @@ def apply_settings(base: Settings, mapping: Any, source: str = "settings") -> tu
     errors: list[str] = []
     for key, value in mapping.items():
         name = _snake(str(key))
+        shown = names(name) if names else f"'{key}'"
         if name not in SETTING_FIELDS:
-            errors.append(f"{source}: unknown setting '{key}'")
+            errors.append(f"{source}: unknown setting {shown}")
             continue
         if value is None:
             continue
         try:
             changes[name] = _coerce(name, value)
         except ValueError as exc:
-            errors.append(f"{source}: setting '{key}' ignored: {exc}")
+            errors.append(f"{source}: setting {shown} ignored: {exc}")
     settings = dataclasses.replace(base, **changes)
-    for names, reason in relation_errors(settings):
+    for related, reason in relation_errors(settings, names):
         # keep the previous values of the settings in the broken relation (the others still apply)
-        settings = dataclasses.replace(settings, **{n: getattr(base, n) for n in names})
-        kept = ", ".join(f"{n}={getattr(base, n)}" for n in names)
+        settings = dataclasses.replace(settings, **{n: getattr(base, n) for n in related})
+        kept = ", ".join(f"{names(n) if names else n}={getattr(base, n)}" for n in related)
         errors.append(f"{source}: {reason}; keeping {kept}")
     return settings, errors
 
@@ -179,13 +189,15 @@ def apply_settings(base: Settings, mapping: Any, source: str = "settings") -> tu
 MIN_PROMPT_TOKENS = 128
 
 
-def relation_errors(settings: Settings) -> list[tuple[tuple[str, ...], str]]:
-    """Relations between settings that each setting's own check cannot see: (the names, why)."""
+def relation_errors(settings: Settings, names: Callable[[str], str] | None = None) -> list[tuple[tuple[str, ...], str]]:
+    """Relations between settings that each setting's own check cannot see: (the names, why).
+    ``names``: how the text names a setting (see apply_settings)."""
     problems: list[tuple[tuple[str, ...], str]] = []
+    n = names or (lambda name: name)
     room = settings.max_context_tokens - settings.max_new_tokens
     if room < MIN_PROMPT_TOKENS:
         problems.append((("max_context_tokens", "max_new_tokens"),
-                         f"max_context_tokens ({settings.max_context_tokens}) must exceed max_new_tokens "
+                         f"{n('max_context_tokens')} ({settings.max_context_tokens}) must exceed {n('max_new_tokens')} "
                          f"({settings.max_new_tokens}) by at least {MIN_PROMPT_TOKENS} tokens, the prompt's room "
                          f"(it would be {room})"))
     return problems

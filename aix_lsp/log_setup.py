@@ -48,7 +48,8 @@ def message_type(levelno: int) -> MessageType:
         return MessageType.Warning
     if levelno >= logging.INFO:
         return MessageType.Info
-    return MessageType.Log
+    # LSP 3.18's Debug: vscode-languageclient shows Log (4) as [info]; Neovim logs 5 at debug too
+    return MessageType.Debug
 
 
 class LspLogHandler(logging.Handler):

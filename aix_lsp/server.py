@@ -285,7 +285,10 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
 
     @server.command(COMMAND_STATUS)
     def status(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
-        return session.status()
+        # optional argument {"uri": ...}: also that document's language and whether it is completed
+        target = args[0] if args and isinstance(args[0], dict) else {}
+        uri = target.get("uri")
+        return session.status(uri if isinstance(uri, str) else None)
 
     @server.command(COMMAND_STATS)
     def stats(ls: AixLanguageServer, *args: Any) -> list[dict[str, Any]]:
@@ -317,7 +320,9 @@ async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -
             where = {"uri": uri, "line": position.line, "character": position.character}
             result = ls.session.record(CompletionResult("", "none", "superseded by a newer request"), time.perf_counter(), where)
     if not result.text and result.reason:
-        log.info("no completion at %s:%d:%d: %s", uri, position.line + 1, position.character + 1, result.reason)  # 1-based, as the CLI
+        # completions off or the language disabled: expected on every keystroke, so not an INFO line each
+        quiet = result.reason == "completions are disabled" or result.reason.endswith(" is disabled")
+        log.log(logging.DEBUG if quiet else logging.INFO, "no completion at %s:%d:%d: %s", uri, position.line + 1, position.character + 1, result.reason)  # 1-based, as the CLI
     return result
 
 

@@ -7,6 +7,7 @@ through the ``Notifier`` callbacks (status, messages, progress), which the serve
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -15,14 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from aix_lsp.config import Settings, apply_settings
+from aix_lsp.config import Settings, apply_settings, vscode_setting_name
 from aix_lsp.documents import Document, DocumentStore, uri_to_path
 from aix_lsp.engine import describe_engine, load_engine
 from aix_lsp.engine.base import EngineError
+from aix_lsp.languages import language_for_path
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
 from aix_lsp.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+
+# Set by the VS Code extension in the server's environment: setting messages then use the names its
+# users see (``aix.maxContextTokens``), not the protocol's (``initializationOptions: max_context_tokens``).
+CLIENT_ENV = "AIX_LSP_CLIENT"
 
 ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads",
                    "engine", "api_base", "api_key", "api_model", "request_timeout_ms", "cuda_graphs")
@@ -81,7 +87,10 @@ class Session:
     # --- settings ---
     def configure(self, mapping: Any, source: str) -> list[str]:
         """Apply settings from the client; returns the messages for rejected keys."""
-        new, errors = apply_settings(self.settings, mapping, source)
+        names = None
+        if os.environ.get(CLIENT_ENV) == "vscode":
+            source, names = "VS Code settings", vscode_setting_name
+        new, errors = apply_settings(self.settings, mapping, source, names)
         for error in errors:
             self.notifier.message("warning", f"aix-lsp: {error}")
         self._switch_settings(new)
@@ -179,9 +188,16 @@ class Session:
         self.notifier.message("error", f"aix-lsp: {message}")
         self.publish_status()
 
-    def status(self) -> dict[str, Any]:
+    def status(self, uri: str | None = None) -> dict[str, Any]:
+        """The status the ``aix/status`` notification carries; with ``uri`` (an open document), also its
+        language and whether it is completed (a disabled language shows "disabled" in the status bar)."""
         index = self.retrieval.workspace.status() if self.retrieval is not None else {"state": "idle", "done": 0, "total": 0}
         state = self.model.state if self.settings.enabled else "disabled"
+        extra: dict[str, Any] = {}
+        if uri is not None:
+            doc = self.documents.get(uri)
+            language = doc.language if doc is not None else language_for_path(str(uri_to_path(uri) or uri))
+            extra = {"uri": uri, "language": language, "language_enabled": self.settings.language_enabled(language)}
         return {
             "state": state,
             "message": self.model.message,
@@ -193,6 +209,7 @@ class Session:
             "progress": self.model.progress,
             "enabled": self.settings.enabled,
             "index": index,
+            **extra,
         }
 
     def publish_status(self) -> None:

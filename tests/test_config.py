@@ -66,3 +66,19 @@ def test_cli_refuses_a_broken_relation_naming_both_flags():
     assert len(errors) == 1 and "command line" in errors[0]
     assert "max_context_tokens (300)" in errors[0] and "max_new_tokens (256)" in errors[0]
     assert relation_errors(Settings()) == []
+
+
+def test_messages_can_use_the_clients_names_for_settings():
+    """The VS Code extension's users know aix.maxContextTokens, not initializationOptions' max_context_tokens."""
+    from aix_lsp.config import vscode_setting_name
+
+    assert vscode_setting_name("max_context_tokens") == "aix.maxContextTokens"
+    _, errors = apply_settings(Settings(), {"max_context_tokens": 200, "max_new_tokens": 100, "retrieval_top_k": "x", "bogus_key": 1},
+                               "VS Code settings", vscode_setting_name)
+    assert len(errors) == 3
+    assert "VS Code settings: unknown setting aix.bogusKey" in errors
+    assert "VS Code settings: setting aix.retrievalTopK ignored: expected an integer, got 'x'" in errors
+    relation = [e for e in errors if "must exceed" in e][0]
+    assert relation.startswith("VS Code settings: aix.maxContextTokens (200) must exceed aix.maxNewTokens (100)")
+    assert "keeping aix.maxContextTokens=16384, aix.maxNewTokens=256" in relation
+    assert "max_context_tokens" not in " ".join(errors) and "initializationOptions" not in " ".join(errors)

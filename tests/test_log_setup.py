@@ -17,7 +17,8 @@ def test_levels_map_to_message_types() -> None:
     assert message_type(logging.ERROR) == MessageType.Error
     assert message_type(logging.WARNING) == MessageType.Warning
     assert message_type(logging.INFO) == MessageType.Info
-    assert message_type(logging.DEBUG) == MessageType.Log
+    # Debug (LSP 3.18), not Log: vscode-languageclient shows Log lines as [info]
+    assert message_type(logging.DEBUG) == MessageType.Debug
 
 
 def _logger(handler: logging.Handler) -> logging.Logger:
