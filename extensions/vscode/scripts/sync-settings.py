@@ -18,7 +18,12 @@ from aix_lsp.config import Settings
 
 MANIFEST = Path(__file__).resolve().parents[1] / "package.json"
 EXTENSION_ONLY = {"aix.pythonPath", "aix.serverArgs", "aix.completionItems", "aix.trace.server"}
-MACHINE_SCOPED = {"model", "device", "dtype", "quantization", "attention", "index_cache_dir"}
+# Scopes (src/settings.ts's intendedScope; README "Settings in remote windows"): what names a path, an
+# interpreter or hardware of the machine the server runs on is machine-overridable; the API's address
+# and key are machine (never from a workspace); the rest, behaviour, is window.
+MACHINE_OVERRIDABLE = {"model", "adapter", "device", "dtype", "quantization", "attention", "threads", "engine",
+                       "api_model", "index_cache_dir", "cuda_graphs"}
+MACHINE = {"api_base", "api_key"}
 
 
 def camel(name: str) -> str:
@@ -55,7 +60,7 @@ def main() -> None:
         help_text = f.metadata.get("help", "")
         description = old.get("markdownDescription") or f"{help_text[:1].upper()}{help_text[1:]} (server setting `{f.name}`)."
         entry["markdownDescription"] = description
-        entry["scope"] = old.get("scope") or ("machine-overridable" if f.name in MACHINE_SCOPED else "window")
+        entry["scope"] = "machine" if f.name in MACHINE else "machine-overridable" if f.name in MACHINE_OVERRIDABLE else "window"
         new[key] = entry
         if key not in props:
             print(f"added {key}")

@@ -7,9 +7,12 @@ import { RestartPolicy } from './restartPolicy';
 import {
   collectLaunchSettings,
   collectServerSettings,
-  isExplicitlySet,
+  Inspected,
   needsRestart,
+  readSetting,
   SECTION,
+  SettingRead,
+  settingKeys,
   SettingsSchema,
 } from './settings';
 import { ClientStatus, parseServerStatus, presentStatus, ServerStatus } from './status';
@@ -31,6 +34,12 @@ export interface ClientFactoryOptions {
   /** Flat object of snake_case server settings. */
   initializationOptions: Record<string, unknown>;
   outputChannel: vscodeApi.LogOutputChannel;
+  /**
+   * Where protocol traces go: its log level is Trace exactly while `aix.trace.server` is not `off`
+   * (vscode-languageclient 10 traces only when its channel's level is Trace, which `aix.trace.server`
+   * alone never set).
+   */
+  traceOutputChannel: vscodeApi.LogOutputChannel;
   /** Called when the server process goes away without being asked to. */
   onUnexpectedExit: (reason: string) => void;
   /** Current server settings, for the server's workspace/configuration requests. */
@@ -68,6 +77,12 @@ export const SERVER_COMMANDS = { toggle: 'aix.toggle', reloadModel: 'aix.reloadM
 
 export const STATUS_NOTIFICATION = 'aix/status';
 
+/** "Why this suggestion?" shows the explanation in one read-only virtual document of this scheme. */
+export const EXPLAIN_SCHEME = 'aix-explain';
+
+/** The schemes of documents the client sends to the server (extension.ts's documentSelector). */
+const SYNCED_SCHEMES = new Set(['file', 'untitled']);
+
 export class Controller {
   readonly output: vscodeApi.LogOutputChannel;
   readonly statusItem: vscodeApi.StatusBarItem;
@@ -82,6 +97,17 @@ export class Controller {
   private restartTimer: unknown;
   private completionItems = false;
   private disposed = false;
+  /** Settings whose User value was already reported as not applied in this remote window. */
+  private readonly reportedLocalOnly = new Set<string>();
+  /** The active document's language as the server sees it, and whether the server completes it. */
+  private documentLanguage: { uri: string; language: string; enabled: boolean } | undefined;
+  private languageQuery: Promise<void> | undefined;
+  private languageQueryAgain = false;
+  private explainText = '';
+  private readonly explainChanged: vscodeApi.EventEmitter<vscodeApi.Uri>;
+  readonly explainUri: vscodeApi.Uri;
+  readonly traceChannel: vscodeApi.LogOutputChannel;
+  private readonly traceLevelChanged: vscodeApi.EventEmitter<vscodeApi.LogLevel>;
   status: ClientStatus = { kind: 'starting' };
 
   constructor(private readonly deps: ControllerDeps) {
@@ -94,7 +120,20 @@ export class Controller {
     this.statusItem = window.createStatusBarItem('aix-lsp.status', this.vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'aiX';
     this.statusItem.command = COMMANDS.menu;
+    this.explainChanged = new this.vscode.EventEmitter<vscodeApi.Uri>();
+    this.explainUri = this.vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: '/Why this suggestion' });
+    const traceText = window.createOutputChannel('aiX LSP Trace');
+    this.traceLevelChanged = new this.vscode.EventEmitter<vscodeApi.LogLevel>();
+    this.traceChannel = traceChannel(this.vscode, traceText, this.traceLevelChanged.event, () => this.traceOn());
     this.disposables.push(
+      traceText,
+      this.traceLevelChanged,
+      this.explainChanged,
+      workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, {
+        onDidChange: this.explainChanged.event,
+        provideTextDocumentContent: () => this.explainText,
+      }),
+      window.onDidChangeActiveTextEditor(() => this.refreshDocumentLanguage()),
       this.output,
       this.statusItem,
       commands.registerCommand(COMMANDS.toggle, () => this.toggle()),
@@ -113,6 +152,39 @@ export class Controller {
     return this.vscode.workspace.getConfiguration(SECTION);
   }
 
+  /** A remote window (code-server, Remote-SSH, WSL, a dev container): the server runs on that machine. */
+  private get remoteName(): string | undefined {
+    return this.vscode.env?.remoteName ?? undefined;
+  }
+
+  /** Settings read as VS Code applies them (see readSetting); `aix.X` from a remote window's User settings is reported once. */
+  private reader(): (key: string) => SettingRead {
+    const config = this.config();
+    const remote = this.remoteName !== undefined;
+    return (key) => readSetting(key, this.deps.schema[`${SECTION}.${key}`], remote, (k) => config.get(k), (k) => config.inspect(k) as Inspected | undefined);
+  }
+
+  private reportLocalOnlySettings(read: (key: string) => SettingRead, keys: string[]): void {
+    const fresh = keys.filter((k) => read(k).ignoredLocalValue && !this.reportedLocalOnly.has(k));
+    if (fresh.length === 0) return;
+    for (const k of fresh) this.reportedLocalOnly.add(k);
+    const names = fresh.map((k) => `${SECTION}.${k}`).join(', ');
+    const [verb, pronoun] = fresh.length === 1 ? ['is', 'it'] : ['are', 'them'];
+    const message =
+      `aiX: ${names} in your User settings ${verb} not applied in this remote window (${this.remoteName}): ` +
+      `${fresh.length === 1 ? 'it names' : 'they name'} something on the machine the server runs on. ` +
+      `Set ${pronoun} in Remote settings ("Preferences: Open Remote Settings") or in the workspace settings.`;
+    this.output.warn(message);
+    void this.vscode.window.showWarningMessage(message, 'Open Remote Settings').then((choice) => {
+      if (choice === 'Open Remote Settings') void this.vscode.commands.executeCommand('workbench.action.openRemoteSettings');
+    });
+  }
+
+  private traceOn(): boolean {
+    const value = this.config().get('trace.server');
+    return value === 'messages' || value === 'verbose';
+  }
+
   /**
    * Server settings for the server: all of them (`which` = 'all'), only those set by the user
    * ('explicit': initializationOptions, so that flags in aix.serverArgs are not overridden by
@@ -121,14 +193,14 @@ export class Controller {
    * with its default).
    */
   private serverSettings(report: boolean, which: 'all' | 'explicit' | vscodeApi.ConfigurationChangeEvent = 'all'): Record<string, unknown> {
-    const config = this.config();
+    const read = this.reader();
     const only =
       which === 'all'
         ? undefined
         : which === 'explicit'
-          ? (k: string) => isExplicitlySet(config.inspect(k) as Record<string, unknown> | undefined)
+          ? (k: string) => read(k).explicit
           : (k: string) => which.affectsConfiguration(`${SECTION}.${k}`);
-    const { settings, errors } = collectServerSettings(this.deps.schema, (k) => config.get(k), only);
+    const { settings, errors } = collectServerSettings(this.deps.schema, (k) => read(k).value, only);
     if (report && errors.length > 0) this.reportSettingErrors(errors);
     return settings;
   }
@@ -157,8 +229,9 @@ export class Controller {
     if (this.disposed) return;
     const generation = ++this.generation;
     this.setStatus({ kind: 'starting' });
-    const config = this.config();
-    const launch = collectLaunchSettings(this.deps.schema, (k) => config.get(k));
+    const read = this.reader();
+    this.reportLocalOnlySettings(read, settingKeys(this.deps.schema));
+    const launch = collectLaunchSettings(this.deps.schema, (k) => read(k).value);
     if (launch.errors.length > 0) this.reportSettingErrors(launch.errors);
     this.completionItems = launch.completionItems;
     const python = choosePython(launch.pythonPath, launch.pythonPath ? undefined : await this.deps.pythonFromExtension());
@@ -186,6 +259,7 @@ export class Controller {
         args,
         initializationOptions: this.serverSettings(true, 'explicit'),
         outputChannel: this.output,
+        traceOutputChannel: this.traceChannel,
         onUnexpectedExit: (reason) => this.onUnexpectedExit(generation, reason),
         serverSettings: () => this.serverSettings(false),
         completionItems: () => this.completionItems,
@@ -217,11 +291,60 @@ export class Controller {
     }
   }
 
+  /** The server logs a failed load itself (window/logMessage): no second copy in the channel from here. */
   private onServerStatus(status: ServerStatus): void {
-    if (status.state === 'error' && !(this.status.kind === 'server' && this.status.status.state === 'error' && this.status.status.message === status.message)) {
-      this.output.error(`server: ${status.message}`);
+    this.setStatus({ kind: 'server', status, languageOff: this.languageOff() });
+    this.refreshDocumentLanguage();
+  }
+
+  /** The active document's language when the server does not complete it. */
+  private languageOff(): string | undefined {
+    const uri = this.vscode.window.activeTextEditor?.document?.uri?.toString();
+    const d = this.documentLanguage;
+    return d && uri === d.uri && !d.enabled ? d.language : undefined;
+  }
+
+  /**
+   * Asks the server (`aix.status` with the document) whether it completes the active document's
+   * language, so a disabled language shows "off" rather than "ready". One query at a time; a request
+   * for another while one runs is folded into one more.
+   */
+  private refreshDocumentLanguage(): void {
+    if (this.languageQuery) {
+      this.languageQueryAgain = true;
+      return;
     }
-    this.setStatus({ kind: 'server', status });
+    const client = this.client;
+    const uri = this.vscode.window.activeTextEditor?.document?.uri;
+    if (!client || !uri || !SYNCED_SCHEMES.has(uri.scheme)) {
+      if (this.status.kind === 'server') this.setStatus({ kind: 'server', status: this.status.status, languageOff: this.languageOff() });
+      return;
+    }
+    const generation = this.generation;
+    this.languageQuery = (async () => {
+      try {
+        const result = await client.sendRequest('workspace/executeCommand', { command: SERVER_COMMANDS.status, arguments: [{ uri: uri.toString() }] });
+        if (generation !== this.generation) return;
+        const r = (result && typeof result === 'object' ? result : {}) as Record<string, unknown>;
+        this.documentLanguage =
+          typeof r.language_enabled === 'boolean' ? { uri: uri.toString(), language: typeof r.language === 'string' ? r.language : 'this language', enabled: r.language_enabled } : undefined;
+        const status = parseServerStatus(result);
+        if (status && this.status.kind === 'server') this.setStatus({ kind: 'server', status, languageOff: this.languageOff() });
+      } catch (error) {
+        this.output.debug(`${SERVER_COMMANDS.status} for ${uri.toString()} failed: ${String(error)}`);
+      } finally {
+        this.languageQuery = undefined;
+        if (this.languageQueryAgain) {
+          this.languageQueryAgain = false;
+          this.refreshDocumentLanguage();
+        }
+      }
+    })();
+  }
+
+  /** Resolves once the language query running now (and the one folded into it) has finished; for tests. */
+  async settled(): Promise<void> {
+    while (this.languageQuery) await this.languageQuery;
   }
 
   private onUnexpectedExit(generation: number, reason: string): void {
@@ -293,7 +416,7 @@ export class Controller {
     const enabled = result && typeof result === 'object' ? (result as { enabled?: unknown }).enabled : undefined;
     if (typeof enabled !== 'boolean') return undefined;
     void this.vscode.window.showInformationMessage(`aiX: completions ${enabled ? 'on' : 'off'}.`);
-    if (this.status.kind === 'server' && !enabled) this.setStatus({ kind: 'server', status: { ...this.status.status, state: 'disabled' } });
+    if (this.status.kind === 'server' && !enabled) this.setStatus({ kind: 'server', status: { ...this.status.status, state: 'disabled' }, languageOff: this.languageOff() });
     return enabled;
   }
 
@@ -315,7 +438,10 @@ export class Controller {
     const result = await this.executeServerCommand(SERVER_COMMANDS.explain, [{ uri: editor.document.uri.toString(), position: { line, character } }]);
     const text = result && typeof result === 'object' ? (result as { text?: unknown }).text : undefined;
     if (typeof text !== 'string') return undefined;
-    const document = await this.vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+    // One read-only virtual document, refreshed in place: no Untitled tab per call, nothing to save on close.
+    this.explainText = text;
+    this.explainChanged.fire(this.explainUri);
+    const document = await this.vscode.workspace.openTextDocument(this.explainUri);
     await this.vscode.window.showTextDocument(document, { viewColumn: this.vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
     return text;
   }
@@ -337,11 +463,14 @@ export class Controller {
 
   async onConfigurationChanged(event: vscodeApi.ConfigurationChangeEvent): Promise<void> {
     if (!event.affectsConfiguration(SECTION)) return;
+    if (event.affectsConfiguration(`${SECTION}.trace.server`)) this.traceLevelChanged.fire(this.traceChannel.logLevel);
     if (needsRestart((key) => event.affectsConfiguration(key))) {
       await this.restart();
       return;
     }
-    const launch = collectLaunchSettings(this.deps.schema, (k) => this.config().get(k));
+    const read = this.reader();
+    this.reportLocalOnlySettings(read, settingKeys(this.deps.schema).filter((k) => event.affectsConfiguration(`${SECTION}.${k}`)));
+    const launch = collectLaunchSettings(this.deps.schema, (k) => read(k).value);
     this.completionItems = launch.completionItems;
     const settings = this.serverSettings(true, event);
     if (!this.client) {
@@ -366,4 +495,40 @@ export class Controller {
     await this.stopClient();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/**
+ * A LogOutputChannel over a plain output channel whose level follows `aix.trace.server`: Trace while
+ * it is `messages` or `verbose`, else Off. vscode-languageclient reads the level to decide whether to
+ * trace and writes each traced message with `trace()`.
+ */
+export function traceChannel(
+  vscode: VSCode,
+  channel: vscodeApi.OutputChannel,
+  onDidChangeLogLevel: vscodeApi.Event<vscodeApi.LogLevel>,
+  on: () => boolean,
+): vscodeApi.LogOutputChannel {
+  const line = (level: string) => (message: string | Error, ...args: unknown[]) =>
+    channel.appendLine(`${new Date().toISOString()} [${level}] ${String(message)}${args.length ? ' ' + args.map((a) => JSON.stringify(a)).join(' ') : ''}`);
+  return {
+    get name() {
+      return channel.name;
+    },
+    get logLevel() {
+      return on() ? vscode.LogLevel.Trace : vscode.LogLevel.Off;
+    },
+    onDidChangeLogLevel,
+    trace: line('trace'),
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warning'),
+    error: line('error'),
+    append: (value: string) => channel.append(value),
+    appendLine: (value: string) => channel.appendLine(value),
+    replace: (value: string) => channel.replace(value),
+    clear: () => channel.clear(),
+    show: (a?: unknown, b?: boolean) => channel.show(typeof a === 'boolean' ? a : b),
+    hide: () => channel.hide(),
+    dispose: () => undefined, // the controller disposes the channel
+  } as vscodeApi.LogOutputChannel;
 }

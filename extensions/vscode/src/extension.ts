@@ -25,6 +25,7 @@ export function clientOptionsFor(o: ClientFactoryOptions): LanguageClientOptions
     ]),
     initializationOptions: o.initializationOptions,
     outputChannel: o.outputChannel,
+    traceOutputChannel: o.traceOutputChannel,
     errorHandler: {
       error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
       closed: () => {
@@ -60,9 +61,11 @@ export function clientOptionsFor(o: ClientFactoryOptions): LanguageClientOptions
 /**
  * stdio without `transport`: with `TransportKind.stdio` the client appends `--stdio` to the
  * arguments, which `aix-lsp serve` does not take (found by the code-server end-to-end run).
+ * AIX_LSP_CLIENT=vscode: the server's setting messages then name `aix.maxContextTokens`, the name
+ * users see, instead of `initializationOptions: max_context_tokens`.
  */
-export function serverOptionsFor(o: Pick<ClientFactoryOptions, 'command' | 'args'>): ServerOptions {
-  return { command: o.command, args: [...o.args] };
+export function serverOptionsFor(o: Pick<ClientFactoryOptions, 'command' | 'args'>, env: NodeJS.ProcessEnv = process.env): ServerOptions {
+  return { command: o.command, args: [...o.args], options: { env: { ...env, AIX_LSP_CLIENT: 'vscode' } } };
 }
 
 export const createLanguageClient: ClientFactory = (o) =>

@@ -9,6 +9,7 @@ export interface SettingSchema {
   maximum?: number;
   items?: { type?: string };
   default?: unknown;
+  scope?: string;
 }
 
 export type SettingsSchema = Record<string, SettingSchema>;
@@ -23,6 +24,84 @@ export const SECTION = 'aix';
 
 /** Settings whose value is a secret: a message about them never repeats the value. */
 export const SECRET_SETTINGS = new Set(['apiKey']);
+
+/**
+ * Setting scopes, decided by where the thing a setting names lives (checked against package.json by
+ * test/settings.test.ts; extensions/vscode/README.md says the same to users):
+ * - `machine-overridable`: a path, an interpreter or hardware of the machine the server runs on (in a
+ *   remote window, the remote one). User settings of the local machine do not apply in a remote window;
+ *   Remote settings and workspace settings do.
+ * - `machine`: where the API key goes. User or Remote settings only: a workspace cannot redirect your key.
+ * - `window`: how completions behave; the same wherever the server runs.
+ */
+export const MACHINE_OVERRIDABLE_SETTINGS = new Set([
+  'pythonPath', 'serverArgs', 'model', 'adapter', 'device', 'dtype', 'quantization', 'attention', 'threads',
+  'engine', 'apiModel', 'indexCacheDir', 'cudaGraphs',
+]);
+export const MACHINE_SETTINGS = new Set(['apiBase', 'apiKey']);
+
+/** The scope a setting must have in package.json (see above). */
+export function intendedScope(key: string): 'machine' | 'machine-overridable' | 'window' {
+  if (MACHINE_SETTINGS.has(key)) return 'machine';
+  if (MACHINE_OVERRIDABLE_SETTINGS.has(key)) return 'machine-overridable';
+  return 'window';
+}
+
+/**
+ * What `WorkspaceConfiguration.inspect` returns at run time. VS Code's extension host also fills
+ * `globalLocalValue` (User settings of the machine the window runs on) and `globalRemoteValue` (Remote
+ * settings), which its typings leave out.
+ */
+export interface Inspected {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  globalLocalValue?: unknown;
+  globalRemoteValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+export interface SettingRead {
+  value: unknown;
+  /** Set by the user or the workspace (in a layer VS Code applies here), rather than the default. */
+  explicit: boolean;
+  /**
+   * In a remote window, a machine(-overridable) setting found only in the local User settings: VS Code
+   * does not apply it there ("This setting cannot be applied in this window"), so neither do we.
+   */
+  ignoredLocalValue: boolean;
+}
+
+/**
+ * One setting's value as VS Code applies it. In a local window that is `get`. In a remote window
+ * (code-server, Remote-SSH, WSL, dev containers) a `machine`/`machine-overridable` setting comes from
+ * Remote settings (or, when overridable, the workspace) and never from the local User settings:
+ * VS Code's own reading leaks the User value into the first read after start-up and drops it at the
+ * next save of User settings, so reading it here keeps the first start and every later change the same.
+ */
+export function readSetting(
+  key: string,
+  schema: SettingSchema | undefined,
+  remote: boolean,
+  get: (key: string) => unknown,
+  inspect: (key: string) => Inspected | undefined,
+): SettingRead {
+  const inspected = inspect(key);
+  const scope = schema?.scope ?? 'window';
+  const machineScoped = scope === 'machine' || scope === 'machine-overridable';
+  if (!remote || !machineScoped || !inspected || !('globalRemoteValue' in inspected)) {
+    return { value: get(key), explicit: isExplicitlySet(inspected as Record<string, unknown> | undefined), ignoredLocalValue: false };
+  }
+  const layers = scope === 'machine-overridable'
+    ? [inspected.workspaceFolderValue, inspected.workspaceValue, inspected.globalRemoteValue]
+    : [inspected.globalRemoteValue];
+  const set = layers.find((v) => v !== undefined);
+  return {
+    value: set !== undefined ? set : inspected.defaultValue,
+    explicit: set !== undefined,
+    ignoredLocalValue: set === undefined && inspected.globalLocalValue !== undefined,
+  };
+}
 
 /** `maxNewTokens` -> `max_new_tokens` (the server also accepts camelCase; we send its own names). */
 export function toSnakeCase(key: string): string {

@@ -25,7 +25,8 @@ export interface ServerStatus {
 /** What the extension itself knows, when the server has not (or can no longer) say anything. */
 export type ClientStatus =
   | { kind: 'starting' }
-  | { kind: 'server'; status: ServerStatus }
+  // languageOff: the active document's language, when the server does not complete it
+  | { kind: 'server'; status: ServerStatus; languageOff?: string }
   | { kind: 'restarting'; attempt: number; maxRestarts: number; delayMs: number }
   | { kind: 'stopped'; message: string }
   | { kind: 'not-installed'; message: string };
@@ -96,6 +97,14 @@ export function presentStatus(status: ClientStatus): StatusPresentation {
     case 'not-installed':
       return { text: '$(error) aiX: not installed', tooltip: status.message, severity: 'error' };
     case 'server':
+      if (status.languageOff !== undefined && (status.status.state === 'ready' || status.status.state === 'loading')) {
+        const model = modelLine(status.status);
+        return {
+          text: '$(circle-slash) aiX',
+          tooltip: [`aiX: no completions for ${status.languageOff} (aix.enabledLanguages, aix.disabledLanguages)`, `model ${status.status.state}`, model].filter(Boolean).join('\n'),
+          severity: 'warning',
+        };
+      }
       return presentServerStatus(status.status);
   }
 }

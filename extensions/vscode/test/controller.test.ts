@@ -35,7 +35,8 @@ class FakeClient implements ClientLike {
   async sendRequest(method: string, params: unknown) {
     this.requests.push({ method, params });
     const command = (params as { command?: string }).command ?? method;
-    return this.behaviour.responses?.[command];
+    const response = this.behaviour.responses?.[command];
+    return typeof response === 'function' ? response(params) : response;
   }
   async sendNotification(method: string, params: unknown) {
     this.notifications.push({ method, params });
@@ -159,7 +160,8 @@ test('status bar follows aix/status: loading with progress, ready, error', async
   assert.equal(item.text, '$(error) aiX');
   assert.match(String(item.tooltip), /model not found: \/nope/);
   assert.ok(item.backgroundColor);
-  assert.ok(h.fake.channels[0].lines.some((l) => l.includes('model not found')));
+  // The server logs the failed load itself (window/logMessage): the extension adds no second copy.
+  assert.ok(!h.fake.channels[0].lines.some((l) => l.includes('model not found')));
   c.notify('aix/status', { nonsense: true });
   assert.equal(item.text, '$(error) aiX');
   await h.controller.dispose();
@@ -371,6 +373,8 @@ test('"Why this suggestion?" asks the server for aix.explain at the cursor and s
   });
   assert.equal(h.fake.shownDocuments.length, 1);
   assert.equal(h.fake.shownDocuments[0].content, explanation.text);
+  assert.equal(String(h.fake.shownDocuments[0].uri), 'aix-explain:/Why this suggestion');
+  assert.equal(h.fake.untitled, 0, 'no Untitled document');
   // no editor: a message, no request
   h.fake.api.window.activeTextEditor = undefined;
   const requests = h.clients[0].requests.length;
@@ -400,4 +404,125 @@ test('dispose removes the commands and the status item', async () => {
 
 test('package.json contributes exactly the commands the controller registers', () => {
   assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(COMMANDS).sort());
+});
+
+
+test('"Why this suggestion?" reuses one read-only virtual document, refreshed in place', async () => {
+  let n = 0;
+  const h = harness({ responses: { 'aix.explain': () => ({ text: `explanation ${++n}` }) } });
+  await h.controller.start();
+  h.fake.setActiveEditor('file:///w/a.py', { line: 1, character: 2 });
+  const fired: string[] = [];
+  (h.fake.providers.get('aix-explain')!.onDidChange as (l: (u: unknown) => void) => void)((u) => fired.push(String(u)));
+  await h.fake.api.commands.executeCommand(COMMANDS.explain);
+  await h.fake.api.commands.executeCommand(COMMANDS.explain);
+  assert.deepEqual(h.fake.shownDocuments.map((d) => [String(d.uri), d.content]), [
+    ['aix-explain:/Why this suggestion', 'explanation 1'],
+    ['aix-explain:/Why this suggestion', 'explanation 2'],
+  ]);
+  assert.equal(h.fake.untitled, 0);
+  // an open view of it is told to re-read its content
+  assert.deepEqual(fired, ['aix-explain:/Why this suggestion', 'aix-explain:/Why this suggestion']);
+  await h.controller.dispose();
+  assert.equal(h.fake.providers.size, 0, 'the provider is disposed');
+});
+
+test('a disabled language shows "off" in the status bar, not "ready"; another language shows ready', async () => {
+  const enabled: Record<string, [string, boolean]> = { 'file:///w/a.py': ['python', false], 'file:///w/b.js': ['javascript', true] };
+  const status = { state: 'ready', message: '', model: 'm', device: 'cpu', progress: null };
+  const h = harness({
+    responses: {
+      'aix.status': (params: { arguments: { uri?: string }[] }) => {
+        const uri = params.arguments[0]?.uri;
+        return uri ? { ...status, uri, language: enabled[uri][0], language_enabled: enabled[uri][1] } : status;
+      },
+    },
+  });
+  h.fake.setActiveEditor('file:///w/a.py');
+  await h.controller.start();
+  h.clients[0].notify('aix/status', status);
+  await h.controller.settled();
+  const item = h.fake.statusItems[0];
+  assert.equal(item.text, '$(circle-slash) aiX');
+  assert.match(String(item.tooltip), /no completions for python/);
+  h.fake.setActiveEditor('file:///w/b.js');
+  await h.controller.settled();
+  assert.equal(item.text, '$(sparkle) aiX');
+  h.fake.setActiveEditor('file:///w/a.py');
+  await h.controller.settled();
+  assert.equal(item.text, '$(circle-slash) aiX');
+  // a view that is not a synced document (the explanation, the output) keeps what the last file showed
+  h.fake.setActiveEditor('aix-explain:/Why this suggestion');
+  await h.controller.settled();
+  const asked = h.clients[0].requests.filter((r) => (r.params as { arguments: { uri?: string }[] }).arguments[0]?.uri?.startsWith('aix-explain'));
+  assert.equal(asked.length, 0);
+  await h.controller.dispose();
+});
+
+test('aix.trace.server turns tracing on through the trace channel\'s log level (vscode-languageclient needs Trace)', async () => {
+  const h = harness();
+  await h.controller.start();
+  const trace = h.clients[0].options.traceOutputChannel;
+  const LogLevel = h.fake.api.LogLevel;
+  assert.equal(trace.logLevel, LogLevel.Off);
+  const levels: number[] = [];
+  trace.onDidChangeLogLevel((l) => levels.push(l));
+  await h.fake.changeConfig({ 'trace.server': 'verbose' });
+  assert.equal(trace.logLevel, LogLevel.Trace);
+  assert.deepEqual(levels, [LogLevel.Trace]);
+  trace.trace('Sending request textDocument/inlineCompletion');
+  const channel = h.fake.channels.find((c) => c.name === 'aiX LSP Trace')!;
+  assert.match(channel.lines.at(-1)!, /\[trace\] Sending request textDocument\/inlineCompletion/);
+  await h.fake.changeConfig({ 'trace.server': 'off' });
+  assert.equal(trace.logLevel, LogLevel.Off);
+  assert.deepEqual(levels, [LogLevel.Trace, LogLevel.Off]);
+  assert.equal(h.clients.length, 1, 'no restart');
+  await h.controller.dispose();
+});
+
+test('remote window: machine settings come from Remote settings, not the local User settings, at start and after a save', async () => {
+  const r = harness();
+  r.fake.remoteName = 'ssh-remote';
+  // aix.model set only in the local User settings (VS Code does not apply it in a remote window),
+  // aix.device in Remote settings, aix.maxNewTokens (window scope) in the User settings.
+  r.fake.layers = { globalLocalValue: { model: '/local/model', maxNewTokens: 16 }, globalRemoteValue: { device: 'cpu' } };
+  await r.controller.start();
+  const init = r.clients[0].options.initializationOptions;
+  assert.deepEqual(init, { device: 'cpu', max_new_tokens: 16 }, 'the User model is not sent, neither at start ...');
+  const warnings = r.fake.messages.filter((m) => m.level === 'warning');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0].text, /aix\.model in your User settings is not applied in this remote window \(ssh-remote\)/);
+  assert.match(warnings[0].text, /Remote settings/);
+  assert.deepEqual(warnings[0].items, ['Open Remote Settings']);
+  // ... nor after the next save of User settings (VS Code then drops the User value: the value is unchanged for us)
+  r.fake.layers.globalLocalValue!.maxNewTokens = 32;
+  await r.fake.changeConfig({ maxNewTokens: 32 });
+  const sent = (r.clients[0].notifications[0].params as { settings: { aix: Record<string, unknown> } }).settings.aix;
+  assert.deepEqual(sent, { max_new_tokens: 32 });
+  assert.equal(r.fake.messages.filter((m) => m.level === 'warning').length, 1, 'reported once');
+  // the server's pull sees the same model as the start did
+  assert.equal(r.clients[0].options.serverSettings().model, 'aiXcoder/aixcoder-7b-base');
+  // set in Remote settings (or the workspace, for machine-overridable ones), it applies
+  r.fake.layers = { globalLocalValue: { model: '/local/model' }, globalRemoteValue: { model: '/remote/model' }, workspaceValue: { device: 'cuda' } };
+  await r.fake.changeConfig({ model: '/remote/model', device: 'cuda' });
+  const second = (r.clients[0].notifications[1].params as { settings: { aix: Record<string, unknown> } }).settings.aix;
+  assert.deepEqual(second, { model: '/remote/model', device: 'cuda' });
+  await r.controller.dispose();
+});
+
+test('remote window: the API key (scope machine) never comes from the workspace; a local window reads settings as before', async () => {
+  const r = harness();
+  r.fake.remoteName = 'dev-container';
+  r.fake.layers = { workspaceValue: { apiBase: 'http://evil:8000/v1' }, globalRemoteValue: { apiKey: 'sk-remote' } };
+  await r.controller.start();
+  const init = r.clients[0].options.initializationOptions;
+  assert.equal(init.api_key, 'sk-remote');
+  assert.ok(!('api_base' in init));
+  await r.controller.dispose();
+  const l = harness();
+  l.fake.layers = { globalLocalValue: { model: '/local/model' } };
+  await l.controller.start();
+  assert.equal(l.clients[0].options.initializationOptions.model, '/local/model');
+  assert.equal(l.fake.messages.length, 0);
+  await l.controller.dispose();
 });

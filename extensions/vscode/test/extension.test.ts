@@ -59,11 +59,13 @@ test('the language client is built with the document selector and our middleware
     args: ['-m', 'aix_lsp', 'serve'],
     initializationOptions: settings,
     outputChannel: fake.api.window.createOutputChannel('x'),
+    traceOutputChannel: fake.api.window.createOutputChannel('t'),
     onUnexpectedExit: () => undefined,
     serverSettings: () => settings,
     completionItems: () => items,
   }) as Record<string, any>;
   assert.deepEqual(o.initializationOptions, settings);
+  assert.equal(o.traceOutputChannel.name, 't');
   const languages = new Set(o.documentSelector.map((s: { language: string }) => s.language));
   for (const l of ['python', 'java', 'javascript', 'typescript', 'c', 'cpp', 'go', 'rust']) assert.ok(languages.has(l), l);
   // completion items are dropped unless aix.completionItems is on
@@ -85,7 +87,13 @@ test('the language client is built with the document selector and our middleware
 });
 
 test('the server runs as `<python> -m aix_lsp serve` over stdio, with no --stdio flag appended', () => {
-  const options = extension.serverOptionsFor({ command: '/venv/bin/python', args: ['-m', 'aix_lsp', 'serve'] }) as unknown as Record<string, unknown>;
+  const options = extension.serverOptionsFor({ command: '/venv/bin/python', args: ['-m', 'aix_lsp', 'serve'] }, { PATH: '/bin' }) as unknown as Record<string, unknown>;
   assert.equal(options.transport, undefined);
-  assert.deepEqual(options, { command: '/venv/bin/python', args: ['-m', 'aix_lsp', 'serve'] });
+  assert.deepEqual(options, { command: '/venv/bin/python', args: ['-m', 'aix_lsp', 'serve'], options: { env: { PATH: '/bin', AIX_LSP_CLIENT: 'vscode' } } });
+});
+
+test('the server is told it serves VS Code (AIX_LSP_CLIENT), so its setting messages name aix.maxContextTokens', () => {
+  const options = extension.serverOptionsFor({ command: 'python3', args: [] }) as unknown as { options: { env: Record<string, string> } };
+  assert.equal(options.options.env.AIX_LSP_CLIENT, 'vscode');
+  assert.equal(options.options.env.PATH, process.env.PATH, 'the rest of the environment is kept');
 });

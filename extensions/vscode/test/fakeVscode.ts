@@ -44,6 +44,46 @@ export class ThemeColor {
   constructor(readonly id: string) {}
 }
 
+export class EventEmitter<T> {
+  private listeners: ((e: T) => unknown)[] = [];
+  fired: T[] = [];
+  event = (listener: (e: T) => unknown) => {
+    this.listeners.push(listener);
+    return { dispose: () => this.listeners.splice(this.listeners.indexOf(listener), 1) };
+  };
+  fire(e: T) {
+    this.fired.push(e);
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose() {
+    this.listeners = [];
+  }
+}
+
+export class FakeUri {
+  constructor(readonly scheme: string, readonly path: string) {}
+  static from(c: { scheme: string; path?: string }) {
+    return new FakeUri(c.scheme, c.path ?? '');
+  }
+  static parse(s: string) {
+    const i = s.indexOf(':');
+    return new FakeUri(s.slice(0, i), s.slice(i + 1).replace(/^\/\//, ''));
+  }
+  toString() {
+    return this.scheme === 'file' || this.scheme === 'untitled' ? `${this.scheme}://${this.path}` : `${this.scheme}:${this.path}`;
+  }
+}
+
+/** vscode.LogLevel */
+export const LogLevel = { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 };
+
+/** Settings by layer, as `inspect` reports them at run time (see src/settings.ts's Inspected). */
+export interface Layers {
+  globalLocalValue?: Record<string, unknown>;
+  globalRemoteValue?: Record<string, unknown>;
+  workspaceValue?: Record<string, unknown>;
+}
+
 export interface FakeVscode {
   api: any;
   config: Record<string, unknown>;
@@ -58,12 +98,25 @@ export interface FakeVscode {
   changeConfig(changes: Record<string, unknown>): Promise<void>;
   extensions: Record<string, unknown>;
   /** Documents opened with workspace.openTextDocument({content}) and shown with window.showTextDocument. */
-  shownDocuments: { content: string; language?: string; options: unknown }[];
+  shownDocuments: { content: string; language?: string; uri?: FakeUri; options: unknown }[];
+  /** Documents opened as untitled ones (openTextDocument({content})). */
+  untitled: number;
+  /** Content providers by scheme. */
+  providers: Map<string, { provideTextDocumentContent(uri: unknown): string; onDidChange?: unknown }>;
+  /**
+   * Remote window: set `remoteName` (env.remoteName) and the layers; `get` then returns what VS Code's
+   * own reading gives at start-up in a remote window, the User value included (VS Code drops it later).
+   */
+  remoteName: string | undefined;
+  layers: Layers | undefined;
+  /** Sets the active editor and fires onDidChangeActiveTextEditor. */
+  setActiveEditor(uri: string | undefined, position?: { line: number; character: number }): void;
 }
 
 /** `userConfig`: settings the user set (keys without `aix.`); `defaults`: what `get` returns otherwise. */
 export function createFakeVscode(userConfig: Record<string, unknown> = {}, defaults: Record<string, unknown> = {}): FakeVscode {
   const listeners: ((e: unknown) => unknown)[] = [];
+  const editorListeners: ((e: unknown) => unknown)[] = [];
   const fake: FakeVscode = {
     api: undefined,
     config: { ...userConfig },
@@ -75,6 +128,14 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
     answer: undefined,
     extensions: {},
     shownDocuments: [],
+    untitled: 0,
+    providers: new Map(),
+    remoteName: undefined,
+    layers: undefined,
+    setActiveEditor(uri, position = { line: 0, character: 0 }) {
+      fake.api.window.activeTextEditor = uri === undefined ? undefined : { document: { uri: FakeUri.parse(uri) }, selection: { active: position } };
+      for (const l of editorListeners) l(fake.api.window.activeTextEditor);
+    },
     async changeConfig(changes) {
       for (const [k, v] of Object.entries(changes)) {
         if (v === undefined) delete fake.config[k]; // the user removed the setting
@@ -93,6 +154,12 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
   };
   fake.api = {
     StatusBarAlignment: { Left: 1, Right: 2 },
+    EventEmitter,
+    Uri: FakeUri,
+    LogLevel,
+    get env() {
+      return { remoteName: fake.remoteName };
+    },
     ViewColumn: { Active: -1, Beside: -2, One: 1 },
     ThemeColor,
     window: {
@@ -112,6 +179,10 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
       showQuickPick: (items: unknown[]) => Promise.resolve(typeof fake.answer === 'number' ? items[fake.answer] : undefined),
       /** Set by a test: { document: { uri: { toString() } }, selection: { active: { line, character } } }. */
       activeTextEditor: undefined as unknown,
+      onDidChangeActiveTextEditor: (listener: (e: unknown) => unknown) => {
+        editorListeners.push(listener);
+        return { dispose: () => editorListeners.splice(editorListeners.indexOf(listener), 1) };
+      },
       showTextDocument: (document: { content: string; language?: string }, options: unknown) => {
         fake.shownDocuments.push({ ...document, options });
         return Promise.resolve({ document });
@@ -120,10 +191,26 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
     workspace: {
       getConfiguration: (section: string) => ({
         get: (key: string, fallback?: unknown) => {
-          const value = key in fake.config ? fake.config[key] : defaults[key];
+          const l = fake.layers;
+          const layered = l ? l.workspaceValue?.[key] ?? l.globalRemoteValue?.[key] ?? l.globalLocalValue?.[key] : undefined;
+          const value = layered !== undefined ? layered : key in fake.config ? fake.config[key] : defaults[key];
           return value === undefined ? fallback : value;
         },
-        inspect: (key: string) => ({ key: `${section}.${key}`, defaultValue: defaults[key], globalValue: fake.config[key] }),
+        inspect: (key: string) => {
+          if (!fake.layers) return { key: `${section}.${key}`, defaultValue: defaults[key], globalValue: fake.config[key] };
+          const l = fake.layers;
+          const local = l.globalLocalValue?.[key];
+          const remote = l.globalRemoteValue?.[key];
+          return {
+            key: `${section}.${key}`,
+            defaultValue: defaults[key],
+            globalLocalValue: local,
+            globalRemoteValue: remote,
+            globalValue: remote ?? local,
+            workspaceValue: l.workspaceValue?.[key],
+            workspaceFolderValue: undefined,
+          };
+        },
         has: (key: string) => key in fake.config || key in defaults,
         section,
       }),
@@ -132,7 +219,19 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
         return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
       },
       workspaceFolders: undefined,
-      openTextDocument: (options: { content: string; language?: string }) => Promise.resolve({ ...options }),
+      openTextDocument: (arg: { content: string; language?: string } | FakeUri) => {
+        if (arg instanceof FakeUri) {
+          const provider = fake.providers.get(arg.scheme);
+          if (!provider) return Promise.reject(new Error(`no provider for ${arg.scheme}`));
+          return Promise.resolve({ uri: arg, content: provider.provideTextDocumentContent(arg) });
+        }
+        fake.untitled++;
+        return Promise.resolve({ ...arg });
+      },
+      registerTextDocumentContentProvider: (scheme: string, provider: { provideTextDocumentContent(uri: unknown): string }) => {
+        fake.providers.set(scheme, provider);
+        return { dispose: () => fake.providers.delete(scheme) };
+      },
     },
     commands: {
       registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => {

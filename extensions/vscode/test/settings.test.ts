@@ -4,6 +4,9 @@ import {
   collectLaunchSettings,
   collectServerSettings,
   EXTENSION_ONLY,
+  intendedScope,
+  readSetting,
+  settingKeys,
   needsRestart,
   serverSettingKeys,
   SettingsSchema,
@@ -115,4 +118,29 @@ test('remote engine settings are sent under the server names, and a bad API key 
   assert.equal(bad.errors.length, 1);
   assert.match(bad.errors[0], /^aix\.apiKey: expected a string, got a value of another type \(not shown: it is a secret\)$/);
   assert.ok(!bad.errors[0].includes('sk-secret-123'));
+});
+
+
+test('every setting has the scope decided for it: the server machine\'s paths and hardware, the key, or behaviour', () => {
+  for (const key of settingKeys(schema)) {
+    assert.equal(schema[`aix.${key}`].scope, intendedScope(key), `aix.${key}`);
+  }
+  assert.equal(intendedScope('model'), 'machine-overridable');
+  assert.equal(intendedScope('adapter'), 'machine-overridable');
+  assert.equal(intendedScope('apiKey'), 'machine');
+  assert.equal(intendedScope('maxNewTokens'), 'window');
+});
+
+test('readSetting: in a remote window a machine setting skips the local User value; elsewhere it is get()', () => {
+  const s = { scope: 'machine-overridable', default: 'd' };
+  const inspect = () => ({ defaultValue: 'd', globalLocalValue: 'local', globalRemoteValue: undefined, globalValue: 'local' });
+  assert.deepEqual(readSetting('model', s, true, () => 'local', inspect), { value: 'd', explicit: false, ignoredLocalValue: true });
+  assert.deepEqual(readSetting('model', s, false, () => 'local', inspect), { value: 'local', explicit: true, ignoredLocalValue: false });
+  assert.deepEqual(readSetting('maxNewTokens', { scope: 'window' }, true, () => 'local', inspect), { value: 'local', explicit: true, ignoredLocalValue: false });
+  // an older VS Code without the per-machine layers: get()
+  assert.deepEqual(readSetting('model', s, true, () => 'x', () => ({ defaultValue: 'd', globalValue: 'x' })), { value: 'x', explicit: true, ignoredLocalValue: false });
+  // workspace beats Remote for machine-overridable; machine ignores the workspace
+  const layered = () => ({ defaultValue: 'd', globalRemoteValue: 'remote', workspaceValue: 'ws' });
+  assert.equal(readSetting('model', s, true, () => 'ws', layered).value, 'ws');
+  assert.equal(readSetting('apiKey', { scope: 'machine' }, true, () => 'ws', layered).value, 'remote');
 });
