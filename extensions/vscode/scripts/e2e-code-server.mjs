@@ -1,167 +1,408 @@
-// Drives code-server in headless Chromium: see e2e-code-server.sh. Prints what it saw as JSON and
-// exits non-zero when a check fails. Arguments: URL RUN_DIR CODE_SERVER_DIR.
+// The extension in a real VS Code: code-server 4.100.3 (VS Code 1.100) with the built .vsix, driven by
+// headless Chromium through playwright-core. Run by .ci/vscode-real.sh (which installs both); exits 1
+// when a check fails, printing what it saw. code-server is a remote window (its extension host runs on
+// the server), so the settings checks are the remote-window case of extensions/vscode/README.md.
+//
+//   node e2e-code-server.mjs --code-server DIR --vsix FILE --python PY [--screenshot PNG] [--work DIR] [--port N]
+//
+// One code-server session, in this order: the status bar goes loading -> ready; typing shows ghost text;
+// Escape dismisses it; Tab inserts exactly it (checked on disk after a save); "Why this suggestion?"
+// twice shows one read-only tab with the prompt; the toggle stops suggestions and brings them back; a
+// disabled language shows "off" and logs nothing per keystroke; a save of User settings with bad values
+// names them (`aix.maxContextTokens`, `aix.retrievalTopK`) and does not reload the model; the server's
+// log lines have their own levels; a machine setting only in User settings is not applied (warning
+// naming Remote settings), and the failed load of the default model shows as an error once.
+// Every wait is on a DOM state or a log line, with a bounded timeout.
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
-const [url, runDir, csDir, scenario = 'completion'] = process.argv.slice(2);
-const require = createRequire(`${csDir}/package.json`);
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+for (const required of ['code-server', 'vsix', 'python']) {
+  if (!args[required]) {
+    console.error(`usage: e2e-code-server.mjs --code-server DIR --vsix FILE --python PY [--screenshot PNG] [--work DIR] [--port N]`);
+    process.exit(2);
+  }
+}
+const CS_DIR = args['code-server'];
+const CODE_SERVER = join(CS_DIR, 'node_modules', '.bin', 'code-server');
+const require = createRequire(join(CS_DIR, 'package.json'));
 const { chromium } = require('playwright-core');
+const keepWork = Boolean(args.work);
+const WORK = args.work ?? mkdtempSync(join(tmpdir(), 'aix-vscode-real-'));
+const t0 = Date.now();
+const say = (msg, extra) => console.log(`[vscode-real ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}${extra === undefined ? '' : ' ' + JSON.stringify(extra)}`);
 
-const report = { url, scenario, steps: [] };
-const step = (name, extra = {}) => {
-  report.steps.push({ name, t: Math.round(performance.now()), ...extra });
-  console.error(`[e2e] ${name}`, Object.keys(extra).length ? JSON.stringify(extra) : '');
+class CheckFailed extends Error {}
+const check = (ok, what, seen) => {
+  if (!ok) throw new CheckFailed(`${what}${seen === undefined ? '' : `; saw ${JSON.stringify(seen)}`}`);
+  say(`ok: ${what}`);
 };
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-const page = await context.newPage();
-let failed = false;
+/** Polls `probe` until it returns a truthy value; throws naming `what` after `ms`. */
+async function waitFor(what, ms, probe, every = 200) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) throw new CheckFailed(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
 
-/** Text and icon of the extension's status bar item. */
-async function aixStatus() {
-  return page.evaluate(() => {
-    const items = [...document.querySelectorAll('.statusbar-item')].filter((e) => /aiX/.test(e.textContent ?? ''));
-    if (items.length === 0) return null;
-    const e = items[0];
-    const icon = [...e.querySelectorAll('.codicon')].map((c) => [...c.classList].find((k) => k.startsWith('codicon-') && k !== 'codicon-modifier-spin')).join(' ');
-    return { text: (e.textContent ?? '').trim(), icon, label: e.getAttribute('aria-label') ?? '' };
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
   });
 }
 
-async function waitForStatus(icon, timeout) {
-  const deadline = Date.now() + timeout;
-  let last = null;
-  while (Date.now() < deadline) {
-    last = await aixStatus();
-    if (last && last.icon.includes(icon)) return last;
-    await page.waitForTimeout(250);
+// --- the workspace, the settings, the model -----------------------------------------------------
+const RUN = join(WORK, 'run');
+rmSync(RUN, { recursive: true, force: true });
+const EXTENSIONS = join(RUN, 'extensions');
+const USER_DATA = join(RUN, 'user-data');
+const WORKSPACE = join(RUN, 'workspace');
+for (const d of [EXTENSIONS, join(USER_DATA, 'User'), join(USER_DATA, 'Machine'), WORKSPACE]) mkdirSync(d, { recursive: true });
+const FIB = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n    if n < 2:\n        return n\n';
+writeFileSync(join(WORKSPACE, 'fib.py'), FIB);
+writeFileSync(join(WORKSPACE, 'util.js'), 'function add(a, b) {\n  return a + b;\n}\n');
+
+let tiny = process.env.AIX_TINY_MODEL;
+if (!tiny || !existsSync(join(tiny, 'config.json'))) {
+  tiny = join(WORK, 'tiny-model');
+  if (!existsSync(join(tiny, 'config.json'))) {
+    say('building the tiny model');
+    const r = spawnSync(args.python, ['-m', 'aix_lsp', 'tiny-model', tiny], { encoding: 'utf8', timeout: 180000 });
+    if (r.status !== 0) throw new Error(`aix-lsp tiny-model failed: ${r.stderr || r.error}`);
   }
-  throw new Error(`status bar never showed ${icon}; last: ${JSON.stringify(last)}`);
 }
 
-/** Texts of the notification toasts on screen. */
-async function notifications() {
-  return page.evaluate(() => [...document.querySelectorAll('.notification-toast .notification-list-item-message')].map((e) => e.textContent ?? ''));
-}
+const userSettings = (extra = {}) => ({
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'workbench.startupEditor': 'none',
+  'workbench.enableExperiments': false,
+  'workbench.tips.enabled': false,
+  'chat.disableAIFeatures': true,
+  'chat.commandCenter.enabled': false,
+  'editor.inlineSuggest.enabled': true,
+  'editor.quickSuggestions': { other: false, comments: false, strings: false },
+  'editor.suggestOnTriggerCharacters': false,
+  'editor.acceptSuggestionOnEnter': 'off',
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoIndent': 'none',
+  'editor.formatOnType': false,
+  'files.hotExit': 'off',
+  // Window-scoped settings: User settings apply in a remote window.
+  'aix.maxNewTokens': 24,
+  'aix.retrieval': false,
+  'aix.disabledLanguages': ['javascript'],
+  'aix.logLevel': 'debug',
+  'aix.trace.server': 'verbose',
+  // A machine setting in User settings: VS Code does not apply it in a remote window; neither may we
+  // (the Remote settings' aix.model wins, and once that is gone, the default is used, with a warning).
+  'aix.model': '/nonexistent/local-model',
+  ...extra,
+});
+const remoteSettings = (extra = {}) => ({ 'aix.pythonPath': args.python, 'aix.device': 'cpu', ...extra });
+const writeJson = (path, value) => writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+writeJson(join(USER_DATA, 'User', 'settings.json'), userSettings());
+writeJson(join(USER_DATA, 'Machine', 'settings.json'), remoteSettings({ 'aix.model': tiny }));
 
-async function waitForNotification(pattern, timeout) {
-  const deadline = Date.now() + timeout;
-  let last = [];
-  while (Date.now() < deadline) {
-    last = await notifications();
-    const hit = last.find((t) => pattern.test(t));
-    if (hit) return hit;
-    await page.waitForTimeout(250);
+// --- code-server, in its own process group ---------------------------------------------------------
+// HF_HUB_OFFLINE: the default model's load fails at once (step 9); XDG_*: code-server's config.yaml and
+// data go into the run folder, not the home folder.
+const env = { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', XDG_CONFIG_HOME: join(RUN, 'config'), XDG_DATA_HOME: join(RUN, 'data') };
+const install = spawnSync(CODE_SERVER, ['--extensions-dir', EXTENSIONS, '--install-extension', args.vsix], { encoding: 'utf8', timeout: 120000, env });
+if (install.status !== 0) throw new Error(`installing ${args.vsix} failed: ${install.stdout}${install.stderr}`);
+const port = Number(args.port ?? (await freePort()));
+const server = spawn(
+  CODE_SERVER,
+  ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-getting-started-override', '--user-data-dir', USER_DATA, '--extensions-dir', EXTENSIONS, WORKSPACE],
+  { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] },
+);
+let serverOutput = '';
+server.stdout.on('data', (d) => (serverOutput += d));
+server.stderr.on('data', (d) => (serverOutput += d));
+const killServer = () => {
+  try {
+    process.kill(-server.pid, 'SIGKILL'); // the group: code-server, its extension hosts, the aix-lsp servers
+  } catch {
+    /* already gone */
   }
-  throw new Error(`no notification matching ${pattern}; saw ${JSON.stringify(last)}`);
-}
+};
+process.on('exit', killServer);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type(title);
-  await page.waitForTimeout(500);
-  await page.keyboard.press('Enter');
-}
-
-try {
-  await page.goto(url);
-  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-  step('workbench loaded');
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'fib.py' });
-  await row.waitFor({ timeout: 60000 });
-  await row.click();
-  await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30000 });
-  step('file opened');
-
-  // The extension activates on the python language; its status item goes starting -> loading -> ready.
-  const first = await (async () => {
-    for (let i = 0; i < 240; i++) {
-      const s = await aixStatus();
-      if (s) return s;
-      await page.waitForTimeout(250);
+/** The text of the extension's Output channel log ("aiX LSP") or its trace channel, from the log folder. */
+function channelLog(name) {
+  const found = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === `${name}.log` || e.name.endsWith(`-${name}.log`)) found.push(p);
     }
-    throw new Error('no aiX status bar item');
-  })();
-  step('status item appeared', first);
-  if (scenario === 'not-installed') {
-    const text = await waitForNotification(/aix_lsp package is not installed/, 60000);
-    step('install notification', { text });
-    report.notification = text;
-    const status = await waitForStatus('codicon-error', 30000);
-    step('status shows it', status);
-    // No crash loop: the status stays put and no second notification comes.
-    await page.waitForTimeout(8000);
-    const later = await aixStatus();
-    const all = (await notifications()).filter((t) => /aiX/.test(t));
-    step('8 s later', { status: later, notifications: all });
-    await page.screenshot({ path: `${runDir}/not-installed.png` });
-    if (!/pip install aix-lsp/.test(text)) throw new Error('the notification does not say how to install');
-    if (!/not installed/.test(later?.text ?? '') || all.length !== 1) throw new Error('restarted or notified again');
-    throw Object.assign(new Error('done'), { done: true });
+  };
+  const logs = join(USER_DATA, 'logs');
+  if (existsSync(logs)) walk(logs);
+  found.sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  return found.length ? readFileSync(found.at(-1), 'utf8') : '';
+}
+const outputLog = () => channelLog('aiX LSP');
+const traceLog = () => channelLog('aiX LSP Trace');
+const count = (text, pattern) => (text.match(new RegExp(pattern.source, 'g')) ?? []).length;
+/** The insertText of the last non-empty inline completion the server answered (from the protocol trace). */
+function lastSuggestion() {
+  let text = null;
+  for (const entry of traceLog().split(/\n(?=\d{4}-\d\d-\d\dT[\d:.]+Z \[)/)) {
+    const m = /Received response 'textDocument\/inlineCompletion[^\n]*\nResult: ([\s\S]*)$/.exec(entry);
+    if (!m) continue;
+    try {
+      const items = JSON.parse(m[1]).items ?? [];
+      if (items.length && items[0].insertText) text = items[0].insertText;
+    } catch {
+      /* an entry cut by a write in progress */
+    }
   }
-  if (scenario === 'bad-setting') {
-    const text = await waitForNotification(/aix\.maxNewTokens/, 60000);
-    step('setting warning', { text });
-    report.notification = text;
-    await page.screenshot({ path: `${runDir}/bad-setting.png` });
-  }
-  const ready = await waitForStatus('codicon-sparkle', 180000);
-  step('model ready', ready);
-  report.statusReady = ready;
+  return text;
+}
+const squash = (t) => (t ?? '').replace(/\s+/g, '');
 
-  // Type at the end of the file and wait for ghost text.
-  await page.locator('.monaco-editor .view-lines').click();
+let browser;
+let page;
+let failed;
+try {
+  await waitFor('code-server to answer /healthz', 60000, async () => {
+    if (server.exitCode !== null) throw new Error(`code-server exited: ${serverOutput}`);
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
+  page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  // Every notification text ever shown (toasts hide themselves), recorded in the page.
+  await page.addInitScript(() => {
+    window.__aixNotes = [];
+    new MutationObserver(() => {
+      for (const e of document.querySelectorAll('.notification-list-item-message')) {
+        const t = e.textContent ?? '';
+        if (t && !window.__aixNotes.includes(t)) window.__aixNotes.push(t);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  const notes = () => page.evaluate(() => window.__aixNotes);
+  const waitForNote = (pattern, ms = 60000) => waitFor(`a notification matching ${pattern}`, ms, async () => (await notes()).find((t) => pattern.test(t)));
+
+  /** The aiX status bar item: its text, the codicon it shows, and its hover text. */
+  const status = () =>
+    page.evaluate(() => {
+      const e = [...document.querySelectorAll('.statusbar-item')].find((i) => /aiX/.test(i.textContent ?? ''));
+      if (!e) return null;
+      const icon = [...e.querySelectorAll('.codicon')].flatMap((c) => [...c.classList]).find((k) => k.startsWith('codicon-') && k !== 'codicon-modifier-spin') ?? '';
+      return { text: (e.textContent ?? '').trim(), icon, label: e.querySelector('a')?.getAttribute('aria-label') ?? e.getAttribute('aria-label') ?? '' };
+    });
+  const seenIcons = new Set();
+  const waitForIcon = async (icon, ms) =>
+    waitFor(`the aiX status item to show ${icon}`, ms, async () => {
+      const s = await status();
+      if (s) seenIcons.add(s.icon);
+      return s && s.icon === icon ? s : null;
+    }, 100);
+  const ghost = () =>
+    page.evaluate(() => {
+      // the first line's ghost spans (one per token colour) and the view zone of the further lines
+      const parts = [...document.querySelectorAll('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text')];
+      return parts.length ? parts.map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')).join('') : null;
+    });
+  const runCommand = async (title) => {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+  };
+  const openFile = async (name) => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  };
+  /** Saves settings the way a user does: the JSON editor of `command`, all text replaced, Ctrl+S. */
+  const editSettings = async (command, file, value) => {
+    await runCommand(command);
+    await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor();
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    // pasted, not typed: typing would auto-close brackets and auto-indent
+    await page.evaluate((text) => navigator.clipboard.writeText(text), JSON.stringify(value, null, 2));
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+v');
+    await page.keyboard.press('Control+s');
+    await waitFor(`${file} saved`, 15000, async () => {
+      try {
+        return JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))) === JSON.stringify(value);
+      } catch {
+        return false;
+      }
+    });
+    await runCommand('View: Close All Editors'); // the next settings.json tab is then the one asked for
+    await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached' });
+  };
+  const inlineResponses = () => count(traceLog(), /Received response 'textDocument\/inlineCompletion/);
+
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(WORKSPACE)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  say('workbench loaded');
+  await openFile('fib.py');
+
+  // 1. status bar: starting/loading, then ready
+  const ready = await waitForIcon('codicon-sparkle', 180000);
+  check(seenIcons.has('codicon-loading'), 'the status bar showed loading before ready', [...seenIcons]);
+  check(/ready/.test(ready.label) && ready.label.includes(tiny), 'ready, with the Remote settings\' model (not the User settings\' one)', ready);
+
+  // 2. ghost text after typing: the server's suggestion (from the protocol trace), shown
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('    return fib', { delay: 40 });
+  const [shown, suggestion] = await waitFor('ghost text showing the server\'s suggestion', 60000, async () => {
+    const g = await ghost();
+    const s = lastSuggestion();
+    return g && s && squash(g) === squash(s) ? [g, s] : null;
+  });
+  check(true, 'ghost text appears after typing, the server\'s suggestion', { shown });
+  await page.screenshot({ path: join(RUN, 'suggestion.png') });
+
+  // 3. Tab inserts exactly the suggestion (saved, read from disk)
+  await page.keyboard.press('Tab');
+  await waitFor('the ghost text to be accepted', 10000, async () => (await ghost()) === null);
+  const expected = `${FIB}    return fib${suggestion}`;
+  let onDisk = '';
+  await waitFor('the saved file to hold the accepted suggestion', 15000, async () => {
+    await page.keyboard.press('Control+s');
+    onDisk = readFileSync(join(WORKSPACE, 'fib.py'), 'utf8');
+    return onDisk === expected || (onDisk !== FIB && !onDisk.startsWith(`${FIB}    return fib`));
+  }, 1000).catch(() => undefined);
+  check(onDisk === expected, 'Tab inserts exactly the suggestion', { onDisk, expected });
+
+  // Escape dismisses a suggestion
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
-  await page.keyboard.type('    return fib', { delay: 60 });
-  step('typed');
-  const ghost = page.locator('.ghost-text-decoration, .ghost-text').first();
-  await ghost.waitFor({ state: 'attached', timeout: 60000 });
-  await page.waitForTimeout(300);
-  const ghostText = await page.evaluate(() =>
-    [...document.querySelectorAll('.ghost-text-decoration, .ghost-text')].map((e) => e.textContent ?? '').join('\n'));
-  report.ghostText = ghostText;
-  step('ghost text shown', { ghostText });
-  await page.screenshot({ path: `${runDir}/ghost-text.png` });
-  if (!ghostText.trim()) throw new Error('empty ghost text');
-  if (scenario === 'bad-setting') throw Object.assign(new Error('done'), { done: true });
+  await page.keyboard.type('y = fib', { delay: 40 });
+  await waitFor('ghost text again', 60000, ghost);
+  await page.keyboard.press('Escape');
+  await waitFor('the ghost text to go after Escape', 10000, async () => (await ghost()) === null);
+  check(true, 'Escape dismisses the suggestion');
 
-  // Tab accepts it: the line now holds what was typed plus the suggestion's first line.
-  await page.keyboard.press('Tab');
-  await page.waitForTimeout(500);
-  const lines = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')].map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')));
-  report.linesAfterAccept = lines;
-  const firstGhostLine = ghostText.split('\n')[0].replace(/\u00a0/g, ' ').trim();
-  const accepted = lines.some((l) => l.includes('return fib') && (!firstGhostLine || l.includes(firstGhostLine)));
-  step('accepted with Tab', { accepted });
-  if (!accepted) throw new Error('the suggestion was not inserted by Tab');
-
-  // Toggle completions off and on from the command palette.
-  await runCommand('aiX: Toggle Completions');
-  const off = await waitForStatus('codicon-circle-slash', 30000);
-  step('toggled off', off);
-  await page.screenshot({ path: `${runDir}/toggled-off.png` });
-  await runCommand('aiX: Toggle Completions');
-  const on = await waitForStatus('codicon-sparkle', 30000);
-  step('toggled on', on);
-} catch (error) {
-  if (error?.done) {
-    step('scenario done');
-  } else {
-  failed = true;
-  report.error = String(error?.stack ?? error);
-  await page.screenshot({ path: `${runDir}/failure.png` }).catch(() => undefined);
+  // 4. "Why this suggestion?": one read-only tab, the explanation in it, reused on the second call
+  for (let i = 0; i < 2; i++) {
+    await runCommand('aiX: Why this suggestion?');
+    await page.locator('.tab', { hasText: 'Why this suggestion' }).first().waitFor();
   }
+  await waitFor('the explanation text', 30000, async () =>
+    page.evaluate(() => [...document.querySelectorAll('.view-line')].some((l) => /=== prompt ===/.test((l.textContent ?? '').replace(/\u00a0/g, ' ')))));
+  const tabs = await page.locator('.tabs-container .tab').allTextContents();
+  check(tabs.filter((t) => /Why this suggestion/.test(t)).length === 1 && !tabs.some((t) => /Untitled/.test(t)),
+    '"Why this suggestion?" opens the explanation in one reused tab, not Untitled ones', tabs);
+
+  // 5. the toggle stops suggestions, and brings them back
+  await openFile('fib.py');
+  await runCommand('aiX: Toggle Completions');
+  await waitForIcon('codicon-circle-slash', 15000);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  let before = inlineResponses();
+  await page.keyboard.type('    x = fib', { delay: 40 });
+  await waitFor('the server to answer the requests typed while off', 30000, async () => inlineResponses() > before);
+  check((await ghost()) === null, 'with completions toggled off, typing shows no suggestion');
+  await runCommand('aiX: Toggle Completions');
+  await waitForIcon('codicon-sparkle', 15000);
+  check(true, 'toggled back on: ready');
+
+  // 6. a disabled language: "off" in the status bar, no suggestion, no INFO line per keystroke
+  await openFile('util.js');
+  const off = await waitForIcon('codicon-circle-slash', 15000);
+  check(/javascript/.test(off.label), 'a disabled language shows off (naming it), not ready', off);
+  await page.keyboard.press('Control+End');
+  before = inlineResponses();
+  await page.keyboard.type('add(', { delay: 40 });
+  await waitFor('the server to answer in util.js', 30000, async () => inlineResponses() > before);
+  check((await ghost()) === null, 'no suggestion in a disabled language');
+  await openFile('fib.py');
+  await waitForIcon('codicon-sparkle', 15000);
+
+  // 7. log levels: server INFO lines as [info], never as [error] (stderr); debug lines not as [info]
+  let log = outputLog();
+  check(/\[info\] .*aix_lsp/.test(log), 'the server\'s INFO lines show as [info]', log.slice(-2000));
+  check(!/\[error\].*\bINFO\b/.test(log), 'no INFO line shows as [error]', log.slice(-2000));
+  check(!/\[info\].*no completion/.test(log), 'no [info] line per keystroke for completions off or a disabled language', log.slice(-3000));
+
+  // 8. a save of User settings with bad values: messages name the VS Code settings; the model stays
+  await editSettings('Preferences: Open User Settings (JSON)', join(USER_DATA, 'User', 'settings.json'),
+    userSettings({ 'aix.maxContextTokens': 200, 'aix.maxNewTokens': 100, 'aix.retrievalTopK': 'many' }));
+  const topK = await waitForNote(/aix\.retrievalTopK: expected an integer/);
+  check(true, 'a bad setting shows its message', topK);
+  const relation = await waitForNote(/aix\.maxContextTokens \(200\) must exceed aix\.maxNewTokens \(100\)/);
+  check(!/initializationOptions|max_context_tokens/.test(relation), 'the server\'s setting message names aix.maxContextTokens', relation);
+  const afterSave = await status();
+  check(afterSave.icon === 'codicon-sparkle' && afterSave.label.includes(tiny), 'after a User-settings save the model is unchanged (no default hub model sent)', afterSave);
+  check(!/didChangeConfiguration[\s\S]{0,400}"model"/.test(traceLog()), 'no model setting was sent after the User-settings save');
+  await page.screenshot({ path: join(RUN, 'bad-setting.png') });
+
+  // 9. the remote-window case: aix.model only in User settings is not applied; said once; the default
+  //    model then fails offline: error in the status bar, its message once in the Output channel
+  await editSettings('Preferences: Open Remote Settings (JSON)', join(USER_DATA, 'Machine', 'settings.json'), remoteSettings());
+  const remoteNote = await waitForNote(/aix\.model is not set for this remote window/);
+  check(/Remote settings/.test(remoteNote), 'a machine setting only in User settings: a warning pointing to Remote settings', remoteNote);
+  const error = await waitForIcon('codicon-error', 120000);
+  check(/aixcoder-7b-base/.test(error.label) && !/nonexistent/.test(error.label), 'the status bar shows the error (the default model, offline)', error);
+  log = await waitFor('the failed load in the Output channel', 30000, async () => (/\[error\].*aixcoder-7b-base/.test(outputLog()) ? outputLog() : null));
+  const failures = log.split('\n').filter((l) => /\[error\]/.test(l) && /aixcoder-7b-base/.test(l));
+  check(failures.length === 1, 'the failed model load shows once in the Output channel', failures);
+  check(count((await notes()).join('\n'), /not set for this remote window/) === 1, 'the remote-window warning is shown once');
+
+  if (args.screenshot) {
+    mkdirSync(dirname(args.screenshot), { recursive: true });
+    copyFileSync(join(RUN, 'suggestion.png'), args.screenshot);
+    say(`screenshot: ${args.screenshot}`);
+  }
+  say('all checks passed');
+} catch (error) {
+  failed = error;
+  console.error(`[vscode-real] FAILED: ${error instanceof CheckFailed ? error.message : error?.stack ?? error}`);
+  if (page) await page.screenshot({ path: join(RUN, 'failure.png') }).catch(() => undefined);
+  console.error(`--- aiX LSP output (last 3000 chars) ---\n${outputLog().slice(-3000)}`);
+  console.error(`--- code-server (last 2000 chars) ---\n${serverOutput.slice(-2000)}`);
+  console.error(`--- seen notifications ---\n${page ? JSON.stringify(await page.evaluate(() => window.__aixNotes).catch(() => [])) : ''}`);
+  console.error(`work folder: ${RUN} (failure.png)`);
 } finally {
-  await browser.close();
-  writeFileSync(`${runDir}/e2e-report.json`, JSON.stringify(report, null, 2));
-  console.log(JSON.stringify(report, null, 2));
+  await browser?.close().catch(() => undefined);
+  killServer();
+  if (!failed && !keepWork) rmSync(WORK, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }

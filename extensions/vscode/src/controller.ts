@@ -99,6 +99,7 @@ export class Controller {
   private disposed = false;
   /** Settings whose User value was already reported as not applied in this remote window. */
   private readonly reportedLocalOnly = new Set<string>();
+  private remoteModelHintShown = false;
   /** The active document's language as the server sees it, and whether the server completes it. */
   private documentLanguage: { uri: string; language: string; enabled: boolean } | undefined;
   private languageQuery: Promise<void> | undefined;
@@ -174,6 +175,23 @@ export class Controller {
       `aiX: ${names} in your User settings ${verb} not applied in this remote window (${this.remoteName}): ` +
       `${fresh.length === 1 ? 'it names' : 'they name'} something on the machine the server runs on. ` +
       `Set ${pronoun} in Remote settings ("Preferences: Open Remote Settings") or in the workspace settings.`;
+    this.output.warn(message);
+    void this.vscode.window.showWarningMessage(message, 'Open Remote Settings').then((choice) => {
+      if (choice === 'Open Remote Settings') void this.vscode.commands.executeCommand('workbench.action.openRemoteSettings');
+    });
+  }
+
+  /**
+   * A remote window whose model failed to load while `aix.model` is not set where VS Code applies it
+   * there: VS Code filters a User-settings value out before we can see it, so say where it goes, once.
+   */
+  private hintRemoteModel(): void {
+    if (this.remoteName === undefined || this.remoteModelHintShown || this.reader()('model').explicit) return;
+    this.remoteModelHintShown = true;
+    const message =
+      `aiX: aix.model is not set for this remote window (${this.remoteName}), so the default model was tried. ` +
+      `In a remote window, settings of the machine the server runs on (aix.model, aix.pythonPath, aix.device, …) ` +
+      `come from Remote settings ("Preferences: Open Remote Settings") or the workspace, not your User settings.`;
     this.output.warn(message);
     void this.vscode.window.showWarningMessage(message, 'Open Remote Settings').then((choice) => {
       if (choice === 'Open Remote Settings') void this.vscode.commands.executeCommand('workbench.action.openRemoteSettings');
@@ -294,6 +312,7 @@ export class Controller {
   /** The server logs a failed load itself (window/logMessage): no second copy in the channel from here. */
   private onServerStatus(status: ServerStatus): void {
     this.setStatus({ kind: 'server', status, languageOff: this.languageOff() });
+    if (status.state === 'error') this.hintRemoteModel();
     this.refreshDocumentLanguage();
   }
 

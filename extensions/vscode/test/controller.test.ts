@@ -526,3 +526,29 @@ test('remote window: the API key (scope machine) never comes from the workspace;
   assert.equal(l.fake.messages.length, 0);
   await l.controller.dispose();
 });
+
+
+test('remote window: a failed load with aix.model unset there says where machine settings go, once', async () => {
+  const r = harness();
+  r.fake.remoteName = 'code-server';
+  r.fake.layers = { globalRemoteValue: { device: 'cpu' } }; // VS Code filtered the User aix.model out
+  await r.controller.start();
+  const error = { state: 'error', message: 'no such directory or model id: aiXcoder/aixcoder-7b-base', model: 'aiXcoder/aixcoder-7b-base', device: '', progress: null };
+  r.clients[0].notify('aix/status', error);
+  r.clients[0].notify('aix/status', error);
+  const hints = r.fake.messages.filter((m) => /aix\.model is not set for this remote window \(code-server\)/.test(m.text));
+  assert.equal(hints.length, 1);
+  assert.match(hints[0].text, /Remote settings/);
+  assert.deepEqual(hints[0].items, ['Open Remote Settings']);
+  await r.controller.dispose();
+  // set in Remote settings, or a local window: no hint
+  for (const setup of [{ remote: 'code-server', layers: { globalRemoteValue: { model: '/m' } } }, { remote: undefined, layers: undefined }]) {
+    const h = harness();
+    h.fake.remoteName = setup.remote;
+    h.fake.layers = setup.layers;
+    await h.controller.start();
+    h.clients[0].notify('aix/status', error);
+    assert.equal(h.fake.messages.length, 0);
+    await h.controller.dispose();
+  }
+});
