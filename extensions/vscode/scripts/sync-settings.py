@@ -20,10 +20,10 @@ MANIFEST = Path(__file__).resolve().parents[1] / "package.json"
 EXTENSION_ONLY = {"aix.pythonPath", "aix.serverArgs", "aix.completionItems", "aix.trace.server"}
 # Scopes (src/settings.ts's intendedScope; README "Settings in remote windows"): what names a path, an
 # interpreter or hardware of the machine the server runs on is machine-overridable; the API's address
-# and key are machine (never from a workspace); the rest, behaviour, is window.
+# and key and the llama-server binary are machine (never from a workspace); the rest, behaviour, is window.
 MACHINE_OVERRIDABLE = {"model", "adapter", "device", "dtype", "quantization", "attention", "threads", "engine",
-                       "api_model", "index_cache_dir", "cuda_graphs"}
-MACHINE = {"api_base", "api_key"}
+                       "api_model", "gguf", "index_cache_dir", "cuda_graphs"}
+MACHINE = {"api_base", "api_key", "llama_server"}
 
 
 def camel(name: str) -> str:
