@@ -82,6 +82,7 @@ fi
 "$PYTHON" -c 'import aix_lsp' || { echo "vscode-real: $PYTHON cannot import aix_lsp" >&2; exit 1; }
 
 log "checks (code-server + $(basename "$vsix"))"
-node "$EXT/scripts/e2e-code-server.mjs" --code-server "$CACHE" --vsix "$vsix" --python "$PYTHON" \
+# A bound on the whole check (it takes about a minute): SIGTERM lets the driver end code-server's group.
+timeout --kill-after=15 480 node "$EXT/scripts/e2e-code-server.mjs" --code-server "$CACHE" --vsix "$vsix" --python "$PYTHON" \
   --screenshot "$ROOT/docs/img/suggestion.png" ${AIX_E2E_DIR:+--work "$AIX_E2E_DIR"} ${PORT:+--port "$PORT"}
 log "passed"
