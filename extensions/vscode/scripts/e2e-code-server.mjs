@@ -5,8 +5,9 @@
 //
 //   node e2e-code-server.mjs --code-server DIR --vsix FILE --python PY [--screenshot PNG] [--work DIR] [--port N]
 //
-// One code-server session, in this order: the status bar goes loading -> ready; typing shows ghost text;
-// Escape dismisses it; Tab inserts exactly it (checked on disk after a save); "Why this suggestion?"
+// One code-server session, in this order: the status bar goes loading -> ready; typing shows ghost text
+// (the server's suggestion, read from the protocol trace that `aix.trace.server: verbose` alone turns on);
+// Tab inserts exactly it (checked on disk after a save); Escape dismisses the next one; "Why this suggestion?"
 // twice shows one read-only tab with the prompt; the toggle stops suggestions and brings them back; a
 // disabled language shows "off" and logs nothing per keystroke; a save of User settings with bad values
 // names them (`aix.maxContextTokens`, `aix.retrievalTopK`) and does not reload the model; the server's
@@ -296,6 +297,7 @@ try {
     return g && s && squash(g) === squash(s) ? [g, s] : null;
   });
   check(true, 'ghost text appears after typing, the server\'s suggestion', { shown });
+  check(/Sending request 'initialize/.test(traceLog()), 'aix.trace.server: verbose alone traces the protocol (channel aiX LSP Trace)');
   await page.screenshot({ path: join(RUN, 'suggestion.png') });
 
   // 3. Tab inserts exactly the suggestion (saved, read from disk)
