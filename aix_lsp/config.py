@@ -27,7 +27,7 @@ class Settings:
     # --- model / engine ---
     model: str = field(default=DEFAULT_MODEL, metadata={"help": "model directory or hub id"})
     device: str = field(default="auto", metadata={"help": "auto (cuda when available, else cpu), cpu, cuda, cuda:N, mps"})
-    dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU)", **_choices("auto", "bfloat16", "float16", "float32")})
+    dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU; on CPU fp32 when it fits in RAM, else bf16)", **_choices("auto", "bfloat16", "float16", "float32")})
     quantization: str = field(default="none", metadata={"help": "bitsandbytes quantization (GPU only)", **_choices("none", "8bit", "4bit")})
     prompt_format: str = field(default="auto", metadata={"help": "the model family's prompt format (auto: detected from the tokenizer's special tokens and the model config)", **_choices("auto", "aixcoder", "aixcoder-v2", "qwen2.5-coder", "deepseek-coder", "starcoder2", "codellama")})
     attention: str = field(default="auto", metadata={"help": "attention kernel (auto: flash_attention_2 when importable on a GPU, else sdpa)", **_choices("auto", "flash_attention_2", "sdpa", "eager")})

@@ -97,6 +97,24 @@ def load_tokenizer(gguf: Path, folder: Path | None) -> tuple[Any, int | None]:
         raise EngineError(f"cannot load the tokenizer from {where} (engine 'llama.cpp' tokenizes here): {reason}") from exc
 
 
+def check_gguf_fits(gguf: Path, folder: Path | None, settings: Settings) -> None:
+    """Refuse at once a GGUF whose weights + KV cache for max_context_tokens exceed the available RAM (the
+    binary may offload to a GPU, but RAM is what a CPU-only laptop runs out of)."""
+    from aix_lsp.engine.memory import estimate_gguf, free_memory, gb, model_shape
+
+    shape = model_shape(str(folder)) if folder is not None else None
+    estimate = estimate_gguf(gguf.stat().st_size, shape, settings.max_context_tokens)
+    try:
+        free, where = free_memory("cpu")
+    except Exception:  # pragma: no cover - psutil missing: nothing to compare with
+        return
+    if estimate.total > free:
+        raise EngineError(f"{gguf.name} would need about {estimate.describe()} for max_context_tokens="
+                          f"{settings.max_context_tokens}, but the {where} is {gb(free)}: not started. What fits: a "
+                          "smaller quantization (aix-lsp convert --outtype q8_0, or a Q4_K_M GGUF), less "
+                          "max_context_tokens, or a smaller model")
+
+
 def server_args(settings: Settings, gguf: Path, threads: int) -> list[str]:
     args = ["-m", str(gguf), "-c", str(settings.max_context_tokens), "-np", "1", "-t", str(threads),
             "--alias", gguf.stem, "--no-webui", "--log-prefix", "--log-colors", "off"]
@@ -128,6 +146,7 @@ class LlamaCppEngine(RemoteEngine):
     def load(cls, settings: Settings, progress: Callable[[str, int], None] | None = None) -> "LlamaCppEngine":
         report = progress or (lambda message, percent: None)
         gguf, folder = resolve_gguf(settings.model, settings.gguf)
+        check_gguf_fits(gguf, folder, settings)
         binary = find_binary(settings.llama_server)
         version = binary_version(binary)
         report("loading tokenizer", 10)

@@ -16,10 +16,9 @@ import threading
 import time
 from typing import Any, Callable
 
-from aix_lsp.compat import ENGINE_PACKAGES, IncompatibleVersion, require_versions
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
-from aix_lsp.engine.model_source import resolve_model_source
+from aix_lsp.engine.loader import load_weights, resolve_attention, resolve_device, resolve_dtype  # noqa: F401 (re-exported)
 from aix_lsp.engine.speculative import MAX_DRAFT, NgramDrafter, TokenSink, greedy_decode
 
 log = logging.getLogger(__name__)
@@ -37,37 +36,6 @@ def common_prefix_len(a: list[int], b: list[int]) -> int:
     while i < n and a[i] == b[i]:
         i += 1
     return i
-
-
-def resolve_device(setting: str) -> str:
-    import torch
-
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if setting.startswith("cuda") and not torch.cuda.is_available():
-        raise EngineError(f"device '{setting}' asked for, but CUDA is not available (torch {torch.__version__})")
-    return setting
-
-
-def resolve_dtype(setting: str, device: str):
-    import torch
-
-    if setting == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    return {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[setting]
-
-
-def resolve_attention(setting: str, device: str) -> str:
-    if setting != "auto":
-        return setting
-    if device.startswith("cuda"):
-        try:
-            import flash_attn  # noqa: F401
-
-            return "flash_attention_2"
-        except ImportError:
-            pass
-    return "sdpa"
 
 
 class LocalEngine:
@@ -97,54 +65,9 @@ class LocalEngine:
     def load(cls, settings: Settings, progress: Callable[[str, int], None] | None = None) -> "LocalEngine":
         """Load ``settings.model``; raise EngineError naming the model and the reason."""
         report = progress or (lambda message, percent: None)
-        try:
-            require_versions(ENGINE_PACKAGES)  # before importing them: a wrong release fails in odd places
-        except IncompatibleVersion as exc:
-            raise EngineError(str(exc)) from exc
-        source = resolve_model_source(settings.model, report)  # a missing path or unknown id fails here, at once
-        try:
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-        except ImportError as exc:  # pragma: no cover - packaging problem
-            raise EngineError(f"cannot import torch/transformers: {exc}") from exc
-        if settings.threads > 0:
-            torch.set_num_threads(settings.threads)
-        device = resolve_device(settings.device)
-        dtype = resolve_dtype(settings.dtype, device)
-        attention = resolve_attention(settings.attention, device)
-        kwargs: dict[str, Any] = {"dtype": dtype, "attn_implementation": attention}
-        if settings.quantization != "none":
-            if not device.startswith("cuda"):
-                raise EngineError(f"quantization '{settings.quantization}' needs a CUDA GPU (bitsandbytes); device is {device}")
-            try:
-                from transformers import BitsAndBytesConfig
-                import bitsandbytes  # noqa: F401
-            except ImportError as exc:
-                raise EngineError(f"quantization '{settings.quantization}' needs bitsandbytes: pip install 'aix-lsp[gpu]' ({exc})") from exc
-            if settings.quantization == "8bit":
-                kwargs["quantization_config"] = BitsAndBytesConfig(load_in_8bit=True)
-            else:
-                kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=dtype)
-            kwargs["device_map"] = device
-        try:
-            report("loading tokenizer", 5)
-            tokenizer = AutoTokenizer.from_pretrained(source)
-            report("loading weights", 20)
-            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
-            if "device_map" not in kwargs:
-                report(f"moving to {device}", 80)
-                model = model.to(device)
-            if settings.adapter:  # a LoRA adapter from `aix-lsp finetune`: merged unless the base is quantized
-                from aix_lsp.finetune.adapter import apply_adapter
-
-                report(f"applying adapter {settings.adapter}", 85)
-                model = apply_adapter(model, settings.adapter, settings.model, merge=settings.quantization == "none")
-            model.eval()
-        except EngineError:
-            raise
-        except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise EngineError(f"cannot load model '{settings.model}': {reason}") from exc
+        loaded = load_weights(settings, report)  # versions, source, device, dtype, fits, weights, adapter
+        loaded.model.eval()
+        model, tokenizer, device, attention = loaded.model, loaded.tokenizer, loaded.device, loaded.attention
         engine = cls(model, tokenizer, device, settings.model)
         engine.kv_cache_enabled = settings.kv_cache
         engine.speculative = settings.speculative

@@ -87,38 +87,16 @@ class TrainReport:
 
 
 def load_base(settings: Settings, for_training: bool = True) -> tuple[Any, Any, str, bool]:
-    """(model, tokenizer, device, quantized) for ``settings.model``, as the engine loads it."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """(model, tokenizer, device, quantized) for ``settings.model``, through the engine's loader (the same
+    version check, model source, device, dtype, memory check); the adapter setting is not applied here."""
+    from aix_lsp.engine.base import EngineError
+    from aix_lsp.engine.loader import load_weights
 
-    from aix_lsp.engine.local import resolve_device, resolve_dtype
-
-    if settings.threads > 0:
-        torch.set_num_threads(settings.threads)
-    device = resolve_device(settings.device)
-    dtype = resolve_dtype(settings.dtype, device)
-    kwargs: dict[str, Any] = {"dtype": dtype}
-    quantized = settings.quantization != "none"
-    if quantized:
-        if not device.startswith("cuda"):
-            raise FinetuneError(f"quantization '{settings.quantization}' needs a CUDA GPU (bitsandbytes); device is {device}")
-        try:
-            import bitsandbytes  # noqa: F401
-            from transformers import BitsAndBytesConfig
-        except ImportError as exc:
-            raise FinetuneError(f"quantization '{settings.quantization}' needs bitsandbytes: pip install 'aix-lsp[gpu]' ({exc})") from exc
-        kwargs["quantization_config"] = (BitsAndBytesConfig(load_in_8bit=True) if settings.quantization == "8bit"
-                                         else BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=dtype))
-        kwargs["device_map"] = device
     try:
-        tokenizer = AutoTokenizer.from_pretrained(settings.model)
-        model = AutoModelForCausalLM.from_pretrained(settings.model, **kwargs)
-    except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FinetuneError(f"cannot load model '{settings.model}': {reason}") from exc
-    if not quantized:
-        model = model.to(device)
-    return model, tokenizer, device, quantized
+        loaded = load_weights(settings, adapter=False)
+    except EngineError as exc:
+        raise FinetuneError(str(exc)) from exc
+    return loaded.model, loaded.tokenizer, loaded.device, loaded.quantized
 
 
 def lora_targets(model: Any) -> list[str]:
@@ -225,7 +203,7 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     import torch
 
     from aix_lsp.eval.cases import NoSourceFiles, parse_languages, source_files
-    from aix_lsp.finetune.adapter import write_base_file
+    from aix_lsp.engine.adapter import write_base_file
     from aix_lsp.finetune.samples import build_samples, split_files
 
     started = time.perf_counter()
