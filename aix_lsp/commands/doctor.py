@@ -297,7 +297,7 @@ def cache_rows(settings: Settings) -> list[Row]:
     from huggingface_hub import constants
 
     from aix_lsp.engine.memory import gb
-    from aix_lsp.retrieval.service import default_cache_dir
+    from aix_lsp.workspace.workspace import default_cache_dir
 
     index = Path(settings.index_cache_dir).expanduser() if settings.index_cache_dir else default_cache_dir()
     rows = []
