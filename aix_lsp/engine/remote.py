@@ -137,6 +137,21 @@ def stop_markers(tokenizer: Any, stop_ids: set[int] | None = None) -> list[str]:
     return sorted(set(markers), key=len, reverse=True)
 
 
+def _chunk_ids(choice: dict[str, Any]) -> list[int] | None:
+    """The token ids of one streamed event: vLLM's ``token_ids`` (return_token_ids), llama-server's
+    ``logprobs.content[].id`` (logprobs); None when the server sends none."""
+    ids = choice.get("token_ids")
+    if isinstance(ids, list) and all(isinstance(i, int) for i in ids):
+        return ids
+    logprobs = choice.get("logprobs")
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if isinstance(content, list):
+        found = [c.get("id") for c in content if isinstance(c, dict)]
+        if found and all(isinstance(i, int) for i in found):
+            return found
+    return None
+
+
 def first_marker(text: str, markers: list[str]) -> int | None:
     hits = [i for m in markers if (i := text.find(m)) >= 0]
     return min(hits) if hits else None
@@ -184,7 +199,9 @@ class RemoteEngine:
         self.prompt_as = "ids"  # "ids" | "text": text once the server rejected ids
         self._ids_confirmed = False
         self._local_vocab = {len(tokenizer), vocab_size} - {None}
-        self._markers = stop_markers(tokenizer)  # the stop_ids setter below replaces them with the format's
+        from aix_lsp.formats import stop_ids_for
+
+        self.stop_ids = stop_ids_for(tokenizer)  # the detected format's; aix_lsp.formats sets the chosen one's
         self._connected = False
         self.server_context: int | None = None  # tokens per request, when the server says
         self.backoff_first_s, self.backoff_max_s = BACKOFF_FIRST_S, BACKOFF_MAX_S
@@ -200,8 +217,11 @@ class RemoteEngine:
 
     @property
     def stop_ids(self) -> set[int]:
-        """The prompt format's stop tokens, the attribute the local engine has (aix_lsp.formats sets it)."""
-        return set(self._stop_ids) if hasattr(self, "_stop_ids") else set()
+        """The prompt format's stop tokens, the attribute the local engine has (aix_lsp.formats sets it).
+        Sent to vLLM as ``stop_token_ids`` and checked against the streamed token ids, so a control token
+        that a server streams as empty text (vLLM's default, llama-server without ``--special``) ends the
+        completion as it does in the local engine."""
+        return set(self._stop_ids)
 
     @stop_ids.setter
     def stop_ids(self, ids: set[int]) -> None:
@@ -490,10 +510,16 @@ class RemoteEngine:
             "stream_options": {"include_usage": True},
         }
         if self.server_kind == "llama.cpp":
-            # timings (with cache_n) in every event: the stream is usually closed before the last one
-            body.update(cache_prompt=self.kv_cache_enabled, timings_per_token=True)
+            # timings (with cache_n) in every event: the stream is usually closed before the last one.
+            # logprobs: each event then names its token's id (logprobs.content[].id), the only place
+            # llama-server's /v1/completions stream gives ids; its stop tokens are its own EOG tokens.
+            body.update(cache_prompt=self.kv_cache_enabled, timings_per_token=True, logprobs=1)
         elif self.server_kind == "vllm":
-            body.update(return_token_ids=True)
+            # vLLM's own fields: token ids per event, the format's stop tokens as ids (it ends the request
+            # there itself), and special tokens kept in the text (its default drops them: "" per token)
+            body.update(return_token_ids=True, skip_special_tokens=False)
+            if self._stop_ids:
+                body["stop_token_ids"] = sorted(self._stop_ids)
         return body
 
     async def _complete(self, prompt_ids: list[int], max_new_tokens: int, stop: StopCheck | None, state: _Stream) -> None:
@@ -572,9 +598,7 @@ class RemoteEngine:
                 if state.first_chunk_s is None:
                     state.first_chunk_s = time.perf_counter() - t0
                 state.chunks += 1
-                if isinstance(choice.get("token_ids"), list):
-                    state.token_ids.extend(choice["token_ids"])
-                if self._take_text(choice.get("text") or "", stop, state):
+                if self._take_text(choice.get("text") or "", _chunk_ids(choice), stop, state):
                     return
                 reason = choice.get("finish_reason")
                 if reason:
@@ -584,12 +608,20 @@ class RemoteEngine:
         if not done and not state.finish:
             raise RemoteError(f"the stream from {self.api_base} ended before the completion did")
 
-    def _take_text(self, piece: str, stop: StopCheck | None, state: _Stream) -> bool:
-        """Add a streamed piece; True when the completion ends here (a stop token or the stop rule)."""
+    def _take_text(self, piece: str, ids: list[int] | None, stop: StopCheck | None, state: _Stream) -> bool:
+        """Add a streamed piece and its token ids (None: the server sent none); True when the completion
+        ends here: a stop token (by id, or by its text where no ids come) or the stop rule."""
+        at = next((i for i, t in enumerate(ids) if t in self._stop_ids), None) if ids else None
+        if at is not None:
+            piece = self._text_before(piece, ids, at, state.token_ids)  # type: ignore[arg-type]
+            ids = ids[:at]  # type: ignore[index]
+        if ids:
+            state.token_ids.extend(ids)
         state.text += piece
         marker = first_marker(state.text, self._markers) if self._markers else None
         if marker is not None:
             state.text = state.text[:marker]
+        if marker is not None or at is not None:
             state.finish = "stop_token"
         if stop is not None and piece:
             cut = stop(state.text)
@@ -597,7 +629,20 @@ class RemoteEngine:
                 state.text = state.text[:cut]
                 state.finish = "stop_rule"
                 return True
-        return marker is not None
+        return marker is not None or at is not None
+
+    def _text_before(self, piece: str, ids: list[int], at: int, before: list[int]) -> str:
+        """The part of ``piece`` (the text of ``ids``) before the stop token ``ids[at]``."""
+        if at == len(ids) - 1:  # the usual case: one token per event, or the server stopped on it
+            token = self._tokenizer.convert_ids_to_tokens(ids[at]) or ""
+            for shown in sorted({token, token.replace("▁", " "), token.replace("▁", "")} - {""}, key=len, reverse=True):
+                if piece.endswith(shown):  # streamed with its text (llama-server --special, vLLM's skip_special_tokens=false)
+                    return piece[: -len(shown)]
+            return piece  # streamed as empty text, or left out by the server that stopped on it
+        # several tokens in one event and the server went on past the stop token: decode up to it here
+        decode = lambda xs: self._tokenizer.decode(xs, skip_special_tokens=False)  # noqa: E731
+        head, full = decode(before), decode(before + ids[:at])
+        return full[len(head):] if full.startswith(head) else decode(ids[:at])
 
     @staticmethod
     def _read_usage(data: dict[str, Any], state: _Stream) -> None:

@@ -63,6 +63,7 @@ class LlamaServer:
     slots: int = 1
     context: int = 8192  # tokens, shared by the slots
     threads: int = 2
+    extra_args: tuple[str, ...] = ()  # e.g. ("--special",): control tokens streamed with their text
     process: subprocess.Popen | None = None
 
     @property
@@ -74,6 +75,7 @@ class LlamaServer:
                "-c", str(self.context), "-np", str(self.slots), "-t", str(self.threads), "--alias", self.alias, "--slots"]
         if self.api_key:
             cmd += ["--api-key", self.api_key]
+        cmd += list(self.extra_args)
         self._log_file = open(self.log, "ab")
         self.process = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -296,3 +298,135 @@ class TextOnlyServer:
 
 def _pieces(text: str, size: int = 3) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+class VllmStandIn:
+    """A stand-in for vLLM's OpenAI-compatible server (vLLM cannot run here: it needs a GPU build), written
+    from its documented protocol (vllm/entrypoints/openai/protocol.py, ``CompletionRequest`` and
+    ``CompletionResponseStreamChoice``) and run on a real model (transformers, greedy):
+
+    - ``GET /version`` (how the engine tells vLLM), ``GET /v1/models`` (``max_model_len``), ``POST /tokenize``;
+    - ``POST /v1/completions`` with a token-id or text prompt, ``max_tokens``, ``stream``,
+      ``stream_options.include_usage``, and the sampling fields ``stop_token_ids`` (generation ends on
+      them, finish_reason "stop", ``stop_reason`` the id), ``skip_special_tokens`` (default True: special
+      tokens stream as empty text) and ``return_token_ids`` (each event's ``token_ids``, the delta);
+      unknown fields are ignored, as vLLM does (extra="allow"). The token that ends a request stays in
+      ``token_ids`` but not in the text (``include_stop_str_in_output`` is False by default); EOS ends it too.
+
+    ``ignore_stop_token_ids`` plays a server that takes the ids but not the stop field (an older or
+    another OpenAI-compatible server). ``requests`` keeps every completion request body."""
+
+    def __init__(self, model_dir: Path, name: str = "vllm-tiny", max_model_len: int = 8192,
+                 ignore_stop_token_ids: bool = False) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+        self.name, self.max_model_len = name, max_model_len
+        self.ignore_stop_token_ids = ignore_stop_token_ids
+        self.requests: list[dict] = []
+        self._lock = threading.Lock()  # one generation at a time
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _json(self, status: int, body: object) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path == "/version":
+                    self._json(200, {"version": "0.11.0"})
+                elif self.path == "/v1/models":
+                    self._json(200, {"object": "list", "data": [{"id": server.name, "object": "model", "owned_by": "vllm",
+                                                                 "root": str(model_dir), "max_model_len": server.max_model_len}]})
+                else:
+                    self._json(404, {"detail": "Not Found"})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if self.path == "/tokenize":
+                    ids = server.tokenizer.encode(body.get("prompt", ""), add_special_tokens=body.get("add_special_tokens", True))
+                    self._json(200, {"count": len(ids), "max_model_len": server.max_model_len, "tokens": ids})
+                    return
+                if self.path != "/v1/completions":
+                    self._json(404, {"detail": "Not Found"})
+                    return
+                server.requests.append(body)
+                prompt = body.get("prompt")
+                ids = server.tokenizer.encode(prompt, add_special_tokens=body.get("add_special_tokens", True)) if isinstance(prompt, str) else list(prompt)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    for event in server._events(ids, body):
+                        self._chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
+                    self._chunk(b"data: [DONE]\n\n")
+                    self._chunk(b"")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client closed the stream: vLLM aborts the request
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def _events(self, prompt: list[int], body: dict):
+        import torch
+
+        stop_ids = set() if self.ignore_stop_token_ids else set(body.get("stop_token_ids") or [])
+        skip_special = body.get("skip_special_tokens", True)
+        with_ids = bool(body.get("return_token_ids"))
+        eos = self.tokenizer.eos_token_id
+        base = {"id": "cmpl-standin", "object": "text_completion", "created": int(time.time()), "model": self.name}
+        generated: list[int] = []
+        text = ""
+        context = prompt[-5:]  # vLLM's INITIAL_INCREMENTAL_DETOKENIZATION_OFFSET
+        head = self.tokenizer.decode(context, skip_special_tokens=skip_special)
+        max_tokens = int(body.get("max_tokens") or 16)
+        with self._lock, torch.no_grad():
+            out = self.model(torch.tensor([prompt]), use_cache=True)
+            for n in range(1, max_tokens + 1):
+                token = int(out.logits[0, -1].argmax())
+                generated.append(token)
+                stopped = token in stop_ids or token == eos
+                # vLLM's incremental detokenization (the prompt's last tokens as context, so a word-start
+                # marker reads as a space); the token that ends the request is not in the text
+                shown = generated[:-1] if stopped else generated
+                full = self.tokenizer.decode(context + shown, skip_special_tokens=skip_special)
+                new_text = full[len(head):] if full.startswith(head) else self.tokenizer.decode(shown, skip_special_tokens=skip_special)
+                delta, text = new_text[len(text):], new_text
+                finish = "stop" if stopped else "length" if n == max_tokens else None
+                stop_reason = token if stopped and token != eos else None
+                choice = {"index": 0, "text": delta, "logprobs": None, "finish_reason": finish, "stop_reason": stop_reason}
+                if with_ids:
+                    choice["token_ids"] = [token]
+                yield {**base, "choices": [choice]}
+                if finish:
+                    break
+                out = self.model(torch.tensor([[token]]), past_key_values=out.past_key_values, use_cache=True)
+        if (body.get("stream_options") or {}).get("include_usage"):
+            yield {**base, "choices": [], "usage": {"prompt_tokens": len(prompt), "completion_tokens": len(generated),
+                                                    "total_tokens": len(prompt) + len(generated)}}
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -262,7 +262,7 @@ def test_cancel_closes_the_stream_and_the_server_stops_generating(remote, llama)
 
 
 def test_proxy_cutting_the_stream_is_a_clear_error(llama, tiny_model_dir):
-    proxy = CuttingProxy(llama.port, cut_after=700)
+    proxy = CuttingProxy(llama.port, cut_after=2500)  # bytes: a few events (each names its token id, logprobs)
     try:
         engine = load_engine(remote_settings(tiny_model_dir, proxy.api_base), lambda m, p: None)
         engine.backoff_first_s = 0
