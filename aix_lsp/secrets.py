@@ -20,13 +20,14 @@ there, never what it was.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.filters import heuristic
@@ -93,7 +94,15 @@ _TOK_HINT = (
 )
 # tests/test_secrets_gate.py draws lines from every provider plugin's own regexes: a line a plugin reports
 # that this gate drops (a new plugin, a new regex) fails there.
-_KW, _NAME, _TOK = 1, 2, 4  # bits of a line's hints
+# rest: the forms detect-secrets has no plugin for (see _FORMS): URL passwords with an empty user, credential
+#       headers, curl -u, --password flags, mysql -p, query strings, connection strings, SQL IDENTIFIED BY,
+#       provider tokens with a prefix of their own (hf_, sk-ant-, AIza ...) wherever they stand.
+_FORM_HINT = (
+    r"://[^\s/@:]*:[^\s/@]+@|(?i:bearer|basic |authorization|api-key|curl|--pass|--token|--secret|--api|mysql"
+    r"|identified|[?&;](?:password|passwd|pwd|pass|secret|token|api_?key|access_?token)=|password\s*=|pwd\s*=)"
+    r"|hf_|sk-|AIza|xai-|ya29\.|dop_v1_|shpat_|npm_"
+)
+_KW, _NAME, _TOK, _FORM = 1, 2, 4, 8  # bits of a line's hints
 try:  # RE2 is a DFA: one linear pass whatever the number of words; Python's re tries each at each position
     import re2 as _re2
 
@@ -101,7 +110,39 @@ try:  # RE2 is a DFA: one linear pass whatever the number of words; Python's re 
 except ImportError:  # pragma: no cover - google-re2 has wheels for the usual platforms
     _compile = re.compile
 # one pass per kind: a DFA for each is faster than one for their union (fewer states)
-_HINT_PASSES = ((_KW, _compile(_KW_HINT.encode())), (_NAME, _compile(_NAME_HINT.encode())), (_TOK, _compile(_TOK_HINT.encode())))
+_HINT_PASSES = ((_KW, _compile(_KW_HINT.encode())), (_NAME, _compile(_NAME_HINT.encode())), (_TOK, _compile(_TOK_HINT.encode())),
+                (_FORM, _compile(_FORM_HINT.encode())))
+
+# Each form: a regex whose group ``v`` is the secret, and whether the value must look random (a token) or
+# only be a literal (a password: any word that is not a reference, a template or a placeholder).
+_NOT_TEMPLATE = r"(?![{$%<]|\w+\()"
+_FORMS: tuple[tuple[re.Pattern, bool], ...] = (
+    # scheme://user:password@host, the user may be empty (redis://:pw@host)
+    (re.compile(r"\b[A-Za-z][\w+.-]*://[^\s/@:'\"`]*:" + _NOT_TEMPLATE + r"(?P<v>[^\s/@'\"`]{3,})@"), False),
+    # credential headers in any syntax: "Authorization: Bearer x", {"Authorization": "Bearer x"}, ("x-api-key", "x")
+    (re.compile(r"(?i)\b(?:proxy-)?authorization[\"'`]?\s*[:=,]\s*[\"'`]?(?:bearer|basic|token|bot|digest)\s+" + _NOT_TEMPLATE
+                + r"(?P<v>[A-Za-z0-9._~+/=-]{12,})"), False),
+    (re.compile(r"(?i)[\"'`\s](?:bearer|token)\s+" + _NOT_TEMPLATE + r"(?P<v>[A-Za-z0-9._~+/-]{20,}=*)[\"'`]"), True),
+    (re.compile(r"(?i)\b(?:x-api-key|api-key|x-auth-token)[\"'`]?\s*[:=,]\s*[\"'`]" + _NOT_TEMPLATE + r"(?P<v>[^\s\"'`]{12,})[\"'`]"), True),
+    # curl -u user:password, curl --user user:password
+    (re.compile(r"(?i)\bcurl\b[^\n]*?\s(?:-u|--user)[=\s]+[\"']?[^\s:\"']*:" + _NOT_TEMPLATE + r"(?P<v>[^\s\"']{3,})"), False),
+    # command-line flags: --password=x, --password x, mysql -px
+    (re.compile(r"(?i)(?<![\w-])--(?:password|passwd|pass|token|api-key|apikey|secret|client-secret)[=\s]+[\"']?" + _NOT_TEMPLATE
+                + r"(?P<v>[^\s\"',)]{4,})"), False),
+    (re.compile(r"(?i)\bmysql(?:dump|admin|import)?\b[^\n]*?\s-p" + _NOT_TEMPLATE + r"(?P<v>[^\s\"'-][^\s\"']{2,})"), False),
+    # query strings: jdbc:mysql://db/x?user=a&password=x, https://api/x?access_token=x
+    (re.compile(r"(?i)[?&;](?:password|passwd|pwd|pass|secret|token|api_?key|access_?token)=" + _NOT_TEMPLATE + r"(?P<v>[^&;\s\"'#`]{3,})"), False),
+    # connection strings (ADO.NET, ODBC): ...;User Id=sa;Password=x;
+    (_CONNECTION_PASSWORD := re.compile(r"(?i)(?:^|[;\"'`])\s*(?:password|pwd)\s*=\s*" + _NOT_TEMPLATE
+                                        + r"(?P<v>[^;\"'`\s][^;\"'`]{2,}?)\s*(?=;|[\"'`]|$)"), False),
+    # SQL: CREATE USER ... IDENTIFIED BY 'x' (MySQL, Oracle)
+    (re.compile(r"(?i)\bidentified\s+by\s+(?:password\s+)?[\"']" + _NOT_TEMPLATE + r"(?P<v>[^\"'`]{3,})[\"']"), False),
+    # tokens whose prefix names their provider, wherever they stand (a positional argument too)
+    (re.compile(r"\b(?P<v>hf_[A-Za-z]{30,40}|sk-ant-[A-Za-z0-9_-]{32,}|sk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{40,}|AIza[0-9A-Za-z_-]{35}"
+                r"|xai-[A-Za-z0-9]{40,}|ya29\.[0-9A-Za-z_-]{30,}|dop_v1_[a-f0-9]{64}|shpat_[a-fA-F0-9]{32}|npm_[A-Za-z0-9]{36})\b"), True),
+)
+# connection-string rule: only on lines that read as one (a server or user key next to the password)
+_CONNECTION_KEYS = re.compile(r"(?i)(?:server|data source|host|database|initial catalog|user id|uid|username|user)\s*=\s*[^;]*;")
 
 # Providers that look for an assignment to a name (``aws_secret = "..."``, ``cloudant_password: ...``),
 # not for a token prefix: run on lines with a name and a long value.
@@ -114,7 +155,8 @@ _CONFIG_EXTENSIONS = frozenset({".sh", ".bash", ".zsh", ".env", ".envrc", ".xml"
 def _keyword_rules(path: str | None) -> dict:
     if not path:
         return QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
-    if os.path.splitext(path)[1].lower() in _CONFIG_EXTENSIONS:
+    name = os.path.basename(path).lower()
+    if os.path.splitext(name)[1] in _CONFIG_EXTENSIONS or name.startswith(".env"):  # .env.production too
         return CONFIG_DENYLIST_REGEX_TO_GROUP
     filetype = determine_file_type(path)
     if filetype == FileType.GO:
@@ -175,7 +217,9 @@ _CODE_VALUE = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+$|^[A-Z_][A-Z0-9_]*
 _PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|\.+|-+|changeme|change_me|password|passwd|secret|example|dummy|test|testing|fake|todo|none|null|empty|redacted|placeholder|your[\w-]*|my[\w-]*|<[^>]*>|\{[^}]*\}|%\(?\w*\)?s?|\$\w+)$")
 
 
-def _keyword_value_is_secret(value: str, line: str) -> bool:
+def _keyword_value_is_secret(value: str, line: str, references: bool = True) -> bool:
+    """``references``: apply detect-secrets' indirect-reference rule (``secret = get_secret()``), which reads
+    the line as one assignment (the forms of _FORMS say where the value is)."""
     value = value.strip()
     if len(value) < 4 or " " in value:
         return False
@@ -186,7 +230,7 @@ def _keyword_value_is_secret(value: str, line: str) -> bool:
         or heuristic.is_prefixed_with_dollar_sign(value)
         or heuristic.is_not_alphanumeric_string(value)
         # ``secret = get_secret()`` refers to a secret; ``db = connect(password="...")`` holds a literal one
-        or (heuristic.is_indirect_reference(line) and f'"{value}"' not in line and f"'{value}'" not in line)
+        or (references and heuristic.is_indirect_reference(line) and f'"{value}"' not in line and f"'{value}'" not in line)
         or heuristic.is_likely_id_string(value, line, _KEYWORD)
     ):
         return False
@@ -195,8 +239,26 @@ def _keyword_value_is_secret(value: str, line: str) -> bool:
     return not value.startswith(("%(", "{{", "#{", "@{", "${", "<%", "os.", "env.", "process.env", "ENV["))
 
 
+def _form_values(line: str) -> list[str]:
+    found = []
+    for pattern, token in _FORMS:
+        for match in pattern.finditer(line):
+            value = match["v"]
+            if pattern is _CONNECTION_PASSWORD and not _CONNECTION_KEYS.search(line):
+                continue
+            if token:
+                if not (any(c.isdigit() for c in value) or (any(c.isupper() for c in value) and any(c.islower() for c in value))):
+                    continue
+                if value[:3] != "hf_" and not looks_random(value.rstrip("=")) and not re.match(r"[a-z]+[_-]", value):
+                    continue
+            elif not _keyword_value_is_secret(value, line, references=False):
+                continue
+            found.append(value)
+    return found
+
+
 @lru_cache(maxsize=8192)
-def line_secrets(line: str, kind: str = "quoted", hints: int = _KW | _NAME | _TOK) -> tuple[str, ...]:
+def line_secrets(line: str, kind: str = "quoted", hints: int = _KW | _NAME | _TOK | _FORM) -> tuple[str, ...]:
     """The secret values in one line (``kind``: which keyword rules apply, see :func:`_rules_kind`;
     ``hints``: which detectors to run, see :data:`_KW_HINT`). Cached by line text: the prompt path asks
     again for every line it already saw."""
@@ -222,6 +284,8 @@ def line_secrets(line: str, kind: str = "quoted", hints: int = _KW | _NAME | _TO
             quoted = line[match.start(1) - 1:match.start(1)] in ("'", '"', "`")
             if (quoted or kind == "config") and looks_random(match.group(1)):
                 found.append(match.group(1))
+    if hints & _FORM:
+        found.extend(_form_values(line))
     # the longest first, so a value inside another is covered by the outer one
     return tuple(sorted(set(found), key=len, reverse=True))
 
@@ -373,21 +437,43 @@ def _value_spans(text: str, values: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def secret_spans(text: str, path: str | None = None) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping (start, end) offsets of the secret values in ``text``."""
-    kind = _rules_kind(path)
-    spans = _key_blocks(text) if "PRIVATE KEY" in text or "PuTTY" in text else []
-    if path is not None and path.lower().endswith(".ipynb"):
-        spans += _value_spans(text, _notebook_values(text))
+# Adjacent string literals (``"ghp_abc" "def"``, ``"-----BEGIN RSA " + "PRIVATE KEY-----"``, Python's implicit
+# concatenation over lines): the detectors read them joined, so a value split in two is found whole.
+_JOIN = re.compile(r"""(["'`])(?=[ \t\n+])[ \t]*\+?[ \t]*(?:\n[ \t]*\+?[ \t]*)?\1""")
+LONG_LINE = 4000  # longer lines (minified code) are read in windows: the detectors' regexes are not linear
+_WINDOW, _WINDOW_STEP = 1000, 800
+
+
+def _line_values(line: str, kind: str, hints: int) -> tuple[str, ...]:
+    values = line_secrets(line, kind, hints)
+    plain = _unescaped(line)
+    if plain is not None:
+        values = tuple(sorted(set(values) | set(line_secrets(plain, kind, hints)), key=len, reverse=True))
+    return values
+
+
+def _long_line_values(line: str, kind: str) -> set[str]:
+    """The secret values of a line over LONG_LINE characters, read in overlapping windows."""
+    found: set[str] = set()
+    for at in range(0, len(line), _WINDOW_STEP):
+        window = line[at:at + _WINDOW]
+        data = window.encode("utf-8", "surrogatepass")
+        hints = sum(bit for bit, pattern in _HINT_PASSES if pattern.search(data))
+        if hints:
+            found.update(_line_values(window, kind, hints))
+        if at + _WINDOW >= len(line):
+            break
+    return found
+
+
+def _spans_in_lines(text: str, kind: str, keep: Callable[[int, int], bool] | None = None) -> list[tuple[int, int]]:
+    spans = []
     for start, end, hints in _flagged_lines(text):
-        line = text[start:end]
-        if len(line) > 4000:  # minified text: the detectors' regexes are not linear on it
+        if keep is not None and not keep(start, end):
             continue
-        values = line_secrets(line, kind, hints)
-        plain = _unescaped(line)
-        if plain is not None:
-            values = tuple(sorted(set(values) | set(line_secrets(plain, kind, hints)), key=len, reverse=True))
-        for value in values:
+        line = text[start:end]
+        values = _long_line_values(line, kind) if len(line) > LONG_LINE else _line_values(line, kind, hints)
+        for value in sorted(values, key=len, reverse=True):
             at = line.find(value)
             while at >= 0:
                 # a detector's match can stop short of its token (detect-secrets' JWT rule leaves out the
@@ -395,6 +481,47 @@ def secret_spans(text: str, path: str | None = None) -> list[tuple[int, int]]:
                 end_at = _TOKEN_TAIL.match(line, at + len(value)).end()
                 spans.append((start + at, start + end_at))
                 at = line.find(value, at + len(value))
+    return spans
+
+
+def _joined_spans(text: str, kind: str) -> list[tuple[int, int]]:
+    """Secret spans found only when adjacent string literals are read joined, in ``text``'s offsets."""
+    joins = list(_JOIN.finditer(text))
+    if not joins:
+        return []
+    pieces, starts, origins = [], [0], [0]  # joined offset where each piece starts, and its offset in text
+    last = 0
+    for match in joins:
+        pieces.append(text[last:match.start()])
+        last = match.end()
+        starts.append(starts[-1] + match.start() - origins[-1])
+        origins.append(last)
+    pieces.append(text[last:])
+    joined = "".join(pieces)
+    points = starts[1:]  # where a join is, in the joined text
+
+    def original(offset: int) -> int:
+        i = bisect.bisect_right(starts, offset) - 1
+        return origins[i] + offset - starts[i]
+
+    def has_join(start: int, end: int) -> bool:
+        i = bisect.bisect_left(points, start)
+        return i < len(points) and points[i] <= end
+
+    spans = _spans_in_lines(joined, kind, has_join)
+    if "PRIVATE KEY" in joined:
+        spans += [span for span in _key_blocks(joined) if has_join(*span)]
+    return [(original(s), original(e - 1) + 1) for s, e in spans if e > s]
+
+
+def secret_spans(text: str, path: str | None = None) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) offsets of the secret values in ``text``."""
+    kind = _rules_kind(path)
+    spans = _key_blocks(text) if "PRIVATE KEY" in text or "PuTTY" in text else []
+    if path is not None and path.lower().endswith(".ipynb"):
+        spans += _value_spans(text, _notebook_values(text))
+    spans += _spans_in_lines(text, kind)
+    spans += _joined_spans(text, kind)
     # text masked before (a fragment from the index) is not masked, nor counted, twice
     spans = [(s, e) for s, e in spans if _UNMASKED.search(text, s, e)]
     if not spans:

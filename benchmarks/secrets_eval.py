@@ -1,7 +1,10 @@
 """Do secrets leave their files? And what does masking them cost?
 
 1. Leaks. The planted workspace of tests/secrets_workspace.py (40 realistic secrets, random in their
-   provider's format, in 15 file types) is indexed as the server does; for each secret: is its value in a
+   provider's format, in 15 file types) and the forms of tests/secrets_gaps.py (20 more: a .env.* file
+   reached through a symlink, notebooks, connection strings, credential headers, curl -u, JDBC, ADO.NET,
+   SQL, hf_ tokens passed positionally, key blocks and tokens split across literals, long minified lines,
+   JSON, shell history) are indexed as the server does; for each secret: is its value in a
    chunk the BM25 index stores, in a definition snippet of the symbol index, in the output of
    ``aix-lsp search`` (the fragments for a query made of the words around it, every retrieval mode), in
    a prompt (the tiny model's pipeline at cursors in files that import and use the secrets, and inside
@@ -40,6 +43,7 @@ sys.path.insert(0, str(REPO))  # tests.secrets_workspace: the planted workspace 
 from aix_lsp import secrets  # noqa: E402
 from aix_lsp.config import Settings  # noqa: E402
 from aix_lsp.crawl import is_indexable_source, iter_workspace_files, read_text_file  # noqa: E402
+from tests.secrets_gaps import file_of, plant_gaps  # noqa: E402
 from tests.secrets_workspace import Planted, leaked, plant  # noqa: E402
 
 MODES = ("bm25", "symbols", "mixed")
@@ -95,7 +99,7 @@ def search_outputs(root: Path, planted: list[Planted], cache: Path) -> str:
     out = io.StringIO()
     for mode in MODES:
         for p in planted:
-            text = (root / p.path).read_text()
+            text = (root / file_of(p)).read_text()
             line = next(l for l in text.split("\n") if p.value.split("\n")[0] in l)
             words = " ".join(w for w in line.replace('"', " ").replace("'", " ").split() if p.value not in w)
             args = ["search", str(root), words or p.kind, "-k", "8", "--retrieval-mode", mode, "--index-cache-dir", str(cache)]
@@ -139,6 +143,8 @@ def leak_table(model: Path, baseline: bool) -> None:
         root = Path(tmp) / "shop"
         root.mkdir()
         planted, cursors = plant(root)
+        more, more_cursors = plant_gaps(root)  # the forms of issue 20: links, notebooks, connection strings ...
+        planted, cursors = planted + more, cursors + more_cursors
         for label, switch in runs:
             cache = Path(tempfile.mkdtemp(prefix="aix-secrets-cache-", dir=tmp))
             with switch():

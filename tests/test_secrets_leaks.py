@@ -156,3 +156,74 @@ def test_escaped_quotes_in_a_json_string_of_code_are_read_as_quotes():
 
     line = 'const body = "{\\"user\\": \\"admin\\", \\"password\\": \\"Tq82mLx0Wp9z\\"}";\n'
     assert "Tq82mLx0Wp9z" not in redact(line, "client.js").text
+
+
+# --- item 4: forms the detector missed ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gaps(tmp_path_factory):
+    from tests.secrets_gaps import plant_gaps
+
+    root = tmp_path_factory.mktemp("gaps")
+    planted, cursors = plant_gaps(root)
+    return root, planted, cursors
+
+
+def test_every_gap_secret_is_masked_in_its_file(gaps):
+    from aix_lsp.secrets import redact
+    from tests.secrets_gaps import file_of
+    from tests.secrets_workspace import leaked
+
+    root, planted, _ = gaps
+    missed = []
+    for p in planted:
+        rel = file_of(p)
+        text = (root / rel).read_text()
+        out = redact(text, rel)
+        assert len(out.text) == len(text) and out.text.count("\n") == text.count("\n")
+        missed += [p.kind for _ in leaked(out.text, [p])]
+    assert missed == []
+
+
+def test_no_gap_secret_reaches_the_bm25_index(gaps, tmp_path):
+    from aix_lsp.retrieval.index import FolderIndex
+    from tests.secrets_workspace import leaked
+    from tests.test_secrets import _stored_chunks
+
+    root, planted, _ = gaps
+    index = FolderIndex(root, tmp_path / "cache", "lines", 10)
+    index.open()
+    index.sync()
+    chunks = _stored_chunks(index)
+    index.close()
+    paths = {path for path, _ in chunks}
+    assert {"keys.js", "notebooks/analysis.ipynb", "db/users.sql", "split.py"} <= paths  # (minified files are not indexed)
+    assert "settings_prod.py" not in paths
+    assert [p.kind for p in leaked("\n".join(text for _, text in chunks), planted)] == []
+
+
+@pytest.mark.parametrize("path, line, value", [
+    ("a.py", 'MONGO = "mongodb://:Rk82mWq0Lx@mongo:27017/app"', "Rk82mWq0Lx"),
+    ("a.go", 'req.Header.Set("Authorization", "Bearer Zk3mQ81xW0vLp2Tn9sYh")', "Zk3mQ81xW0vLp2Tn9sYh"),
+    ("a.py", 'session.headers.update({"Proxy-Authorization": "Basic Qm82kLx0Wp9zTn3RvW"})', "Qm82kLx0Wp9zTn3RvW"),
+    ("Makefile", "\tcurl --user admin:Hq8lw0Zp2m https://ci/api", "Hq8lw0Zp2m"),
+    ("a.java", 'String u = "jdbc:postgresql://db/shop?user=app&password=Wq81vLm02p";', "Wq81vLm02p"),
+    ("a.cs", 'var c = "Data Source=db;Initial Catalog=shop;Uid=app;Pwd=Tk2m#Lq9x;";', "Tk2m#Lq9x"),
+    ("a.sql", 'ALTER USER app IDENTIFIED BY "Lp0xQm72Wk";', "Lp0xQm72Wk"),
+    ("a.py", 'client = Anthropic("sk-ant-api03-Zq81vLm02pwJalrXUtnFEMIK7MDENGbPxRfiCY")', "sk-ant-api03-Zq81vLm02pwJalrXUtnFEMIK7MDENGbPxRfiCY"),
+    ("a.sh", "pg_dump --password=Xk29mLq0Wz shop > dump.sql", "Xk29mLq0Wz"),
+    ("a.js", 'const t = "xoxb-2849" + "1735-Zq81vLm02pwJalrXUt";', "1735-Zq81vLm02pwJalrXUt"),
+])
+def test_each_kind_is_covered_in_general(path, line, value):
+    from aix_lsp.secrets import redact
+
+    assert value not in redact(line + "\n", path).text
+
+
+def test_a_secret_on_a_very_long_line_is_masked():
+    from aix_lsp.secrets import redact
+
+    filler = ",".join(f"k{i}:{i}" for i in range(2000))
+    text = f'var c={{{filler},apiKey:"AIzaSyD8kq2LmW0pXz93TnQ7vRb1YcJ5hFg4Ue0",{filler}}};\n'
+    assert len(text) > 20_000
+    assert "AIzaSyD8kq2LmW0pXz93TnQ7vRb1YcJ5hFg4Ue0" not in redact(text, "bundle.js").text
