@@ -3,7 +3,7 @@
 The base is the ``model`` setting, loaded as the engine loads it: bf16 on a GPU (``dtype`` auto), 8/4-bit
 base weights through bitsandbytes with ``quantization`` (k-bit training preparation from PEFT), fp32 on
 the CPU (enough for the tiny model). LoRA goes on every linear projection of the decoder (as aiXcoder's
-own fine-tuning script does), AdamW with a linear warmup and a cosine decay (to a tenth of ``lr``), loss
+own fine-tuning script does), AdamW with transformers' linear warmup and cosine decay (to a tenth of ``lr``), loss
 on the label tokens only (the middle and the end token). The held-out files' samples are scored before
 training and after every epoch: a train loss that falls while the held-out loss does not is memorising,
 which the printed figures and the curve show.
@@ -282,6 +282,7 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     losses: list[float] = list(state["losses"]) if state else []
     heldout_losses: list[tuple[int, float]] = [tuple(h) for h in state.get("heldout_losses", [])] if state else []
     every = opts.checkpoint_every or max(1, math.ceil(total / 5))
+    scheduler = lr_scheduler(optimizer, total, opts, done=step)
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     bar = progress_bar(total, "finetune", "step", opts.progress, initial=step)
@@ -311,12 +312,11 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
             order = list(range(n))
             random.Random(opts.seed * 1000 + epoch).shuffle(order)
             ids, labels, mask = _collate([samples[k] for k in order[i * batch:(i + 1) * batch]], pad_id, device)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, total, opts)
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
+            scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             losses.append(float(loss.detach()))
             step += 1
@@ -361,16 +361,18 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     return report
 
 
-def learning_rate(step: int, total: int, opts: TrainOptions) -> float:
-    """The rate for optimizer step ``step`` (0-based) of ``total``: linear warmup, then cosine to lr / 10.
-    A function of the step alone, so a resumed run continues the same schedule."""
+def lr_scheduler(optimizer: Any, total: int, opts: TrainOptions, done: int = 0) -> Any:
+    """transformers' schedule for ``total`` optimizer steps: constant, or a linear warmup then a cosine
+    decay to lr / 10 (``get_cosine_with_min_lr_schedule_with_warmup``, ``min_lr_rate=0.1``). Set at step
+    ``done``: the rate is a function of the step alone, so a resumed run continues the same schedule."""
+    from transformers import get_constant_schedule, get_cosine_with_min_lr_schedule_with_warmup
+
+    for group in optimizer.param_groups:
+        group["initial_lr"] = opts.lr  # LambdaLR scales this; needed to start at a step other than 0
     if opts.schedule == "constant":
-        return opts.lr
+        return get_constant_schedule(optimizer, last_epoch=done - 1)
     warm = max(1, round(opts.warmup * total))
-    if step < warm:
-        return opts.lr * (step + 1) / warm
-    progress = (step - warm) / max(1, total - warm)
-    return opts.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+    return get_cosine_with_min_lr_schedule_with_warmup(optimizer, warm, total, min_lr_rate=0.1, last_epoch=done - 1)
 
 
 def heldout_loss(model: Any, samples: list, pad_id: int, device: str, batch: int) -> float:

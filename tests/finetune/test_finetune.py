@@ -98,14 +98,28 @@ def test_the_label_ends_with_the_token_the_engine_stops_on_or_is_cut_at_max_new_
 
 
 def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
-    from aix_lsp.finetune.train import learning_rate
+    """transformers' warmup + cosine-to-a-tenth schedule, and a run resumed at step 40 continues it."""
+    import torch
+
+    from aix_lsp.finetune.train import lr_scheduler
+
+    def rates(opts, done: int = 0) -> list[float]:
+        optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=opts.lr)
+        scheduler = lr_scheduler(optimizer, 100, opts, done=done)
+        out = []
+        for _ in range(done, 100):
+            out.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+        return out
 
     opts = _opts(lr=1e-2, warmup=0.1)
-    rates = [learning_rate(step, 100, opts) for step in range(100)]
-    assert rates[0] == pytest.approx(1e-3) and rates[9] == pytest.approx(1e-2)  # 10 warmup steps
-    assert all(a >= b for a, b in zip(rates[9:], rates[10:]))  # then never rises
-    assert rates[-1] == pytest.approx(1e-3, rel=0.01)
-    assert {learning_rate(step, 100, _opts(lr=1e-2, schedule="constant")) for step in range(100)} == {1e-2}
+    full = rates(opts)
+    assert full[0] == 0.0 and full[5] == pytest.approx(5e-3) and full[10] == pytest.approx(1e-2)  # 10 warmup steps
+    assert all(a >= b for a, b in zip(full[10:], full[11:]))  # then never rises
+    assert full[-1] == pytest.approx(1e-3, rel=0.01)
+    assert rates(opts, done=40) == pytest.approx(full[40:])  # resumed: the same schedule
+    assert set(rates(_opts(lr=1e-2, schedule="constant"))) == {1e-2}
 
 
 def test_a_warmup_or_rate_out_of_range_is_a_clear_error(repo: Path, tiny_model_dir: Path, tmp_path: Path):
