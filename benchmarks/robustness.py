@@ -13,6 +13,12 @@ for the damaged-index case, which needs completions to run a search: that one lo
     .venv/bin/python benchmarks/robustness.py                 # every case
     .venv/bin/python benchmarks/robustness.py --cases fifo,zero --timeout 60
     .venv/bin/python benchmarks/robustness.py --sections messages --fuzz 60000 --storm 300
+    .venv/bin/python benchmarks/robustness.py --sections rest --rest-folders 1,200 [--rest-baseline OLD_CHECKOUT]
+
+Section ``rest`` (issue 20, item 5): the server's threads and resident memory at rest, once every folder is
+indexed and idle (the thread count unchanged for 2 s), for 1 and 200 folders of 20 files (default retrieval
+mode, which keeps a BM25 index and a symbol table per folder), with the peaks seen on the way; idle folders
+must hold no index writer (a segment updater, merge threads, an indexing thread and an arena each).
 
 Section ``messages`` (issue 11, faults and the fuzz): ``--fuzz N`` malformed messages (tests/e2e/attacks.py:
 seeded mutations of valid LSP traffic, truncated JSON, random bytes, deep nesting) sent to servers in
@@ -355,8 +361,74 @@ async def messages_section(args: argparse.Namespace, scratch: Path) -> None:
               f"| {figures['requests']} | {figures['answered']} | {figures['non_empty']} | {figures['stale']} |")
 
 
+def _proc_status(pid: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("Threads", "VmRSS", "VmHWM"):
+                    out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+async def at_rest(folders: int, base: Path, server_root: str, timeout: float) -> dict[str, float]:
+    """Threads and RSS of a server with ``folders`` folders of 20 files once all is indexed and idle."""
+    roots = ws_many(base, folders, 20)
+    options = {"model": str(base / "no-model"), "device": "cpu", "index_cache_dir": str(base / "cache")}
+    client = await ClientServerConfig(server_command=server_command(server_root)).start()
+    process = client._server
+    peak_threads = 0
+    try:
+        await client.initialize_session(types.InitializeParams(
+            capabilities=types.ClientCapabilities(), initialization_options=options,
+            workspace_folders=[types.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in roots]))
+        started = time.monotonic()
+        while True:
+            status, _ = await _status(client)
+            peak_threads = max(peak_threads, _proc_status(process.pid).get("Threads", 0))
+            if status.get("index", {}).get("state") in SETTLED or time.monotonic() - started > timeout:
+                break
+            await asyncio.sleep(0.1)
+        ready_s = time.monotonic() - started
+        stable, last = 0, -1
+        while stable < 4 and time.monotonic() - started < timeout:  # unchanged for 2 s: at rest
+            await asyncio.sleep(0.5)
+            threads = _proc_status(process.pid).get("Threads", 0)
+            peak_threads = max(peak_threads, threads)
+            stable, last = (stable + 1, last) if threads == last else (0, threads)
+        figures = _proc_status(process.pid)
+    finally:
+        try:
+            await asyncio.wait_for(client.shutdown_async(None), timeout)
+            client.exit(None)
+            await asyncio.wait_for(process.wait(), timeout)
+        except (asyncio.TimeoutError, Exception):
+            process.kill()
+        await client.stop()
+    return {"ready_s": ready_s, "threads": figures.get("Threads", 0), "rss_mb": figures.get("VmRSS", 0) / 1024,
+            "peak_threads": peak_threads, "peak_rss_mb": figures.get("VmHWM", 0) / 1024}
+
+
+async def rest_section(args: argparse.Namespace) -> None:
+    servers = ([("before", args.rest_baseline)] if args.rest_baseline else []) + [("this tree", args.server_root)]
+    print("\n| server | folders | time to ready (s) | threads at rest | RSS at rest (MB) | peak threads | peak RSS (MB) |\n|---|---|---|---|---|---|---|")
+    for folders in (int(n) for n in args.rest_folders.split(",")):
+        for label, root in servers:
+            scratch = Path(tempfile.mkdtemp(prefix="aix-robustness-rest-"))
+            try:
+                f = await at_rest(folders, scratch, root, args.timeout)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            print(f"| {label} | {folders} | {f['ready_s']:.1f} | {f['threads']} | {f['rss_mb']:.0f} | {f['peak_threads']} | {f['peak_rss_mb']:.0f} |", flush=True)
+
+
 async def main_async(args: argparse.Namespace) -> None:
     sections = {s.strip() for s in args.sections.split(",")}
+    if "rest" in sections:
+        await rest_section(args)
     if "messages" in sections:
         scratch = Path(tempfile.mkdtemp(prefix="aix-robustness-messages-"))
         try:
@@ -394,9 +466,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", default="", help=f"comma-separated subset of: {', '.join(KEYS)}")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a case may take to settle (default 300)")
-    parser.add_argument("--sections", default="hostile,messages", help="hostile (workspaces), messages (fuzz and storm)")
+    parser.add_argument("--sections", default="hostile,messages", help="hostile (workspaces), messages (fuzz and storm), rest (threads and RSS at rest)")
     parser.add_argument("--fuzz", type=int, default=60_000, help="malformed messages to send (default 60,000)")
     parser.add_argument("--storm", type=int, default=200, help="rounds of the edit storm (0: skip)")
+    parser.add_argument("--rest-folders", default="1,200", help="folder counts of the rest section (default 1,200)")
+    parser.add_argument("--rest-baseline", default="", help="also measure the rest section with the server of this checkout (before)")
     parser.add_argument("--server-root", default="", help="run the server of another checkout (e.g. `git archive` of an older commit) to compare")
     asyncio.run(main_async(parser.parse_args()))
 

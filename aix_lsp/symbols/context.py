@@ -150,6 +150,10 @@ class FolderSymbols:
         self._dirty = not ok
         return ok
 
+    def release_writer(self) -> None:
+        """Nothing to write for a while: the symbol index lets go of its tantivy writer (threads, arena)."""
+        self.index.release_writer()
+
     def close(self) -> None:
         """The folder retires (settings change, removal, shutdown): save what is unsaved (edits since the
         last save would be lost), then let go of the index folder for the folder's next incarnation."""

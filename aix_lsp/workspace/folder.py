@@ -133,6 +133,10 @@ class Folder:
             if not self.stop.is_set():
                 if self._synced and (wanted is None or wanted > time.monotonic() + IDLE_WRITER_S):
                     self.index.release_writer()  # idle: its arena and threads go back (200 folders: 1.4 GB)
+                    for table in list(self.tables.values()):  # the symbol table's writer too (7 threads each)
+                        release = getattr(table, "release_writer", None)
+                        if release is not None:
+                            release()
                 return wanted
         self.close_index()
         return None
