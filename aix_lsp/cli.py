@@ -204,12 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_flags(p)
     p.set_defaults(func=cmd_finetune)
 
-    from aix_lsp.commands import convert, doctor, install_llama_server
+    from aix_lsp.commands import convert, doctor, install_llama_server, stats
 
     p = sub.add_parser("doctor", help="check this machine and these settings (packages, GPU, RAM, model, llama-server, remote, grammars, caches) and suggest a configuration")
     doctor.add_arguments(p)
     add_setting_flags(p)
     p.set_defaults(func=lambda args: doctor.run(args, _settings(args)))
+
+    p = sub.add_parser("stats", help="acceptance figures recorded on this machine: shown, accept rate, retained characters by language, scenario, length, latency")
+    stats.add_arguments(p)
+    add_setting_flags(p)
+    p.set_defaults(func=lambda args: stats.run(args, _settings(args)))
 
     p = sub.add_parser("install-llama-server", help="llama.cpp's llama-server for engine=llama.cpp, built into the cache folder")
     install_llama_server.add_arguments(p)

@@ -70,6 +70,13 @@ class Settings:
     cuda_graphs: str = field(default="auto", metadata={"help": "decode through a static KV cache with captured CUDA graphs (local engine; auto: on CUDA with sdpa/eager attention and no quantization, eager elsewhere or when capture fails)", **_choices("auto", "off")})
     typing_through: bool = field(default=True, metadata={"help": "answer from the current suggestion while the user types it"})
     completion_cache_size: int = field(default=64, metadata={"help": "recent completions kept (LRU)", "min": 0})
+    # --- acceptance statistics (kept on this machine) ---
+    stats: bool = field(default=True, metadata={"help": "record what becomes of each suggestion (shown, accepted, typed through, rejected, retained 30 s and 120 s later) in a local store that `aix-lsp stats` reads; nothing leaves the machine"})
+    record_text: bool = field(default=False, metadata={"help": "also record the suggested and retained code text in the stats store (secret values masked); off: no code, path or file name is recorded"})
+    stats_dir: str = field(default="", metadata={"help": "folder of the stats store (empty: the user cache folder's stats/)"})
+    stats_max_kb: int = field(default=1024, metadata={"help": "size of one stats file in KiB; the store rotates through 4 of them", "min": 16})
+    adaptive_debounce: bool = field(default=True, metadata={"help": "after suggestions rejected in a row, wait a little before running the model (up to adaptive_debounce_max_ms); after an accept, answer at once"})
+    adaptive_debounce_max_ms: int = field(default=300, metadata={"help": "longest adaptive debounce wait, in ms", "min": 0})
     log_level: str = field(default="info", metadata={"help": "server log level", **_choices("debug", "info", "warning", "error")})
 
     def __post_init__(self) -> None:

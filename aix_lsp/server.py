@@ -37,6 +37,8 @@ COMMAND_RELOAD = "aix.reloadModel"
 COMMAND_STATUS = "aix.status"
 COMMAND_STATS = "aix.stats"
 COMMAND_EXPLAIN = "aix.explain"
+COMMAND_ACCEPTED = "aix.accepted"  # an item's command: the client runs it when the user accepts the suggestion
+STATS_TICK_S = 10.0  # retention checkpoints are measured on edits, and at least this often
 _WORD_BEFORE = re.compile(r"[A-Za-z0-9_$]*$")
 
 
@@ -130,8 +132,11 @@ class AixProtocol(LanguageServerProtocol):
         handler finished (but before this callback ran) still empties it."""
         if not future.cancelled() and future.exception() is None and isinstance(future.result(), CurrentOnly):
             guarded: CurrentOnly = future.result()
+            current = guarded.current()
+            if current:
+                guarded.sent()
             future = concurrent.futures.Future()
-            future.set_result(guarded.value if guarded.current() else guarded.empty)
+            future.set_result(guarded.value if current else guarded.empty)
         super()._send_handler_result(future, msg_id=msg_id)
 
 
@@ -142,6 +147,7 @@ class CurrentOnly:
     value: Any
     empty: Any
     current: Callable[[], bool]
+    sent: Callable[[], None] = lambda: None  # the answer goes out: the suggestion is shown
 
 
 def _scrub_tree(value: Any, scrubber: Callable[[str], str]) -> Any:
@@ -204,6 +210,7 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
         _watch_files(ls)
         if ls.process_id:
             watch_parent(ls.process_id, lambda: _exit_orphaned(ls))
+        _tick_stats(ls)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: AixLanguageServer, params: Any = None) -> None:
@@ -262,15 +269,15 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
     async def inline_completion(ls: AixLanguageServer, params: types.InlineCompletionParams) -> types.InlineCompletionList | CurrentOnly:
         pos = params.position
 
-        def answer(text: str) -> types.InlineCompletionList:
-            return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=types.Range(start=pos, end=pos))])
+        def answer(text: str, command: types.Command | None) -> types.InlineCompletionList:
+            return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=types.Range(start=pos, end=pos), command=command)])
 
         return await _current_answer(ls, params.text_document.uri, pos, types.InlineCompletionList(items=[]), answer)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
     async def completion(ls: AixLanguageServer, params: types.CompletionParams) -> types.CompletionList | CurrentOnly:
-        def answer(text: str) -> types.CompletionList:
-            return types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, text)])
+        def answer(text: str, command: types.Command | None) -> types.CompletionList:
+            return types.CompletionList(is_incomplete=True, items=[_completion_item(session, params, text, command)])
 
         return await _current_answer(ls, params.text_document.uri, params.position, types.CompletionList(is_incomplete=True, items=[]), answer)
 
@@ -294,6 +301,10 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
     def stats(ls: AixLanguageServer, *args: Any) -> list[dict[str, Any]]:
         """Per-request records (source, tokens reused/prefilled, time split) since the last call."""
         return session.drain_stats()
+
+    @server.command(COMMAND_ACCEPTED)
+    def accepted(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
+        return session.accepted(args[0] if args else None)
 
     @server.command(COMMAND_EXPLAIN)
     async def explain(ls: AixLanguageServer, *args: Any) -> dict[str, Any]:
@@ -326,14 +337,25 @@ async def _complete(ls: AixLanguageServer, uri: str, position: types.Position) -
     return result
 
 
-async def _current_answer(ls: AixLanguageServer, uri: str, position: types.Position, empty: Any, answer: Callable[[str], Any]) -> Any:
-    """``empty``, or ``answer(text)`` guarded so that it is only sent while the document is still at the
-    version it was computed for (checked when written, in AixProtocol._send_handler_result)."""
+async def _current_answer(ls: AixLanguageServer, uri: str, position: types.Position, empty: Any,
+                          answer: Callable[[str, types.Command | None], Any]) -> Any:
+    """``empty``, or ``answer(text, command)`` guarded so that it is only sent while the document is still
+    at the version it was computed for (checked when written, in AixProtocol._send_handler_result); the
+    command tells the server when the user accepts it."""
     version = ls.session.document_version(uri)
     result = await _complete(ls, uri, position)
     if not result.text:
         return empty
-    return CurrentOnly(answer(result.text), empty, lambda: ls.session.document_version(uri) == version)
+    sid = ls.session.offer(uri, position.line, position.character, result)
+    command = types.Command(title="aix-lsp: suggestion accepted", command=COMMAND_ACCEPTED, arguments=[sid]) if sid else None
+    return CurrentOnly(answer(result.text, command), empty, lambda: ls.session.document_version(uri) == version,
+                       lambda: ls.session.shown(sid))
+
+
+def _tick_stats(ls: AixLanguageServer) -> None:
+    """Retention checkpoints come due without edits too: measure them now and then."""
+    ls.session.stats.tick()
+    asyncio.get_running_loop().call_later(STATS_TICK_S, _tick_stats, ls)
 
 
 async def _explain(ls: AixLanguageServer, args: tuple[Any, ...]) -> dict[str, Any]:
@@ -357,7 +379,7 @@ async def _explain(ls: AixLanguageServer, args: tuple[Any, ...]) -> dict[str, An
     return result
 
 
-def _completion_item(session: Session, params: types.CompletionParams, text: str) -> types.CompletionItem:
+def _completion_item(session: Session, params: types.CompletionParams, text: str, command: types.Command | None = None) -> types.CompletionItem:
     """One item whose edit inserts the suggestion at the cursor. The edit starts at the word before the
     cursor so that clients filtering items by that word (Helix, Neovim) keep it."""
     pos = params.position
@@ -382,6 +404,7 @@ def _completion_item(session: Session, params: types.CompletionParams, text: str
         preselect=True,
         insert_text_format=types.InsertTextFormat.PlainText,
         text_edit=types.TextEdit(range=types.Range(start=start, end=pos), new_text=new_text),
+        command=command,
     )
 
 

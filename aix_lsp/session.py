@@ -23,6 +23,7 @@ from aix_lsp.engine.base import EngineError
 from aix_lsp.languages import language_for_path
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
 from aix_lsp.scheduler import Scheduler
+from aix_lsp.stats import StatsRecorder, model_name
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class Session:
         self._load_lock = threading.Lock()  # one model load at a time
         self.recent_stats: deque[dict[str, Any]] = deque(maxlen=10_000)  # drained by the aix.stats command
         self.poll_disk = False  # the client sends no file events: the index scans the disk itself
+        self.stats = StatsRecorder(self.settings, self._text_of, on_outcome=self.publish_status)
 
     # --- settings ---
     def configure(self, mapping: Any, source: str) -> list[str]:
@@ -99,6 +101,7 @@ class Session:
     def _switch_settings(self, new: Settings) -> None:
         old, self.settings = self.settings, new
         self.pipeline.update_settings(new)
+        self.stats.update_settings(new)
         logging.getLogger("aix_lsp").setLevel(new.log_level.upper())
         if self.retrieval is not None:
             self.retrieval.workspace.update_settings(new)
@@ -209,6 +212,7 @@ class Session:
             "progress": self.model.progress,
             "enabled": self.settings.enabled,
             "index": index,
+            "stats": self.stats.summary(),
             **extra,
         }
 
@@ -283,8 +287,16 @@ class Session:
         if doc is None:
             log.warning("change for a document that is not open: %s", uri)
             return
+        self.stats.tick()  # retention checkpoints due measure the text as it was before this change
+        follow = self.stats.follows(uri)
         for text, start, end in changes:
+            if follow:  # the change in code points, before it applies
+                a, b = (doc.offset_at(*start), doc.offset_at(*end)) if start is not None and end is not None else (0, len(doc.text))
+                a, b = min(a, b), max(a, b)  # type: ignore[type-var]
+                old = doc.text[a:b]
             doc.apply_change(text, start, end)
+            if follow:
+                self.stats.change(uri, a, b, old, text)
         doc.version = version
         if self.retrieval is not None and doc.path is not None and self.root_for(doc.path) is not None:
             self.retrieval.on_document_edited(doc.path, doc.text)
@@ -296,6 +308,7 @@ class Session:
             self.retrieval.workspace.on_saved(path, text if text is not None else (doc.text if doc else None))
 
     def did_close(self, uri: str) -> None:
+        self.stats.closed(uri)
         self.documents.close(uri)
         self.pipeline.forget(uri)
         self.scheduler.cancel(uri)
@@ -326,6 +339,7 @@ class Session:
         if isinstance(located, str):
             return self.record(CompletionResult("", "none", located), started, where)
         doc, offset = located
+        self.stats.request(uri, offset)
         req = self._request_for(doc, offset, cancel)
         prepared = self.pipeline.prepare(req)
         if prepared.skip_reason:
@@ -335,8 +349,11 @@ class Session:
             self.scheduler.cancel(uri)  # the request it replaces answers a version the editor left behind
             return self.record(typed, started, where)
         version = doc.version
+        delay = self.stats.debounce_s()  # after rejections in a row: a keystroke meanwhile supersedes this request
 
         def run() -> CompletionResult:
+            if delay:
+                cancel.wait(delay)
             result = self.pipeline.run(prepared)
             current = self.documents.get(uri)
             if current is None or current.version != version:
@@ -347,7 +364,7 @@ class Session:
 
     def record(self, result: CompletionResult, started: float, where: dict[str, Any] | None = None) -> CompletionResult:
         stats = result.stats()
-        stats["server_s"] = time.perf_counter() - started  # queue wait included
+        stats["server_s"] = result.timings["server"] = time.perf_counter() - started  # queue wait included
         stats.update(where or {})
         self.recent_stats.append(stats)
         return result
@@ -356,6 +373,39 @@ class Session:
         out = list(self.recent_stats)
         self.recent_stats.clear()
         return out
+
+    # --- acceptance statistics (aix_lsp.stats) ---
+    def offer(self, uri: str, line: int, character: int, result: CompletionResult) -> str | None:
+        """A suggestion about to be answered: its id for the item's aix.accepted command (None: not recorded)."""
+        doc = self.documents.get(uri)
+        if doc is None or not result.text or not self.stats.on:
+            return None
+        offset = doc.offset_at(line, character)
+        dims = {
+            "language": doc.language or "",
+            "scenario": result.scope.scenario if result.scope is not None else "",
+            "chars": len(result.text),
+            "lines": result.text.count("\n") + 1,
+            "model": model_name(self.settings),
+            "engine": self.settings.engine,
+            "latency_ms": round(1000 * result.timings.get("server", 0.0), 1),
+            "source": result.source,
+        }
+        return self.stats.offer(uri, offset or 0, result.text, dims)
+
+    def shown(self, sid: str | None) -> None:
+        if sid is not None:
+            self.stats.shown(sid)
+
+    def accepted(self, sid: Any) -> dict[str, Any]:
+        """The client ran an item's aix.accepted command."""
+        if not isinstance(sid, str):
+            return {"recorded": False, "reason": "expected a suggestion id"}
+        return {"recorded": self.stats.accepted(sid)}
+
+    def _text_of(self, uri: str) -> str | None:
+        doc = self.documents.get(uri)
+        return doc.text if doc is not None else None
 
     def explain(self, uri: str, line: int, character: int) -> "Future[dict[str, Any]] | dict[str, Any]":
         """aix.explain: what a completion at this position would put before the model, without generating.
@@ -400,6 +450,7 @@ class Session:
         )
 
     def shutdown(self) -> None:
+        self.stats.close()
         self.scheduler.shutdown()
         _close_engine(self.pipeline.engine)
         if self.retrieval is not None:

@@ -30,8 +30,9 @@ def capabilities() -> types.ClientCapabilities:
 
 
 @asynccontextmanager
-async def lsp_session(init_options: dict[str, Any], workspace: Path | None = None, wait_ready: bool = True) -> AsyncIterator[LanguageClient]:
-    client = await ClientServerConfig(server_command=SERVER_COMMAND).start()
+async def lsp_session(init_options: dict[str, Any], workspace: Path | None = None, wait_ready: bool = True,
+                      command: list[str] | None = None) -> AsyncIterator[LanguageClient]:
+    client = await ClientServerConfig(server_command=command or SERVER_COMMAND).start()
     status: list[dict] = []
 
     @client.feature("aix/status")

@@ -23,7 +23,7 @@ EXTENSION_ONLY = {"aix.pythonPath", "aix.serverArgs", "aix.completionItems", "ai
 # and key and the llama-server binary are machine (never from a workspace); the rest, behaviour, is window.
 MACHINE_OVERRIDABLE = {"model", "adapter", "device", "dtype", "quantization", "attention", "threads", "engine",
                        "api_model", "gguf", "index_cache_dir", "cuda_graphs"}
-MACHINE = {"api_base", "api_key", "llama_server"}
+MACHINE = {"api_base", "api_key", "llama_server", "stats_dir", "record_text"}  # stats: a workspace never picks where code text is kept
 
 
 def camel(name: str) -> str:

@@ -32,14 +32,14 @@ export const SECRET_SETTINGS = new Set(['apiKey']);
  *   remote window, the remote one). User settings of the local machine do not apply in a remote window;
  *   Remote settings and workspace settings do.
  * - `machine`: where the API key goes, and the llama-server binary run. User or Remote settings only: a
- *   workspace cannot redirect your key nor pick a program to run.
+ *   workspace cannot redirect your key nor pick a program to run, nor where (or whether) code text is recorded.
  * - `window`: how completions behave; the same wherever the server runs.
  */
 export const MACHINE_OVERRIDABLE_SETTINGS = new Set([
   'pythonPath', 'serverArgs', 'model', 'adapter', 'device', 'dtype', 'quantization', 'attention', 'threads',
   'engine', 'apiModel', 'gguf', 'indexCacheDir', 'cudaGraphs',
 ]);
-export const MACHINE_SETTINGS = new Set(['apiBase', 'apiKey', 'llamaServer']);
+export const MACHINE_SETTINGS = new Set(['apiBase', 'apiKey', 'llamaServer', 'statsDir', 'recordText']);
 
 /** The scope a setting must have in package.json (see above). */
 export function intendedScope(key: string): 'machine' | 'machine-overridable' | 'window' {
