@@ -20,7 +20,7 @@ from aix_lsp.exclusion import ExclusionCache
 from aix_lsp.engine.base import Engine, EngineError, Generation
 from aix_lsp.languages import language_for_path
 from aix_lsp import formats
-from aix_lsp.prompt import Prompt, PromptBuilder
+from aix_lsp.formats import Prompt, PromptFormat
 from aix_lsp.secrets import redact_prompt_parts
 from aix_lsp.suggestions import SuggestionCache
 from aix_lsp.postprocess import PostContext, postprocess
@@ -41,11 +41,11 @@ class CrossFileContext(Protocol):
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """An engine and the prompt builder for its tokenizer, swapped as one: a request takes both once, so
+    """An engine and the prompt format for its tokenizer, swapped as one: a request takes both once, so
     a reload never leaves it with one and not the other."""
 
     engine: Engine
-    builder: PromptBuilder
+    builder: PromptFormat
 
     def count_tokens(self, text: str) -> int:
         return len(self.builder.ptok.encode(text))

@@ -150,3 +150,11 @@ def test_suffix_cut_is_stable_while_the_prefix_grows(builder):
         prompt = builder.build("s.py", "python", prefix, suffix, budget=3000)
         suffixes.add(prompt.text.split("▁<AIX-SPAN-POST>", 1)[1].split("▁<AIX-SPAN-MIDDLE>", 1)[0])
     assert len(suffixes) == 1
+
+
+def test_prompt_module_exports_public_names_only():
+    """Issue 21 item 3: aix_lsp.prompt re-exports no private name of formats/base.py."""
+    import aix_lsp.prompt as prompt_module
+
+    assert not [name for name in prompt_module.__all__ if name.startswith("_")]
+    assert not [name for name in vars(prompt_module) if name.startswith("_") and not name.startswith("__")]

@@ -29,6 +29,7 @@ from aix_lsp.config import Settings, settings_as_dict
 from aix_lsp.progress import progress_bar
 from aix_lsp.eval.cases import Case
 from aix_lsp.eval.metrics import score, summaries
+from aix_lsp.formats import PromptFormat
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,14 @@ class EvalRun:
     skipped: list[dict] = field(default_factory=list)
     interrupted: bool = False
     elapsed_s: float = 0.0
+    prompt_format: str = ""  # the family of the PromptFormat the cases were prompted with (aix_lsp/formats)
 
     def as_json(self) -> dict:
         return {
             "schema": SCHEMA,
             "repository": self.repository,
             "settings": self.settings,
+            "prompt_format": self.prompt_format,
             "seed": self.seed,
             "cases_total": self.cases_total,
             "cases_done": len(self.records),
@@ -120,6 +123,8 @@ def run_cases(
         service = open_retrieval(root, settings, Path(tmp)) if settings.retrieval else None
         overlay = IndexOverlay(service, root, settings) if service is not None else None
         pipeline = CompletionPipeline(settings, engine, service)
+        fmt: PromptFormat | None = pipeline.model.builder if pipeline.model is not None else None
+        run.prompt_format = fmt.family if fmt is not None else ""
         bar = progress_bar(len(ordered), "eval", "case", progress)
         try:
             for i, case in enumerate(ordered):

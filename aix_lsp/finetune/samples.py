@@ -26,6 +26,7 @@ from typing import Any
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation
 from aix_lsp.eval.cases import Case, extract_cases
+from aix_lsp.formats import PromptFormat
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
 from aix_lsp.tokens import PromptTokenizer
 
@@ -99,7 +100,9 @@ def build_samples(
         service = open_retrieval(root, settings.replace(retrieval=True), Path(tmp.name))
     settings = settings.replace(retrieval=service is not None, typing_through=False)
     pipeline = CompletionPipeline(settings, PromptOnlyEngine(tokenizer), service)
-    ptok = PromptTokenizer(tokenizer)
+    assert pipeline.model is not None
+    fmt: PromptFormat = pipeline.model.builder  # the prompt format serving will use: its tokenizer for the labels
+    ptok = fmt.ptok
     end_id = tokenizer.eos_token_id
     try:
         overlay = None
@@ -125,7 +128,7 @@ def build_samples(
     return out
 
 
-def _sample(pipeline: CompletionPipeline, ptok: Any, end_id: int, root: Path, case: Case, index: int, settings: Settings) -> Sample | str:
+def _sample(pipeline: CompletionPipeline, ptok: PromptTokenizer, end_id: int, root: Path, case: Case, index: int, settings: Settings) -> Sample | str:
     path = root / case.path
     request = CompletionRequest(text=case.document, offset=case.offset, path=path, root=root,
                                 uri=f"{path.as_uri()}#sample-{index}", language=case.language)
@@ -138,7 +141,7 @@ def _sample(pipeline: CompletionPipeline, ptok: Any, end_id: int, root: Path, ca
     return Sample(prompt.ids + label_ids(ptok, case.middle, end_id, settings.max_new_tokens), len(prompt.ids), case.path, case.scenario)
 
 
-def label_ids(ptok: Any, middle: str, end_id: int, max_new_tokens: int) -> list[int]:
+def label_ids(ptok: PromptTokenizer, middle: str, end_id: int, max_new_tokens: int) -> list[int]:
     """What the engine should generate for ``middle`` within ``max_new_tokens``: the middle and the end
     token when both fit, else the middle's first ``max_new_tokens`` tokens (the generation is cut there)."""
     ids = ptok.encode(middle, word_start=False)

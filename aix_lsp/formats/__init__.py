@@ -2,8 +2,9 @@
 
 ``for_tokenizer(tokenizer, config, setting)`` returns the builder of the family named by the
 ``prompt_format`` setting, or with ``auto`` the family detected from the tokenizer's special tokens and the
-model's config (``model_type``, ``_name_or_path``). Every builder has ``family``, ``build(...) -> Prompt``
-and ``stop_ids()``; nothing else in the pipeline needs to know which family it serves.
+model's config (``model_type``, ``_name_or_path``). Every family's builder is a ``PromptFormat``
+(formats/base.py: ``family``, ``ptok``, ``cross_layout``, ``build(...) -> Prompt``, ``stop_ids()``); the
+pipeline, eval and finetune know nothing else of the family they serve.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from typing import Any, Sequence
 
 from aix_lsp.formats import aixcoder, aixcoder_v2, codellama, deepseek_coder, qwen25_coder, starcoder2
-from aix_lsp.formats.base import FormatError, Fragment, Prompt
+from aix_lsp.formats.base import CrossLayout, FormatError, Fragment, Prompt, PromptFormat
 from aix_lsp.formats.fim import FimBuilder, FimFormat, detect_tokens
 from aix_lsp.tokens import PromptTokenizer
 
@@ -61,9 +62,11 @@ class UnknownFormat:
     stays up and completions answer empty with that reason."""
 
     family = "unknown"
+    cross_layout: CrossLayout = "none"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, ptok: PromptTokenizer) -> None:
         self.message = message
+        self.ptok = ptok  # token counts (cross-file context, explain) still work
 
     def stop_ids(self) -> set[int]:
         return set()
@@ -73,7 +76,7 @@ class UnknownFormat:
         return Prompt(ids=[], text="", notes=[self.message])
 
 
-def builder_for(family: str, ptok: PromptTokenizer) -> Any:
+def builder_for(family: str, ptok: PromptTokenizer) -> PromptFormat:
     """The builder of ``family`` for this tokenizer; FormatError when the tokenizer lacks its tokens."""
     if family == aixcoder.NAME:
         return aixcoder.PromptBuilder.for_tokenizer(ptok)
@@ -84,7 +87,7 @@ def builder_for(family: str, ptok: PromptTokenizer) -> Any:
     raise FormatError(f"unknown prompt_format '{family}': use auto or one of {', '.join(FAMILIES)}")
 
 
-def for_tokenizer(tokenizer: Any, config: Any = None, setting: str = "auto") -> Any:
+def for_tokenizer(tokenizer: Any, config: Any = None, setting: str = "auto") -> PromptFormat:
     """The prompt builder for this model: ``setting`` names a family, or ``auto`` detects it (one log line
     says what and why). A model whose format cannot be told gets an UnknownFormat, whose prompts say so."""
     ptok = tokenizer if isinstance(tokenizer, PromptTokenizer) else PromptTokenizer(tokenizer)
@@ -99,10 +102,10 @@ def for_tokenizer(tokenizer: Any, config: Any = None, setting: str = "auto") -> 
     except FormatError as exc:
         message = str(exc) if "prompt_format" in str(exc) else f"{exc}; set the prompt_format setting to the model's family"
         log.error("%s", message)
-        return UnknownFormat(message)
+        return UnknownFormat(message, ptok)
 
 
-def for_engine(engine: Any, setting: str = "auto") -> Any:
+def for_engine(engine: Any, setting: str = "auto") -> PromptFormat:
     """The builder for ``engine``'s model, with the engine's stop tokens set to the format's."""
     tokenizer = engine.tokenizer()
     config = getattr(getattr(engine, "model", None), "config", None) or getattr(engine, "model_config", None)
@@ -123,4 +126,5 @@ def stop_ids_for(tokenizer: Any, config: Any = None) -> set[int]:
         return {i for i in ids if i is not None}
 
 
-__all__ = ["FAMILIES", "FormatError", "UnknownFormat", "builder_for", "detect", "for_engine", "for_tokenizer", "stop_ids_for"]
+__all__ = ["FAMILIES", "CrossLayout", "FormatError", "Prompt", "PromptFormat", "UnknownFormat", "builder_for", "detect",
+           "for_engine", "for_tokenizer", "stop_ids_for"]

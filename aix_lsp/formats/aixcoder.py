@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from aix_lsp.formats.base import Fragment, Prompt, fit, make_prompt, special_ids, stop_token_ids
+from aix_lsp.formats.base import IN_PREFIX, CrossLayout, Fragment, Prompt, fit, make_prompt, special_ids, stop_token_ids
 from aix_lsp.languages import comment_line, header_lines
 from aix_lsp.tokens import PromptTokenizer
 
@@ -57,6 +57,7 @@ class PromptBuilder:
     post_id: int
     middle_id: int
     family = NAME
+    cross_layout: CrossLayout = IN_PREFIX  # after the file header, before the prefix
 
     @classmethod
     def for_tokenizer(cls, ptok: PromptTokenizer) -> "PromptBuilder":

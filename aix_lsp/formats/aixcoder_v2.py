@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from aix_lsp.formats import aixcoder
-from aix_lsp.formats.base import Fragment, Prompt, fit, make_prompt, special_ids
+from aix_lsp.formats.base import BEFORE_FIM, CrossLayout, Fragment, Prompt, fit, make_prompt, special_ids
 from aix_lsp.languages import comment_line, header_lines
 from aix_lsp.tokens import PromptTokenizer
 
@@ -87,6 +87,7 @@ def _last_indent(prefix: str) -> str:
 class AixcoderV2Builder:
     ptok: PromptTokenizer
     family = NAME
+    cross_layout: CrossLayout = BEFORE_FIM  # the task's "Cross-file Context" part, before <s>▁<AIX-SPAN-PRE>
 
     @classmethod
     def for_tokenizer(cls, ptok: PromptTokenizer) -> "AixcoderV2Builder":

@@ -10,7 +10,7 @@ headers) kept. The stable cut points are what keep the engine's KV cache reusabl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Literal, Protocol, Sequence, runtime_checkable
 
 from aix_lsp.tokens import PromptTokenizer, split_lines
 
@@ -41,6 +41,33 @@ class Prompt:
     trimmed_suffix_lines: int = 0
     notes: list[str] = field(default_factory=list)
     crossfile_fragments: list[Fragment] = field(default_factory=list)  # those in the prompt, in its order (for explain)
+
+
+# Where a format puts the cross-file block: inside the prefix piece (after the file header where there is
+# one), or before the fill-in-the-middle tokens (a repository layout or a task description's context part).
+CrossLayout = Literal["in-prefix", "before-fim", "none"]
+IN_PREFIX: CrossLayout = "in-prefix"
+BEFORE_FIM: CrossLayout = "before-fim"
+
+
+@runtime_checkable
+class PromptFormat(Protocol):
+    """What every model family's prompt format gives the pipeline, eval and finetune (aix_lsp/formats/)."""
+
+    family: str  # the prompt_format setting's name for it
+    ptok: PromptTokenizer  # the model's tokenizer, with the line cache the budget uses
+    cross_layout: CrossLayout  # where the cross-file block goes ("none": this format has no prompts)
+
+    def stop_ids(self) -> set[int]:
+        """Token ids that end a completion (the engine stops on them, locally and on a server)."""
+        ...
+
+    def build(self, path: str, language: str | None, prefix: str, suffix: str, budget: int,
+              fragments: Sequence[Fragment] = (), anchor_lines: Sequence[int] = ()) -> Prompt:
+        """Token ids and text of the prompt for a cursor between ``prefix`` and ``suffix`` in ``path``,
+        within ``budget`` tokens, with the cross-file ``fragments``; ``anchor_lines``: 0-based prefix
+        lines to keep when the prefix must be cut (imports, enclosing headers)."""
+        ...
 
 
 class FormatError(ValueError):

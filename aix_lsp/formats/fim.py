@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from aix_lsp.formats.base import Fragment, Prompt, fit, flat, make_prompt, special_ids, stop_token_ids
+from aix_lsp.formats.base import BEFORE_FIM, IN_PREFIX, CrossLayout, Fragment, Prompt, fit, flat, make_prompt, special_ids, stop_token_ids
 from aix_lsp.tokens import PromptTokenizer
 
 
@@ -42,6 +42,10 @@ class FimBuilder:
     @property
     def family(self) -> str:
         return self.fmt.name
+
+    @property
+    def cross_layout(self) -> CrossLayout:
+        return IN_PREFIX if self.fmt.cross_in_prefix else BEFORE_FIM
 
     @classmethod
     def create(cls, fmt: FimFormat, ptok: PromptTokenizer) -> "FimBuilder":

@@ -263,3 +263,33 @@ def test_aixcoder_v2_ids_are_the_text_tokenized(family_model, case):
     tok, config = load(family_model, "aixcoder-v2")
     prompt = build(formats.for_tokenizer(tok, config, "aixcoder-v2"), case)
     assert prompt.ids == tok.encode(prompt.text, add_special_tokens=False)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_implements_the_prompt_format_protocol(family_model, family):
+    """Issue 21 item 3: one PromptFormat protocol (formats/base.py): the same build() signature, stop ids,
+    the tokenizer, and a cross-file layout that says where the block goes, checked on the prompt."""
+    import inspect
+
+    from aix_lsp.formats import PromptFormat
+
+    tok, config = load(family_model, family)
+    fmt = formats.for_tokenizer(tok, config, family)
+    assert isinstance(fmt, PromptFormat) and fmt.family == family
+    assert inspect.signature(type(fmt).build) == inspect.signature(PromptFormat.build)
+    assert fmt.stop_ids() and fmt.ptok.tokenizer is tok
+    prompt = build(fmt, "crossfile")
+    between = prompt.text[prompt.text.index("class Store:"):prompt.text.index("from pkg.util import helper")]
+    special = [t.replace("▁", "") for t in SPECIAL[family]]
+    assert fmt.cross_layout in ("in-prefix", "before-fim")
+    # in the prefix piece: no special token between the block and the prefix; before the FIM tokens: some
+    assert any(t in between for t in special) == (fmt.cross_layout == "before-fim"), (fmt.cross_layout, between)
+
+
+def test_an_unknown_format_is_a_prompt_format_that_still_counts_tokens(family_model, tmp_path):
+    from aix_lsp.formats import PromptFormat
+
+    plain = unmark(family_model("starcoder2"), tmp_path)
+    fmt = formats.for_tokenizer(AutoTokenizer.from_pretrained(plain), None)
+    assert isinstance(fmt, UnknownFormat) and isinstance(fmt, PromptFormat) and fmt.cross_layout == "none"
+    assert len(fmt.ptok.encode("def f(x):\n    return x\n")) > 0  # explain and the context layer count tokens
