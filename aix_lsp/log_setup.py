@@ -32,12 +32,33 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
+class OneLinePerBadMessage(logging.Filter):
+    """pygls logs a malformed message with a traceback, often twice ("Unable to deserialize message" then
+    "Unable to handle message"): 20,000 bad messages made 22,600 records, most a full traceback, in the
+    client's log. Below debug level each becomes one line naming the error; the traceback stays at debug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # the log_level setting sets the aix_lsp logger's level (aix_lsp/session.py)
+        if not record.name.startswith("pygls") or logging.getLogger("aix_lsp").isEnabledFor(logging.DEBUG):
+            return True
+        message = record.getMessage()
+        if message.startswith("Unable to deserialize message"):
+            return False  # the "Unable to handle message" record that follows names the error
+        if record.exc_info or "\n" in message:
+            error = record.exc_info[1] if record.exc_info else None
+            reason = f": {type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}" if error else ""
+            record.msg, record.args = message.split("\n", 1)[0][:300] + reason[:300], None
+            record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
 def log_to_stderr(level: int = logging.INFO) -> None:
     """The command line's logging: records at ``level`` and above on stderr."""
     logging.basicConfig(level=level, stream=sys.stderr, format=STDERR_FORMAT)
     for handler in logging.getLogger().handlers:
         if not isinstance(handler.formatter, ScrubbingFormatter):
             handler.setFormatter(ScrubbingFormatter(STDERR_FORMAT))
+            handler.addFilter(OneLinePerBadMessage())
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
 
 
@@ -59,6 +80,7 @@ class LspLogHandler(logging.Handler):
         super().__init__()
         self.send = send
         self.setFormatter(ScrubbingFormatter(LSP_FORMAT))
+        self.addFilter(OneLinePerBadMessage())
         self.fallback = logging.StreamHandler(sys.stderr)
         self.fallback.setFormatter(ScrubbingFormatter(STDERR_FORMAT))
         self._sending = threading.local()

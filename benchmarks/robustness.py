@@ -379,6 +379,7 @@ async def at_rest(folders: int, base: Path, server_root: str, timeout: float) ->
     roots = ws_many(base, folders, 20)
     options = {"model": str(base / "no-model"), "device": "cpu", "index_cache_dir": str(base / "cache")}
     client = await ClientServerConfig(server_command=server_command(server_root)).start()
+    client.feature("aix/status")(lambda params: None)
     process = client._server
     peak_threads = 0
     try:
