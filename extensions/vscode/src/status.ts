@@ -20,6 +20,7 @@ export interface ServerStatus {
   device: string;
   progress: number | null;
   index?: IndexStatus;
+  acceptance?: string; // today's accept rate, from the server's local statistics (`aix-lsp stats`)
 }
 
 /** What the extension itself knows, when the server has not (or can no longer) say anything. */
@@ -53,7 +54,11 @@ export function parseServerStatus(params: unknown): ServerStatus | undefined {
     const state = known.find((k) => k === i.state) ?? 'idle';
     index = { state, done: num(i.done), total: num(i.total), message: str(i.message) };
   }
+  const today = (p.stats as { today?: Record<string, unknown> } | undefined)?.today;
+  const acceptance = today && num(today.shown) > 0 && typeof today.accept_rate === 'number'
+    ? `today: ${Math.round(100 * today.accept_rate)}% of ${num(today.shown)} suggestions accepted` : undefined;
   return {
+    ...(acceptance ? { acceptance } : {}),
     state: p.state as ServerState,
     message: str(p.message),
     model: str(p.model),
@@ -126,6 +131,7 @@ function presentServerStatus(s: ServerStatus): StatusPresentation {
       lines.push('aiX: ready');
       if (model) lines.push(model);
       if (index) lines.push(index);
+      if (s.acceptance) lines.push(s.acceptance);
       if (s.message) lines.push(s.message);
       return { text: `$(sparkle) aiX${indexing}`, tooltip: lines.join('\n'), severity: 'normal' };
     case 'disabled':

@@ -27,6 +27,13 @@ test('ready shows model, device and index progress', () => {
   assert.match(p.tooltip, /indexing 3\/10 files/);
 });
 
+test("ready shows today's accept rate from the server's statistics", () => {
+  const s = parseServerStatus({ ...base, state: 'ready', stats: { recording: 'on', today: { shown: 8, accepted: 3, accept_rate: 0.375 } } })!;
+  assert.match(presentStatus({ kind: 'server', status: s }).tooltip, /today: 38% of 8 suggestions accepted/);
+  const none = parseServerStatus({ ...base, state: 'ready', stats: { recording: 'on', today: { shown: 0, accepted: 0, accept_rate: null } } })!;
+  assert.doesNotMatch(presentStatus({ kind: 'server', status: none }).tooltip, /today/);
+});
+
 test('error shows the message with error severity', () => {
   const p = presentStatus({ kind: 'server', status: parseServerStatus({ ...base, state: 'error', message: 'CUDA out of memory' })! });
   assert.equal(p.text, '$(error) aiX');
