@@ -54,11 +54,29 @@ def read_regular_file(path: Path | str, max_bytes: int, truncate: bool = False, 
     return data
 
 
+# Bytes that text does not hold: C0 controls other than tab, newlines, form feed, escape (and DEL).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x0b\x1b") + b"\x7f"
+BINARY_SHARE = 0.02  # of the sniffed bytes: invalid UTF-8 or control bytes above this share is binary
+
+
+def looks_binary(head: bytes) -> bool:
+    """True for data that is not text: a NUL byte, or more than BINARY_SHARE of invalid UTF-8 sequences and
+    control bytes (random or compressed data without a NUL; a Latin-1 source with a few accents is text)."""
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    bad = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    text = head.decode("utf-8", errors="replace")
+    bad += text.count("\ufffd") - (0 if len(head) < BINARY_SNIFF_BYTES else 1)  # a character cut at the end
+    return bad > max(8, BINARY_SHARE * len(head))  # a short text with an accent or two stays text
+
+
 def read_text_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> str | None:
     """The text of ``path`` as UTF-8 (invalid bytes replaced), or None when it is not a regular file, is
-    unreadable, too big, vanished, or binary (a NUL byte in its first 8 KiB)."""
+    unreadable, too big, vanished, or binary (see :func:`looks_binary`, on its first 8 KiB)."""
     data = read_regular_file(path, max_bytes)
-    if data is None or b"\x00" in data[:BINARY_SNIFF_BYTES]:
+    if data is None or looks_binary(data[:BINARY_SNIFF_BYTES]):
         return None
     return data.decode("utf-8", errors="replace")
 

@@ -227,3 +227,26 @@ def test_a_secret_on_a_very_long_line_is_masked():
     text = f'var c={{{filler},apiKey:"AIzaSyD8kq2LmW0pXz93TnQ7vRb1YcJ5hFg4Ue0",{filler}}};\n'
     assert len(text) > 20_000
     assert "AIzaSyD8kq2LmW0pXz93TnQ7vRb1YcJ5hFg4Ue0" not in redact(text, "bundle.js").text
+
+
+# --- item 6: binary files without a NUL byte ------------------------------------------------------------
+
+def test_a_binary_file_with_a_code_extension_and_no_nul_is_not_read_as_text(tmp_path):
+    import random
+
+    from aix_lsp.fileio import read_text_file
+    from aix_lsp.retrieval.index import FolderIndex
+    from tests.test_secrets import _stored_chunks
+
+    rng = random.Random(3)
+    (tmp_path / "blob.py").write_bytes(bytes(rng.randrange(1, 256) for _ in range(20_000)))  # compressed-looking, no NUL
+    (tmp_path / "legacy.py").write_bytes("# caf\xe9 na\xefve (Latin-1)\ndef price(x):\n    return x * 2\n".encode("latin-1"))
+    assert read_text_file(tmp_path / "blob.py") is None
+    assert read_text_file(tmp_path / "legacy.py") is not None  # a few stray bytes: still text
+    index = FolderIndex(tmp_path, tmp_path / "cache", "lines", 10)
+    index.open()
+    index.sync()
+    chunks = _stored_chunks(index)
+    index.close()
+    assert {path for path, _ in chunks} == {"legacy.py"}
+    assert sum(text.count("\ufffd") for _, text in chunks) <= 2
