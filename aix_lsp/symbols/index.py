@@ -13,8 +13,7 @@ from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
-import tantivy
-
+from .bm25 import DefinitionsBM25
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, is_js_family, symbols_language
 from .langs.c import SOURCE_EXTENSIONS, translation_unit_only
 from aix_lsp.context.fragment import Fragment
@@ -61,7 +60,6 @@ RESOLVE_DEPTH = 6
 QUALIFIED_MEMBERS = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "c"})
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
-STAMP_PATH = "\x00stamp"  # the path of the one document whose id is the generation of the saved table (store.py)
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
 # by an included header
 _RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
@@ -91,80 +89,20 @@ class SymbolIndex:
         self._dependents: dict[str, set[tuple]] = {}
         self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
         self._unit_only: dict[str, frozenset[tuple[int, str]]] = {}  # C/C++ source -> what other files cannot see
-        builder = tantivy.SchemaBuilder()
-        builder.add_integer_field("id", stored=True, indexed=True)
-        builder.add_text_field("path", stored=False, tokenizer_name="raw")
-        builder.add_text_field("body", stored=False, tokenizer_name="whitespace")
-        self._schema = builder.build()
-        self.persistent = False
-        self._lock_file = None  # flock on the store folder: ours while the writer comes and goes (closed with us)
-        self._closed = False
-        self._tantivy, self._writer = self._open_tantivy(store_dir)
-        self._uncommitted = False
+        self._bm25 = DefinitionsBM25(store_dir)
+        self.persistent = self._bm25.persistent
         self._batch = 0
-        self._stamp: int | None = None  # generation of the saved table the disk index matches; None once changed
         self.restored = False
         if self.persistent:
             self.restored = saved is not None and self._restore(saved)
             if not self.restored:  # what the disk index holds belongs to no table we have: start empty
-                self._get_writer().delete_all_documents()
-                self._get_writer().commit()
-                self._tantivy.reload()
-
-    def _open_tantivy(self, store_dir: Path | None):
-        if store_dir is not None:
-            try:
-                Path(store_dir).mkdir(parents=True, exist_ok=True)
-                self._take_lock(Path(store_dir))
-                index = tantivy.Index(self._schema, path=str(store_dir), reuse=True)
-                writer = index.writer(heap_size=15_000_000, num_threads=1)
-                self.persistent = True
-                return index, writer
-            except Exception as exc:  # locked by another process, damaged, unwritable: the memory index works
-                self._drop_lock()
-                log.info("symbols: BM25 index of definitions kept in memory (%s: %s)", store_dir, str(exc))
-        index = tantivy.Index(self._schema)
-        return index, index.writer(heap_size=15_000_000, num_threads=1)
-
-    def _take_lock(self, store_dir: Path) -> None:
-        """Hold a lock file of ours on ``store_dir`` for this index's life, so that its tantivy writer (an
-        arena and seven threads) can be let go of while idle without another process taking the folder."""
-        try:
-            import fcntl
-        except ImportError:  # Windows: the writer is the lock and is kept (release_writer is a no-op)
-            return
-        # a file object, not a bare descriptor: an index dropped without close() still lets go of the lock
-        lock_file = open(store_dir / "aix-lsp.lock", "a+b")
-        try:
-            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock_file.close()
-            raise
-        self._lock_file = lock_file
-
-    def _drop_lock(self) -> None:
-        if self._lock_file is not None:
-            self._lock_file.close()  # closing the descriptor releases the flock
-            self._lock_file = None
-
-    def _get_writer(self):
-        """The writer, started again after :meth:`release_writer`; a closed index takes no more updates."""
-        if self._writer is None:
-            if self._closed:
-                raise RuntimeError("the symbol index is closed")
-            self._writer = self._tantivy.writer(heap_size=15_000_000, num_threads=1)
-        return self._writer
+                self._bm25.clear()
 
     def release_writer(self) -> None:
-        """Commit what is pending and let go of the writer while nothing is written: its arena and threads
-        go back (200 idle folders held ~1,600 threads and ~1 GB in writers). The next update starts one.
-        Kept where the writer is the only lock (a persisted index without flock)."""
+        """Nothing to write for a while: let go of the BM25 index's writer (its arena and threads); the next
+        update starts one (:meth:`DefinitionsBM25.release_writer`)."""
         with self._lock:
-            if self._writer is None or (self.persistent and self._lock_file is None):
-                return
-            if self._uncommitted:
-                self._commit()
-            self._writer = None
+            self._bm25.release_writer()
 
     # ------------------------------------------------------------------------------- updating
 
@@ -198,13 +136,12 @@ class SymbolIndex:
                 self._next_id += 1
                 self._ids[ident] = definition
                 ids.append(ident)
-                body = " ".join(code_tokens(definition.name) * 2 + code_tokens(definition.snippet))
-                self._get_writer().add_document(tantivy.Document(id=ident, path=rel_path, body=body))
+                self._bm25.add(ident, rel_path, " ".join(code_tokens(definition.name) * 2 + code_tokens(definition.snippet)))
             if same_interface:  # an edit inside bodies: resolutions stand, only their definitions move
                 self._refresh_caches(old, symbols)
             elif old is None:  # a new file can be what an earlier resolution missed
                 self._clear_caches()
-            self._uncommitted = True
+            self._bm25.uncommitted = True
             self._commit_unless_batched()
             return True
 
@@ -282,8 +219,7 @@ class SymbolIndex:
                 self._by_name.pop(name, None)
         for i in self._file_ids.pop(rel_path, ()):
             self._ids.pop(i, None)
-        self._get_writer().delete_documents_by_term("path", rel_path)
-        self._uncommitted = True
+        self._bm25.remove_file(rel_path)
 
     def _refresh_caches(self, old: FileSymbols, new: FileSymbols) -> None:
         """Same interface, new lines: swap the file's definitions inside the entries that hold them."""
@@ -321,38 +257,15 @@ class SymbolIndex:
         self._dependents.clear()
 
     def _commit_unless_batched(self) -> None:
-        if self._batch == 0 and self._uncommitted:
-            self._commit()
-
-    def _commit(self) -> None:
-        if self._stamp is not None:  # the disk index no longer matches the saved table: a restore must not trust it
-            self._get_writer().delete_documents_by_term("path", STAMP_PATH)
-            self._stamp = None
-        self._get_writer().commit()
-        self._tantivy.reload()
-        self._uncommitted = False
+        if self._batch == 0 and self._bm25.uncommitted:
+            self._bm25.commit()
 
     def close(self) -> None:
         """Commit what is pending and let go of the index writer, so that the next SymbolIndex on the same
         folder (a restarted workspace folder) opens the disk index instead of building one in memory.
         Queries still read the last commit; updates after this fail (and are logged by the caller)."""
         with self._lock:
-            self._closed = True  # (a released writer left nothing uncommitted)
-            writer, self._writer = self._writer, None
-            if writer is None:
-                self._drop_lock()
-                return
-            try:
-                if self._uncommitted:
-                    if self._stamp is not None:  # as _commit: the disk index no longer matches the saved table
-                        writer.delete_documents_by_term("path", STAMP_PATH)
-                        self._stamp = None
-                    writer.commit()
-                    self._uncommitted = False
-                    self._tantivy.reload()
-            finally:
-                del writer  # the last reference: tantivy's directory lock goes with it
-                self._drop_lock()
+            self._bm25.close()
 
     # ------------------------------------------------------------------------ saved tables
 
@@ -362,18 +275,14 @@ class SymbolIndex:
         with self._lock:
             if not self.persistent:
                 return None
-            self._commit()
-            self._get_writer().add_document(tantivy.Document(id=generation, path=STAMP_PATH))
-            self._get_writer().commit()
-            self._tantivy.reload()
-            self._stamp = generation
+            self._bm25.stamp(generation)
             return dict(self._files), {k: list(v) for k, v in self._file_ids.items()}, self._next_id, generation
 
     def _restore(self, saved: "SavedTable") -> bool:
         """Take a saved table, only when the disk index carries the same generation."""
         files, ids, next_id, generation = saved
         with self._lock:
-            if self._disk_generation() != generation or any(len(ids.get(p, ())) != len(s.definitions) for p, s in files.items()):
+            if self._bm25.disk_generation() != generation or any(len(ids.get(p, ())) != len(s.definitions) for p, s in files.items()):
                 log.info("symbols: the saved table does not match its BM25 index; building again")
                 return False
             by_name = self._by_name
@@ -391,15 +300,8 @@ class SymbolIndex:
                     else:
                         found.append(definition)
             self._next_id = next_id
-            self._stamp = generation
+            self._bm25.restored(generation)
             return True
-
-    def _disk_generation(self) -> int | None:
-        searcher = self._tantivy.searcher()
-        hits = searcher.search(tantivy.Query.term_query(self._schema, "path", STAMP_PATH), 2).hits
-        if len(hits) != 1:
-            return None
-        return int(searcher.doc(hits[0][1])["id"][0])
 
     # -------------------------------------------------------------------------------- queries
 
@@ -748,14 +650,8 @@ class SymbolIndex:
         terms = _query_terms(text, cursor_line)
         if not terms or not self._ids:
             return
-        if self._uncommitted:
-            self._commit()
-        query = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)) for t in terms]
-        )
-        searcher = self._tantivy.searcher()
-        for score, address in searcher.search(query, BM25_HITS + 10).hits:
-            definition = self._ids.get(searcher.doc(address)["id"][0])
+        for score, ident in self._bm25.search(terms, BM25_HITS + 10):
+            definition = self._ids.get(ident)
             if definition is None:
                 continue
             cand = self._add(cands, definition, definition.name, definition.container, "bm25", rel_path)
