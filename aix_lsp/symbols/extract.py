@@ -2,34 +2,27 @@
 
 Only the skeleton of a file is walked in Python (module level, class bodies, module-level
 ``if``/``try`` blocks); imports anywhere in the file are found with a tree-sitter query, which runs
-in C. Languages without an extractor here give ``None`` (the caller falls back to BM25 windows).
+in C. Each language's extractor is its module under ``langs/`` (:func:`aix_lsp.symbols.langs.language`);
+languages without one give ``None`` (the caller falls back to BM25 windows).
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-
-from tree_sitter import Node
 
 from aix_lsp.languages import language_for_path
 from aix_lsp.secrets import redact
 from aix_lsp.syntax.grammars import load_language, new_parser
 
-from .langs._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES, captures as _captures, text as _text
-from .langs import c as _c, csharp as _csharp, go as _go, java as _java, javascript as _javascript, rust as _rust
-from .model import Definition, FileSymbols, ImportBinding
+from .langs import language as _rules
+from .langs._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES
+from .model import FileSymbols, ImportBinding
 
-
-BODY_LINES_WITHOUT_DOC = 4  # lines of a body shown when there is no docstring
-MAX_DOC_LINES = 8
+__all__ = ["MAX_OUTLINE_ROWS", "MAX_SNIPPET_LINES", "extract_file", "import_lines", "is_js_family", "symbols_language"]
 
 # extensions aiXcoder's table does not name but whose code the JS/TS grammars read
 _EXTRA_EXTENSIONS = {".mjs": "javascript", ".cjs": "javascript", ".mts": "typescript", ".cts": "typescript"}
 _JS_FAMILY = {"javascript", "jsx", "typescript", "tsx"}
-# languages with a module under langs/: extract(root, lines, path, out) fills definitions and imports
-_LANGS = {"java": _java.extract, "go": _go.extract, "c": _c.extract, "c++": _c.extract, "rust": _rust.extract, "c#": _csharp.extract,
-          **{js: _javascript.extract for js in _JS_FAMILY}}
 
 
 def symbols_language(path: str) -> str | None:
@@ -41,7 +34,7 @@ def symbols_language(path: str) -> str | None:
     if language is None:
         return None
     language = language.lower()
-    if language == "python" or language in _LANGS:
+    if _rules(language) is not None:
         return language if load_language(language) is not None else None
     return None
 
@@ -63,23 +56,8 @@ def extract_file(path: str, text: str) -> FileSymbols | None:
     tree = parser.parse(source)
     lines = text.split("\n")
     out = FileSymbols(path=path, language=language)
-    if language == "python":
-        _py_defs(tree.root_node, None, lines, path, out.definitions)
-        out.imports = _py_imports(tree.root_node, language)
-    else:
-        _LANGS[language](tree.root_node, lines, path, out)
+    _rules(language).extract(tree.root_node, lines, path, out)
     return out
-
-
-_IMPORT_START = {
-    "python": re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])", re.M),
-    "java": re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
-    "go": re.compile(r"^[ \t]*import\b", re.M),
-    "c": re.compile(r"^[ \t]*#[ \t]*include[ \t]*\"", re.M),
-    "c#": re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
-    "rust": re.compile(r"^[ \t]*(?:pub(?:\([\w:]+\))?[ \t]+)?use[ \t]", re.M),
-    "js": re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\(", re.M),
-}
 
 
 def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int]]:
@@ -88,8 +66,10 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
     The current buffer changes on every keystroke and a full parse of a large file costs several
     milliseconds, so only the statements that look like imports are cut out and parsed together.
     """
-    key = language if language in ("python", "java", "go", "rust", "c#") else "c" if language in ("c", "c++") else "js"
-    start_re = _IMPORT_START[key]
+    rules = _rules(language)
+    start_re = rules.import_start if rules is not None else None
+    if start_re is None:
+        return [], set()
     lines: list[str] | None = None
     keep: list[str] = []
     covered: set[int] = set()
@@ -101,7 +81,7 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
             continue
         if lines is None:
             lines = text.split("\n")
-        end = _statement_end(lines, row, key)
+        end = _statement_end(lines, row)
         covered.update(range(row, end + 1))
     if not covered or lines is None:
         return [], covered
@@ -110,19 +90,17 @@ def import_lines(language: str, text: str) -> tuple[list[ImportBinding], set[int
         if k not in covered:
             keep.append("")
         else:  # local imports are indented; inside brackets or after a backslash indentation is free
-            keep.append(lines[k].lstrip() if key == "python" else lines[k])
+            keep.append(lines[k].lstrip() if rules.indented_imports else lines[k])
     parser = _parser(language)
     if parser is None:
         return [], covered
     tree = parser.parse("\n".join(keep).encode("utf-8", "surrogatepass"))
-    if language == "python":
-        return _py_imports(tree.root_node, language), covered
     found = FileSymbols(path="", language=language)
-    _LANGS[language](tree.root_node, keep, "", found)
+    rules.extract(tree.root_node, keep, "", found)
     return found.imports, covered
 
 
-def _statement_end(lines: list[str], i: int, key: str) -> int:
+def _statement_end(lines: list[str], i: int) -> int:
     """Last line of the import statement starting at line ``i`` (brackets balanced), at most 60 lines."""
     depth = 0
     limit = min(len(lines), i + 60)
@@ -143,155 +121,3 @@ def _parser_cached(language: str):
 def _parser(language: str):
     # a tree-sitter Parser is not safe to share between threads; parsing here is under the index lock
     return _parser_cached(language)
-
-
-# ----------------------------------------------------------------------------------------- python
-
-
-def _py_defs(node: Node, container: str | None, lines: list[str], path: str, out: list[Definition]) -> None:
-    for child in node.named_children:
-        kind = child.type
-        outer = child
-        if kind == "decorated_definition":
-            inner = child.child_by_field_name("definition")
-            if inner is None:
-                continue
-            child, kind = inner, inner.type
-        if kind == "function_definition":
-            name = _text(child.child_by_field_name("name"))
-            if name:
-                out.append(_py_function(child, outer, name, container, lines, path))
-        elif kind == "class_definition":
-            name = _text(child.child_by_field_name("name"))
-            if name:
-                out.append(_py_class(child, outer, name, container, lines, path))
-                body = child.child_by_field_name("body")
-                if body is not None:
-                    _py_defs(body, name, lines, path, out)
-        elif kind == "expression_statement":
-            for target in _py_assignment_targets(child):
-                row = child.start_point[0]
-                end = min(child.end_point[0] + 1, row + MAX_SNIPPET_LINES)
-                if container is not None:
-                    what = "attribute"
-                else:
-                    what = "constant" if target.isupper() else "variable"
-                out.append(Definition(target, what, path, row, row, end, container, _join(lines, range(row, end))))
-        elif kind in ("if_statement", "try_statement", "with_statement", "else_clause", "elif_clause",
-                      "except_clause", "finally_clause", "block"):
-            _py_defs(child, container, lines, path, out)
-
-
-def _py_assignment_targets(statement: Node) -> list[str]:
-    names: list[str] = []
-    for expr in statement.named_children:
-        if expr.type not in ("assignment", "augmented_assignment"):
-            continue
-        left = expr.child_by_field_name("left")
-        if left is None:
-            continue
-        if left.type == "identifier":
-            names.append(_text(left))
-        elif left.type in ("pattern_list", "tuple_pattern"):
-            names.extend(_text(c) for c in left.named_children if c.type == "identifier")
-        right = expr.child_by_field_name("right")
-        while right is not None and right.type == "assignment":  # a = b = 1
-            inner_left = right.child_by_field_name("left")
-            if inner_left is not None and inner_left.type == "identifier":
-                names.append(_text(inner_left))
-            right = right.child_by_field_name("right")
-    return [n for n in names if n]
-
-
-def _py_docstring_end(body: Node | None) -> int | None:
-    if body is None or body.named_child_count == 0:
-        return None
-    first = body.named_children[0]
-    if first.type == "expression_statement" and first.named_child_count and first.named_children[0].type == "string":
-        return first.end_point[0]
-    return None
-
-
-def _py_function(node: Node, outer: Node, name: str, container: str | None, lines: list[str], path: str) -> Definition:
-    def_row = node.start_point[0]
-    start = outer.start_point[0] if def_row - outer.start_point[0] <= 2 else def_row
-    body = node.child_by_field_name("body")
-    body_row = body.start_point[0] if body is not None else def_row
-    sig_end = max(def_row, body_row - 1 if body_row > def_row else def_row)
-    doc_end = _py_docstring_end(body)
-    if doc_end is not None:
-        last = min(doc_end, sig_end + MAX_DOC_LINES)
-    else:
-        last = sig_end + BODY_LINES_WITHOUT_DOC
-    last = min(last, node.end_point[0], start + MAX_SNIPPET_LINES - 1)
-    kind = "method" if container is not None else "function"
-    return Definition(name, kind, path, def_row, start, last + 1, container, _join(lines, range(start, last + 1)))
-
-
-def _py_class(node: Node, outer: Node, name: str, container: str | None, lines: list[str], path: str) -> Definition:
-    """Header, docstring, then one signature line per member (up to MAX_OUTLINE_ROWS): a packed view of
-    the class, which the query cuts to MAX_SNIPPET_LINES rows chosen by the names near the cursor."""
-    def_row = node.start_point[0]
-    start = outer.start_point[0] if def_row - outer.start_point[0] <= 2 else def_row
-    body = node.child_by_field_name("body")
-    body_row = body.start_point[0] if body is not None else def_row
-    header_end = max(def_row, body_row - 1 if body_row > def_row else def_row)
-    rows = list(range(start, header_end + 1))
-    doc_end = _py_docstring_end(body)
-    if doc_end is not None:
-        rows.extend(range(header_end + 1, min(doc_end, header_end + MAX_DOC_LINES) + 1))
-    if body is not None:
-        for member in body.named_children:
-            target = member.child_by_field_name("definition") if member.type == "decorated_definition" else member
-            if target is not None and target.type in ("function_definition", "class_definition"):
-                rows.append(target.start_point[0])
-            elif member.type == "expression_statement" and member.start_point[0] not in rows and _py_assignment_targets(member):
-                rows.append(member.start_point[0])
-            if len(rows) >= MAX_OUTLINE_ROWS:
-                break
-    rows = sorted(set(rows))[:MAX_OUTLINE_ROWS]
-    return Definition(name, "class", path, def_row, start, rows[-1] + 1, container, _join(lines, rows))
-
-
-_PY_IMPORT_QUERY = "(import_statement) @i (import_from_statement) @i"
-
-
-def _py_imports(root: Node, language: str) -> list[ImportBinding]:
-    out: list[ImportBinding] = []
-    for node in sorted(_captures(language, _PY_IMPORT_QUERY, root).get("i", []), key=lambda n: n.start_byte):
-        row = node.start_point[0]
-        if node.type == "import_statement":
-            for child in node.named_children:
-                if child.type == "dotted_name":
-                    module = _text(child)
-                    out.append(ImportBinding(module, module, None, row))
-                elif child.type == "aliased_import":
-                    module = _text(child.child_by_field_name("name"))
-                    alias = _text(child.child_by_field_name("alias"))
-                    if module and alias:
-                        out.append(ImportBinding(alias, module, None, row))
-            continue
-        module_node = node.child_by_field_name("module_name")
-        if module_node is None:
-            continue
-        module = _text(module_node).replace(" ", "")
-        for i, child in enumerate(node.children):
-            field = node.field_name_for_child(i)
-            if child.type == "wildcard_import":
-                out.append(ImportBinding(None, module, None, row, star=True))
-            elif field == "name" and child.type == "dotted_name":
-                name = _text(child)
-                out.append(ImportBinding(name, module, name, row))
-            elif field == "name" and child.type == "aliased_import":
-                name = _text(child.child_by_field_name("name"))
-                alias = _text(child.child_by_field_name("alias"))
-                if name and alias:
-                    out.append(ImportBinding(alias, module, name, row))
-    return out
-
-
-# ---------------------------------------------------------------------------------------- helpers
-
-
-def _join(lines: list[str], rows) -> str:
-    return "\n".join(lines[r] for r in rows if 0 <= r < len(lines))

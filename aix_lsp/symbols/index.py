@@ -14,8 +14,8 @@ from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
 from .bm25 import DefinitionsBM25
-from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, is_js_family, symbols_language
-from .langs.c import SOURCE_EXTENSIONS, translation_unit_only
+from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
+from .langs import language as language_rules
 from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
@@ -53,11 +53,6 @@ QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
 QUERY_LINES_AFTER = 5
 MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
-# languages where a method or attribute is a candidate by use, and its name's uses count, only when the code
-# near the cursor writes it after x. / x?. / x-> / T:: (a bare name there is a local of that name); not Java,
-# C#, C++, whose subclasses use inherited members bare. symbols_eval half B recall@3, shipped weights: Python
-# 50.1 -> 52.8, JavaScript 61.5 -> 63.6, TypeScript 54.4 -> 60.4, Go 55.3 -> 61.2, Rust 50.9 -> 51.5, C 45.5 same
-QUALIFIED_MEMBERS = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "c"})
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
@@ -384,12 +379,13 @@ class SymbolIndex:
         language = symbols_language(rel_path)
         if language is None:
             return []
+        rules = language_rules(language)
         weights = weights or self.weights
         offset = max(0, min(offset, len(text)))
         cursor_line = text.count("\n", 0, offset)
         with self._lock:
             bindings, import_rows = import_lines(language, text)
-            context = _BufferUses(text, cursor_line, import_rows, language in QUALIFIED_MEMBERS)
+            context = _BufferUses(text, cursor_line, import_rows, rules.qualified_members)
             cands: dict[tuple[str, int, str | None], Candidate] = {}
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             if sources is None or "imports" in sources:
@@ -400,20 +396,19 @@ class SymbolIndex:
                 self._bm25_candidates(rel_path, text, cursor_line, cands)
             receiver = receiver_type(text, offset, language)
             enclosing = enclosing_types(text, offset, language)
-            if receiver is None and language in FIELD_TYPED_RECEIVERS:
+            if receiver is None and rules.field_typed_receivers:
                 receiver = self._field_receiver(text, offset, enclosing)
             if receiver is not None:
                 self._receiver_candidates(rel_path, *receiver, cands)
             for type_name in enclosing:
                 self._enclosing_candidates(rel_path, type_name, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
-            c_family = language in ("c", "c++")
             for cand in cands.values():
                 cand.signals = self._signals(cand, context, words, best_bm25)
                 cand.score = combine(cand.signals, weights)
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
                     cand.definition = self._outline_for(cand.definition, context)
-            ranked = cands.values() if not c_family else _declarations_first(cands.values())
+            ranked = rules.merge_declarations(cands.values())
         return sorted(ranked, key=lambda c: (-c.score, c.definition.path, c.definition.line))
 
     def _outline_for(self, cls: Definition, context: "_BufferUses") -> Definition:
@@ -464,7 +459,8 @@ class SymbolIndex:
         hidden = self._unit_only.get(d.path)
         if hidden is None:
             symbols = self._files.get(d.path)
-            hidden = translation_unit_only(symbols) if symbols is not None and symbols.language in ("c", "c++") else frozenset()
+            rules = language_rules(symbols.language) if symbols is not None else None
+            hidden = rules.unit_only(symbols) if rules is not None else frozenset()
             self._unit_only[d.path] = hidden
         return (d.line, d.name) in hidden
 
@@ -523,6 +519,7 @@ class SymbolIndex:
                            written: Sequence[Container[str]] = ()) -> None:
         """``written``: the names the buffer and its look-alike windows write (C/C++: a definition reached through
         an include of an include is no candidate otherwise: nothing would rank it)."""
+        rules = language_rules(language)
         for binding in bindings:
             if binding.reexport:
                 continue
@@ -532,7 +529,7 @@ class SymbolIndex:
             if target is None:
                 continue
             if binding.star:
-                included = language in ("c", "c++")
+                included = rules.includes
                 for d in self._module_members(target):
                     cand = self._add(cands, d, d.name, None, "star", rel_path)
                     if cand is not None and included:  # a declaration the file includes: what the name means here
@@ -546,7 +543,7 @@ class SymbolIndex:
                 defs, module = self._resolve_name(target, binding.name, 0, set())
                 for d in defs:
                     self._add(cands, d, binding.local or d.name, None, "name", rel_path)
-                    if d.kind == "class" or (d.kind in ("constant", "variable") and is_js_family(language)):
+                    if d.kind == "class" or (d.kind in ("constant", "variable") and rules.value_members):
                         # its members keep their ambiguity: marked resolved they crowd out the rest (Java 2.6
                         # points of recall@3 worse; Rust, once pub use re-exports resolve, 23 points worse)
                         for member in self._class_members(_made_by(d))[:MAX_CLASS_MEMBERS]:
@@ -681,17 +678,8 @@ class SymbolIndex:
     # ----------------------------------------------------------------------------- resolving
 
     def _module_file(self, importer: str, spec: str, language: str) -> str | None:
-        if language == "python":
-            return self._modules.python_module(importer, spec)
-        if is_js_family(language):
-            return self._modules.js_module(importer, spec)
-        if language == "java":
-            return self._modules.java_class(importer, spec)
-        if language in ("c", "c++"):
-            return self._modules.c_include(importer, spec)
-        if language == "rust":
-            return self._modules.rust_module(importer, spec)
-        return None
+        rules = language_rules(language)
+        return rules.module_file(self._modules, importer, spec) if rules is not None else None
 
     def _resolve_name(self, module: str, name: str, depth: int, seen: set,
                       trail: set[str] | None = None) -> tuple[list[Definition], str | None]:
@@ -714,18 +702,15 @@ class SymbolIndex:
         if symbols is not None:
             wanted = symbols.default_export if name == "default" and symbols.default_export else name
             defs = [d for d in symbols.definitions if d.name == wanted and d.container is None]
-            if not defs and symbols.language == "java":  # import static a.b.C.member
+            if not defs and language_rules(symbols.language).imports_members:  # import static a.b.C.member
                 defs = [d for d in symbols.definitions if d.name == wanted]
             if defs:
                 result = (defs, None)
             else:
                 result = self._resolve_through_imports(symbols, wanted, depth, seen, mine)
-        if not result[0] and result[1] is None and symbols is not None and symbols.language in ("python", "rust"):
-            if symbols.language == "python":
-                sub = self._modules.python_submodule(module, name)
-            else:  # use crate::a::b; brings module b
-                sub = self._modules.rust_submodule(module, name)
-            if sub is not None:
+        if not result[0] and result[1] is None and symbols is not None:
+            sub = language_rules(symbols.language).submodule(self._modules, module, name)  # Python: a package's module
+            if sub is not None:  # Rust: use crate::a::b; brings module b
                 result = ([], sub)
         if not result[0] and result[1] is None and symbols is not None and symbols.language == "rust" \
                 and posix_basename(module) in ("lib.rs", "main.rs"):
@@ -737,9 +722,9 @@ class SymbolIndex:
 
     def _resolve_through_imports(self, symbols: FileSymbols, name: str, depth: int, seen: set,
                                  trail: set[str]) -> tuple[list[Definition], str | None]:
-        python = symbols.language == "python"
+        reexport_all = language_rules(symbols.language).imports_reexport
         for b in symbols.imports:
-            if b.star or b.local != name or (not python and not b.reexport):
+            if b.star or b.local != name or (not reexport_all and not b.reexport):
                 continue
             target = self._module_file(symbols.path, b.module, symbols.language)
             if target is None:
@@ -750,7 +735,7 @@ class SymbolIndex:
             if found[0] or found[1]:
                 return found
         for b in symbols.imports:
-            if not b.star or (not python and not b.reexport):
+            if not b.star or (not reexport_all and not b.reexport):
                 continue
             target = self._module_file(symbols.path, b.module, symbols.language)
             if target is None:
@@ -777,15 +762,15 @@ class SymbolIndex:
         seen.add(module)
         symbols = self._files.get(module)
         out = [d for d in symbols.definitions if d.container is None] if symbols is not None else []
-        python = symbols is not None and symbols.language == "python"
+        rules = language_rules(symbols.language) if symbols is not None else None
         for b in symbols.imports if symbols is not None else ():
             if len(out) >= MAX_MODULE_MEMBERS:
                 break
-            if b.star and (python or b.reexport):
+            if b.star and (rules.imports_reexport or b.reexport):
                 target = self._module_file(module, b.module, symbols.language)
                 if target is not None:
                     out.extend(self._module_members(target, depth + 1, seen, trail))
-            elif b.local and (b.reexport or (python and posix_basename(module).startswith("__init__."))):
+            elif b.local and (b.reexport or rules.imports_are_members(module)):
                 target = self._module_file(module, b.module, symbols.language)
                 if target is not None and b.name is not None:
                     defs, _ = self._resolve_name(target, b.name, 0, set(), trail)
@@ -807,10 +792,9 @@ class SymbolIndex:
         if symbols is None:
             return []
         members = [d for d in symbols.definitions if d.container == cls.name]
-        if symbols.language in ("c", "c++"):
-            for source in self._modules.c_matching_sources(cls.path):
-                found = self._files.get(source)
-                members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
+        for source in language_rules(symbols.language).matching_sources(self._modules, cls.path):
+            found = self._files.get(source)
+            members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
         return members
 
 
@@ -824,34 +808,6 @@ def _made_by(d: Definition) -> Definition:
         return d
     found = _MADE_BY.search(d.snippet)
     return d._replace(name=found.group(1)) if found else d
-
-
-def _declarations_first(cands: Iterable[Candidate]) -> list[Candidate]:
-    """C/C++: a function or member both declared in a header and defined in a source file is shown once, as
-    the header's declaration (its comment and signature say what it does; the body rarely fits anyway), at the
-    better rank of the two."""
-    headers: dict[tuple[str, str | None], Candidate] = {}
-    bodies: list[Candidate] = []
-    out: list[Candidate] = []
-    for cand in cands:
-        d = cand.definition
-        if d.kind not in ("function", "method"):
-            out.append(cand)
-        elif d.path.endswith(SOURCE_EXTENSIONS):
-            bodies.append(cand)
-        else:
-            out.append(cand)
-            best = headers.get((d.name, d.container))
-            if best is None or cand.score > best.score:
-                headers[(d.name, d.container)] = cand
-    for cand in bodies:
-        header = headers.get((cand.definition.name, cand.definition.container))
-        if header is None:
-            out.append(cand)
-        elif cand.score > header.score:  # the body ranked better: its rank, the declaration's snippet
-            header.score = cand.score
-            header.origins |= cand.origins
-    return out
 
 
 def _interface(symbols: FileSymbols) -> tuple:
@@ -900,7 +856,6 @@ class _BufferUses:
 
 
 _ACCESSED = re.compile(r"(?:\.|->|::)\s*#?([A-Za-z_$][\w$]*)")
-FIELD_TYPED_RECEIVERS = frozenset({"c", "c++", "rust"})  # receivers typed by a member declared in another file
 # VersionSet* const versions_;  /  std::unique_ptr<Table> table_;  /  config: Box<Config>,  /  pub map: &'a Map
 _FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static[ \t]+)*(?:[\w:]*::)?(?:\w+<[ \t]*)?"
                          r"(?:const[ \t]+)?(?:[\w]*::)?([A-Z]\w*)[\w<>:, \t]*?[*&\s]+(?:const[ \t]+)?\w+[ \t]*(?:[;=\[{]|GUARDED)"

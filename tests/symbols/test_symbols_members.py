@@ -1,6 +1,6 @@
 """Members of another file's class are used through ``x.name`` (Python, JS/TS, Go, Rust, C): a bare name near
-the cursor is a local of that name, not them (index.QUALIFIED_MEMBERS); Java's subclasses use inherited
-members bare, so there a bare name still counts."""
+the cursor is a local of that name, not them (``Language.qualified_members``, symbols/langs); Java's subclasses
+use inherited members bare, so there a bare name still counts."""
 
 from aix_lsp.symbols import SymbolIndex
 

@@ -14,6 +14,8 @@ with the ``/* comments */`` of continued ``#define`` lines blanked (tree-sitter 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
@@ -21,7 +23,12 @@ from aix_lsp.languages import language_for_path
 from aix_lsp.syntax.grammars import new_parser
 
 from ..model import Definition, FileSymbols, ImportBinding
+from ..resolve import ModuleTable
+from . import Language
 from ._snippets import function, outline, text
+
+if TYPE_CHECKING:
+    from ..signals import Candidate
 
 _TYPES = {"class_specifier", "struct_specifier", "union_specifier", "enum_specifier"}
 _WALK = {"preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "preproc_elifdef", "declaration_list",
@@ -241,3 +248,38 @@ def _is_function(node: Node | None) -> bool:
             return True
         node = node.child_by_field_name("declarator")
     return False
+
+
+def declarations_first(cands: Iterable["Candidate"]) -> list["Candidate"]:
+    """C/C++: a function or member both declared in a header and defined in a source file is shown once, as
+    the header's declaration (its comment and signature say what it does; the body rarely fits anyway), at the
+    better rank of the two."""
+    headers: dict[tuple[str, str | None], "Candidate"] = {}
+    bodies: list["Candidate"] = []
+    out: list["Candidate"] = []
+    for cand in cands:
+        d = cand.definition
+        if d.kind not in ("function", "method"):
+            out.append(cand)
+        elif d.path.endswith(SOURCE_EXTENSIONS):
+            bodies.append(cand)
+        else:
+            out.append(cand)
+            best = headers.get((d.name, d.container))
+            if best is None or cand.score > best.score:
+                headers[(d.name, d.container)] = cand
+    for cand in bodies:
+        header = headers.get((cand.definition.name, cand.definition.container))
+        if header is None:
+            out.append(cand)
+        elif cand.score > header.score:  # the body ranked better: its rank, the declaration's snippet
+            header.score = cand.score
+            header.origins |= cand.origins
+    return out
+
+
+_C_FAMILY = dict(extract=extract, import_start=re.compile(r"^[ \t]*#[ \t]*include[ \t]*\"", re.M),
+                 module_file=ModuleTable.c_include, includes=True, unit_only=translation_unit_only,
+                 matching_sources=ModuleTable.c_matching_sources, field_typed_receivers=True,
+                 merge_declarations=declarations_first)
+LANGUAGES = {"c": Language(**_C_FAMILY, qualified_members=True), "c++": Language(**_C_FAMILY)}

@@ -8,9 +8,12 @@ definition per file, all of them candidates.
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from ..model import FileSymbols, ImportBinding
+from . import Language
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
@@ -84,3 +87,6 @@ def _type(node: Node, container: str | None, lines: list[str], path: str, out: F
                 out.definitions.append(function(m, ename, "constant", name, lines, path, None))
         elif m.type in _TYPES:
             _type(m, name, lines, path, out, depth + 1)
+
+
+LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M))}

@@ -6,9 +6,12 @@ last path element. Packages are folders; same-package names are found by the "us
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from ..model import FileSymbols, ImportBinding
+from . import Language
 from ._snippets import function, outline, text
 
 
@@ -85,3 +88,6 @@ def _field_rows(body: Node | None) -> list[int] | None:
         elif child.type != "comment":
             rows.append(child.start_point[0])
     return rows
+
+
+LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True)}

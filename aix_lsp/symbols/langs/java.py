@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from ..model import FileSymbols, ImportBinding
+from ..resolve import ModuleTable
+from . import Language
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration": "class", "interface_declaration": "class", "enum_declaration": "class",
@@ -69,3 +73,7 @@ def _type(node: Node, container: str | None, lines: list[str], path: str, out: F
                 out.definitions.append(function(m, cname, "constant", name, lines, path, None))
         elif m.type in _TYPES:
             _type(m, name, lines, path, out, depth + 1)
+
+
+LANGUAGES = {"java": Language(extract, import_start=re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
+                              module_file=ModuleTable.java_class, imports_members=True)}

@@ -17,11 +17,16 @@ the file itself, so the import resolution follows it like any re-export.
 
 from __future__ import annotations
 
+import re
+
 import posixpath
+from dataclasses import replace
 
 from tree_sitter import Node
 
 from ..model import Definition, FileSymbols, ImportBinding
+from ..resolve import ModuleTable
+from . import Language
 from ._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES, captures as _captures, text
 
 
@@ -683,3 +688,10 @@ def _string_value(node: Node | None) -> str | None:
     if len(value) >= 2 and value[0] in "'\"`" and value[-1] == value[0]:
         return value[1:-1]
     return None
+
+
+_JS_FAMILY = Language(extract, import_start=re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\(", re.M),
+                      module_file=ModuleTable.js_module, qualified_members=True, value_members=True)
+# jsx keeps bare member names as uses (its weights were tuned so)
+LANGUAGES = {"javascript": _JS_FAMILY, "jsx": replace(_JS_FAMILY, qualified_members=False), "typescript": _JS_FAMILY,
+             "tsx": _JS_FAMILY}

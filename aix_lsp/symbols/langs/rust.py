@@ -8,9 +8,13 @@ import; ``pub use`` (any visibility) is a re-export: other modules reach the nam
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from ..model import FileSymbols, ImportBinding
+from ..resolve import ModuleTable
+from . import Language
 from ._snippets import function, outline, text
 
 _TYPES = {"struct_item": "class", "enum_item": "class", "union_item": "class", "trait_item": "class"}
@@ -115,3 +119,8 @@ def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int, public
     elif kind == "use_list":
         for child in node.named_children:
             _use(child, prefix, row, out, depth + 1, public)
+
+
+LANGUAGES = {"rust": Language(extract, import_start=re.compile(r"^[ \t]*(?:pub(?:\([\w:]+\))?[ \t]+)?use[ \t]", re.M),
+                              module_file=ModuleTable.rust_module, submodule=ModuleTable.rust_submodule,
+                              qualified_members=True, field_typed_receivers=True)}
