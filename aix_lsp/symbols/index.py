@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
 from .bm25 import DefinitionsBM25
+from .buffer import FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, enclosing_types, query_terms, receiver_type
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
 from .langs import language as language_rules
 from aix_lsp.context.fragment import Fragment
@@ -44,14 +44,10 @@ log = logging.getLogger(__name__)
 # (files, definition ids per file, next id, generation): what store.py saves and SymbolIndex takes back
 SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
 
-USE_WINDOW = 80  # lines around the cursor whose identifiers count as "used near the cursor"
 MAX_SAME_NAME = 16  # a used name defined more often than this is no lead (self, name, get ...)
 MAX_MODULE_MEMBERS = 400
 MAX_CLASS_MEMBERS = 60
 BM25_HITS = 20
-QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
-QUERY_LINES_AFTER = 5
-MAX_QUERY_TERMS = 32
 RESOLVE_DEPTH = 6
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
@@ -385,7 +381,7 @@ class SymbolIndex:
         cursor_line = text.count("\n", 0, offset)
         with self._lock:
             bindings, import_rows = import_lines(language, text)
-            context = _BufferUses(text, cursor_line, import_rows, rules.qualified_members)
+            context = BufferUses(text, cursor_line, import_rows, rules.qualified_members)
             cands: dict[tuple[str, int, str | None], Candidate] = {}
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             if sources is None or "imports" in sources:
@@ -411,7 +407,7 @@ class SymbolIndex:
             ranked = rules.merge_declarations(cands.values())
         return sorted(ranked, key=lambda c: (-c.score, c.definition.path, c.definition.line))
 
-    def _outline_for(self, cls: Definition, context: "_BufferUses") -> Definition:
+    def _outline_for(self, cls: Definition, context: BufferUses) -> Definition:
         """A class outline longer than MAX_SNIPPET_LINES cut to that: its header and docstring rows, then
         the members the code near the cursor names (nearest use first), then the others in order."""
         rows = self._outline_rows.get(cls)
@@ -585,7 +581,7 @@ class SymbolIndex:
             if any(d.name in names for names in written):
                 self._add(cands, d, d.name, None, "included", rel_path)
 
-    def _used_candidates(self, rel_path: str, context: "_BufferUses", imported: set[str], cands: dict) -> None:
+    def _used_candidates(self, rel_path: str, context: BufferUses, imported: set[str], cands: dict) -> None:
         for name in context.near:
             if name in imported:
                 continue
@@ -603,7 +599,7 @@ class SymbolIndex:
         imported = [c.definition for c in cands.values() if "name" in c.origins and c.definition.name == type_name]
         types = list(imported or self._by_name.get(type_name, ())[:MAX_SAME_NAME])
         for alias in list(types):  # C: typedef struct uv_loop_s uv_loop_t; the members are uv_loop_s's
-            tag = _TYPEDEF_TAG.search(alias.snippet) if alias.kind == "type" else None
+            tag = TYPEDEF_TAG.search(alias.snippet) if alias.kind == "type" else None
             if tag is not None and tag.group(1) != type_name:
                 types += [d for d in self._by_name.get(tag.group(1), ())[:MAX_SAME_NAME] if d.kind == "class"]
         for cls in types:
@@ -620,7 +616,7 @@ class SymbolIndex:
         file (C++ ``VersionSet* versions_;`` in the header, a Rust struct's ``config: Config``): (its type, prefix).
         The member of the type the cursor's method belongs to first, else the only member of that name."""
         line_start = text.rfind("\n", 0, offset) + 1
-        match = _MEMBER_AT_CURSOR.search(text, line_start, offset)
+        match = MEMBER_AT_CURSOR.search(text, line_start, offset)
         if match is None or match.group(1) in ("self", "this", "super", "cls"):
             return None
         field = match.group(1)
@@ -629,7 +625,7 @@ class SymbolIndex:
         chosen = own or (members if len(members) == 1 else [])
         for d in chosen:
             rows = d.snippet.split("\n")
-            found = _FIELD_TYPE.search(rows[d.line - d.start_line]) if 0 <= d.line - d.start_line < len(rows) else None
+            found = FIELD_TYPE.search(rows[d.line - d.start_line]) if 0 <= d.line - d.start_line < len(rows) else None
             for candidate in (found.groups() if found is not None else ()):
                 if candidate and candidate != field:
                     return candidate, match.group(2) or ""
@@ -644,7 +640,7 @@ class SymbolIndex:
                     self._add(cands, member, member.name, type_name, "member", rel_path)
 
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
-        terms = _query_terms(text, cursor_line)
+        terms = query_terms(text, cursor_line)
         if not terms or not self._ids:
             return
         for score, ident in self._bm25.search(terms, BM25_HITS + 10):
@@ -655,7 +651,7 @@ class SymbolIndex:
             if cand is not None:
                 cand.bm25_score = max(cand.bm25_score, score)
 
-    def _signals(self, cand: Candidate, context: "_BufferUses", words: list[set[str]], best_bm25: float) -> dict[str, float]:
+    def _signals(self, cand: Candidate, context: BufferUses, words: list[set[str]], best_bm25: float) -> dict[str, float]:
         d = cand.definition
         owner = cand.owner.split(".")[0] if cand.owner else None
         # a member whose name the code near the cursor writes only bare (QUALIFIED_MEMBERS): those are uses
@@ -822,141 +818,3 @@ def _interface(symbols: FileSymbols) -> tuple:
 
 def posix_basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
-
-
-class _BufferUses:
-    """Where identifiers occur in the buffer, outside import statements."""
-
-    def __init__(self, text: str, cursor_line: int, import_rows: set[int], qualified_members: bool = False) -> None:
-        self.cursor_line = cursor_line
-        lines = text.split("\n")
-        lo = max(0, cursor_line - USE_WINDOW)
-        hi = min(len(lines), cursor_line + USE_WINDOW + 1)
-        self._lines: dict[str, list[int]] = {}
-        # names written after x. / x-> / X:: near the cursor; None where members may be used unqualified
-        self.accessed: set[str] | None = set() if qualified_members else None
-        for row in range(lo, hi):
-            if row in import_rows:
-                continue
-            for ident in IDENTIFIER.findall(lines[row]):
-                rows = self._lines.setdefault(ident, [])
-                if not rows or rows[-1] != row:
-                    rows.append(row)
-            if self.accessed is not None:
-                self.accessed.update(_ACCESSED.findall(lines[row]))
-        self.near = self._lines.keys()
-        if import_rows:
-            body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
-        else:
-            body = text
-        self.used = Counter(IDENTIFIER.findall(body))  # name -> uses outside import statements
-
-    def lines_of(self, name: str | None) -> list[int] | None:
-        return self._lines.get(name) if name else None
-
-
-_ACCESSED = re.compile(r"(?:\.|->|::)\s*#?([A-Za-z_$][\w$]*)")
-# VersionSet* const versions_;  /  std::unique_ptr<Table> table_;  /  config: Box<Config>,  /  pub map: &'a Map
-_FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static[ \t]+)*(?:[\w:]*::)?(?:\w+<[ \t]*)?"
-                         r"(?:const[ \t]+)?(?:[\w]*::)?([A-Z]\w*)[\w<>:, \t]*?[*&\s]+(?:const[ \t]+)?\w+[ \t]*(?:[;=\[{]|GUARDED)"
-                         r"|\b\w+[ \t]*:[ \t]*(?:&[ \t]*(?:'\w+[ \t]+)?(?:mut[ \t]+)?)?(?:(?:Box|Option|Arc|Rc|RefCell|Vec|Cell)<)*"
-                         r"(?:[\w]+::)*([A-Z]\w*)")
-_MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$")
-RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
-
-
-def receiver_type(text: str, offset: int, language: str = "") -> tuple[str, str] | None:
-    """(type, typed member prefix) for ``obj.pre|`` at ``offset`` when the buffer declares obj's type:
-    ``T obj``/``T* obj``/``T<..> obj`` (Java, C#, C/C++, Go params ``obj *T``), ``obj: T`` (Python, TS, Rust),
-    ``obj = new T(``, ``obj = T(``, ``obj := T{``/``&T{``; ``T::`` names the type itself; no type inference
-    beyond that. C and C++ (``language``) also take lower-case types: ``uv_loop_t* loop``, ``struct list *n``."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    match = _MEMBER_AT_CURSOR.search(text, line_start, offset)
-    if match is None:
-        return None
-    obj, prefix = match.group(1), match.group(2) or ""
-    if obj in ("self", "this", "super", "cls"):
-        return None
-    start = line_start
-    for _ in range(RECEIVER_LINES):
-        if start == 0:
-            break
-        start = text.rfind("\n", 0, start - 1) + 1
-    scope = text[start:offset]
-    o = re.escape(obj)
-    patterns = (
-        rf"\b{o}\s*:?=\s*(?:new\s+|&)?(?:\w+(?:\.|::))*([A-Z]\w*)\s*[({{<]",  # obj = new T(, obj = m.T(, obj := &T{
-        rf"\b{o}\s*:\s*(?:&\s*(?:mut\s+)?)?([A-Z]\w*)",  # obj: T
-        rf"\b([A-Z]\w*)(?:<[^<>;=]*>)?\s*[*&]*\s+{o}\s*[;,=)]",  # T obj; T<A> obj = ; T* obj)
-        rf"\b{o}\s+\*?([A-Z]\w*)\b",  # Go: obj *T / var obj T
-    )
-    if language in ("c", "c++"):  # T obj / T *obj / struct T *obj with any case (not `return obj;`)
-        patterns += (rf"\b([A-Za-z_]\w*)(?:<[^<>;=]*>)?(?:\s*[*&]+\s*|\s+)(?:const\s+)?{o}\s*[;,=)\[]",)
-    best: tuple[int, str] | None = None
-    for pattern in patterns:
-        for found in re.finditer(pattern, scope):
-            if found.group(1) in _C_NOT_TYPES:
-                continue
-            if best is None or found.start() > best[0]:  # the nearest declaration above the cursor
-                best = (found.start(), found.group(1))
-    separator = text[match.end(1):match.start(2) if match.group(2) else offset].strip()
-    if best is None and separator == "::" and obj[0].isupper():
-        return obj, prefix  # Type::member (C++, Rust): the type itself
-    return (best[1], prefix) if best is not None else None
-
-
-_C_NOT_TYPES = frozenset({"return", "const", "sizeof", "case", "goto", "else", "delete", "new", "throw", "typedef"})
-_TYPEDEF_TAG = re.compile(r"\btypedef\s+(?:const\s+)?(?:struct|union|class)\s+([A-Za-z_]\w*)\s*[*\s]*[A-Za-z_]\w*\s*;")
-
-# Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition
-_CPP_METHOD_HEAD = re.compile(r"^[A-Za-z_][^;(){}=\n]*?\b([A-Za-z_]\w*)(?:<[^<>\n]*>)?::~?[A-Za-z_]\w*\s*\(", re.M)
-# impl Foo {  /  impl<'a, T> Trait<'a> for Foo<T> where ... {
-_RUST_IMPL = re.compile(r"^[ \t]*(?:unsafe[ \t]+)?impl\b(?:[ \t]*<[^{\n]*?>)?[ \t]+(?:(?:[\w]+::)*([A-Za-z_]\w*)(?:<[^{\n]*?>)?[ \t]+for[ \t]+)?"
-                        r"&?(?:[\w]+::)*([A-Za-z_]\w*)", re.M)
-
-
-def enclosing_types(text: str, offset: int, language: str) -> list[str]:
-    """The type (and Rust trait) whose method the cursor is in, from the nearest method head or ``impl``
-    above it (within RECEIVER_LINES); [] for other languages or when there is none."""
-    if language not in ("c++", "c", "rust"):
-        return []
-    start = offset
-    for _ in range(RECEIVER_LINES):
-        if start <= 0:
-            break
-        start = text.rfind("\n", 0, start - 1) + 1
-    pattern = _RUST_IMPL if language == "rust" else _CPP_METHOD_HEAD
-    last = None
-    for last in pattern.finditer(text, start, offset):
-        pass
-    if last is None:
-        return []
-    return [name for name in reversed(last.groups()) if name]
-
-
-def _query_terms(text: str, cursor_line: int) -> list[str]:
-    lines = text.split("\n")
-    picked: list[str] = []
-    row = cursor_line - 1
-    while row >= 0 and len(picked) < QUERY_LINES_BEFORE:
-        if lines[row].strip():
-            picked.append(lines[row])
-        row -= 1
-    after = 0
-    row = cursor_line + 1
-    while row < len(lines) and after < QUERY_LINES_AFTER:
-        if lines[row].strip():
-            picked.append(lines[row])
-            after += 1
-        row += 1
-    if 0 <= cursor_line < len(lines):
-        picked.append(lines[cursor_line])
-    terms: list[str] = []
-    seen: set[str] = set()
-    for token in code_tokens("\n".join(picked)):
-        if token not in seen:
-            seen.add(token)
-            terms.append(token)
-            if len(terms) >= MAX_QUERY_TERMS:
-                break
-    return terms

@@ -411,7 +411,7 @@ def test_what_a_source_file_keeps_to_itself_is_no_candidate_elsewhere(tmp_path):
 
 
 def test_lower_case_c_types_and_typedef_struct_names_type_their_receivers(tmp_path):
-    from aix_lsp.symbols.index import receiver_type
+    from aix_lsp.symbols.buffer import receiver_type
 
     assert receiver_type("int f(uv_loop_t* loop) {\n  loop->", 35, "c") == ("uv_loop_t", "")
     assert receiver_type("struct list *n = head;\n  n->ne", 32, "c") == ("list", "ne")

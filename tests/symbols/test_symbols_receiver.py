@@ -3,7 +3,7 @@
 import pytest
 
 from aix_lsp.symbols.context import FolderSymbols
-from aix_lsp.symbols.index import receiver_type
+from aix_lsp.symbols.buffer import receiver_type
 
 SHAPES = '''class Circle:
     def area(self):

@@ -82,6 +82,11 @@ class Language:
     matching_sources: Callable[["ModuleTable", str], list[str]] = _no_matching_sources
     # the ranked candidates with a declaration and its definition merged (C, C++: the header's prototype)
     merge_declarations: Callable[[Iterable["Candidate"]], Iterable["Candidate"]] = _as_they_are
+    # declarations of ``obj`` in ``obj.|`` beside the common ones (``OBJ``: its name; group 1: its type)
+    receiver_declarations: tuple[str, ...] = ()
+    # a method's head outside its type (C++ ``T::m(``, Rust ``impl [Trait for] T``): the types whose members
+    # the cursor's ``this``/``self`` has, nearest above the cursor (groups: trait first)
+    method_head: "re.Pattern[str] | None" = None
     # the names a module imports are among its members (a Python package's ``__init__``), not only re-exports
     imports_are_members: Callable[[str], bool] = _never
 

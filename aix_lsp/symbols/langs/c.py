@@ -281,5 +281,9 @@ def declarations_first(cands: Iterable["Candidate"]) -> list["Candidate"]:
 _C_FAMILY = dict(extract=extract, import_start=re.compile(r"^[ \t]*#[ \t]*include[ \t]*\"", re.M),
                  module_file=ModuleTable.c_include, includes=True, unit_only=translation_unit_only,
                  matching_sources=ModuleTable.c_matching_sources, field_typed_receivers=True,
-                 merge_declarations=declarations_first)
+                 merge_declarations=declarations_first,
+                 # T obj / T *obj / struct T *obj with any case (not `return obj;`)
+                 receiver_declarations=(r"\b([A-Za-z_]\w*)(?:<[^<>;=]*>)?(?:\s*[*&]+\s*|\s+)(?:const\s+)?OBJ\s*[;,=)\[]",),
+                 # Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition
+                 method_head=re.compile(r"^[A-Za-z_][^;(){}=\n]*?\b([A-Za-z_]\w*)(?:<[^<>\n]*>)?::~?[A-Za-z_]\w*\s*\(", re.M))
 LANGUAGES = {"c": Language(**_C_FAMILY, qualified_members=True), "c++": Language(**_C_FAMILY)}

@@ -123,4 +123,7 @@ def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int, public
 
 LANGUAGES = {"rust": Language(extract, import_start=re.compile(r"^[ \t]*(?:pub(?:\([\w:]+\))?[ \t]+)?use[ \t]", re.M),
                               module_file=ModuleTable.rust_module, submodule=ModuleTable.rust_submodule,
-                              qualified_members=True, field_typed_receivers=True)}
+                              qualified_members=True, field_typed_receivers=True,
+                              # impl Foo {  /  impl<'a, T> Trait<'a> for Foo<T> where ... {
+                              method_head=re.compile(r"^[ \t]*(?:unsafe[ \t]+)?impl\b(?:[ \t]*<[^{\n]*?>)?[ \t]+(?:(?:[\w]+::)*"
+                                                     r"([A-Za-z_]\w*)(?:<[^{\n]*?>)?[ \t]+for[ \t]+)?&?(?:[\w]+::)*([A-Za-z_]\w*)", re.M))}

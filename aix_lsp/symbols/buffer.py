@@ -1,0 +1,149 @@
+"""What the buffer around the cursor says, read without a parse (it changes on every keystroke): the names
+used near the cursor and how (``x.name``), the declared type of ``obj`` in ``obj.|``, the type whose method
+the cursor is in, and the words of the BM25 query over definitions."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .langs import language as language_rules
+from .signals import IDENTIFIER, code_tokens
+
+USE_WINDOW = 80  # lines around the cursor whose identifiers count as "used near the cursor"
+QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
+QUERY_LINES_AFTER = 5
+MAX_QUERY_TERMS = 32
+
+
+class BufferUses:
+    """Where identifiers occur in the buffer, outside import statements."""
+
+    def __init__(self, text: str, cursor_line: int, import_rows: set[int], qualified_members: bool = False) -> None:
+        self.cursor_line = cursor_line
+        lines = text.split("\n")
+        lo = max(0, cursor_line - USE_WINDOW)
+        hi = min(len(lines), cursor_line + USE_WINDOW + 1)
+        self._lines: dict[str, list[int]] = {}
+        # names written after x. / x-> / X:: near the cursor; None where members may be used unqualified
+        self.accessed: set[str] | None = set() if qualified_members else None
+        for row in range(lo, hi):
+            if row in import_rows:
+                continue
+            for ident in IDENTIFIER.findall(lines[row]):
+                rows = self._lines.setdefault(ident, [])
+                if not rows or rows[-1] != row:
+                    rows.append(row)
+            if self.accessed is not None:
+                self.accessed.update(_ACCESSED.findall(lines[row]))
+        self.near = self._lines.keys()
+        if import_rows:
+            body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
+        else:
+            body = text
+        self.used = Counter(IDENTIFIER.findall(body))  # name -> uses outside import statements
+
+    def lines_of(self, name: str | None) -> list[int] | None:
+        return self._lines.get(name) if name else None
+
+
+_ACCESSED = re.compile(r"(?:\.|->|::)\s*#?([A-Za-z_$][\w$]*)")
+# VersionSet* const versions_;  /  std::unique_ptr<Table> table_;  /  config: Box<Config>,  /  pub map: &'a Map
+FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static[ \t]+)*(?:[\w:]*::)?(?:\w+<[ \t]*)?"
+                         r"(?:const[ \t]+)?(?:[\w]*::)?([A-Z]\w*)[\w<>:, \t]*?[*&\s]+(?:const[ \t]+)?\w+[ \t]*(?:[;=\[{]|GUARDED)"
+                         r"|\b\w+[ \t]*:[ \t]*(?:&[ \t]*(?:'\w+[ \t]+)?(?:mut[ \t]+)?)?(?:(?:Box|Option|Arc|Rc|RefCell|Vec|Cell)<)*"
+                         r"(?:[\w]+::)*([A-Z]\w*)")
+MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$")
+RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
+
+
+def receiver_type(text: str, offset: int, language: str = "") -> tuple[str, str] | None:
+    """(type, typed member prefix) for ``obj.pre|`` at ``offset`` when the buffer declares obj's type:
+    ``T obj``/``T* obj``/``T<..> obj`` (Java, C#, C/C++, Go params ``obj *T``), ``obj: T`` (Python, TS, Rust),
+    ``obj = new T(``, ``obj = T(``, ``obj := T{``/``&T{``; ``T::`` names the type itself; no type inference
+    beyond that. C and C++ (``language``) also take lower-case types: ``uv_loop_t* loop``, ``struct list *n``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    match = MEMBER_AT_CURSOR.search(text, line_start, offset)
+    if match is None:
+        return None
+    obj, prefix = match.group(1), match.group(2) or ""
+    if obj in ("self", "this", "super", "cls"):
+        return None
+    start = line_start
+    for _ in range(RECEIVER_LINES):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    scope = text[start:offset]
+    o = re.escape(obj)
+    patterns = (
+        rf"\b{o}\s*:?=\s*(?:new\s+|&)?(?:\w+(?:\.|::))*([A-Z]\w*)\s*[({{<]",  # obj = new T(, obj = m.T(, obj := &T{
+        rf"\b{o}\s*:\s*(?:&\s*(?:mut\s+)?)?([A-Z]\w*)",  # obj: T
+        rf"\b([A-Z]\w*)(?:<[^<>;=]*>)?\s*[*&]*\s+{o}\s*[;,=)]",  # T obj; T<A> obj = ; T* obj)
+        rf"\b{o}\s+\*?([A-Z]\w*)\b",  # Go: obj *T / var obj T
+    )
+    rules = language_rules(language) if language else None
+    if rules is not None:
+        patterns += tuple(p.replace("OBJ", o) for p in rules.receiver_declarations)
+    best: tuple[int, str] | None = None
+    for pattern in patterns:
+        for found in re.finditer(pattern, scope):
+            if found.group(1) in _C_NOT_TYPES:
+                continue
+            if best is None or found.start() > best[0]:  # the nearest declaration above the cursor
+                best = (found.start(), found.group(1))
+    separator = text[match.end(1):match.start(2) if match.group(2) else offset].strip()
+    if best is None and separator == "::" and obj[0].isupper():
+        return obj, prefix  # Type::member (C++, Rust): the type itself
+    return (best[1], prefix) if best is not None else None
+
+
+_C_NOT_TYPES = frozenset({"return", "const", "sizeof", "case", "goto", "else", "delete", "new", "throw", "typedef"})
+TYPEDEF_TAG = re.compile(r"\btypedef\s+(?:const\s+)?(?:struct|union|class)\s+([A-Za-z_]\w*)\s*[*\s]*[A-Za-z_]\w*\s*;")
+
+def enclosing_types(text: str, offset: int, language: str) -> list[str]:
+    """The type (and Rust trait) whose method the cursor is in, from the nearest method head or ``impl``
+    above it (within RECEIVER_LINES); [] for other languages or when there is none."""
+    rules = language_rules(language)
+    pattern = rules.method_head if rules is not None else None
+    if pattern is None:
+        return []
+    start = offset
+    for _ in range(RECEIVER_LINES):
+        if start <= 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    last = None
+    for last in pattern.finditer(text, start, offset):
+        pass
+    if last is None:
+        return []
+    return [name for name in reversed(last.groups()) if name]
+
+
+def query_terms(text: str, cursor_line: int) -> list[str]:
+    lines = text.split("\n")
+    picked: list[str] = []
+    row = cursor_line - 1
+    while row >= 0 and len(picked) < QUERY_LINES_BEFORE:
+        if lines[row].strip():
+            picked.append(lines[row])
+        row -= 1
+    after = 0
+    row = cursor_line + 1
+    while row < len(lines) and after < QUERY_LINES_AFTER:
+        if lines[row].strip():
+            picked.append(lines[row])
+            after += 1
+        row += 1
+    if 0 <= cursor_line < len(lines):
+        picked.append(lines[cursor_line])
+    terms: list[str] = []
+    seen: set[str] = set()
+    for token in code_tokens("\n".join(picked)):
+        if token not in seen:
+            seen.add(token)
+            terms.append(token)
+            if len(terms) >= MAX_QUERY_TERMS:
+                break
+    return terms
