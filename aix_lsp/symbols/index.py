@@ -16,6 +16,7 @@ from .bm25 import DefinitionsBM25
 from .buffer import FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, enclosing_types, query_terms, receiver_type
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
 from .langs import language as language_rules
+from .lookup import MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
 from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
@@ -44,11 +45,8 @@ log = logging.getLogger(__name__)
 # (files, definition ids per file, next id, generation): what store.py saves and SymbolIndex takes back
 SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
 
-MAX_SAME_NAME = 16  # a used name defined more often than this is no lead (self, name, get ...)
-MAX_MODULE_MEMBERS = 400
 MAX_CLASS_MEMBERS = 60
 BM25_HITS = 20
-RESOLVE_DEPTH = 6
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
@@ -73,11 +71,7 @@ class SymbolIndex:
         self._file_ids: dict[str, list[int]] = {}
         self._hashes: dict[str, int] = {}
         self._next_id = 0
-        # resolutions: ("name", module, name) -> (definitions, submodule); ("members", module) -> definitions.
-        # Each entry remembers the files it read, so a change to one file drops only what depended on it.
-        self._cache: dict[tuple, object] = {}
-        self._cache_deps: dict[tuple, frozenset[str]] = {}
-        self._dependents: dict[str, set[tuple]] = {}
+        self._lookup = Lookup(self._files, self._by_name, self._modules)  # resolutions, cached
         self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
         self._unit_only: dict[str, frozenset[tuple[int, str]]] = {}  # C/C++ source -> what other files cannot see
         self._bm25 = DefinitionsBM25(store_dir)
@@ -129,9 +123,9 @@ class SymbolIndex:
                 ids.append(ident)
                 self._bm25.add(ident, rel_path, " ".join(code_tokens(definition.name) * 2 + code_tokens(definition.snippet)))
             if same_interface:  # an edit inside bodies: resolutions stand, only their definitions move
-                self._refresh_caches(old, symbols)
+                self._lookup.refresh(old, symbols)
             elif old is None:  # a new file can be what an earlier resolution missed
-                self._clear_caches()
+                self._lookup.clear()
             self._bm25.uncommitted = True
             self._commit_unless_batched()
             return True
@@ -195,9 +189,9 @@ class SymbolIndex:
         self._unit_only.pop(rel_path, None)
         if not keep_module:  # the set of files changes: module names, and so every resolution, may change
             self._modules.discard(rel_path)
-            self._clear_caches()
+            self._lookup.clear()
         elif not keep_caches:
-            self._invalidate(rel_path)
+            self._lookup.invalidate(rel_path)
         if old is None:
             return
         for namespace in old.packages:
@@ -211,41 +205,6 @@ class SymbolIndex:
         for i in self._file_ids.pop(rel_path, ()):
             self._ids.pop(i, None)
         self._bm25.remove_file(rel_path)
-
-    def _refresh_caches(self, old: FileSymbols, new: FileSymbols) -> None:
-        """Same interface, new lines: swap the file's definitions inside the entries that hold them."""
-        moved = {id(a): b for a, b in zip(old.definitions, new.definitions)}
-        if not moved:
-            return
-
-        def fresh(defs: list[Definition]) -> list[Definition]:
-            return [moved.get(id(d), d) for d in defs]
-
-        for key in self._dependents.get(new.path, ()):
-            value = self._cache.get(key)
-            if value is None:
-                continue
-            if key[0] == "name":
-                self._cache[key] = (fresh(value[0]), value[1])
-            else:
-                self._cache[key] = fresh(value)
-
-    def _store(self, key: tuple, value: object, deps: set[str]) -> None:
-        self._cache[key] = value
-        frozen = frozenset(deps)
-        self._cache_deps[key] = frozen
-        for path in frozen:
-            self._dependents.setdefault(path, set()).add(key)
-
-    def _invalidate(self, path: str) -> None:
-        for key in self._dependents.pop(path, ()):
-            self._cache.pop(key, None)
-            self._cache_deps.pop(key, None)
-
-    def _clear_caches(self) -> None:
-        self._cache.clear()
-        self._cache_deps.clear()
-        self._dependents.clear()
 
     def _commit_unless_batched(self) -> None:
         if self._batch == 0 and self._bm25.uncommitted:
@@ -305,21 +264,21 @@ class SymbolIndex:
         with self._lock:
             if list(aliases) != self._modules.ts_aliases:
                 self._modules.ts_aliases = list(aliases)
-                self._clear_caches()
+                self._lookup.clear()
 
     def set_go_modules(self, modules: dict[str, str]) -> None:
         """The module path of each ``go.mod`` (by its folder, workspace-relative), for Go import paths."""
         with self._lock:
             if modules != self._modules.go_modules:
                 self._modules.go_modules = dict(modules)
-                self._clear_caches()
+                self._lookup.clear()
 
     def set_include_roots(self, roots: list[str]) -> None:
         """C/C++ include folders of the build (workspace-relative, best first; langs/c_build.py)."""
         with self._lock:
             if list(roots) != self._modules.c_include_roots:
                 self._modules.c_include_roots = list(roots)
-                self._clear_caches()
+                self._lookup.clear()
 
     def __contains__(self, rel_path: str) -> bool:
         with self._lock:
@@ -339,12 +298,12 @@ class SymbolIndex:
             language = symbols_language(importer)
             if language is None:
                 return [], None
-            target = self._module_file(importer, binding.module, language)
+            target = self._lookup.module_file(importer, binding.module, language)
             if target is None:
                 return [], None
             if binding.name is None:
                 return [], target
-            return self._resolve_name(target, binding.name, 0, set())
+            return self._lookup.resolve_name(target, binding.name, 0, set())
 
     def candidates_for_cursor(self, rel_path: str, text: str, offset: int, k: int,
                               lookalikes: Sequence[str] | None = None) -> list[Fragment]:
@@ -413,7 +372,7 @@ class SymbolIndex:
         rows = self._outline_rows.get(cls)
         if rows is None:
             member_line: dict[str, str] = {}  # a member's first line -> its name
-            for member in self._class_members(cls):
+            for member in self._lookup.class_members(cls):
                 first = member.line - member.start_line
                 member_lines = member.snippet.split("\n")
                 if 0 <= first < len(member_lines):
@@ -467,13 +426,13 @@ class SymbolIndex:
             files = self._modules.package_files(rel_path, binding.module, language)
             if files:
                 for path in files:
-                    for d in self._module_members(path):
+                    for d in self._lookup.module_members(path):
                         self._add(cands, d, d.name, None, "star", rel_path)
             else:  # static star import: every member of the class
                 target = self._modules.java_class(rel_path, binding.module + ".*")
                 for cls in self._files[target].definitions if target in self._files else ():
                     if cls.container is None and cls.kind == "class":
-                        for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                        for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
                             self._add(cands, member, member.name, None, "star", rel_path)
             return True
         if language == "c#":
@@ -483,7 +442,7 @@ class SymbolIndex:
             return False
         added = 0
         for path in self._modules.package_files(rel_path, binding.module, language):
-            for d in self._module_members(path):
+            for d in self._lookup.module_members(path):
                 if d.name[:1].isupper() and added < MAX_MODULE_MEMBERS:  # exported names only
                     added += 1
                     if binding.star:
@@ -497,7 +456,7 @@ class SymbolIndex:
         and ``using X = A.B.C;``: class C (found in namespace A.B) and its members."""
         if binding.star and binding.module in self._namespaces:
             for path in sorted(self._namespaces[binding.module]):
-                for d in self._module_members(path):
+                for d in self._lookup.module_members(path):
                     self._add(cands, d, d.name, None, "star", rel_path)
             return
         namespace, name = (binding.module.rpartition(".")[0], binding.module.rpartition(".")[2]) if binding.star \
@@ -507,7 +466,7 @@ class SymbolIndex:
                 if cls.container is None and cls.name == name:
                     if not binding.star:
                         self._add(cands, cls, binding.local or cls.name, None, "name", rel_path)
-                    for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                    for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
                         self._add(cands, member, member.name, None if binding.star else binding.local,
                                   "star" if binding.star else "member", rel_path)
 
@@ -521,12 +480,12 @@ class SymbolIndex:
                 continue
             if (language in PACKAGE_EXTENSIONS or language == "c#") and self._package_candidates(rel_path, language, binding, cands):
                 continue
-            target = self._module_file(rel_path, binding.module, language)
+            target = self._lookup.module_file(rel_path, binding.module, language)
             if target is None:
                 continue
             if binding.star:
                 included = rules.includes
-                for d in self._module_members(target):
+                for d in self._lookup.module_members(target):
                     cand = self._add(cands, d, d.name, None, "star", rel_path)
                     if cand is not None and included:  # a declaration the file includes: what the name means here
                         cand.origins.add("resolved")
@@ -536,16 +495,16 @@ class SymbolIndex:
             if binding.name is None:
                 module = target
             else:
-                defs, module = self._resolve_name(target, binding.name, 0, set())
+                defs, module = self._lookup.resolve_name(target, binding.name, 0, set())
                 for d in defs:
                     self._add(cands, d, binding.local or d.name, None, "name", rel_path)
                     if d.kind == "class" or (d.kind in ("constant", "variable") and rules.value_members):
                         # its members keep their ambiguity: marked resolved they crowd out the rest (Java 2.6
                         # points of recall@3 worse; Rust, once pub use re-exports resolve, 23 points worse)
-                        for member in self._class_members(_made_by(d))[:MAX_CLASS_MEMBERS]:
+                        for member in self._lookup.class_members(_made_by(d))[:MAX_CLASS_MEMBERS]:
                             self._add(cands, member, member.name, binding.local, "member", rel_path)
             if module is not None and binding.local:
-                for d in self._module_members(module)[:MAX_MODULE_MEMBERS]:
+                for d in self._lookup.module_members(module)[:MAX_MODULE_MEMBERS]:
                     self._add(cands, d, d.name, binding.local, "module", rel_path)
 
     def _included_candidates(self, rel_path: str, header: str, cands: dict, written: Sequence[Container[str]]) -> None:
@@ -555,7 +514,7 @@ class SymbolIndex:
         ones (measured: 2 points of recall@3 lower on leveldb, libuv and re2); they rank by use, BM25, analogs, so
         only those ``written`` somewhere are candidates (thousands of them at the cursor cost milliseconds)."""
         key = ("included", header)
-        found = self._cache.get(key)
+        found = self._lookup.cached(key)
         if found is None:
             trail: set[str] = {header}
             seen = {header}
@@ -565,7 +524,7 @@ class SymbolIndex:
                 for module in frontier:
                     symbols = self._files.get(module)
                     for b in symbols.imports if symbols is not None else ():
-                        target = self._module_file(module, b.module, symbols.language) if b.star else None
+                        target = self._lookup.module_file(module, b.module, symbols.language) if b.star else None
                         if target is not None and target not in seen:
                             seen.add(target)
                             following.append(target)
@@ -576,7 +535,7 @@ class SymbolIndex:
                 frontier = following
                 if len(found) >= 4 * MAX_MODULE_MEMBERS:
                     break
-            self._store(key, found, trail)
+            self._lookup.store(key, found, trail)
         for d in found:  # type: ignore[union-attr]
             if any(d.name in names for names in written):
                 self._add(cands, d, d.name, None, "included", rel_path)
@@ -605,7 +564,7 @@ class SymbolIndex:
         for cls in types:
             if cls.kind not in ("class", "type"):
                 continue
-            for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+            for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
                 if member.name.startswith(prefix):
                     cand = self._add(cands, member, member.name, type_name, "receiver", rel_path)
                     if cand is not None:
@@ -636,7 +595,7 @@ class SymbolIndex:
         class is declared elsewhere (its header, another module): its members, reached as ``this``/``self``'s."""
         for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
             if cls.kind in ("class", "type") and cls.path != rel_path:
-                for member in self._class_members(cls)[:MAX_CLASS_MEMBERS]:
+                for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
                     self._add(cands, member, member.name, type_name, "member", rel_path)
 
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
@@ -671,127 +630,6 @@ class SymbolIndex:
             "receiver": 1.0 if "receiver" in cand.origins else 0.0,
         }
 
-    # ----------------------------------------------------------------------------- resolving
-
-    def _module_file(self, importer: str, spec: str, language: str) -> str | None:
-        rules = language_rules(language)
-        return rules.module_file(self._modules, importer, spec) if rules is not None else None
-
-    def _resolve_name(self, module: str, name: str, depth: int, seen: set,
-                      trail: set[str] | None = None) -> tuple[list[Definition], str | None]:
-        """Definitions ``name`` has in ``module``, following re-exports; or ([], file) for a submodule.
-        ``trail`` collects the files read (the caller's own cache entry depends on them)."""
-        key = ("name", module, name)
-        cached = self._cache.get(key)
-        if cached is not None:
-            if trail is not None:
-                trail |= self._cache_deps.get(key, frozenset())
-            return cached  # type: ignore[return-value]
-        if trail is not None:
-            trail.add(module)
-        if depth > RESOLVE_DEPTH or (module, name) in seen:  # circular re-exports end here
-            return [], None
-        seen.add((module, name))
-        mine: set[str] = {module}
-        result: tuple[list[Definition], str | None] = ([], None)
-        symbols = self._files.get(module)
-        if symbols is not None:
-            wanted = symbols.default_export if name == "default" and symbols.default_export else name
-            defs = [d for d in symbols.definitions if d.name == wanted and d.container is None]
-            if not defs and language_rules(symbols.language).imports_members:  # import static a.b.C.member
-                defs = [d for d in symbols.definitions if d.name == wanted]
-            if defs:
-                result = (defs, None)
-            else:
-                result = self._resolve_through_imports(symbols, wanted, depth, seen, mine)
-        if not result[0] and result[1] is None and symbols is not None:
-            sub = language_rules(symbols.language).submodule(self._modules, module, name)  # Python: a package's module
-            if sub is not None:  # Rust: use crate::a::b; brings module b
-                result = ([], sub)
-        if not result[0] and result[1] is None and symbols is not None and symbols.language == "rust" \
-                and posix_basename(module) in ("lib.rs", "main.rs"):
-            result = (self._rust_exported_macros(module, name), None)
-        self._store(key, result, mine)
-        if trail is not None:
-            trail |= mine
-        return result
-
-    def _resolve_through_imports(self, symbols: FileSymbols, name: str, depth: int, seen: set,
-                                 trail: set[str]) -> tuple[list[Definition], str | None]:
-        reexport_all = language_rules(symbols.language).imports_reexport
-        for b in symbols.imports:
-            if b.star or b.local != name or (not reexport_all and not b.reexport):
-                continue
-            target = self._module_file(symbols.path, b.module, symbols.language)
-            if target is None:
-                continue
-            if b.name is None:
-                return [], target
-            found = self._resolve_name(target, b.name, depth + 1, seen, trail)
-            if found[0] or found[1]:
-                return found
-        for b in symbols.imports:
-            if not b.star or (not reexport_all and not b.reexport):
-                continue
-            target = self._module_file(symbols.path, b.module, symbols.language)
-            if target is None:
-                continue
-            found = self._resolve_name(target, name, depth + 1, seen, trail)
-            if found[0] or found[1]:
-                return found
-        return [], None
-
-    def _module_members(self, module: str, depth: int = 0, seen: set | None = None,
-                        trail: set[str] | None = None) -> list[Definition]:
-        """Top-level definitions of ``module`` and what it re-exports by star (a few levels)."""
-        key = ("members", module)
-        if depth == 0:
-            cached = self._cache.get(key)
-            if cached is not None:
-                return cached  # type: ignore[return-value]
-            trail = set()
-        assert trail is not None
-        seen = seen if seen is not None else set()
-        trail.add(module)
-        if module in seen or depth > 3:
-            return []
-        seen.add(module)
-        symbols = self._files.get(module)
-        out = [d for d in symbols.definitions if d.container is None] if symbols is not None else []
-        rules = language_rules(symbols.language) if symbols is not None else None
-        for b in symbols.imports if symbols is not None else ():
-            if len(out) >= MAX_MODULE_MEMBERS:
-                break
-            if b.star and (rules.imports_reexport or b.reexport):
-                target = self._module_file(module, b.module, symbols.language)
-                if target is not None:
-                    out.extend(self._module_members(target, depth + 1, seen, trail))
-            elif b.local and (b.reexport or rules.imports_are_members(module)):
-                target = self._module_file(module, b.module, symbols.language)
-                if target is not None and b.name is not None:
-                    defs, _ = self._resolve_name(target, b.name, 0, set(), trail)
-                    out.extend(defs)
-        if depth == 0:
-            self._store(key, out, trail)
-        return out
-
-    def _rust_exported_macros(self, crate_root: str, name: str) -> list[Definition]:
-        """``#[macro_export] macro_rules! name`` anywhere in the crate: it lives at the crate root."""
-        folder = crate_root.rsplit("/", 1)[0] + "/" if "/" in crate_root else ""
-        return [d for d in self._by_name.get(name, ())[:MAX_SAME_NAME]
-                if d.path.startswith(folder) and d.path.endswith(".rs") and "macro_rules!" in d.snippet]
-
-    def _class_members(self, cls: Definition) -> list[Definition]:
-        """Members of ``cls``; for a C++ class in a header, then the out-of-line definitions (``T::m() {``) of
-        its matching source file (a.h -> a.cc): the bodies of what the header declares."""
-        symbols = self._files.get(cls.path)
-        if symbols is None:
-            return []
-        members = [d for d in symbols.definitions if d.container == cls.name]
-        for source in language_rules(symbols.language).matching_sources(self._modules, cls.path):
-            found = self._files.get(source)
-            members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
-        return members
 
 
 _MADE_BY = re.compile(r"=\s*(?:new\s+)?([A-Za-z_$][\w$]*)\s*[(<]")
@@ -814,7 +652,3 @@ def _interface(symbols: FileSymbols) -> tuple:
         symbols.default_export,
         tuple(symbols.packages),
     )
-
-
-def posix_basename(path: str) -> str:
-    return path.rsplit("/", 1)[-1]

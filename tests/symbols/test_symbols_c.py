@@ -264,7 +264,7 @@ def test_out_of_line_definitions_are_tied_to_their_header_declarations(tmp_path)
     index = folder.index
     assert index._modules.c_matching_sources("include/store/table.h") == ["table/table.cc"]
     cls = next(d for d in index.definitions("Table") if d.kind == "class")
-    members = [(d.name, d.path) for d in index._class_members(cls)]
+    members = [(d.name, d.path) for d in index._lookup.class_members(cls)]
     # the header's declarations first, then their bodies in the matching source file
     assert members.index(("ReadFilter", "include/store/table.h")) < members.index(("ReadFilter", "table/table.cc"))
     # obj-> / Type:: at the cursor ranks the members of obj's declared type first

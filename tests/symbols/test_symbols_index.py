@@ -209,13 +209,14 @@ def test_an_imported_name_is_not_penalised_for_being_common():
 def test_a_change_drops_only_the_resolutions_that_read_the_file():
     index = build()
     index.rank_candidates("app.py", *cursor("from pkg import User\nfrom pkg.util import slugify\n<|>"))
-    assert ("name", "pkg/util.py", "slugify") in index._cache and ("name", "pkg/__init__.py", "User") in index._cache
+    cache = index._lookup._cache
+    assert ("name", "pkg/util.py", "slugify") in cache and ("name", "pkg/__init__.py", "User") in cache
     index.update_file("pkg/util.py", "def slugify(text, sep):\n    pass\n\n\ndef extra():\n    pass\n")
-    assert ("name", "pkg/util.py", "slugify") not in index._cache
-    assert ("name", "pkg/__init__.py", "User") in index._cache  # read pkg/__init__.py and pkg/models.py only
+    assert ("name", "pkg/util.py", "slugify") not in index._lookup._cache
+    assert ("name", "pkg/__init__.py", "User") in index._lookup._cache  # read pkg/__init__.py and pkg/models.py only
     index.update_file("pkg/models.py", "class Person:\n    pass\n")
-    assert ("name", "pkg/__init__.py", "User") not in index._cache
+    assert ("name", "pkg/__init__.py", "User") not in index._lookup._cache
     index.update_file("pkg/sub.py", "def late():\n    pass\n")  # a new file: everything is re-resolved
-    assert not index._cache
+    assert not index._lookup._cache
     names = top_names(index, "app.py", "from pkg import sub\n<|>")
     assert "late" in names
