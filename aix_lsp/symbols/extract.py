@@ -18,11 +18,10 @@ from .langs import language as _rules
 from .langs._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES
 from .model import FileSymbols, ImportBinding
 
-__all__ = ["MAX_OUTLINE_ROWS", "MAX_SNIPPET_LINES", "extract_file", "import_lines", "is_js_family", "symbols_language"]
+__all__ = ["MAX_OUTLINE_ROWS", "MAX_SNIPPET_LINES", "extract_file", "import_lines", "symbols_language"]
 
 # extensions aiXcoder's table does not name but whose code the JS/TS grammars read
 _EXTRA_EXTENSIONS = {".mjs": "javascript", ".cjs": "javascript", ".mts": "typescript", ".cts": "typescript"}
-_JS_FAMILY = {"javascript", "jsx", "typescript", "tsx"}
 
 
 def symbols_language(path: str) -> str | None:
@@ -37,10 +36,6 @@ def symbols_language(path: str) -> str | None:
     if _rules(language) is not None:
         return language if load_language(language) is not None else None
     return None
-
-
-def is_js_family(language: str) -> bool:
-    return language in _JS_FAMILY
 
 
 def extract_file(path: str, text: str) -> FileSymbols | None:

@@ -16,11 +16,11 @@ from .bm25 import DefinitionsBM25
 from .buffer import FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, enclosing_types, query_terms, receiver_type
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
 from .langs import language as language_rules
-from .lookup import MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
+from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
 from aix_lsp.context.fragment import Fragment
 
 from .model import Definition, FileSymbols, ImportBinding
-from .resolve import PACKAGE_EXTENSIONS, ModuleTable
+from .resolve import ModuleTable
 from .tsconfig import PathAliases
 from .signals import (
     DEFAULT_WEIGHTS,
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 # (files, definition ids per file, next id, generation): what store.py saves and SymbolIndex takes back
 SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
 
-MAX_CLASS_MEMBERS = 60
 BM25_HITS = 20
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
@@ -71,7 +70,7 @@ class SymbolIndex:
         self._file_ids: dict[str, list[int]] = {}
         self._hashes: dict[str, int] = {}
         self._next_id = 0
-        self._lookup = Lookup(self._files, self._by_name, self._modules)  # resolutions, cached
+        self._lookup = Lookup(self._files, self._by_name, self._modules, self._namespaces)  # resolutions, cached
         self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
         self._unit_only: dict[str, frozenset[tuple[int, str]]] = {}  # C/C++ source -> what other files cannot see
         self._bm25 = DefinitionsBM25(store_dir)
@@ -419,67 +418,20 @@ class SymbolIndex:
             self._unit_only[d.path] = hidden
         return (d.line, d.name) in hidden
 
-    def _package_candidates(self, rel_path: str, language: str, binding: ImportBinding, cands: dict) -> bool:
-        """Java star imports (``a.b.*``, ``static a.b.C.*``) and Go package imports: packages are folders.
-        False when ``binding`` is none of these (the generic path resolves it)."""
-        if language == "java" and binding.star:
-            files = self._modules.package_files(rel_path, binding.module, language)
-            if files:
-                for path in files:
-                    for d in self._lookup.module_members(path):
-                        self._add(cands, d, d.name, None, "star", rel_path)
-            else:  # static star import: every member of the class
-                target = self._modules.java_class(rel_path, binding.module + ".*")
-                for cls in self._files[target].definitions if target in self._files else ():
-                    if cls.container is None and cls.kind == "class":
-                        for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
-                            self._add(cands, member, member.name, None, "star", rel_path)
-            return True
-        if language == "c#":
-            self._csharp_candidates(rel_path, binding, cands)
-            return True
-        if language != "go":
-            return False
-        added = 0
-        for path in self._modules.package_files(rel_path, binding.module, language):
-            for d in self._lookup.module_members(path):
-                if d.name[:1].isupper() and added < MAX_MODULE_MEMBERS:  # exported names only
-                    added += 1
-                    if binding.star:
-                        self._add(cands, d, d.name, None, "star", rel_path)
-                    else:
-                        self._add(cands, d, d.name, binding.local, "module", rel_path)
-        return True
-
-    def _csharp_candidates(self, rel_path: str, binding: ImportBinding, cands: dict) -> None:
-        """``using A.B;``: the top-level types of the files declaring namespace A.B; ``using static A.B.C;``
-        and ``using X = A.B.C;``: class C (found in namespace A.B) and its members."""
-        if binding.star and binding.module in self._namespaces:
-            for path in sorted(self._namespaces[binding.module]):
-                for d in self._lookup.module_members(path):
-                    self._add(cands, d, d.name, None, "star", rel_path)
-            return
-        namespace, name = (binding.module.rpartition(".")[0], binding.module.rpartition(".")[2]) if binding.star \
-            else (binding.module, binding.name)
-        for path in sorted(self._namespaces.get(namespace, ())):
-            for cls in self._files[path].definitions if path in self._files else ():
-                if cls.container is None and cls.name == name:
-                    if not binding.star:
-                        self._add(cands, cls, binding.local or cls.name, None, "name", rel_path)
-                    for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
-                        self._add(cands, member, member.name, None if binding.star else binding.local,
-                                  "star" if binding.star else "member", rel_path)
-
     def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict,
                            written: Sequence[Container[str]] = ()) -> None:
         """``written``: the names the buffer and its look-alike windows write (C/C++: a definition reached through
         an include of an include is no candidate otherwise: nothing would rank it)."""
         rules = language_rules(language)
+
+        def add(definition: Definition, local: str, owner: str | None, origin: str) -> Candidate | None:
+            return self._add(cands, definition, local, owner, origin, rel_path)
+
         for binding in bindings:
             if binding.reexport:
                 continue
-            if (language in PACKAGE_EXTENSIONS or language == "c#") and self._package_candidates(rel_path, language, binding, cands):
-                continue
+            if rules.import_candidates is not None and rules.import_candidates(self._lookup, rel_path, binding, add):
+                continue  # the language's own reading: packages are folders (Java, Go) or namespaces (C#)
             target = self._lookup.module_file(rel_path, binding.module, language)
             if target is None:
                 continue

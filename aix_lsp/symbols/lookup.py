@@ -11,18 +11,20 @@ from .resolve import ModuleTable
 
 MAX_SAME_NAME = 16  # a used name defined more often than this is no lead (self, name, get ...)
 MAX_MODULE_MEMBERS = 400
+MAX_CLASS_MEMBERS = 60
 RESOLVE_DEPTH = 6
 
 
-def posix_basename(path: str) -> str:
-    return path.rsplit("/", 1)[-1]
-
-
 class Lookup:
-    def __init__(self, files: dict[str, FileSymbols], by_name: dict[str, list[Definition]], modules: ModuleTable) -> None:
-        self._files = files
-        self._by_name = by_name
-        self._modules = modules
+    """``files``, ``by_name`` (definitions by name), ``modules`` and ``namespaces`` (C# namespace -> the files
+    declaring it) are SymbolIndex's, read here; the languages' rules read them too."""
+
+    def __init__(self, files: dict[str, FileSymbols], by_name: dict[str, list[Definition]], modules: ModuleTable,
+                 namespaces: dict[str, set[str]]) -> None:
+        self.files = files
+        self.by_name = by_name
+        self.modules = modules
+        self.namespaces = namespaces
         # resolutions: ("name", module, name) -> (definitions, submodule); ("members", module) -> definitions;
         # ("included", header) -> definitions. Each entry remembers the files it read.
         self._cache: dict[tuple, object] = {}
@@ -69,7 +71,7 @@ class Lookup:
 
     def module_file(self, importer: str, spec: str, language: str) -> str | None:
         rules = language_rules(language)
-        return rules.module_file(self._modules, importer, spec) if rules is not None else None
+        return rules.module_file(self.modules, importer, spec) if rules is not None else None
 
     def resolve_name(self, module: str, name: str, depth: int, seen: set,
                       trail: set[str] | None = None) -> tuple[list[Definition], str | None]:
@@ -88,7 +90,7 @@ class Lookup:
         seen.add((module, name))
         mine: set[str] = {module}
         result: tuple[list[Definition], str | None] = ([], None)
-        symbols = self._files.get(module)
+        symbols = self.files.get(module)
         if symbols is not None:
             wanted = symbols.default_export if name == "default" and symbols.default_export else name
             defs = [d for d in symbols.definitions if d.name == wanted and d.container is None]
@@ -99,12 +101,11 @@ class Lookup:
             else:
                 result = self._resolve_through_imports(symbols, wanted, depth, seen, mine)
         if not result[0] and result[1] is None and symbols is not None:
-            sub = language_rules(symbols.language).submodule(self._modules, module, name)  # Python: a package's module
+            sub = language_rules(symbols.language).submodule(self.modules, module, name)  # Python: a package's module
             if sub is not None:  # Rust: use crate::a::b; brings module b
                 result = ([], sub)
-        if not result[0] and result[1] is None and symbols is not None and symbols.language == "rust" \
-                and posix_basename(module) in ("lib.rs", "main.rs"):
-            result = (self._rust_exported_macros(module, name), None)
+        if not result[0] and result[1] is None and symbols is not None:
+            result = (language_rules(symbols.language).implicit_names(self, module, name), None)
         self.store(key, result, mine)
         if trail is not None:
             trail |= mine
@@ -150,7 +151,7 @@ class Lookup:
         if module in seen or depth > 3:
             return []
         seen.add(module)
-        symbols = self._files.get(module)
+        symbols = self.files.get(module)
         out = [d for d in symbols.definitions if d.container is None] if symbols is not None else []
         rules = language_rules(symbols.language) if symbols is not None else None
         for b in symbols.imports if symbols is not None else ():
@@ -169,20 +170,14 @@ class Lookup:
             self.store(key, out, trail)
         return out
 
-    def _rust_exported_macros(self, crate_root: str, name: str) -> list[Definition]:
-        """``#[macro_export] macro_rules! name`` anywhere in the crate: it lives at the crate root."""
-        folder = crate_root.rsplit("/", 1)[0] + "/" if "/" in crate_root else ""
-        return [d for d in self._by_name.get(name, ())[:MAX_SAME_NAME]
-                if d.path.startswith(folder) and d.path.endswith(".rs") and "macro_rules!" in d.snippet]
-
     def class_members(self, cls: Definition) -> list[Definition]:
         """Members of ``cls``; for a C++ class in a header, then the out-of-line definitions (``T::m() {``) of
         its matching source file (a.h -> a.cc): the bodies of what the header declares."""
-        symbols = self._files.get(cls.path)
+        symbols = self.files.get(cls.path)
         if symbols is None:
             return []
         members = [d for d in symbols.definitions if d.container == cls.name]
-        for source in language_rules(symbols.language).matching_sources(self._modules, cls.path):
-            found = self._files.get(source)
+        for source in language_rules(symbols.language).matching_sources(self.modules, cls.path):
+            found = self.files.get(source)
             members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
         return members

@@ -17,9 +17,14 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from ..model import FileSymbols
+    from ..lookup import Lookup
+    from ..model import Definition, FileSymbols, ImportBinding
     from ..resolve import ModuleTable
     from ..signals import Candidate
+
+
+# add(definition, local name, owner, origin) -> the candidate, or None when it is not one (the current file's)
+AddCandidate = Callable[["Definition", str, "str | None", str], object]
 
 
 def _no_module(modules: "ModuleTable", importer: str, spec: str) -> str | None:
@@ -36,6 +41,10 @@ def _all_visible(symbols: "FileSymbols") -> frozenset[tuple[int, str]]:
 
 def _as_they_are(cands: Iterable["Candidate"]) -> Iterable["Candidate"]:
     return cands
+
+
+def _none_implicit(lookup: "Lookup", module: str, name: str) -> list["Definition"]:
+    return []
 
 
 def _never(path: str) -> bool:
@@ -87,6 +96,12 @@ class Language:
     # a method's head outside its type (C++ ``T::m(``, Rust ``impl [Trait for] T``): the types whose members
     # the cursor's ``this``/``self`` has, nearest above the cursor (groups: trait first)
     method_head: "re.Pattern[str] | None" = None
+    # the candidates one import brings when the language reads it its own way (packages that are folders:
+    # Java, Go; namespaces: C#), each given to ``add(definition, local name, owner, origin)``; False: the
+    # common reading (the module file, then the name in it)
+    import_candidates: "Callable[[Lookup, str, ImportBinding, AddCandidate], bool] | None" = None
+    # definitions a module has without defining or importing them (a Rust crate root's exported macros)
+    implicit_names: "Callable[[Lookup, str, str], list[Definition]]" = _none_implicit
     # the names a module imports are among its members (a Python package's ``__init__``), not only re-exports
     imports_are_members: Callable[[str], bool] = _never
 

@@ -12,8 +12,9 @@ import re
 
 from tree_sitter import Node
 
+from ..lookup import MAX_CLASS_MEMBERS, Lookup
 from ..model import FileSymbols, ImportBinding
-from . import Language
+from . import AddCandidate, Language
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
@@ -89,4 +90,25 @@ def _type(node: Node, container: str | None, lines: list[str], path: str, out: F
             _type(m, name, lines, path, out, depth + 1)
 
 
-LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M))}
+def import_candidates(lookup: Lookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
+    """``using A.B;``: the top-level types of the files declaring namespace A.B; ``using static A.B.C;``
+    and ``using X = A.B.C;``: class C (found in namespace A.B) and its members."""
+    if binding.star and binding.module in lookup.namespaces:
+        for path in sorted(lookup.namespaces[binding.module]):
+            for d in lookup.module_members(path):
+                add(d, d.name, None, "star")
+        return True
+    namespace, name = (binding.module.rpartition(".")[0], binding.module.rpartition(".")[2]) if binding.star \
+        else (binding.module, binding.name)
+    for path in sorted(lookup.namespaces.get(namespace, ())):
+        for cls in lookup.files[path].definitions if path in lookup.files else ():
+            if cls.container is None and cls.name == name:
+                if not binding.star:
+                    add(cls, binding.local or cls.name, None, "name")
+                for member in lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
+                    add(member, member.name, None if binding.star else binding.local, "star" if binding.star else "member")
+    return True
+
+
+LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
+                            import_candidates=import_candidates)}

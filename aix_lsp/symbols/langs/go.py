@@ -10,8 +10,9 @@ import re
 
 from tree_sitter import Node
 
+from ..lookup import MAX_MODULE_MEMBERS, Lookup
 from ..model import FileSymbols, ImportBinding
-from . import Language
+from . import AddCandidate, Language
 from ._snippets import function, outline, text
 
 
@@ -90,4 +91,20 @@ def _field_rows(body: Node | None) -> list[int] | None:
     return rows
 
 
-LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True)}
+def import_candidates(lookup: Lookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
+    """A package is a folder (found through the ``go.mod`` module paths): its exported names, through the
+    package's local name (or bare, for a dot import)."""
+    added = 0
+    for path in lookup.modules.package_files(rel_path, binding.module, "go"):
+        for d in lookup.module_members(path):
+            if d.name[:1].isupper() and added < MAX_MODULE_MEMBERS:  # exported names only
+                added += 1
+                if binding.star:
+                    add(d, d.name, None, "star")
+                else:
+                    add(d, d.name, binding.local, "module")
+    return True
+
+
+LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True,
+                            import_candidates=import_candidates)}

@@ -10,9 +10,10 @@ import re
 
 from tree_sitter import Node
 
+from ..lookup import MAX_CLASS_MEMBERS, Lookup
 from ..model import FileSymbols, ImportBinding
 from ..resolve import ModuleTable
-from . import Language
+from . import AddCandidate, Language
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration": "class", "interface_declaration": "class", "enum_declaration": "class",
@@ -75,5 +76,24 @@ def _type(node: Node, container: str | None, lines: list[str], path: str, out: F
             _type(m, name, lines, path, out, depth + 1)
 
 
+def import_candidates(lookup: Lookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
+    """Star imports: ``a.b.*`` brings the package's (folder's) classes, ``static a.b.C.*`` every member of C."""
+    if not binding.star:
+        return False
+    files = lookup.modules.package_files(rel_path, binding.module, "java")
+    if files:
+        for path in files:
+            for d in lookup.module_members(path):
+                add(d, d.name, None, "star")
+    else:  # static star import: every member of the class
+        target = lookup.modules.java_class(rel_path, binding.module + ".*")
+        for cls in lookup.files[target].definitions if target in lookup.files else ():
+            if cls.container is None and cls.kind == "class":
+                for member in lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
+                    add(member, member.name, None, "star")
+    return True
+
+
 LANGUAGES = {"java": Language(extract, import_start=re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
-                              module_file=ModuleTable.java_class, imports_members=True)}
+                              module_file=ModuleTable.java_class, imports_members=True,
+                              import_candidates=import_candidates)}

@@ -12,7 +12,8 @@ import re
 
 from tree_sitter import Node
 
-from ..model import FileSymbols, ImportBinding
+from ..lookup import MAX_SAME_NAME, Lookup
+from ..model import Definition, FileSymbols, ImportBinding
 from ..resolve import ModuleTable
 from . import Language
 from ._snippets import function, outline, text
@@ -121,9 +122,18 @@ def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int, public
             _use(child, prefix, row, out, depth + 1, public)
 
 
+def exported_macros(lookup: Lookup, module: str, name: str) -> list[Definition]:
+    """At a crate root (``lib.rs``, ``main.rs``): ``#[macro_export] macro_rules! name`` anywhere in the crate."""
+    if module.rsplit("/", 1)[-1] not in ("lib.rs", "main.rs"):
+        return []
+    folder = module.rsplit("/", 1)[0] + "/" if "/" in module else ""
+    return [d for d in lookup.by_name.get(name, ())[:MAX_SAME_NAME]
+            if d.path.startswith(folder) and d.path.endswith(".rs") and "macro_rules!" in d.snippet]
+
+
 LANGUAGES = {"rust": Language(extract, import_start=re.compile(r"^[ \t]*(?:pub(?:\([\w:]+\))?[ \t]+)?use[ \t]", re.M),
                               module_file=ModuleTable.rust_module, submodule=ModuleTable.rust_submodule,
-                              qualified_members=True, field_typed_receivers=True,
+                              qualified_members=True, field_typed_receivers=True, implicit_names=exported_macros,
                               # impl Foo {  /  impl<'a, T> Trait<'a> for Foo<T> where ... {
                               method_head=re.compile(r"^[ \t]*(?:unsafe[ \t]+)?impl\b(?:[ \t]*<[^{\n]*?>)?[ \t]+(?:(?:[\w]+::)*"
                                                      r"([A-Za-z_]\w*)(?:<[^{\n]*?>)?[ \t]+for[ \t]+)?&?(?:[\w]+::)*([A-Za-z_]\w*)", re.M))}
