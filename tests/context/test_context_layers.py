@@ -92,15 +92,8 @@ def package_graph() -> dict[str, set[str]]:
     return graph
 
 
-# arrows that close a cycle today and are being removed; each one still has to exist (remove it here when gone)
-KNOWN_BACK_ARROWS: set[tuple[str, str]] = set()  # (engine -> finetune went with the one loader, issue 21 item 4)
-
-
 def test_no_cycle_between_any_two_packages() -> None:
     graph = package_graph()
-    for arrow in KNOWN_BACK_ARROWS:
-        assert arrow[1] in graph.get(arrow[0], set()), f"{arrow} is gone: remove it from KNOWN_BACK_ARROWS"
-        graph[arrow[0]].discard(arrow[1])
 
     def reach(start: str) -> set[str]:
         seen: set[str] = set()
