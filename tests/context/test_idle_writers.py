@@ -56,7 +56,7 @@ def test_a_released_symbol_writer_comes_back_for_the_next_update(tmp_path):
     index = SymbolIndex(store_dir=tmp_path / "bm25")
     index.update_file("a.py", "def alpha(x):\n    return x\n")
     index.release_writer()
-    assert index._writer is None
+    assert index._bm25._writer is None
     index.update_file("b.py", "def beta(y):\n    return y\n")  # a new writer, same disk index
     assert {d.name for d in index.definitions("alpha") + index.definitions("beta")} == {"alpha", "beta"}
     index.release_writer()
