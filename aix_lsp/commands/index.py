@@ -57,6 +57,7 @@ def run_index(path: str, settings: Settings) -> int:
     """Build or update the persisted index of the folder ``path``; print files, chunks, seconds, memory."""
     rss_before = _rss_mb()
     started = time.perf_counter()
+    index = None
     try:
         index = open_index(path, settings)
         if index is None:
@@ -66,7 +67,17 @@ def run_index(path: str, settings: Settings) -> int:
         print(f"aix-lsp: the index of {path} is being written by another process (a running server?); try again later", file=sys.stderr)
         return 1
     except Exception as exc:
-        print(f"aix-lsp: indexing {path} failed: {exc}", file=sys.stderr)
+        where = index.dir if index is not None else cache_dir_for(settings)
+        if _storage_failure(exc, Path(where)):
+            print(f"aix-lsp: cannot write the index of {path} to {where}: the disk is full or not writable; free some "
+                  f"space there or set index_cache_dir to another folder", file=sys.stderr)
+        else:
+            print(f"aix-lsp: indexing {path} failed: {exc}", file=sys.stderr)
+        return 1
+    if index.storage_problem:  # opened in memory: nothing was persisted
+        print(f"aix-lsp: the index of {path} could not be written ({index.storage_problem}); free some space or set "
+              f"index_cache_dir to another folder", file=sys.stderr)
+        index.close()
         return 1
     seconds = time.perf_counter() - started
     rss_after = _rss_mb()
@@ -82,6 +93,16 @@ def run_index(path: str, settings: Settings) -> int:
     print(f"memory:   {memory}")
     index.close()
     return 0
+
+def _storage_failure(exc: BaseException, where: Path) -> bool:
+    """Whether ``exc`` came from a full or unwritable disk (tantivy hides its writer thread's io::Error)."""
+    from aix_lsp.workspace.faults import classify
+    from aix_lsp.workspace.folder import storage_available
+
+    if classify(exc) == "storage":
+        return True
+    return "writer was killed" in str(exc) and not storage_available(where)
+
 
 def open_service(settings: Settings, root: Path, timeout: float = 600.0, err: TextIO | None = None) -> ContextService:
     """A ContextService over ``root`` once every index the mode reads is built: the BM25 index, and the
