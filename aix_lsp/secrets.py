@@ -27,7 +27,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.filters import heuristic
@@ -387,18 +387,19 @@ def _unescaped(line: str) -> str | None:
     return plain if plain != line else None
 
 
-def _notebook_values(text: str) -> list[str]:
+@lru_cache(maxsize=4)  # the prompt path masks the same open notebook on every keystroke
+def _notebook_values(text: str) -> tuple[str, ...]:
     """Secret values in a Jupyter notebook's cells, each read as what it is: code cells as code (Python's
     quoted rules), markdown and outputs as config text (``AWS_SECRET_ACCESS_KEY=...`` printed by a cell)."""
     import json
 
     try:
         notebook = json.loads(text)
-    except ValueError:
-        return []
+    except (ValueError, RecursionError):
+        return ()
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
-        return []
+        return ()
 
     def joined(value: Any) -> str:
         if isinstance(value, list):
@@ -420,10 +421,10 @@ def _notebook_values(text: str) -> list[str]:
     for piece, rules in pieces:
         if piece:
             values += [piece[s:e] for s, e in secret_spans(piece, rules)]
-    return values
+    return tuple(values)
 
 
-def _value_spans(text: str, values: list[str]) -> list[tuple[int, int]]:
+def _value_spans(text: str, values: Iterable[str]) -> list[tuple[int, int]]:
     """Every occurrence in ``text`` of each value, as written in a JSON string."""
     import json
 

@@ -23,6 +23,7 @@
 
     .venv/bin/python benchmarks/secrets_eval.py [--tiny-model /tmp/aix-tiny] [--show 10] [--baseline]
     .venv/bin/python benchmarks/secrets_eval.py --canary [--canary-tree /path/to/old/checkout] --skip-leaks --skip-fp --skip-speed
+    .venv/bin/python benchmarks/secrets_eval.py --detector-tree /path/to/old/checkout --skip-leaks --skip-fp --skip-speed
 """
 
 from __future__ import annotations
@@ -225,6 +226,47 @@ def index_speed() -> None:
         print(f"cold BM25 index of the standard library {label:16}: {time.perf_counter() - started:6.2f} s wall, {time.process_time() - cpu:6.2f} s CPU")
 
 
+_OWN_FILE_CHECK = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from aix_lsp.secrets import redact
+root, items = sys.argv[2], json.loads(sys.stdin.read())
+out = []
+for rel, values in items:
+    text = open(root + "/" + rel, encoding="utf-8").read()
+    masked = redact(text, rel).text
+    out.append(any(line in masked for value in values for line in value.split("\\n") if len(line) >= 8))
+print(json.dumps(out))
+"""
+
+
+def own_file_table(trees: list[tuple[str, str]]) -> None:
+    """Each planted secret (both sets): is it still in its own file after masking, with the detector of each
+    checkout in ``trees`` (label, folder holding aix_lsp)? The index and every prompt start from this."""
+    import json
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="aix-secrets-own-") as tmp:
+        root = Path(tmp)
+        planted, _ = plant(root)
+        more, _ = plant_gaps(root)
+        planted += more
+        items = [(file_of(p), [p.value]) for p in planted]
+        columns = {}
+        for label, tree in trees:
+            done = subprocess.run([sys.executable, "-c", _OWN_FILE_CHECK, tree, str(root)], input=json.dumps(items),
+                                  capture_output=True, text=True, cwd=tmp, env={**os.environ, "PYTHONPATH": tree})
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr[-2000:])
+            columns[label] = json.loads(done.stdout)
+    print()
+    print("planted secrets left unmasked in their own file, by detector (goal 0)")
+    print(f"{'secret':32} {'file':44} " + " ".join(f"{label:>12}" for label in columns))
+    for i, p in enumerate(planted):
+        print(f"{p.kind:32} {p.path:44} " + " ".join(f"{'LEAK' if columns[label][i] else '-':>12}" for label in columns))
+    print(f"{'left (of ' + str(len(planted)) + ')':77} " + " ".join(f"{sum(columns[label]):>12}" for label in columns))
+
+
 def canary_table(model: Path, trees: list[tuple[str, str]]) -> None:
     """reached / planted per channel for each checkout in ``trees`` (label, PYTHONPATH)."""
     import asyncio
@@ -275,7 +317,10 @@ def main() -> int:
     parser.add_argument("--skip-fp", action="store_true", help="skip the false-positive corpora")
     parser.add_argument("--canary", action="store_true", help="the API key / URL password canary run over LSP and the CLI")
     parser.add_argument("--canary-tree", type=Path, help="also run the canaries with aix_lsp from this checkout (before)")
+    parser.add_argument("--detector-tree", type=Path, help="compare each planted secret's own-file masking with the detector of this checkout (before)")
     args = parser.parse_args()
+    if args.detector_tree:
+        own_file_table([("before", str(args.detector_tree)), ("this tree", str(REPO))])
     if not args.skip_leaks:
         leak_table(tiny_model(args.tiny_model), args.baseline)
     if args.canary:
