@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+from functools import lru_cache
 from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,9 +67,13 @@ def display_url(url: str) -> str:
     return _URL_PASSWORD.sub(lambda m: m["head"] + MASK + "@", url)
 
 
-def _secrets() -> list[str]:
-    known = set(_known)
-    env = os.environ.get(API_KEY_ENV, "")
+def _secrets() -> tuple[str, ...]:
+    return _forms(_known, os.environ.get(API_KEY_ENV, ""))
+
+
+@lru_cache(maxsize=8)  # scrub runs on every string of every message: the forms change only with the keys
+def _forms(registered: frozenset[str], env: str) -> tuple[str, ...]:
+    known = set(registered)
     if env.strip():
         known |= {v for v in {env.strip(), *env.split()} if len(v) >= MIN_SECRET_CHARS}
     forms: set[str] = set()
@@ -77,7 +82,7 @@ def _secrets() -> list[str]:
         escaped = json.dumps(value)[1:-1]  # as it reads inside a JSON body we send
         forms.add(escaped)
         forms.add(repr(value)[1:-1])  # as an error quotes it (b'Bearer ...\\n')
-    return sorted(forms, key=len, reverse=True)  # a key inside another is covered by the longer one
+    return tuple(sorted(forms, key=len, reverse=True))  # a key inside another is covered by the longer one
 
 
 def scrub(text: str) -> str:
