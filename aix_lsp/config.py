@@ -32,7 +32,7 @@ class Settings:
     prompt_format: str = field(default="auto", metadata={"help": "the model family's prompt format (auto: detected from the tokenizer's special tokens and the model config)", **_choices("auto", "aixcoder", "aixcoder-v2", "qwen2.5-coder", "deepseek-coder", "starcoder2", "codellama")})
     attention: str = field(default="auto", metadata={"help": "attention kernel (auto: flash_attention_2 when importable on a GPU, else sdpa)", **_choices("auto", "flash_attention_2", "sdpa", "eager")})
     adapter: str = field(default="", metadata={"help": "PEFT LoRA adapter folder (from aix-lsp finetune) applied to the model; empty: none"})
-    threads: int = field(default=0, metadata={"help": "CPU threads for torch (0: torch's default); 1 is faster on a loaded 2-core machine", "min": 0})
+    threads: int = field(default=0, metadata={"help": "CPU threads of the model, in-process and in the llama.cpp child (0: the usable cores minus the 1-minute load average, at least 1; measured by benchmarks/threads.py: threads beyond the free cores wait for each other)", "min": 0})
     max_new_tokens: int = field(default=256, metadata={"help": "most tokens generated per completion", "min": 1})
     max_context_tokens: int = field(default=16384, metadata={"help": "prompt + generation budget in tokens", "min": 64})
     # --- remote engine (an OpenAI-compatible server: vLLM, llama.cpp's llama-server) ---

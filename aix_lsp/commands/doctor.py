@@ -188,7 +188,10 @@ def model_rows(settings: Settings, machine: Machine) -> list[Row]:
         except EngineError as exc:
             return [Row("model", FAIL, str(exc), "aix-lsp convert MODEL_DIR --outtype q8_0, or set model to a .gguf file")]
         rows.append(Row("model", OK, f"GGUF {gguf} ({gb(gguf.stat().st_size)}); tokenizer from {folder or 'the GGUF'}"))
-        estimate = estimate_gguf(gguf.stat().st_size, model_shape(str(folder)) if folder else None, settings.max_context_tokens)
+        from aix_lsp.engine.memory import gguf_shape
+
+        shape = (model_shape(str(folder)) if folder else None) or gguf_shape(gguf)
+        estimate = estimate_gguf(gguf.stat().st_size, shape, settings.max_context_tokens)
         free = machine.ram_free
         rows.append(Row("model fits", OK if estimate.total <= free else FAIL, f"needs about {estimate.describe()}; {gb(free)} RAM available",
                         "a smaller quantization (Q4_K_M), less max_context_tokens, or a smaller model"))

@@ -45,6 +45,8 @@ HEALTH_POLL_S = 0.1
 TAIL_LINES = 30  # log lines kept for error messages
 _LEVEL = re.compile(r"^(?:[\d.]+ )?([IWED]) (.*)$")
 _PR_SET_PDEATHSIG = 1
+# warnings that are the normal course for our child: a request cancelled by a newer keystroke
+EXPECTED_WARNINGS = ("cancel task",)
 
 
 def cache_dir() -> Path:
@@ -256,7 +258,8 @@ class LlamaServerProcess:
             self._tail.append(line)
             match = _LEVEL.match(line)
             level, text = (match.group(1), match.group(2)) if match else ("I", line)
-            # llama-server warns that a server without API key allows all origins: ours has one
+            if any(p in text for p in EXPECTED_WARNINGS):
+                level = "D"
             log.log({"E": logging.ERROR, "W": logging.WARNING}.get(level, logging.DEBUG), "%s", text.strip())
 
     def _wait_healthy(self) -> bool:

@@ -100,9 +100,9 @@ def load_tokenizer(gguf: Path, folder: Path | None) -> tuple[Any, int | None]:
 def check_gguf_fits(gguf: Path, folder: Path | None, settings: Settings) -> None:
     """Refuse at once a GGUF whose weights + KV cache for max_context_tokens exceed the available RAM (the
     binary may offload to a GPU, but RAM is what a CPU-only laptop runs out of)."""
-    from aix_lsp.engine.memory import estimate_gguf, free_memory, gb, model_shape
+    from aix_lsp.engine.memory import estimate_gguf, free_memory, gb, gguf_shape, model_shape
 
-    shape = model_shape(str(folder)) if folder is not None else None
+    shape = (model_shape(str(folder)) if folder is not None else None) or gguf_shape(gguf)
     estimate = estimate_gguf(gguf.stat().st_size, shape, settings.max_context_tokens)
     try:
         free, where = free_memory("cpu")

@@ -132,6 +132,26 @@ def model_shape(source: str) -> ModelShape | None:
     return shape_from_config(config, safetensors_params(folder) if folder.is_dir() else None)
 
 
+def gguf_shape(path: Path) -> ModelShape | None:
+    """The decoder's shape from a GGUF's metadata (the gguf package; None without it or for an odd file)."""
+    try:
+        from gguf import GGUFReader
+
+        fields = GGUFReader(str(path)).fields
+        value = lambda key: fields[key].contents()  # noqa: E731
+        arch = value("general.architecture")
+        heads = int(value(f"{arch}.attention.head_count"))
+        hidden = int(value(f"{arch}.embedding_length"))
+        kv = f"{arch}.attention.head_count_kv"
+        key_length = f"{arch}.attention.key_length"
+        vocab = len(fields["tokenizer.ggml.tokens"].data) if "tokenizer.ggml.tokens" in fields else int(value(f"{arch}.vocab_size"))
+        return ModelShape(0, 0, int(value(f"{arch}.block_count")), hidden, heads, int(value(kv)) if kv in fields else heads,
+                          int(value(key_length)) if key_length in fields else hidden // heads,
+                          int(value(f"{arch}.feed_forward_length")), vocab, "gguf")
+    except Exception:  # no gguf package, another layout: the estimate goes without the KV cache
+        return None
+
+
 def estimate_local(shape: ModelShape, dtype: str, quantization: str, context: int) -> Estimate:
     """In-process transformers: ``dtype`` is float32/bfloat16/float16, ``quantization`` none/8bit/4bit."""
     per = BYTES[dtype]

@@ -1,9 +1,15 @@
 """How many CPU threads the model runs on when the ``threads`` setting is 0 (the default).
 
-Measured (benchmarks/threads.py): OpenMP-style thread pools spin-wait for each other, so a thread more
-than the cores that are actually free does not add speed, it stalls every step while it waits for a time
-slice (torch on 2 cores at load 4.5: a 5-token verify 3.5 ms with 1 thread, 303 ms with 2). So the default
-is the cores this process may use minus the load already on them, at least 1, read when the model loads.
+Measured (benchmarks/threads.py): thread pools (torch's OpenMP, ggml's) wait for each other at every
+step, so a thread more than the cores that are actually free does not add speed, it stalls every step
+until it gets a time slice. On 2 cores at load 11-13 (a shared machine), the replay shape (4 layers,
+hidden 256, vocab 49k), 4096-token prefill / decode per token:
+    in-process  1 thread: 2.4 s / 31 ms    2 threads: 6.1 s / 502 ms
+    llama.cpp   1 thread: 4.8 s / 19 ms    2 threads: 9.5 s / 100 ms
+(and last release, 2 cores at load 4.5: a 5-token verify 3.5 ms with 1 thread, 303 ms with 2). On an idle
+machine every core is free and the rule gives them all (torch's own default is the physical cores). So
+the default is the cores this process may use minus the 1-minute load average, at least 1, read when the
+model loads (and when the llama.cpp child starts); the ``threads`` setting overrides it.
 """
 
 from __future__ import annotations

@@ -51,3 +51,22 @@ def test_convert_names_what_is_missing(tiny_model_dir: Path, tmp_path: Path):
     assert no_converter.returncode == 1 and "aix-lsp install-llama-server" in no_converter.stderr
     not_a_model = aix("convert", str(tmp_path), cache=llama_cache_dir().parent)
     assert not_a_model.returncode == 1 and "not a transformers model folder" in not_a_model.stderr
+
+
+def test_doctor_checks_the_remote_server_and_the_gguf(llama, tiny_gguf: Path, tiny_model_dir: Path, tmp_path: Path):
+    import json
+
+    env_home = {"HOME": str(tmp_path), "HF_HUB_OFFLINE": "1", "AIX_LLAMA_CACHE": str(llama_cache_dir().parent)}
+
+    def doctor(*args: str) -> tuple[int, dict]:
+        done = subprocess.run([sys.executable, "-m", "aix_lsp", "doctor", "--json", *args], env={**os.environ, **env_home},
+                              capture_output=True, text=True, timeout=300)
+        return done.returncode, {r["check"]: r for r in json.loads(done.stdout)["rows"]}
+
+    code, rows = doctor("--engine", "openai", "--api-base", llama.api_base, "--model", str(tiny_model_dir))
+    assert rows["remote"]["status"] == "ok" and "same tokenizer" in rows["remote"]["detail"], rows["remote"]
+    code, rows = doctor("--engine", "openai", "--api-base", "http://127.0.0.1:9/v1", "--model", str(tiny_model_dir))
+    assert code == 1 and rows["remote"]["status"] == "FAIL" and rows["remote"]["fix"]
+    code, rows = doctor("--engine", "llama.cpp", "--model", str(tiny_gguf))
+    assert rows["model"]["status"] == rows["model fits"]["status"] == rows["llama-server"]["status"] == "ok", rows
+    assert "KV cache 4 MB" in rows["model fits"]["detail"]  # the shape read from the GGUF itself (2 layers x 2 KV heads x 16)
