@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Mapping
 
@@ -138,6 +140,8 @@ def _coerce(name: str, value: Any) -> Any:
             items = list(value)
         else:
             raise ValueError(f"expected a list of strings, got {value!r}")
+        if name in LANGUAGE_LISTS:
+            _check_languages(items)
         return tuple(items)
     if isinstance(default, str):
         if not isinstance(value, str):
@@ -145,8 +149,34 @@ def _coerce(name: str, value: Any) -> Any:
         choices = f.metadata.get("choices")
         if choices and value not in choices:
             raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        if name == "device":
+            _check_device(value)
         return value
     raise ValueError(f"unsupported setting type for {name}")  # pragma: no cover
+
+
+# Settings naming languages: a misspelt name would silently disable every language (enabled_languages) or none.
+LANGUAGE_LISTS = frozenset({"enabled_languages", "disabled_languages"})
+_DEVICE_RE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def _check_languages(items: list[str]) -> None:
+    """ValueError naming the first language name aiXcoder's table does not know (the names documents get)."""
+    from aix_lsp.languages import tables
+
+    known = {name.lower() for name in tables().ext_to_language.values()}
+    for item in items:
+        if item.lower() not in known:
+            close = difflib.get_close_matches(item.lower(), sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"unknown language {item!r}{hint}; names as in aiXcoder's table, e.g. python, java, c++, typescript")
+
+
+def _check_device(value: str) -> None:
+    """The device's form only (cheap, before any model loads); whether it exists is the engine's check."""
+    if not _DEVICE_RE.fullmatch(value):
+        hint = " (did you mean cuda?)" if value.lower() in ("gpu", "nvidia", "cuda0") else ""
+        raise ValueError(f"expected auto, cpu, cuda, cuda:N or mps, got {value!r}{hint}")
 
 
 def vscode_setting_name(name: str) -> str:
@@ -233,8 +263,19 @@ def add_setting_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """The settings of the command line's flags, and one message per bad flag naming it (``--device: ...``).
+    A command stops on any of them, so none says "ignored" or "keeping" as the server's messages do."""
     given = {f.name: getattr(args, f.name) for f in fields(Settings) if getattr(args, f.name, None) is not None}
-    return apply_settings(base or Settings(), given, source="command line")
+    changes: dict[str, Any] = {}
+    errors: list[str] = []
+    for name, value in given.items():
+        try:
+            changes[name] = _coerce(name, value)
+        except ValueError as exc:
+            errors.append(f"command line: --{name.replace('_', '-')}: {exc}")
+    settings = dataclasses.replace(base or Settings(), **changes)
+    errors += [f"command line: {reason}" for _, reason in relation_errors(settings)]
+    return settings, errors
 
 
 def _show_default(value: Any) -> str:

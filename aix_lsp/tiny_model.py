@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sysconfig
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,44 @@ def write_tokenizer(out: Path, vocab_size: int, corpus_bytes: int, special_token
         "model_max_length": 32768,
     }
     (out / "tokenizer_config.json").write_text(json.dumps(config, indent=2))
+
+
+# Files that make a folder a model folder: building over one would change the weights under its adapters.
+MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer.model")
+
+
+def target_problem(out_dir: str | Path, force: bool = False) -> str | None:
+    """Why a tiny model cannot be written to ``out_dir``, or None; cheap, so asked before the tokenizer is
+    trained. A file in the way, a folder that cannot be created or written, or (without ``force``) a folder
+    that already holds a model: replacing it silently would leave adapters trained on it mismatched. The
+    folders this creates to check stay only when the check passes."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        return f"{out} is a file, not a folder: give a new folder for the model"
+    if out.is_dir() and not force:
+        held = [name for name in MODEL_FILES if (out / name).exists()]
+        if held:
+            return (f"{out} already holds a model ({', '.join(held)}); adapters trained on it would no longer fit: "
+                    "give a new folder, or --force to replace it")
+    missing: list[Path] = []
+    probe = out.absolute()
+    while not probe.exists() and probe.parent != probe:
+        missing.append(probe)
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is a file: cannot create the folder {out} under it"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        for folder in missing:  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        return f"cannot write to {out}: {exc.strerror or exc}"
+    return None
 
 
 def build_tiny_model(out_dir: str | Path, spec: TinyModelSpec = TinyModelSpec()) -> Path:

@@ -131,3 +131,16 @@ def open_service(settings: Settings, root: Path, timeout: float = 600.0, err: Te
     else:
         print(f"aix-lsp: indexing {root} takes longer than {timeout:.0f} s; using what is indexed so far", file=err, flush=True)
     return service
+
+
+def run(args) -> int:
+    """``aix-lsp index PATH``: refused for the folders the server refuses (the file system's root, the home
+    folder), before any file is read."""
+    from aix_lsp.commands.common import fail, folder_refusal, settings_or_exit
+
+    settings = settings_or_exit(args)
+    reason = folder_refusal(Path(os.path.abspath(os.path.expanduser(args.path))))
+    if reason:
+        fail(reason)
+        return 2
+    return run_index(args.path, settings)

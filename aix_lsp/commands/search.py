@@ -137,3 +137,35 @@ def _run_raw_search(path: str, query: str, settings: Settings, k: int = 10) -> i
             print(f"    {line}")
     index.close()
     return 0
+
+
+def _target_problem(target: str, cursor: bool) -> tuple[str, int] | None:
+    """(message, exit status) for a target the search must not start on, or None: a cursor outside its
+    file, a file lying loose in a shared folder, a folder the server would not index."""
+    from aix_lsp.commands.common import cursor_project, folder_refusal, read_cursor
+
+    if cursor:
+        try:
+            path, line, col = parse_location(target)
+        except ValueError:
+            return None  # run_search says what a target looks like
+        try:
+            read_cursor(path.resolve(), line, col)
+        except ValueError as exc:
+            return str(exc), 1
+        _, not_indexed = cursor_project(path.resolve())
+        return (f"no project folder to search: {not_indexed}", 2) if not_indexed else None
+    reason = folder_refusal(Path(os.path.abspath(os.path.expanduser(target))))
+    return (reason, 2) if reason else None
+
+
+def run(args) -> int:
+    """``aix-lsp search``: the target checked first (one line and no index built for a bad one)."""
+    from aix_lsp.commands.common import fail, settings_or_exit
+
+    settings = settings_or_exit(args)
+    problem = _target_problem(args.target, cursor=args.query is None and not args.raw)
+    if problem:
+        fail(problem[0])
+        return problem[1]
+    return run_search(args.target, args.query, settings, k=args.k, file=args.file, raw=args.raw)

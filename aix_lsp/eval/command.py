@@ -13,6 +13,19 @@ def _error(message: str) -> None:
     print(f"aix-lsp eval: {message}", file=sys.stderr)
 
 
+def _input_problem(args, settings: Settings) -> str | None:
+    """The first bad input of a run (the --limit, the --json path, the device, the model), or None."""
+    from aix_lsp.commands.common import device_problem, model_problem, output_file_problem
+
+    if args.limit < 1:
+        return f"--limit is the number of cases: at least 1, got {args.limit}"
+    if args.json:
+        problem = output_file_problem(args.json)
+        if problem:
+            return f"--json: {problem}"
+    return device_problem(settings) or model_problem(settings)
+
+
 def run_eval_command(args, settings: Settings) -> int:
     from aix_lsp.eval.report import format_compare, format_summary, load_result
 
@@ -30,6 +43,10 @@ def run_eval_command(args, settings: Settings) -> int:
     root = Path(args.path).resolve()
     if not root.is_dir():
         _error(f"{args.path} is not a folder")
+        return 2
+    problem = _input_problem(args, settings)  # before the cases are drawn and the model loads
+    if problem:
+        _error(problem)
         return 2
 
     from aix_lsp.eval.cases import NoSourceFiles, extract_cases, parse_languages, read_file_list, source_files
@@ -58,7 +75,8 @@ def run_eval_command(args, settings: Settings) -> int:
     from aix_lsp.engine.base import EngineError
     from aix_lsp.eval.runner import run_cases
 
-    print(f"aix-lsp eval: {len(cases)} cases from {len(files)} files; loading {settings.model} ({settings.engine} engine)", file=sys.stderr)
+    adapter = f" with the adapter {settings.adapter}" if settings.adapter else ""
+    print(f"aix-lsp eval: {len(cases)} cases from {len(files)} files; loading {settings.model}{adapter} ({settings.engine} engine)", file=sys.stderr)
     try:
         engine = load_engine(settings, lambda message, percent: None)  # any engine: --engine openai too
     except EngineError as exc:
@@ -67,7 +85,7 @@ def run_eval_command(args, settings: Settings) -> int:
     run = run_cases(root, cases, settings, engine, progress=not args.no_progress, seed=args.seed)
     result = run.as_json()
     result["model"] = settings.model
-    result["adapter"] = getattr(settings, "adapter", "")
+    result["adapter"] = settings.adapter
     if args.json:
         try:
             Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")

@@ -45,6 +45,10 @@ def format_summary(result: dict) -> str:
     for name, stats in summary["by_scenario"].items():
         add(name, stats)
     head = f"{result['cases_done']}/{result['cases_total']} cases of {result['repository']} in {result['elapsed_s']:.1f} s"
+    if result.get("model"):
+        head += f"; model {result['model']}"
+    if result.get("adapter"):
+        head += f" with the adapter {result['adapter']} applied"
     if result.get("interrupted"):
         head += " (interrupted: partial results)"
     if result.get("skipped"):
@@ -52,6 +56,9 @@ def format_summary(result: dict) -> str:
     if len(rows) == 1:
         return head + "\nno case was completed"
     return head + "\n" + _table(rows)
+
+
+MIN_PAIRS = 10  # fewer paired cases: no interval is shown nor starred
 
 
 @dataclass
@@ -66,8 +73,14 @@ class Difference:
     high: float
 
     @property
+    def supported(self) -> bool:
+        """Whether there are enough pairs for the interval to mean anything (with one case it is that case's
+        own difference, which always "excludes 0")."""
+        return self.n >= MIN_PAIRS
+
+    @property
     def significant(self) -> bool:
-        return self.low > 0 or self.high < 0
+        return self.supported and (self.low > 0 or self.high < 0)
 
 
 def paired_bootstrap(a: list[float], b: list[float], samples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
@@ -117,10 +130,13 @@ def format_compare(a: dict, b: dict, name_a: str = "A", name_b: str = "B", sampl
         return "\n".join(lines)
     rows = [["scope", "metric", "n", "A", "B", "B - A", "95 % interval", ""]]
     for d in diffs:
+        interval = f"[{d.low:+.3f}, {d.high:+.3f}]" if d.supported else "too few cases"
         rows.append([d.scope, d.metric, str(d.n), f"{d.a:.3f}", f"{d.b:.3f}", f"{d.delta:+.3f}",
-                     f"[{d.low:+.3f}, {d.high:+.3f}]", "*" if d.significant else ""])
+                     interval, "*" if d.significant else ""])
     lines.append(_table(rows))
     lines.append("* the interval excludes 0: a difference the cases support, not noise")
+    if any(not d.supported for d in diffs):
+        lines.append(f"too few cases: under {MIN_PAIRS} paired cases a bootstrap interval says nothing, and none is starred")
     return "\n".join(lines)
 
 
