@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("location", type=_parse_location, metavar="PATH:LINE:COL")
     p.add_argument("--print-prompt", action="store_true", help="print the exact prompt given to the model")
     p.add_argument("--explain", action="store_true", help="print the cursor's syntax node, scenario and stop rule")
+    p.add_argument("--workspace", metavar="DIR", help="the workspace folder whose files give cross-file context, as an editor's open folder (default: the file's project, found from version control and build files)")
     add_setting_flags(p)
     p.set_defaults(func=_run("complete"))
 

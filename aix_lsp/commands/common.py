@@ -59,13 +59,23 @@ def read_cursor(path: Path, line: int, col: int) -> tuple[str, int]:
     return text, cursor_offset(text, line, col, str(path))
 
 
-def cursor_project(path: Path) -> tuple[Path, str | None]:
-    """The project folder of a cursor's file, and why it is not indexed when it is a shared folder (a file
-    lying loose in the temp or home folder)."""
+def cursor_project(path: Path, workspace: str | None = None) -> tuple[Path, str | None]:
+    """The workspace folder of a cursor's file (``workspace`` when given, as an editor's open folder, else
+    the file's project), and why it is not indexed: a shared folder (a file lying loose in the temp or home
+    folder), or a ``workspace`` that is not a folder or does not hold the file. ValueError for a bad ``workspace``."""
+    import os
+
     from aix_lsp.locations import find_project_root, never_a_project
 
-    root = find_project_root(path)
-    return root, never_a_project(root)
+    if workspace is None:
+        root = find_project_root(path)
+        return root, never_a_project(root)
+    root = Path(os.path.realpath(os.path.expanduser(workspace)))
+    if not root.is_dir():
+        raise ValueError(f"--workspace {workspace}: not a folder")
+    if not path.resolve().is_relative_to(root):
+        raise ValueError(f"--workspace {workspace} does not hold {path}")
+    return root, folder_refusal(root)
 
 
 def folder_refusal(folder: Path) -> str | None:

@@ -24,15 +24,22 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         fail(str(exc))
         return 1
+    try:
+        root, not_indexed = cursor_project(path, args.workspace)
+    except ValueError as exc:
+        fail(str(exc))
+        return 2
     problem = device_problem(settings)
     if problem:
         fail(problem)
         return 2
-    root, not_indexed = cursor_project(path)
     if not_indexed and settings.retrieval:
         fail(f"no cross-file context: {not_indexed}")
     doc = Document.open(path.as_uri(), text)
     request = CompletionRequest(text=text, offset=offset, path=path, root=root, uri=doc.uri, language=doc.language, parsed=doc.parsed)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar between the index lines and the prompt
     try:
         engine = load_engine(settings, lambda message, percent: None)  # local or remote, as the server
     except EngineError as exc:

@@ -1,0 +1,1 @@
+"""A small stock-keeping package: the Python half of the aix-lsp example project."""
