@@ -1,4 +1,4 @@
-"""Command line: ``aix-lsp serve | complete | tiny-model | index | search | eval | finetune | convert | ...``: the
+"""Command line: ``aix-lsp serve | complete | tiny-model | index | search | eval | finetune | convert | ...``: the argparse
 wiring; each command's body is ``aix_lsp.commands.<command>.run``."""
 
 from __future__ import annotations
