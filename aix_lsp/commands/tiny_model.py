@@ -24,6 +24,9 @@ def run(args: argparse.Namespace) -> int:
         num_kv_heads=args.kv_heads,
         family=args.family,
     )
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a one-shard "Writing model shards" bar says nothing
     t0 = time.perf_counter()
     try:
         out = build_tiny_model(args.dir, spec)
