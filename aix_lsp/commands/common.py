@@ -91,6 +91,8 @@ def model_problem(settings: Settings) -> str | None:
     from aix_lsp.engine.base import EngineError
     from aix_lsp.engine.model_source import resolve_model_source
 
+    if settings.engine == "llama.cpp":  # 'model' may name a .gguf there: the llama.cpp engine checks its own
+        return None
     try:
         resolve_model_source(settings.model, lambda message, percent: None)
     except EngineError as exc:

@@ -13,19 +13,6 @@ def _error(message: str) -> None:
     print(f"aix-lsp eval: {message}", file=sys.stderr)
 
 
-def _input_problem(args, settings: Settings) -> str | None:
-    """The first bad input of a run (the --limit, the --json path, the device, the model), or None."""
-    from aix_lsp.commands.common import device_problem, model_problem, output_file_problem
-
-    if args.limit < 1:
-        return f"--limit is the number of cases: at least 1, got {args.limit}"
-    if args.json:
-        problem = output_file_problem(args.json)
-        if problem:
-            return f"--json: {problem}"
-    return device_problem(settings) or model_problem(settings)
-
-
 def run_eval_command(args, settings: Settings) -> int:
     from aix_lsp.eval.report import format_compare, format_summary, load_result
 
@@ -43,10 +30,6 @@ def run_eval_command(args, settings: Settings) -> int:
     root = Path(args.path).resolve()
     if not root.is_dir():
         _error(f"{args.path} is not a folder")
-        return 2
-    problem = _input_problem(args, settings)  # before the cases are drawn and the model loads
-    if problem:
-        _error(problem)
         return 2
 
     from aix_lsp.eval.cases import NoSourceFiles, extract_cases, parse_languages, read_file_list, source_files

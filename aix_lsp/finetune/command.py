@@ -17,14 +17,6 @@ def run_finetune_command(args, settings: Settings) -> int:
         batch_size=args.batch_size,
         languages=args.languages.split(",") if args.languages else None, progress=not args.no_progress,
     )
-    # before the output folder gets its file split: an unreachable model fails here in seconds, writing nothing
-    # (from_pretrained would retry the hub for a minute after train.txt and heldout.txt are written)
-    from aix_lsp.commands.common import device_problem, model_problem
-
-    problem = device_problem(settings) or model_problem(settings)
-    if problem:
-        print(f"aix-lsp finetune: {problem}", file=sys.stderr)
-        return 2
     try:
         report = finetune(Path(args.path), Path(args.output), settings, opts)
     except FinetuneError as exc:
