@@ -165,3 +165,18 @@ def test_adaptive_debounce_grows_with_rejections_and_resets_on_accept():
     assert d.delay_s() == 0.3  # bounded
     d.outcome("accepted")
     assert d.delay_s() == 0
+
+
+def test_the_session_debounce_follows_rejections_and_is_off_with_its_setting(tmp_path):
+    text = {"u": "x = 1\n"}
+    for adaptive in (True, False):
+        recorder = StatsRecorder(Settings(stats_dir=str(tmp_path), adaptive_debounce=adaptive), text.get)
+        for i in range(4):
+            recorder.shown(recorder.offer("u", 0, f"y{i}", {}))
+            recorder.request("u", 3)  # asked elsewhere: rejected
+        assert (recorder.debounce_s() > 0) is adaptive
+        sid = recorder.offer("u", 0, "z", {})
+        recorder.shown(sid)
+        recorder.accepted(sid)
+        assert recorder.debounce_s() == 0
+        recorder.close()
