@@ -52,6 +52,8 @@ class Settings:
     enabled: bool = field(default=True, metadata={"help": "serve completions at all"})
     enabled_languages: tuple[str, ...] = field(default=(), metadata={"help": "languages to complete (empty: all); names as in the aiXcoder tables, e.g. python,java"})
     disabled_languages: tuple[str, ...] = field(default=(), metadata={"help": "languages never completed"})
+    min_confidence: float = field(default=0.0, metadata={"help": "answer only suggestions the model is at least this confident in, 0 to 1 (confidence_measure of the tokens' probabilities; 0: every suggestion); `aix-lsp stats` shows the accept rate per confidence to choose it", "min": 0.0, "max": 1.0})
+    confidence_measure: str = field(default="mean", metadata={"help": "the confidence min_confidence compares: the geometric mean of the generated tokens' probabilities (mean) or the least probable token's (min)", **_choices("mean", "min")})
     complete_mid_line: bool = field(default=True, metadata={"help": "with text right of the cursor, complete up to it (false: do not complete there)"})
     # --- cross-file context ---
     retrieval: bool = field(default=True, metadata={"help": "put cross-file context from the workspace into the prompt"})
@@ -120,6 +122,17 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
             return value.lower() in ("true", "1", "yes", "on")
         raise ValueError(f"expected true or false, got {value!r}")
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected a number, got {value!r}")
+        try:
+            real = float(value)
+        except ValueError:
+            raise ValueError(f"expected a number, got {value!r}") from None
+        low, high = f.metadata.get("min"), f.metadata.get("max")
+        if real != real or (low is not None and real < low) or (high is not None and real > high):
+            raise ValueError(f"expected a number from {low} to {high}, got {value!r}")
+        return real
     if isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, (int, str, float)):
             raise ValueError(f"expected an integer, got {value!r}")

@@ -120,6 +120,7 @@ class CompletionResult:
             "decode_tokens_per_s": gen.decode_tokens_per_s if gen else 0.0,
             "drafted_tokens": gen.drafted_tokens if gen else 0,  # speculative decoding: drafted / accepted
             "accepted_tokens": gen.accepted_tokens if gen else 0,
+            "confidence": gen.confidence() if gen else None,  # geometric-mean token probability
             **{f"{k}_s": v for k, v in self.timings.items()},
         }
 
@@ -233,6 +234,10 @@ class CompletionPipeline:
         timings["decode"] = gen.decode_s
         if gen.finish_reason == "cancelled":
             return CompletionResult("", "none", "cancelled", prepared.scope, prompt, gen, timings)
+        confidence = gen.confidence(s.confidence_measure)
+        if s.min_confidence > 0 and confidence is not None and confidence < s.min_confidence:
+            reason = f"the model is not confident enough ({s.confidence_measure} token probability {confidence:.3f} < min_confidence {s.min_confidence})"
+            return CompletionResult("", "none", reason, prepared.scope, prompt, gen, timings)
         t = time.perf_counter()
         text = postprocess(gen.text, PostContext(prepared.prefix, prepared.suffix, prepared.language, prepared.scope))
         timings["postprocess"] = time.perf_counter() - t

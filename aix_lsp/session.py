@@ -390,6 +390,9 @@ class Session:
             "engine": self.settings.engine,
             "latency_ms": round(1000 * result.timings.get("server", 0.0), 1),
             "source": result.source,
+            # the model's confidence (geometric-mean token probability, and the least probable token's)
+            "confidence": _rounded(result.generation.confidence("mean") if result.generation else None),
+            "confidence_min": _rounded(result.generation.confidence("min") if result.generation else None),
         }
         return self.stats.offer(uri, offset or 0, result.text, dims)
 
@@ -458,6 +461,10 @@ class Session:
                 self.retrieval.workspace.close()
             except Exception as exc:  # pragma: no cover
                 log.warning("closing retrieval: %s", exc)
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
 
 
 def _close_engine(engine: Any) -> None:

@@ -8,7 +8,7 @@ import sys
 import time
 
 from aix_lsp.config import Settings
-from aix_lsp.stats.report import GROUPS, as_json, parse_since, render, summarize
+from aix_lsp.stats.report import GROUPS, as_json, confidence_curve, parse_since, render, render_curve, summarize
 from aix_lsp.stats.store import read_records, store_folder
 
 
@@ -28,9 +28,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     folder = store_folder(settings.stats_dir)
     groups = ("all", *args.by) if args.by else GROUPS
-    rows = summarize(read_records(folder, since), groups)
+    records = list(read_records(folder, since))
+    rows = summarize(records, groups)
+    curve = confidence_curve(records, settings.confidence_measure)
     if args.json:
-        print(json.dumps({"store": str(folder), "rows": as_json(rows)}, indent=2))
+        print(json.dumps({"store": str(folder), "rows": as_json(rows), "confidence_curve": curve}, indent=2))
         return 0
     if not rows:
         state = "" if settings.stats else " (recording is off: stats = false)"
@@ -39,4 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"suggestions shown by aix-lsp on this machine ({folder}{', last ' + args.since if args.since else ''}):")
     print(render(rows))
     print("accept rate: accepted / shown; retained chars/acc: characters of an accepted suggestion still in the document at its last checkpoint (120 s, else 30 s)")
+    if curve[0]["shown"]:
+        print(f"\nwhat min_confidence would keep ({settings.confidence_measure} token probability), and the accept rate of what it keeps:")
+        print(render_curve(curve))
     return 0

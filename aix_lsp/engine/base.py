@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
@@ -28,6 +29,15 @@ class Generation:
     drafted_tokens: int = 0  # speculative decoding: draft tokens verified ...
     accepted_tokens: int = 0  # ... and those the model agreed with (kept)
     forward_passes: int = 0  # decode forward passes (plain greedy: one per token after the first)
+    token_logprobs: list[float] = field(default_factory=list)  # natural log-probability of each token kept
+
+    def confidence(self, measure: str = "mean") -> float | None:
+        """The model's confidence in [0, 1]: exp of the mean (the tokens' geometric-mean probability) or of
+        the min of the tokens' log-probabilities; None when the engine reported none."""
+        lps = self.token_logprobs
+        if not lps:
+            return None
+        return math.exp(min(lps) if measure == "min" else sum(lps) / len(lps))
 
     @property
     def decode_tokens_per_s(self) -> float:

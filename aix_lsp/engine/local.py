@@ -254,6 +254,7 @@ class LocalEngine:
             drafted_tokens=drafts.drafted,
             accepted_tokens=drafts.accepted,
             forward_passes=drafts.forwards,
+            token_logprobs=sink.logprobs,
         )
         self._record_figures(gen)
         return gen

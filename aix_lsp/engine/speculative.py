@@ -87,6 +87,7 @@ class TokenSink:
     stop: StopCheck | None = None
     cancel: threading.Event | None = None
     generated: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)  # of the generated tokens, when the caller gives them
     text: str = ""
     reason: str = ""  # empty while going on
 
@@ -98,7 +99,7 @@ class TokenSink:
     def remaining(self) -> int:
         return self.max_new_tokens - len(self.generated)
 
-    def accept(self, token: int) -> bool:
+    def accept(self, token: int, logprob: float | None = None) -> bool:
         """Keep ``token``; return True if decoding goes on."""
         if self.reason:
             return False
@@ -106,6 +107,8 @@ class TokenSink:
             self.reason = "stop_token"
             return False
         self.generated.append(token)
+        if logprob is not None:
+            self.logprobs.append(logprob)
         self.text = self.decode(self.generated)
         if self.stop is not None:
             cut = self.stop(self.text)
@@ -144,12 +147,15 @@ def greedy_decode(
     stats = DraftStats()
     length = DraftLength()
     token = int(first.argmax(-1).tolist())
-    while sink.accept(token):
+    logprob = float(_greedy_logprobs(first))
+    while sink.accept(token, logprob):
         draft: list[int] = []
         if drafter is not None:
             drafter.extend([token])
             draft = drafter.draft(min(length.k, sink.remaining))
-        predicted = forward([token, *draft]).argmax(-1).tolist()
+        logits = forward([token, *draft])
+        predicted = logits.argmax(-1).tolist()
+        logprobs = _greedy_logprobs(logits).tolist()  # the greedy token's log-probability at each position
         stats.forwards += 1
         agreed = 0
         while agreed < len(draft) and draft[agreed] == predicted[agreed]:
@@ -159,10 +165,16 @@ def greedy_decode(
         length.update(len(draft), agreed)
         if agreed < len(draft):
             rewind(len(draft) - agreed)
-        for kept in draft[:agreed]:
-            if not sink.accept(kept):
+        for i, kept in enumerate(draft[:agreed]):
+            if not sink.accept(kept, logprobs[i]):
                 return stats  # the engine crops the cache to the tokens kept
         if drafter is not None and agreed:
             drafter.extend(draft[:agreed])
-        token = predicted[agreed]
+        token, logprob = predicted[agreed], logprobs[agreed]
     return stats
+
+
+def _greedy_logprobs(logits: "Tensor") -> "Tensor":
+    """log softmax at the argmax, per row: max - logsumexp (in float32: bf16 logits round too coarsely)."""
+    logits = logits.float()
+    return logits.amax(-1) - logits.logsumexp(-1)

@@ -9,7 +9,9 @@ from typing import Any, Iterable
 
 LENGTH_BUCKETS = ((10, "1-10"), (40, "11-40"), (120, "41-120"), (None, "121+"))  # characters
 LATENCY_BUCKETS = ((100, "<100 ms"), (300, "100-300 ms"), (1000, "300-1000 ms"), (None, ">=1 s"))
-GROUPS = ("all", "language", "scenario", "length", "latency")
+CONFIDENCE_BUCKETS = ((0.2, "<0.2"), (0.4, "0.2-0.4"), (0.6, "0.4-0.6"), (0.8, "0.6-0.8"), (None, ">=0.8"))
+GROUPS = ("all", "language", "scenario", "length", "latency", "confidence")
+THRESHOLDS = tuple(i / 10 for i in range(10))
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -28,6 +30,10 @@ def length_bucket(chars: Any) -> str:
 
 def latency_bucket(ms: Any) -> str:
     return _bucket(ms, LATENCY_BUCKETS, inclusive=False)
+
+
+def confidence_bucket(p: Any) -> str:
+    return _bucket(p, CONFIDENCE_BUCKETS, inclusive=False)
 
 
 def _bucket(value: Any, buckets: tuple[tuple[int | None, str], ...], inclusive: bool) -> str:
@@ -90,6 +96,8 @@ def _key(s: _Suggestion, group: str) -> str:
         return length_bucket(s.dims.get("chars"))
     if group == "latency":
         return latency_bucket(s.dims.get("latency_ms"))
+    if group == "confidence":
+        return confidence_bucket(s.dims.get("confidence"))
     return str(s.dims.get(group) or "?")
 
 
@@ -103,6 +111,28 @@ def summarize(records: Iterable[dict[str, Any]], groups: Iterable[str] = GROUPS)
         for value in sorted(table, key=lambda v: (-len(table[v]), v)):
             rows.append(_row(group, value, table[value]))
     return rows
+
+
+def confidence_curve(records: Iterable[dict[str, Any]], measure: str = "mean") -> list[dict[str, Any]]:
+    """What min_confidence = t would have done to the suggestions shown (those with a confidence): how many
+    would still be shown, and their accept rate. Suggestions hidden by a threshold in force are not here."""
+    key = "confidence" if measure == "mean" else "confidence_min"
+    known = [s for s in _suggestions(records) if isinstance(s.dims.get(key), (int, float))]
+    curve = []
+    for t in THRESHOLDS:
+        kept = [s for s in known if s.dims[key] >= t]
+        accepted = sum(s.outcome == "accepted" for s in kept)
+        curve.append({"min_confidence": t, "shown": len(kept), "share": len(kept) / len(known) if known else 0.0,
+                      "accept_rate": accepted / len(kept) if kept else None})
+    return curve
+
+
+def render_curve(curve: list[dict[str, Any]]) -> str:
+    lines = ["min_confidence  shown  share  accept rate"]
+    for c in curve:
+        rate = "-" if c["accept_rate"] is None else f"{100 * c['accept_rate']:.1f} %"
+        lines.append(f"{c['min_confidence']:>14.1f}  {c['shown']:>5}  {100 * c['share']:>4.0f}%  {rate:>11}")
+    return "\n".join(lines)
 
 
 def _row(group: str, value: str, items: list[_Suggestion]) -> Row:

@@ -42,6 +42,9 @@ def test_setting_schema_matches(properties, field) -> None:
     elif isinstance(default, int):
         assert schema["type"] == "integer"
         assert schema.get("minimum") == field.metadata.get("min")
+    elif isinstance(default, float):
+        assert schema["type"] == "number"
+        assert (schema.get("minimum"), schema.get("maximum")) == (field.metadata.get("min"), field.metadata.get("max"))
     elif isinstance(default, tuple):
         assert schema["type"] == "array" and schema["items"] == {"type": "string"}
     else:

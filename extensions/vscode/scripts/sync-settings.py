@@ -37,6 +37,8 @@ def schema_for(f) -> dict:
         s: dict = {"type": "boolean"}
     elif isinstance(d, int):
         s = {"type": "integer"}
+    elif isinstance(d, float):
+        s = {"type": "number"}
     elif isinstance(d, tuple):
         s = {"type": "array", "items": {"type": "string"}}
     else:
@@ -46,6 +48,8 @@ def schema_for(f) -> dict:
         s["enum"] = list(meta["choices"])
     if "min" in meta:
         s["minimum"] = meta["min"]
+    if "max" in meta:
+        s["maximum"] = meta["max"]
     return s
 
 
