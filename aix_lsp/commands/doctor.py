@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aix_lsp.config import Settings
+from aix_lsp.errors import reason
 
 OK, WARN, FAIL, INFO = "ok", "warn", "FAIL", "info"
 
@@ -76,8 +77,7 @@ def _guard(check: str, fn: Callable[[], list[Row]]) -> list[Row]:
     try:
         return fn()
     except Exception as exc:  # noqa: BLE001
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return [Row(check, FAIL, f"the check itself failed: {reason}")]
+        return [Row(check, FAIL, f"the check itself failed: {reason(exc)}")]
 
 
 def check_all(settings: Settings) -> tuple[list[Row], Machine]:

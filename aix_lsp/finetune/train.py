@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aix_lsp.config import Settings
+from aix_lsp.errors import reason
 from aix_lsp.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -156,8 +157,7 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
         pass
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return reason(exc)
 
 
 def _write_loss_curve(output: Path, losses: list[float], heldout: list[tuple[int, float]]) -> tuple[str, str]:
