@@ -11,15 +11,12 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Callable, Iterable, Protocol, Sequence
 
 from aix_lsp.config import Settings
 from aix_lsp.crawl import is_indexable_source, is_workspace_file
 from aix_lsp.workspace.faults import classify, tantivy_guard
-from aix_lsp.workspace.tables import FolderIndex, FolderTable, TableSource
-
-if TYPE_CHECKING:
-    from aix_lsp.workspace.workspace import Workspace
+from aix_lsp.workspace.tables import FolderIndex, FolderTable, IndexFactory, TableSource
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +47,33 @@ def storage_available(folder: Path) -> bool:
         return False
 
 
+class FolderOwner(Protocol):
+    """What a folder asks of, and tells, the workspace holding it (:class:`~aix_lsp.workspace.Workspace`)."""
+
+    make_index: IndexFactory
+    table_sources: Callable[[Settings], Sequence[TableSource]]
+
+    def schedule(self, folder: "Folder", at: float) -> None:
+        """Run the folder's next step at ``at`` (time.monotonic() clock)."""
+
+    def state_changed(self) -> None:
+        """The folder's state or message changed."""
+
+    def emit_progress(self, root: Path, done: int, total: int) -> None:
+        """Indexing progress, for the client's progress bar."""
+
+    def index_changed(self, initial: bool, paths: Iterable[str] = ()) -> None:
+        """The index was (re)built (``initial``) or ``paths`` were re-indexed: their fragments are stale."""
+
+    def retired(self, folder: "Folder") -> None:
+        """The folder's index closed after it was stopped."""
+
+
 class Folder:
     """One workspace folder: its index, its pending events, and the steps that keep them current (run on
     the workspace's shared :class:`~aix_lsp.workspace.pool.WorkerPool`)."""
 
-    def __init__(self, workspace: "Workspace", root: Path, settings: Settings, cache_dir: Path):
+    def __init__(self, workspace: FolderOwner, root: Path, settings: Settings, cache_dir: Path):
         self.workspace = workspace
         self.root = root
         self.cache_dir = cache_dir
@@ -92,12 +111,12 @@ class Folder:
         due = time.monotonic() + delay
         with self.lock:
             self.pending[path] = (kind, text, due)
-        self.workspace._pool.schedule(self, due)
+        self.workspace.schedule(self, due)
 
     def request_resync(self) -> None:
         with self.lock:
             self.resync = True
-        self.workspace._pool.schedule(self, time.monotonic())
+        self.workspace.schedule(self, time.monotonic())
 
     def poll_from_now(self, enabled: bool) -> None:
         """Scan the disk from now on (a client that sends no file events), or not."""
@@ -111,15 +130,15 @@ class Folder:
             self._rebuild = reason
             self.state = "indexing"
             self.message = f"the index of {self.root} is damaged ({reason}): rebuilding it"
-        self.workspace._state_changed()
-        self.workspace._pool.schedule(self, time.monotonic())
+        self.workspace.state_changed()
+        self.workspace.schedule(self, time.monotonic())
 
     def _progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
         now = time.monotonic()
         if done in (0, total) or now - self._last_progress >= PROGRESS_INTERVAL_S:
             self._last_progress = now
-            self.workspace._emit_progress(self.root, done, total)
+            self.workspace.emit_progress(self.root, done, total)
 
     # pool thread
     def step(self) -> float | None:
@@ -165,7 +184,7 @@ class Folder:
             self._synced = True
             self._failures = 0
             self._settle()
-            self.workspace._index_changed(initial=True)
+            self.workspace.index_changed(initial=True)
             log.info("indexed %s: %d files, %d chunks (%d re-indexed, %d removed) in %.2f s", self.root,
                      len(self.index.files), self.index.num_chunks, changed, removed, time.perf_counter() - started)
             return now
@@ -190,7 +209,7 @@ class Folder:
                 log.info("%s table of %s: %d files in %.2f s", source.name, self.root, count, time.perf_counter() - started)
             ready = not failed and all(t.ready for t in self.tables.values())
             self.tables_state = "ready" if ready else "failed"
-            self.workspace._index_changed(initial=True)
+            self.workspace.index_changed(initial=True)
             return self._next_time()
         if self._persist_at is not None and now >= self._persist_at:
             self._persist_again()
@@ -205,7 +224,7 @@ class Folder:
     def _settle(self) -> None:
         self.state = "ready"
         self.message = self._describe()
-        self.workspace._state_changed()
+        self.workspace.state_changed()
 
     def _describe(self) -> str:
         notes = []
@@ -242,7 +261,7 @@ class Folder:
             self._synced = False  # fill the memory index
             self._persist_at, self._persist_delay = now + PERSIST_RETRY_S, PERSIST_RETRY_S
             self.message = self._describe()
-            self.workspace._state_changed()
+            self.workspace.state_changed()
             return now
         self._failures += 1
         delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (self._failures - 1))
@@ -258,7 +277,7 @@ class Folder:
                 log.exception("indexing %s failed; trying again in %.0f s", self.root, delay)
             self.state = "error"
             self.message = f"indexing {self.root} failed ({type(exc).__name__}: {exc}); trying again in {delay:.0f} s"
-        self.workspace._state_changed()
+        self.workspace.state_changed()
         return now + delay
 
     def _persist_again(self) -> None:
@@ -301,7 +320,7 @@ class Folder:
                 for rel in changed:
                     path = self.root / rel
                     table.on_event(path, "changed" if path.exists() else "deleted")
-            self.workspace._index_changed(initial=False, paths=changed)
+            self.workspace.index_changed(initial=False, paths=changed)
         self.poll_at = time.monotonic() + max(POLL_MIN_S, POLL_COST_FACTOR * (time.perf_counter() - started))
 
     def close_index(self) -> None:
@@ -320,13 +339,13 @@ class Folder:
                 table.close()
             except Exception:
                 log.exception("closing the %s table of %s failed", name, self.root)
-        self.workspace._retired(self)
+        self.workspace.retired(self)
         for successor in successors:
             with successor.lock:
                 successor.blockers.discard(self)
                 free = not successor.blockers
             if free:
-                self.workspace._pool.schedule(successor, time.monotonic())
+                self.workspace.schedule(successor, time.monotonic())
 
 
     def _apply_due(self) -> None:
@@ -364,7 +383,7 @@ class Folder:
         if touched:
             self.index.commit()
         if touched or changed:
-            self.workspace._index_changed(initial=False, paths=changed)
+            self.workspace.index_changed(initial=False, paths=changed)
 
     def _rel(self, path: Path) -> str:
         try:

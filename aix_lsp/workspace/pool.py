@@ -7,12 +7,23 @@ import itertools
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from aix_lsp.workspace.folder import Folder
+from pathlib import Path
+from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+class Job(Protocol):
+    """What the pool runs: a folder's steps (:class:`~aix_lsp.workspace.folder.Folder`)."""
+
+    root: Path
+    stop: threading.Event
+
+    def step(self) -> float | None:
+        """One unit of work; when the job wants the next one (time.monotonic() clock), or None."""
+
+    def close_index(self) -> None:
+        """Stopped: let go of what it holds."""
 
 
 class WorkerPool:
@@ -22,15 +33,15 @@ class WorkerPool:
     def __init__(self, size: int):
         self.size = size
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, "Folder"]] = []
-        self._due: dict["Folder", float] = {}  # queued folders and the time they asked for
-        self._running: set["Folder"] = set()
-        self._again: dict["Folder", float] = {}  # asked for while running: queued when its step ends
+        self._heap: list[tuple[float, int, Job]] = []
+        self._due: dict[Job, float] = {}  # queued folders and the time they asked for
+        self._running: set[Job] = set()
+        self._again: dict[Job, float] = {}  # asked for while running: queued when its step ends
         self._threads: list[threading.Thread] = []
         self._seq = itertools.count()
         self._closed = False
 
-    def schedule(self, folder: "Folder", at: float) -> None:
+    def schedule(self, folder: Job, at: float) -> None:
         with self._cond:
             if self._closed:
                 return
@@ -44,7 +55,7 @@ class WorkerPool:
             self._cond.notify()
         self.ensure_threads()
 
-    def busy(self, folder: "Folder") -> bool:
+    def busy(self, folder: Job) -> bool:
         with self._cond:
             return folder in self._running or folder in self._due
 
@@ -65,7 +76,7 @@ class WorkerPool:
         if len(self._threads) < self.size:
             self.ensure_threads()
 
-    def _take(self) -> "_Folder | None":
+    def _take(self) -> Job | None:
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
@@ -99,7 +110,7 @@ class WorkerPool:
             if again is not None or wanted is not None:
                 self.schedule(folder, min(t for t in (again, wanted) if t is not None))
 
-    def close(self, folders: list["Folder"], timeout: float) -> None:
+    def close(self, folders: list[Job], timeout: float) -> None:
         """Stop taking work, close the folders no thread holds, and give running steps ``timeout`` seconds in
         all to end (each stops at its next file; a longer one ends in the background, daemon thread)."""
         deadline = time.monotonic() + timeout

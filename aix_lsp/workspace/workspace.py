@@ -117,7 +117,7 @@ class Workspace:
                         self._start_folder(root)
             if not settings.retrieval:
                 self._refused.clear()
-        self._state_changed()
+        self.state_changed()
 
     def _retire(self, folders: list["Folder"]) -> None:
         """Stop ``folders`` without waiting: each closes its index at its next step on the pool."""
@@ -127,7 +127,7 @@ class Workspace:
                 self._retiring.setdefault(folder.root, []).append(folder)
             self._pool.schedule(folder, time.monotonic())
 
-    def _retired(self, folder: "Folder") -> None:
+    def retired(self, folder: "Folder") -> None:
         with self._lock:
             retiring = self._retiring.get(folder.root, [])
             if folder in retiring:
@@ -135,12 +135,16 @@ class Workspace:
             if not retiring:
                 self._retiring.pop(folder.root, None)
 
+    def schedule(self, folder: Folder, at: float) -> None:
+        """Run ``folder``'s next step at ``at`` (time.monotonic() clock) on the shared pool."""
+        self._pool.schedule(folder, at)
+
     def on_state(self, callback: Callable[[], None]) -> None:
         """``callback()`` runs (on any thread) when the index state or its message changes."""
         with self._lock:
             self._state_callbacks.append(callback)
 
-    def _state_changed(self) -> None:
+    def state_changed(self) -> None:
         for callback in list(self._state_callbacks):
             try:
                 callback()
@@ -161,14 +165,14 @@ class Workspace:
         with self._lock:
             self._callbacks.append(callback)
 
-    def _emit_progress(self, root: Path, done: int, total: int) -> None:
+    def emit_progress(self, root: Path, done: int, total: int) -> None:
         for callback in list(self._callbacks):
             try:
                 callback(str(root), done, total)
             except Exception:
                 log.exception("progress callback failed")
 
-    def _index_changed(self, initial: bool, paths: Iterable[str] = ()) -> None:
+    def index_changed(self, initial: bool, paths: Iterable[str] = ()) -> None:
         with self._lock:
             self._epoch += 1
             if initial:
@@ -239,7 +243,7 @@ class Workspace:
         if reason is not None:
             log.warning("%s", reason)
             self._refused[root] = reason
-            self._state_changed()
+            self.state_changed()
             return
         if not os.path.isdir(root):
             log.warning("workspace folder %s does not exist; not indexed", root)
@@ -274,7 +278,7 @@ class Workspace:
             refused = self._refused.pop(root, None)
         self._retire([folder] if folder is not None else [])
         if refused is not None:
-            self._state_changed()
+            self.state_changed()
 
     def folder_of(self, path: Path) -> Folder | None:
         """The innermost workspace folder holding ``path`` (absolute, normalized), or None."""

@@ -9,18 +9,32 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from ..lookup import Lookup
     from ..model import Definition, FileSymbols, ImportBinding
     from ..resolve import ModuleTable
     from ..signals import Candidate
+
+
+class NameLookup(Protocol):
+    """What a language's rules read of the folder's table (:class:`aix_lsp.symbols.lookup.Lookup`)."""
+
+    files: dict[str, "FileSymbols"]
+    by_name: dict[str, list["Definition"]]  # definitions by name
+    modules: "ModuleTable"
+    namespaces: dict[str, set[str]]  # C# namespace -> the files declaring it
+
+    def module_members(self, module: str) -> list["Definition"]:
+        """Top-level definitions of ``module`` and what it re-exports."""
+
+    def class_members(self, cls: "Definition") -> list["Definition"]:
+        """Members of ``cls`` (and their out-of-line definitions)."""
 
 
 # add(definition, local name, owner, origin) -> the candidate, or None when it is not one (the current file's)
@@ -43,7 +57,7 @@ def _as_they_are(cands: Iterable["Candidate"]) -> Iterable["Candidate"]:
     return cands
 
 
-def _none_implicit(lookup: "Lookup", module: str, name: str) -> list["Definition"]:
+def _none_implicit(lookup: NameLookup, module: str, name: str) -> list["Definition"]:
     return []
 
 
@@ -99,9 +113,9 @@ class Language:
     # the candidates one import brings when the language reads it its own way (packages that are folders:
     # Java, Go; namespaces: C#), each given to ``add(definition, local name, owner, origin)``; False: the
     # common reading (the module file, then the name in it)
-    import_candidates: "Callable[[Lookup, str, ImportBinding, AddCandidate], bool] | None" = None
+    import_candidates: "Callable[[NameLookup, str, ImportBinding, AddCandidate], bool] | None" = None
     # definitions a module has without defining or importing them (a Rust crate root's exported macros)
-    implicit_names: "Callable[[Lookup, str, str], list[Definition]]" = _none_implicit
+    implicit_names: "Callable[[NameLookup, str, str], list[Definition]]" = _none_implicit
     # the names a module imports are among its members (a Python package's ``__init__``), not only re-exports
     imports_are_members: Callable[[str], bool] = _never
 

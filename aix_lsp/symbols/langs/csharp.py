@@ -12,9 +12,9 @@ import re
 
 from tree_sitter import Node
 
-from ..lookup import MAX_CLASS_MEMBERS, Lookup
+from ..lookup import MAX_CLASS_MEMBERS
 from ..model import FileSymbols, ImportBinding
-from . import AddCandidate, Language
+from . import AddCandidate, Language, NameLookup
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
@@ -90,7 +90,7 @@ def _type(node: Node, container: str | None, lines: list[str], path: str, out: F
             _type(m, name, lines, path, out, depth + 1)
 
 
-def import_candidates(lookup: Lookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
+def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
     """``using A.B;``: the top-level types of the files declaring namespace A.B; ``using static A.B.C;``
     and ``using X = A.B.C;``: class C (found in namespace A.B) and its members."""
     if binding.star and binding.module in lookup.namespaces:

@@ -10,9 +10,9 @@ import re
 
 from tree_sitter import Node
 
-from ..lookup import MAX_MODULE_MEMBERS, Lookup
+from ..lookup import MAX_MODULE_MEMBERS
 from ..model import FileSymbols, ImportBinding
-from . import AddCandidate, Language
+from . import AddCandidate, Language, NameLookup
 from ._snippets import function, outline, text
 
 
@@ -91,7 +91,7 @@ def _field_rows(body: Node | None) -> list[int] | None:
     return rows
 
 
-def import_candidates(lookup: Lookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
+def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
     """A package is a folder (found through the ``go.mod`` module paths): its exported names, through the
     package's local name (or bare, for a dot import)."""
     added = 0

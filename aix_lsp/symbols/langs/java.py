@@ -10,10 +10,10 @@ import re
 
 from tree_sitter import Node
 
-from ..lookup import MAX_CLASS_MEMBERS, Lookup
+from ..lookup import MAX_CLASS_MEMBERS
 from ..model import FileSymbols, ImportBinding
 from ..resolve import ModuleTable
-from . import AddCandidate, Language
+from . import AddCandidate, Language, NameLookup
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration": "class", "interface_declaration": "class", "enum_declaration": "class",
@@ -76,7 +76,7 @@ def _type(node: Node, container: str | None, lines: list[str], path: str, out: F
             _type(m, name, lines, path, out, depth + 1)
 
 
-def import_candidates(lookup: Lookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
+def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding, add: AddCandidate) -> bool:
     """Star imports: ``a.b.*`` brings the package's (folder's) classes, ``static a.b.C.*`` every member of C."""
     if not binding.star:
         return False

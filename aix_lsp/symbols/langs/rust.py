@@ -12,10 +12,10 @@ import re
 
 from tree_sitter import Node
 
-from ..lookup import MAX_SAME_NAME, Lookup
+from ..lookup import MAX_SAME_NAME
 from ..model import Definition, FileSymbols, ImportBinding
 from ..resolve import ModuleTable
-from . import Language
+from . import Language, NameLookup
 from ._snippets import function, outline, text
 
 _TYPES = {"struct_item": "class", "enum_item": "class", "union_item": "class", "trait_item": "class"}
@@ -122,7 +122,7 @@ def _use(node: Node, prefix: str, row: int, out: FileSymbols, depth: int, public
             _use(child, prefix, row, out, depth + 1, public)
 
 
-def exported_macros(lookup: Lookup, module: str, name: str) -> list[Definition]:
+def exported_macros(lookup: NameLookup, module: str, name: str) -> list[Definition]:
     """At a crate root (``lib.rs``, ``main.rs``): ``#[macro_export] macro_rules! name`` anywhere in the crate."""
     if module.rsplit("/", 1)[-1] not in ("lib.rs", "main.rs"):
         return []
