@@ -486,28 +486,42 @@ def _spans_in_lines(text: str, kind: str, keep: Callable[[int, int], bool] | Non
 
 
 def _joined_spans(text: str, kind: str) -> list[tuple[int, int]]:
-    """Secret spans found only when adjacent string literals are read joined, in ``text``'s offsets."""
-    joins = list(_JOIN.finditer(text))
-    if not joins:
-        return []
-    pieces, starts, origins = [], [0], [0]  # joined offset where each piece starts, and its offset in text
-    last = 0
+    """Secret spans found only when adjacent string literals are read joined, in ``text``'s offsets. Only
+    the lines around the joins are read again (a chain of literals over many lines is one region)."""
+    spans: list[tuple[int, int]] = []
+    region: list[re.Match] = []
+    for match in _JOIN.finditer(text):
+        if region and text.rfind("\n", 0, match.start()) > region[-1].end():
+            spans += _region_spans(text, region, kind)
+            region = []
+        region.append(match)
+    if region:
+        spans += _region_spans(text, region, kind)
+    return spans
+
+
+def _region_spans(text: str, joins: list[re.Match], kind: str) -> list[tuple[int, int]]:
+    start = text.rfind("\n", 0, joins[0].start()) + 1
+    end = text.find("\n", joins[-1].end())
+    end = len(text) if end < 0 else end
+    pieces, starts, origins = [], [0], [start]  # region offset where each piece starts, and its offset in text
+    last = start
     for match in joins:
         pieces.append(text[last:match.start()])
-        last = match.end()
         starts.append(starts[-1] + match.start() - origins[-1])
+        last = match.end()
         origins.append(last)
-    pieces.append(text[last:])
+    pieces.append(text[last:end])
     joined = "".join(pieces)
-    points = starts[1:]  # where a join is, in the joined text
+    points = starts[1:]  # where a join is, in the joined region
 
     def original(offset: int) -> int:
         i = bisect.bisect_right(starts, offset) - 1
         return origins[i] + offset - starts[i]
 
-    def has_join(start: int, end: int) -> bool:
-        i = bisect.bisect_left(points, start)
-        return i < len(points) and points[i] <= end
+    def has_join(s: int, e: int) -> bool:
+        i = bisect.bisect_left(points, s)
+        return i < len(points) and points[i] <= e
 
     spans = _spans_in_lines(joined, kind, has_join)
     if "PRIVATE KEY" in joined:
