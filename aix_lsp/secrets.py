@@ -500,10 +500,17 @@ def _joined_spans(text: str, kind: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A region of joined literals is read again only when its lines name or hint at a secret (most joins are
+# ``" ".join`` or a long message split over lines).
+_REGION_HINT = _compile(f"{_KW_HINT}|(?i:token|key|cred|auth|salt|signature|pass|pw)|{_TOK_HINT}|{_FORM_HINT}".encode())
+
+
 def _region_spans(text: str, joins: list[re.Match], kind: str) -> list[tuple[int, int]]:
     start = text.rfind("\n", 0, joins[0].start()) + 1
     end = text.find("\n", joins[-1].end())
     end = len(text) if end < 0 else end
+    if not _REGION_HINT.search(text[start:end].encode("utf-8", "surrogatepass")):
+        return []
     pieces, starts, origins = [], [0], [start]  # region offset where each piece starts, and its offset in text
     last = start
     for match in joins:
