@@ -14,6 +14,7 @@ from aix_lsp.config import add_setting_flags
 from aix_lsp.locations import parse_location
 from aix_lsp.log_setup import log_to_stderr
 from aix_lsp.redact import scrub_std_streams
+from aix_lsp.tiny_model import FAMILIES as TINY_FAMILIES
 
 
 def _parse_location(value: str) -> tuple[Path, int, int]:
@@ -60,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
-    p.add_argument("--family", default="aixcoder", choices=("aixcoder", "aixcoder-v2", "codellama", "qwen2.5-coder", "deepseek-coder", "starcoder2"),
-                   help="model family: its tokenizer type, special tokens and architecture (see aix_lsp/formats)")
+    p.add_argument("--family", default="aixcoder", choices=TINY_FAMILIES,
+                   help="model family: its tokenizer type, special tokens and architecture (see aix_lsp/formats; zeta: aix_lsp/next_edit)")
     p.add_argument("--force", action="store_true", help="replace the model already in DIR (adapters trained on it will no longer fit)")
     p.set_defaults(func=_run("tiny_model"))
 

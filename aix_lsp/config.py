@@ -68,6 +68,11 @@ class Settings:
     index_cache_dir: str = field(default="", metadata={"help": "where the workspace index is persisted (empty: the user cache folder)"})
     exclude_globs: tuple[str, ...] = field(default=(), metadata={"help": "gitignore-style patterns of files never indexed nor completed in, on top of secret file names and the workspace's .aixignore (like Copilot's content exclusion), e.g. **/fixtures/**,*.sql"})
     index_max_files: int = field(default=50_000, metadata={"help": "most source files indexed per workspace folder (the crawl's first ones; 0: no limit); the index status says when it is reached", "min": 0})
+    # --- next-edit suggestions (docs/next-edit.md) ---
+    next_edit: bool = field(default=False, metadata={"help": "answer textDocument/copilotInlineEdit with the edit the user is likely to make next near the cursor, predicted from their recent edits by a next-edit model (off until measured)"})
+    next_edit_model: str = field(default="", metadata={"help": "the next-edit model, a folder or hub id loaded by the same engine settings (empty: the completion model)"})
+    next_edit_format: str = field(default="auto", metadata={"help": "the next-edit model's prompt format (auto: told by the model's name, e.g. zeta)", **_choices("auto", "zeta")})
+    next_edit_debounce_ms: int = field(default=100, metadata={"help": "a next-edit request waits this long for the typing to pause; an edit meanwhile answers it empty", "min": 0})
     # --- latency ---
     kv_cache: bool = field(default=True, metadata={"help": "reuse the KV cache of the previous prompt's common prefix"})
     speculative: bool = field(default=True, metadata={"help": "prompt-lookup speculative decoding (local engine): draft tokens from the prompt and output, verify them in one pass; exact (same tokens as plain greedy)"})

@@ -55,6 +55,12 @@ BPE_FAMILIES: dict[str, tuple[list[str], str | None, str, str | None]] = {
     "starcoder2": (["<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>", "<repo_name>", "<file_sep>"],
                    "<|endoftext|>", "<|endoftext|>", None),
 }
+# Zeta (zed-industries/zeta, a Qwen2.5-Coder-7B next-edit fine-tune): Qwen's tokenizer; Zeta's region and
+# cursor markers are plain text to it, but the tiny model keeps each one token, so that a test model built
+# from it can emit a marker as one step (aix_lsp/next_edit/zeta.py works on the text either way).
+BPE_FAMILIES["zeta"] = (BPE_FAMILIES["qwen2.5-coder"][0] + ["<|editable_region_start|>", "<|editable_region_end|>",
+                        "<|user_cursor_is_here|>", "<|start_of_file|>"], None, "<|endoftext|>", "<|endoftext|>")
+NAME_OF_FAMILY = {"zeta": "zed-industries/zeta"}  # the hub name a family is told by (config _name_or_path)
 FAMILIES = ("aixcoder", "aixcoder-v2", "codellama", *BPE_FAMILIES)
 
 
@@ -228,11 +234,16 @@ def _build_bpe_model(out: Path, spec: TinyModelSpec) -> Path:
                   bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     torch.manual_seed(spec.seed)
     model: Any
-    if spec.family == "qwen2.5-coder":
+    if spec.family in ("qwen2.5-coder", "zeta"):
         model = Qwen2ForCausalLM(Qwen2Config(**common, rope_theta=1_000_000.0, rms_norm_eps=1e-6))
     elif spec.family == "starcoder2":
         model = Starcoder2ForCausalLM(Starcoder2Config(**common, rope_theta=100_000.0, use_bias=True))
     else:  # deepseek-coder: the Llama architecture
         model = LlamaForCausalLM(LlamaConfig(**common, rope_theta=100_000.0, rms_norm_eps=1e-6))
     model.save_pretrained(out)
+    if spec.family in NAME_OF_FAMILY:  # from_pretrained overwrites _name_or_path with the folder: keep the name in config.json
+        path = out / "config.json"
+        data = json.loads(path.read_text())
+        data["_name_or_path"] = NAME_OF_FAMILY[spec.family]
+        path.write_text(json.dumps(data, indent=2))
     return out

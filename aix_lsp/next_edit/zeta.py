@@ -1,0 +1,170 @@
+"""Zeta's next-edit prompt (zed-industries/zeta: Qwen2.5-Coder-7B fine-tuned by Zed, Apache-2.0).
+
+Followed from its published sources:
+
+- the template, from vLLM's benchmark for the zed-industries/zeta data set (vllm-project/vllm,
+  benchmarks/datasets.py, ``zeta_prompt`` of ``NextEditPredictionDataset``)::
+
+      ### Instruction:
+      You are a code completion assistant and your task is to analyze user edits and then rewrite an excerpt that the user provides, suggesting the appropriate edits within the excerpt, taking into account the cursor location.
+
+      ### User Edits:
+
+      {events}
+
+      ### User Excerpt:
+
+      {excerpt}
+
+      ### Response:
+
+- the events and the excerpt, from Zed's client that produced the training data (zed-industries/zed,
+  crates/zeta/src/zeta.rs ``prompt_for_events`` / ``Event::to_prompt``, and crates/zeta/src/input_excerpt.rs
+  ``excerpt_for_cursor_position``): each event is ``User edited "path":\\n```diff\\n{unified diff}\\n```\\``,
+  events newest last, joined by a blank line, as many as fit ``MAX_EVENT_TOKENS``; the excerpt is
+  ``\\`\\`\\`path``, ``<|start_of_file|>`` when the context reaches the first line, the context lines before
+  the editable region, ``<|editable_region_start|>\\n``, the region with ``<|user_cursor_is_here|>`` at the
+  cursor, ``\\n<|editable_region_end|>``, the context lines after, ``\\n\\`\\`\\```. Token counts are Zed's
+  estimate, bytes / 3 (``tokens_for_bytes``): MAX_REWRITE_TOKENS 350 for the region, MAX_CONTEXT_TOKENS 150
+  around it, MAX_EVENT_TOKENS 500 for the events. The region grows line by line from the cursor's line,
+  one line above then one below (``expand_range``); Zed first widens it to the largest syntax node that
+  fits, which is not done here (the line rule is Zed's fallback when no node fits).
+- the answer (``parse_edits``): the model rewrites the excerpt from ``<|editable_region_start|>``; the cursor
+  marker is dropped, exactly one start and one end marker and at most one start-of-file marker are
+  required, the new region is what lies between the start marker's line and ``\\n<|editable_region_end|>``.
+
+The markers are plain text to Zeta's tokenizer (Qwen2.5-Coder's vocabulary), so any Qwen2.5-Coder
+tokenizer reads this prompt; only a model fine-tuned on it answers it well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NAME = "zeta"
+NAME_HINTS = ("zeta",)  # zed-industries/zeta and its quantisations
+
+CURSOR_MARKER = "<|user_cursor_is_here|>"
+START_OF_FILE_MARKER = "<|start_of_file|>"
+EDITABLE_REGION_START_MARKER = "<|editable_region_start|>"
+EDITABLE_REGION_END_MARKER = "<|editable_region_end|>"
+
+MAX_CONTEXT_TOKENS = 150
+MAX_REWRITE_TOKENS = 350
+MAX_EVENT_TOKENS = 500
+BYTES_PER_TOKEN_GUESS = 3
+
+PROMPT = (
+    "### Instruction:\n"
+    "You are a code completion assistant and your task is to analyze user edits and then rewrite an excerpt that "
+    "the user provides, suggesting the appropriate edits within the excerpt, taking into account the cursor location.\n"
+    "\n"
+    "### User Edits:\n"
+    "\n"
+    "{events}\n"
+    "\n"
+    "### User Excerpt:\n"
+    "\n"
+    "{excerpt}\n"
+    "\n"
+    "### Response:\n"
+    "\n"
+)
+
+
+class OutputError(ValueError):
+    """The model's answer does not keep the region markers: no edit is offered."""
+
+
+def tokens_for_bytes(text: str) -> int:
+    return len(text.encode("utf-8")) // BYTES_PER_TOKEN_GUESS
+
+
+def _rust_debug(path: str) -> str:
+    """A path as Rust's ``{:?}`` writes it (Zed formats the event's path so): quoted, \\ and " escaped."""
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_event(path: str, diff: str) -> str:
+    return f"User edited {_rust_debug(path)}:\n```diff\n{diff}\n```" if diff else ""
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    text: str  # the "### User Excerpt" body
+    region_start: int  # the editable region, code-point offsets into the document
+    region_end: int
+
+
+def _expand(lines: list[str], first: int, last: int, remaining: int) -> tuple[int, int]:
+    """Zed's expand_range on whole lines: one line above, then one below, while tokens remain."""
+    while True:
+        expanded = False
+        if remaining > 0 and first > 0:
+            first -= 1
+            remaining = max(0, remaining - tokens_for_bytes(lines[first]))
+            expanded = True
+        if remaining > 0 and last < len(lines) - 1:
+            last += 1
+            remaining = max(0, remaining - tokens_for_bytes(lines[last]))
+            expanded = True
+        if not expanded:
+            return first, last
+
+
+def excerpt(path: str, text: str, cursor: int, rewrite_tokens: int = MAX_REWRITE_TOKENS,
+            context_tokens: int = MAX_CONTEXT_TOKENS) -> Excerpt:
+    """The excerpt around ``cursor`` (a code-point offset into ``text``)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    row = text.count("\n", 0, cursor)
+    first, last = _expand(lines, row, row, rewrite_tokens)
+    ctx_first, ctx_last = _expand(lines, first, last, context_tokens)
+
+    def line_end(i: int) -> int:
+        return starts[i] + len(lines[i])
+
+    region_start, region_end = starts[first], line_end(last)
+    body = f"```{path}\n"
+    if ctx_first == 0:
+        body += START_OF_FILE_MARKER + "\n"
+    body += text[starts[ctx_first]:region_start]
+    body += EDITABLE_REGION_START_MARKER + "\n" + text[region_start:cursor] + CURSOR_MARKER + text[cursor:region_end]
+    body += "\n" + EDITABLE_REGION_END_MARKER
+    body += text[region_end:line_end(ctx_last)] + "\n```"
+    return Excerpt(body, region_start, region_end)
+
+
+def prompt(events: str, excerpt_text: str) -> str:
+    return PROMPT.format(events=events, excerpt=excerpt_text)
+
+
+def stop_at(generated: str) -> int | None:
+    """The engine's stop rule: the answer ends with the region's end marker (what follows it is the
+    unchanged context, not needed)."""
+    at = generated.find(EDITABLE_REGION_END_MARKER)
+    return None if at < 0 else at + len(EDITABLE_REGION_END_MARKER)
+
+
+def parse(output: str) -> str:
+    """The rewritten region from the model's answer; OutputError when the markers are broken."""
+    content = output.replace(CURSOR_MARKER, "")
+    starts = content.count(EDITABLE_REGION_START_MARKER)
+    if starts != 1:
+        raise OutputError(f"expected exactly one {EDITABLE_REGION_START_MARKER}, found {starts}")
+    ends = content.count(EDITABLE_REGION_END_MARKER)
+    if ends != 1:
+        raise OutputError(f"expected exactly one {EDITABLE_REGION_END_MARKER}, found {ends}")
+    if content.count(START_OF_FILE_MARKER) > 1:
+        raise OutputError(f"more than one {START_OF_FILE_MARKER}")
+    content = content[content.index(EDITABLE_REGION_START_MARKER):]
+    newline = content.find("\n")
+    if newline < 0:
+        raise OutputError("no newline after the region's start marker")
+    content = content[newline + 1:]
+    end = content.rfind("\n" + EDITABLE_REGION_END_MARKER)
+    if end < 0:
+        raise OutputError(f"no newline before {EDITABLE_REGION_END_MARKER}")
+    return content[:end]
