@@ -23,6 +23,7 @@ from aix_lsp.config import Settings
 from aix_lsp.documents import uri_to_path
 from aix_lsp.explain import explain_error, explain_target
 from aix_lsp.log_setup import log_through_lsp
+from aix_lsp.next_edit import lsp as next_edit_lsp
 from aix_lsp.parent import watch_parent
 from aix_lsp.pipeline import CompletionResult
 from aix_lsp.redact import scrub, scrub_known
@@ -94,7 +95,7 @@ class AixProtocol(LanguageServerProtocol):
         masked (aix_lsp/redact.py). A completion keeps its code (``f"Bearer {token}"``) but never the key."""
         plain = super()._serialize_message(data)
         result = getattr(data, "result", None)
-        completion = isinstance(result, (types.InlineCompletionList, types.CompletionList))
+        completion = isinstance(result, (types.InlineCompletionList, types.CompletionList)) or (isinstance(result, dict) and "edits" in result)
         return _scrub_tree(plain, scrub_known if completion else scrub)
 
     def structure_message(self, data: dict[str, Any]):
@@ -272,7 +273,18 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
         def answer(text: str, command: types.Command | None) -> types.InlineCompletionList:
             return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=types.Range(start=pos, end=pos), command=command)])
 
+        edit = session.next_edit.cached(params.text_document.uri, session.document_version(params.text_document.uri) or 0)
+        if edit is not None and edit.touches_line(pos.line):  # the next edit on the cursor's line: one suggestion, not two
+            (sl, sc), (el, ec), text = edit.span  # type: ignore[misc]
+            item = types.InlineCompletionItem(insert_text=text, range=types.Range(start=types.Position(sl, sc), end=types.Position(el, ec)))
+            return types.InlineCompletionList(items=[item])
         return await _current_answer(ls, params.text_document.uri, pos, types.InlineCompletionList(items=[]), answer)
+
+    @server.feature(next_edit_lsp.METHOD)
+    async def copilot_inline_edit(ls: AixLanguageServer, params: Any) -> dict[str, Any] | CurrentOnly:
+        """Copilot's next-edit request: the predicted edit near the cursor, sent only while its document
+        is at the version it answers (docs/next-edit.md)."""
+        return await _next_edit(ls, params)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
     async def completion(ls: AixLanguageServer, params: types.CompletionParams) -> types.CompletionList | CurrentOnly:
@@ -356,6 +368,36 @@ def _tick_stats(ls: AixLanguageServer) -> None:
     """Retention checkpoints come due without edits too: measure them now and then."""
     ls.session.stats.tick()
     asyncio.get_running_loop().call_later(STATS_TICK_S, _tick_stats, ls)
+
+
+async def _next_edit(ls: AixLanguageServer, params: Any) -> dict[str, Any] | CurrentOnly:
+    read = next_edit_lsp.read_params(params)
+    if isinstance(read, str):
+        log.warning("%s", read)
+        return next_edit_lsp.EMPTY
+    uri, version, line, character = read
+    session = ls.session
+    seen = session.document_version(uri)
+    debounce = session.settings.next_edit_debounce_ms / 1000
+    if debounce > 0 and session.settings.next_edit:
+        await asyncio.sleep(debounce)  # an edit pause: typing meanwhile answers empty
+        if session.document_version(uri) != seen:
+            return next_edit_lsp.EMPTY
+    cancel = threading.Event()
+    pending = session.request_next_edit(uri, version, line, character, cancel)
+    try:
+        answer = pending if not isinstance(pending, concurrent.futures.Future) else await asyncio.wrap_future(pending)
+    except asyncio.CancelledError:
+        cancel.set()
+        raise
+    except Superseded:
+        return next_edit_lsp.EMPTY
+    if answer.span is None:
+        if answer.reason and answer.reason != "next_edit is off":
+            log.info("no next edit at %s:%d:%d: %s", uri, line + 1, character + 1, answer.reason)
+        return next_edit_lsp.EMPTY
+    return CurrentOnly(next_edit_lsp.inline_edit_result(answer), next_edit_lsp.EMPTY,
+                       lambda: session.document_version(uri) == answer.version)
 
 
 async def _explain(ls: AixLanguageServer, args: tuple[Any, ...]) -> dict[str, Any]:

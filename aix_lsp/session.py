@@ -21,6 +21,7 @@ from aix_lsp.documents import Document, DocumentStore, uri_to_path
 from aix_lsp.engine import describe_engine, load_engine
 from aix_lsp.engine.base import EngineError
 from aix_lsp.languages import language_for_path
+from aix_lsp.next_edit.coordinator import NextEditAnswer, NextEditCoordinator
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
 from aix_lsp.scheduler import Scheduler
 from aix_lsp.stats import StatsRecorder, model_name
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 CLIENT_ENV = "AIX_LSP_CLIENT"
 
 ENGINE_SETTINGS = ("model", "adapter", "device", "dtype", "quantization", "attention", "threads",
-                   "engine", "api_base", "api_key", "api_model", "request_timeout_ms", "cuda_graphs")
+                   "engine", "api_base", "api_key", "api_model", "request_timeout_ms", "cuda_graphs", "next_edit_model")
 # engine=llama.cpp: these are the child's command line, so a change restarts it
 LLAMA_CPP_SETTINGS = ("gguf", "llama_server", "llama_port", "llama_start_timeout_ms", "max_context_tokens")
 
@@ -85,6 +86,7 @@ class Session:
         self.recent_stats: deque[dict[str, Any]] = deque(maxlen=10_000)  # drained by the aix.stats command
         self.poll_disk = False  # the client sends no file events: the index scans the disk itself
         self.stats = StatsRecorder(self.settings, self._text_of, on_outcome=self.publish_status)
+        self.next_edit = NextEditCoordinator(lambda: self.settings, self.pipeline, self.scheduler, self.documents, self.root_for)
 
     # --- settings ---
     def configure(self, mapping: Any, source: str) -> list[str]:
@@ -108,7 +110,9 @@ class Session:
         elif new.retrieval and not old.retrieval:
             self._start_retrieval()
         # Once a model was asked for, a change of model, device, dtype ... loads the new one.
-        if self.model.generation > 0 and any(getattr(old, k) != getattr(new, k) for k in engine_settings(new)):
+        own_model_missing = self.next_edit.wants_own_model(new) and self.next_edit.own_model is None
+        if self.model.generation > 0 and (any(getattr(old, k) != getattr(new, k) for k in engine_settings(new))
+                                          or (own_model_missing and not self.next_edit.wants_own_model(old))):
             self.load_model()
         self.publish_status()
 
@@ -147,10 +151,16 @@ class Session:
                 old_engine = self.pipeline.engine
                 self.pipeline.set_engine(None)  # free the old model before the new one allocates
                 _close_engine(old_engine)  # a llama-server child stops here
+                old_next = self.next_edit.own_model
+                self.next_edit.own_model = None
+                _close_engine(old_next.engine if old_next is not None else None)
                 self._release_memory()
                 t0 = time.perf_counter()
                 try:
                     engine = load_engine(settings, report)
+                    next_model = None
+                    if self.next_edit.wants_own_model(settings):  # its own model, with the same engine settings
+                        next_model = load_next_edit_model(settings, report)
                 except EngineError as exc:
                     self._model_failed(generation, token, str(exc))
                     return
@@ -161,6 +171,7 @@ class Session:
                     if generation != self.model.generation:
                         return  # the newer load, waiting on _load_lock, frees it
                     self.pipeline.set_engine(engine)
+                    self.next_edit.own_model = next_model
                     self.model.state, self.model.device, self.model.progress = "ready", engine.device, None
                     self.model.message = f"{settings.model} on {engine.device} ({time.perf_counter() - t0:.1f} s)"
             self.notifier.progress(token, "end", "", "ready", None)
@@ -289,6 +300,7 @@ class Session:
             return
         self.stats.tick()  # retention checkpoints due measure the text as it was before this change
         follow = self.stats.follows(uri)
+        before = doc.text
         for text, start, end in changes:
             if follow:  # the change in code points, before it applies
                 a, b = (doc.offset_at(*start), doc.offset_at(*end)) if start is not None and end is not None else (0, len(doc.text))
@@ -298,6 +310,7 @@ class Session:
             if follow:
                 self.stats.change(uri, a, b, old, text)
         doc.version = version
+        self.next_edit.on_change(doc, before, changes)
         if self.retrieval is not None and doc.path is not None and self.root_for(doc.path) is not None:
             self.retrieval.on_document_edited(doc.path, doc.text)
 
@@ -312,6 +325,7 @@ class Session:
         self.documents.close(uri)
         self.pipeline.forget(uri)
         self.scheduler.cancel(uri)
+        self.next_edit.forget(uri)
         path = uri_to_path(uri)
         if self.retrieval is not None and path is not None and self.root_for(path) is not None:
             # the index may hold unsaved edits of the buffer: read the file from disk again
@@ -361,6 +375,18 @@ class Session:
             return self.record(result, started, where)
 
         return self.scheduler.submit(uri, run, cancel)
+
+    def request_next_edit(self, uri: str, version: int | None, line: int, character: int,
+                          cancel: threading.Event) -> "Future[NextEditAnswer] | NextEditAnswer":
+        """textDocument/copilotInlineEdit: the predicted next edit near the cursor (on the model worker), or
+        an empty answer saying why (off, stale version, position outside the document ...)."""
+        located = self._locate(uri, line, character)
+        if isinstance(located, str):
+            return NextEditAnswer(uri, version or 0, reason=located)
+        doc, offset = located
+        if version is not None and version != doc.version:
+            return NextEditAnswer(uri, doc.version, reason=f"version {version} is not the document's ({doc.version})")
+        return self.next_edit.request(doc, offset, cancel)
 
     def record(self, result: CompletionResult, started: float, where: dict[str, Any] | None = None) -> CompletionResult:
         stats = result.stats()
@@ -456,11 +482,22 @@ class Session:
         self.stats.close()
         self.scheduler.shutdown()
         _close_engine(self.pipeline.engine)
+        if self.next_edit.own_model is not None:
+            _close_engine(self.next_edit.own_model.engine)
         if self.retrieval is not None:
             try:
                 self.retrieval.workspace.close()
             except Exception as exc:  # pragma: no cover
                 log.warning("closing retrieval: %s", exc)
+
+
+def load_next_edit_model(settings: Settings, report: Any) -> Any:
+    """The LoadedModel of ``next_edit_model``: the same engine settings, its own engine and tokenizer."""
+    from aix_lsp import formats
+    from aix_lsp.pipeline import LoadedModel
+
+    engine = load_engine(settings.replace(model=settings.next_edit_model, adapter="", gguf="", llama_port=0), report)
+    return LoadedModel(engine, formats.for_engine(engine, "auto"))
 
 
 def _rounded(value: float | None) -> float | None:

@@ -1,0 +1,71 @@
+"""textDocument/copilotInlineEdit over stdio with a real LSP client and tiny Zeta-family models: a model
+with real weights that always rewrites the region the same way (the edit, its range inside the region,
+the same edit as an inline completion on its line), one with random weights (whatever it says, the answer
+has the protocol's shape and stays inside the region), a stale version and malformed params (empty answers,
+the server stays up)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.lsp_helpers import _plain, change_doc, inline, lsp_session, open_doc, server_status
+
+METHOD = "textDocument/copilotInlineEdit"
+
+
+def options(model: Path, **extra: Any) -> dict:
+    return {"model": str(model), "device": "cpu", "retrieval": False, "next_edit": True, "next_edit_debounce_ms": 0, **extra}
+
+
+async def inline_edit(client, uri: str, version: int | None, line: int, character: int) -> dict:
+    doc: dict[str, Any] = {"uri": uri}
+    if version is not None:
+        doc["version"] = version
+    return _plain(await client.protocol.send_request_async(METHOD, {"textDocument": doc, "position": {"line": line, "character": character}}))
+
+
+async def test_predicted_edit_over_lsp(zeta_chain, tmp_path):
+    path = tmp_path / "a.py"
+    path.write_text("    y = 0")
+    uri = path.as_uri()
+    async with lsp_session(options(zeta_chain), tmp_path) as client:
+        open_doc(client, uri, "    y = 0", version=1)
+        change_doc(client, uri, 2, "1", (0, 8), (0, 9))  # the history: 0 -> 1
+        result = await inline_edit(client, uri, 2, 0, 9)
+        assert result["edits"] == [{
+            "text": "2",
+            "textDocument": {"uri": uri, "version": 2},
+            "range": {"start": {"line": 0, "character": 9}, "end": {"line": 0, "character": 9}},
+        }]
+        # the edit is on the cursor's line: inline completion shows it (one suggestion, with its range)
+        items = await inline(client, uri, 0, 9)
+        assert [(i.insert_text, i.range.start.character, i.range.end.character) for i in items] == [("2", 9, 9)]
+        # a stale version answers empty
+        assert (await inline_edit(client, uri, 1, 0, 9))["edits"] == []
+        # typing moves the document on: the same request for the new version is answered for it
+        change_doc(client, uri, 3, "3", (0, 8), (0, 9))
+        again = await inline_edit(client, uri, 3, 0, 9)
+        assert again["edits"][0]["textDocument"]["version"] == 3
+
+
+async def test_random_model_answers_in_shape_and_bad_params_answer_empty(zeta_model, tmp_path):
+    text = "def area(w, h):\n    return w * h\n\nprint(area(2, 3))\n"
+    path = tmp_path / "calc.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    async with lsp_session(options(zeta_model, max_context_tokens=4096), tmp_path) as client:
+        open_doc(client, uri, text, version=1)
+        change_doc(client, uri, 2, "width", (0, 9), (0, 10))
+        result = await inline_edit(client, uri, 2, 0, 14)
+        assert set(result) == {"edits"} and len(result["edits"]) <= 1
+        for edit in result["edits"]:  # random weights: mostly an answer without the markers, rejected
+            assert edit["textDocument"] == {"uri": uri, "version": 2} and isinstance(edit["text"], str)
+            assert 0 <= edit["range"]["start"]["line"] <= edit["range"]["end"]["line"] <= 3
+        for params in ({}, {"textDocument": {"uri": uri}}, {"textDocument": {"uri": uri}, "position": {"line": -1, "character": 0}},
+                       {"textDocument": {"uri": uri, "version": "x"}, "position": {"line": 0, "character": 0}}, [1, 2]):
+            answer = _plain(await client.protocol.send_request_async(METHOD, params))
+            assert answer == {"edits": []}, params
+        assert (await inline_edit(client, "file:///nowhere.py", None, 0, 0))["edits"] == []
+        assert (await inline_edit(client, uri, None, 99, 0))["edits"] == []  # outside the document
+        assert (await server_status(client))["state"] == "ready"
