@@ -69,3 +69,15 @@ async def test_random_model_answers_in_shape_and_bad_params_answer_empty(zeta_mo
         assert (await inline_edit(client, "file:///nowhere.py", None, 0, 0))["edits"] == []
         assert (await inline_edit(client, uri, None, 99, 0))["edits"] == []  # outside the document
         assert (await server_status(client))["state"] == "ready"
+
+
+async def test_next_edit_model_beside_the_completion_model(tiny_model_dir, zeta_chain, tmp_path):
+    """next_edit_model names another model: it is loaded beside aiXcoder's and answers the next edits."""
+    path = tmp_path / "a.py"
+    path.write_text("    y = 0")
+    uri = path.as_uri()
+    async with lsp_session(options(tiny_model_dir, next_edit_model=str(zeta_chain)), tmp_path) as client:
+        open_doc(client, uri, "    y = 1", version=1)
+        result = await inline_edit(client, uri, 1, 0, 9)
+        assert [(e["text"], e["range"]["start"]) for e in result["edits"]] == [("2", {"line": 0, "character": 9})]
+        assert (await server_status(client))["model"] == str(tiny_model_dir)  # completions keep their model
