@@ -565,7 +565,7 @@ class SymbolIndex:
     def _signals(self, cand: Candidate, context: BufferUses, words: list[set[str]], best_bm25: float) -> dict[str, float]:
         d = cand.definition
         owner = cand.owner.split(".")[0] if cand.owner else None
-        # a member whose name the code near the cursor writes only bare (QUALIFIED_MEMBERS): those are uses
+        # a member whose name the code near the cursor writes only bare (Language.qualified_members): those are uses
         # of a local, not its
         bare = d.container is not None and context.accessed is not None and d.name not in context.accessed
         return {
