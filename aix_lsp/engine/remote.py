@@ -77,6 +77,7 @@ class _Stream:
     prompt_tokens: int | None = None
     server_timings: dict[str, float] = field(default_factory=dict)
     first_chunk_s: float | None = None
+    logprobs: list[float] = field(default_factory=list)  # each streamed token's, where the server sends them
 
 
 def api_root(api_base: str) -> str:
@@ -150,6 +151,19 @@ def _chunk_ids(choice: dict[str, Any]) -> list[int] | None:
         if found and all(isinstance(i, int) for i in found):
             return found
     return None
+
+
+def _chunk_logprobs(choice: dict[str, Any]) -> list[float]:
+    """The log-probabilities of one streamed event's tokens: llama-server's ``logprobs.content[].logprob``,
+    the OpenAI completions form ``logprobs.token_logprobs`` (vLLM with logprobs=0); [] when none."""
+    logprobs = choice.get("logprobs")
+    if not isinstance(logprobs, dict):
+        return []
+    content = logprobs.get("content")
+    values = [c.get("logprob") for c in content if isinstance(c, dict)] if isinstance(content, list) else logprobs.get("token_logprobs")
+    if isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return [float(v) for v in values]
+    return []
 
 
 def first_marker(text: str, markers: list[str]) -> int | None:
@@ -488,7 +502,10 @@ class RemoteEngine:
         cached = state.cached or 0
         ids = state.token_ids or (list(self._tokenizer.encode(state.text, add_special_tokens=False)) if state.text else [])
         timings = {"http": t - t0, **state.server_timings}
+        # a stop token's own log-probability may be among them: one per token kept, or none
+        logprobs = state.logprobs[: len(ids)] if len(state.logprobs) >= len(ids) else []
         return Generation(
+            token_logprobs=logprobs,
             text=state.text,
             token_ids=ids,
             finish_reason=state.finish or "length",
@@ -517,7 +534,7 @@ class RemoteEngine:
         elif self.server_kind == "vllm":
             # vLLM's own fields: token ids per event, the format's stop tokens as ids (it ends the request
             # there itself), and special tokens kept in the text (its default drops them: "" per token)
-            body.update(return_token_ids=True, skip_special_tokens=False)
+            body.update(return_token_ids=True, skip_special_tokens=False, logprobs=0)  # logprobs: min_confidence
             if self._stop_ids:
                 body["stop_token_ids"] = sorted(self._stop_ids)
         return body
@@ -598,6 +615,7 @@ class RemoteEngine:
                 if state.first_chunk_s is None:
                     state.first_chunk_s = time.perf_counter() - t0
                 state.chunks += 1
+                state.logprobs.extend(_chunk_logprobs(choice))
                 if self._take_text(choice.get("text") or "", _chunk_ids(choice), stop, state):
                     return
                 reason = choice.get("finish_reason")

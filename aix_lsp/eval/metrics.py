@@ -171,6 +171,28 @@ def summarize(records: Iterable[dict]) -> dict:
     return out
 
 
+CONFIDENCE_THRESHOLDS = tuple(i / 10 for i in range(10))
+
+
+def confidence_curve(records: list[dict], measure: str = "mean") -> list[dict]:
+    """The precision/volume curve of min_confidence: per threshold, the cases whose completion would still
+    be shown (a non-empty prediction at or above it), their share of the cases with a confidence, and
+    their exact match and edit similarity. Cases without a confidence (no generation) are left out."""
+    key = "confidence" if measure == "mean" else "confidence_min"
+    known = [r for r in records if isinstance(r.get(key), (int, float)) and r.get("prediction")]
+    curve = []
+    for t in CONFIDENCE_THRESHOLDS:
+        kept = [r for r in known if r[key] >= t]
+        curve.append({
+            "min_confidence": t,
+            "shown": len(kept),
+            "share": len(kept) / len(known) if known else 0.0,
+            "em": sum(bool(r["em"]) for r in kept) / len(kept) if kept else None,
+            "es": sum(float(r["es"]) for r in kept) / len(kept) if kept else None,
+        })
+    return curve
+
+
 def summaries(records: list[dict]) -> dict:
     """Overall, per scenario and per language."""
     by_scenario: dict[str, list[dict]] = {}

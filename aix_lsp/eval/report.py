@@ -55,7 +55,20 @@ def format_summary(result: dict) -> str:
         head += f"; {len(result['skipped'])} skipped"
     if len(rows) == 1:
         return head + "\nno case was completed"
-    return head + "\n" + _table(rows)
+    return head + "\n" + _table(rows) + _curve(result)
+
+
+def _curve(result: dict) -> str:
+    """min_confidence's precision/volume curve, in the measure the settings name."""
+    measure = (result.get("settings") or {}).get("confidence_measure", "mean")
+    curve = (result.get("confidence_curve") or {}).get(measure) or []
+    if not curve or not curve[0]["shown"]:
+        return ""
+    rows = [["min_confidence", "shown", "share", "EM", "ES"]]
+    for c in curve:
+        rows.append([f"{c['min_confidence']:.1f}", str(c["shown"]), f"{100 * c['share']:.0f}%",
+                     "-" if c["em"] is None else f"{c['em']:.3f}", "-" if c["es"] is None else f"{c['es']:.3f}"])
+    return f"\n\nwhat min_confidence would show ({measure} token probability), and how good it is:\n" + _table(rows)
 
 
 MIN_PAIRS = 10  # fewer paired cases: no interval is shown nor starred

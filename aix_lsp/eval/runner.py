@@ -28,7 +28,7 @@ from typing import Any, Callable
 from aix_lsp.config import Settings, settings_as_dict
 from aix_lsp.progress import progress_bar
 from aix_lsp.eval.cases import Case
-from aix_lsp.eval.metrics import score, summaries
+from aix_lsp.eval.metrics import confidence_curve, score, summaries
 from aix_lsp.formats import PromptFormat
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
 
@@ -61,6 +61,7 @@ class EvalRun:
             "interrupted": self.interrupted,
             "elapsed_s": round(self.elapsed_s, 3),
             "summary": summaries(self.records),
+            "confidence_curve": {m: confidence_curve(self.records, m) for m in ("mean", "min")},
             "cases": self.records,
             "skipped": self.skipped,
         }
@@ -174,5 +175,8 @@ def run_case(pipeline: CompletionPipeline, root: Path, case: Case, index: int) -
         "prompt_tokens": len(result.prompt.ids) if result.prompt is not None else 0,
         "fragments": result.prompt.fragments if result.prompt is not None else 0,
         "latency_s": round(latency, 4),
+        # the model's confidence (geometric-mean / least token probability): the min_confidence curve
+        "confidence": round(c, 4) if gen is not None and (c := gen.confidence("mean")) is not None else None,
+        "confidence_min": round(c, 4) if gen is not None and (c := gen.confidence("min")) is not None else None,
         **score(result.text, case.middle, case.language).as_dict(),
     }

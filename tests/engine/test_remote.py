@@ -329,3 +329,15 @@ def test_a_server_whose_tokenizer_differs_is_refused(llama, tmp_path):
     other = build_tiny_model(tmp_path / "other", TinyModelSpec(corpus_bytes=300_000, seed=1))
     with pytest.raises(EngineError, match="tokenizes differently from the local tokenizer"):
         load_engine(remote_settings(other, llama.api_base), lambda m, p: None)
+
+
+def test_token_log_probabilities_match_the_local_engines(remote, local):
+    """min_confidence reads them: llama-server's logprobs.content[].logprob per streamed token, against
+    the local engine's log softmax of the same f32 weights (kernels differ: close, not equal)."""
+    ids = prompt_ids(remote.tokenizer(), *PROMPTS[0])
+    local.drop_cache()
+    want = local.generate(ids, 12)
+    got = remote.generate(ids, 12)
+    assert got.token_ids == want.token_ids
+    assert len(got.token_logprobs) == len(got.token_ids) > 0
+    assert got.token_logprobs == pytest.approx(want.token_logprobs, abs=0.02)

@@ -50,6 +50,13 @@ def test_eval_prints_a_table_and_writes_json(repo: Path, tiny_model_dir: Path, t
         assert overall[metric] >= 0
     assert sum(s["cases"] for s in data["summary"]["by_scenario"].values()) == 6
     assert sum(s["cases"] for s in data["summary"]["by_language"].values()) == 6
+    # min_confidence's curve: every completion has its confidence; the shown cases fall as the threshold rises
+    answered = [c for c in data["cases"] if c["prediction"]]
+    assert answered and all(0 < c["confidence_min"] <= c["confidence"] <= 1 for c in answered)
+    curve = data["confidence_curve"]["mean"]
+    assert curve[0]["shown"] == len(answered) and curve[0]["share"] == 1.0
+    assert all(a["shown"] >= b["shown"] for a, b in zip(curve, curve[1:]))
+    assert "what min_confidence would show (mean token probability)" in printed
 
     # the same cases again, compared: paired by id, no difference
     out_b = tmp_path / "b.json"
