@@ -75,8 +75,8 @@ class Settings:
     next_edit_debounce_ms: int = field(default=100, metadata={"help": "a next-edit request waits this long for the typing to pause; an edit meanwhile answers it empty", "min": 0})
     # --- latency ---
     kv_cache: bool = field(default=True, metadata={"help": "reuse the KV cache of the previous prompt's common prefix"})
-    speculative: bool = field(default=True, metadata={"help": "prompt-lookup speculative decoding (local engine): draft tokens from the prompt and output, verify them in one pass; exact (same tokens as plain greedy)"})
-    cuda_graphs: str = field(default="auto", metadata={"help": "decode through a static KV cache with captured CUDA graphs (local engine; auto: on CUDA with sdpa/eager attention and no quantization, eager elsewhere or when capture fails)", **_choices("auto", "off")})
+    speculative: str = field(default="auto", metadata={"help": "prompt-lookup speculative decoding (local engine): draft tokens from the prompt and output, verify them in one pass; exact in exact arithmetic (same tokens as plain greedy; bf16/fp16 kernels may flip near-ties). auto: draft while the measured cost of a verify and the acceptance say it pays (a GPU: nearly always; a CPU at long prompts: seldom); on/off (or true/false): always/never", **_choices("auto", "on", "off"), "booleans": ("on", "off")})
+    cuda_graphs: str = field(default="auto", metadata={"help": "decode through a static KV cache with captured CUDA graphs (local engine; auto: on CUDA with sdpa/eager attention and no quantization, once the captured steps gave the eager steps' logits and tokens on the same input; eager elsewhere or when capture or that proof fails, and aix/status says why)", **_choices("auto", "off")})
     typing_through: bool = field(default=True, metadata={"help": "answer from the current suggestion while the user types it"})
     completion_cache_size: int = field(default=64, metadata={"help": "recent completions kept (LRU)", "min": 0})
     # --- acceptance statistics (kept on this machine) ---
@@ -162,6 +162,9 @@ def _coerce(name: str, value: Any) -> Any:
             _check_languages(items)
         return tuple(items)
     if isinstance(default, str):
+        booleans = f.metadata.get("booleans")  # a setting that was a boolean: true/false still mean these
+        if booleans and (isinstance(value, bool) or str(value).lower() in ("true", "false", "yes", "no", "1", "0")):
+            return booleans[0] if value is True or str(value).lower() in ("true", "yes", "1") else booleans[1]
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {value!r}")
         choices = f.metadata.get("choices")
@@ -276,6 +279,10 @@ def add_setting_flags(parser: argparse.ArgumentParser) -> None:
         helptext = f"{f.metadata.get('help', '')} (default: {_show_default(f.default)})"
         if isinstance(f.default, bool):
             group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+        elif "booleans" in f.metadata:  # was a boolean: --flag and --no-flag still work, --flag VALUE too
+            on, off = f.metadata["booleans"]
+            group.add_argument(flag, dest=f.name, nargs="?", const=on, default=None, metavar=f.name.upper(), help=helptext)
+            group.add_argument("--no-" + flag[2:], dest=f.name, action="store_const", const=off, help=f"same as {flag} {off}")
         else:
             group.add_argument(flag, dest=f.name, default=None, metavar=f.name.upper(), help=helptext)
 

@@ -55,6 +55,9 @@ class IdTokenizer:
     def get_added_vocab(self) -> dict[str, int]:
         return {}
 
+    def get_vocab(self) -> dict[str, int]:  # no special tokens: the prompt format's detection finds none
+        return {}
+
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
         return [300 + ord(c) % 256 for c in text]
 
@@ -231,13 +234,16 @@ def measure_graphs(model, device: str, contexts: list[int], lengths: list[int], 
         floor = decode_floor_s(model, context, bandwidth)
         for mode in ("eager", "graphs"):
             engine = LocalEngine(model, IdTokenizer(), device, mode)
-            engine.speculative = False  # one step per token: the step's own cost
+            engine.speculative = "off"  # one step per token: the step's own cost
             if mode == "graphs":
                 t0 = time.perf_counter()
                 try:
-                    engine.install_static_cache(context + typed * (repeats + 1) + max(lengths) + MAX_DRAFT + 1, capture=device.startswith("cuda"))
+                    static = engine.install_static_cache(context + typed * (repeats + 1) + max(lengths) + MAX_DRAFT + 1, capture=device.startswith("cuda"))
                 except Exception as exc:
                     print(f"graphs at {context}: capture failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                    continue
+                if static is None:  # the captured steps differed from the eager ones: the engine would stay eager
+                    print(f"graphs at {context}: not used: {engine.figures['cuda_graphs_reason']}")
                     continue
                 capture_s = time.perf_counter() - t0
             else:

@@ -10,11 +10,18 @@ and on the CPU, where the tests check its crop and position logic; it is capture
 
 Cropping (prefix reuse, rejected drafts) only moves the counter: positions past it are masked out and
 overwritten by the next update.
+
+A captured graph is trusted only after it proved itself (``prove``, run by the engine right after
+capture): every captured size, on the same cache state, must give the eager ``_step``'s greedy token at
+every position and its logits within LOGITS_TOLERANCE. A graph that replays stale addresses or a wrong
+counter fails that proof, and the engine stays eager (``first_difference`` is the comparison, testable on
+any device with any two step functions).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Callable, Iterable
 
 import torch
 from transformers.cache_utils import Cache, StaticLayer
@@ -25,6 +32,38 @@ log = logging.getLogger(__name__)
 
 MAX_GRAPH_TOKENS = MAX_DRAFT + 1  # the longest verify: the pending token and a full draft
 WARMUP_RUNS = 2  # eager runs on a side stream before capture, as torch.cuda.graphs asks
+# A replay runs the kernels the eager step runs, on the same input: equal up to a few units in the last
+# place of the logits' dtype (relative to the largest logit), and the greedy token must be the same.
+LOGITS_TOLERANCE_ULPS = 4
+
+
+def logits_tolerance(dtype: torch.dtype) -> float:
+    """The largest difference allowed between graph and eager logits, relative to the largest |logit|."""
+    return LOGITS_TOLERANCE_ULPS * torch.finfo(dtype).eps
+
+
+def first_difference(candidate: Callable[[list[int]], torch.Tensor], reference: Callable[[list[int]], torch.Tensor],
+                     batches: Iterable[list[int]], tolerance: float) -> str:
+    """Give each batch of ids to ``candidate`` and then to ``reference`` (the caller makes both see the same
+    cache state) and compare the logits of every position: the greedy tokens must be equal and the largest
+    difference at most ``tolerance`` times the largest reference |logit| (at least 1). Returns the first
+    difference in one line, empty when there is none."""
+    for batch in batches:
+        got = candidate(batch).float()
+        want = reference(batch).float()
+        n = len(batch)
+        if got.shape != want.shape:
+            return f"{n}-token step: logits of shape {tuple(got.shape)}, eager {tuple(want.shape)}"
+        if not bool(torch.isfinite(got).all()):
+            return f"{n}-token step: non-finite logits"
+        tokens = (got.argmax(-1) != want.argmax(-1)).nonzero()
+        if tokens.numel():
+            return f"{n}-token step: greedy token differs at position {int(tokens[0, 0])}"
+        delta = float((got - want).abs().max())
+        limit = tolerance * max(1.0, float(want.abs().max()))
+        if delta > limit:
+            return f"{n}-token step: logits differ by {delta:.3g} (allowed {limit:.3g})"
+    return ""
 
 
 def graphs_unsupported(model, device: str, attention: str, quantization: str) -> str:
@@ -92,13 +131,47 @@ class StaticCachedModel:
         if self.length + n > self.capacity:
             raise ValueError(f"static KV cache full: {self.length} + {n} tokens > {self.capacity}")
         if self.graphs and n <= MAX_GRAPH_TOKENS:
-            graph, inputs, logits = self._graphs.get(n) or self._capture(n)
-            inputs.copy_(torch.tensor([ids], dtype=torch.long))
-            graph.replay()  # also advances the device counter by n
+            logits = self._replay(ids)
         else:
             logits = self._step(torch.tensor([ids], dtype=torch.long, device=self.device), keep)
         self.length += n
         return logits[-keep:]
+
+    def _replay(self, ids: list[int]) -> torch.Tensor:
+        """The captured graph for len(ids) tokens on ``ids``: the logits of every position; like ``_step``
+        it advances the device counter (the host mirror is the caller's)."""
+        graph, inputs, logits = self._graphs.get(len(ids)) or self._capture(len(ids))
+        inputs.copy_(torch.tensor([ids], dtype=torch.long))
+        graph.replay()
+        return logits
+
+    # --- the proof ---
+    def prove(self, ids: list[int]) -> str:
+        """Prefill ``ids`` eagerly, then run every captured size (1..MAX_GRAPH_TOKENS tokens: the decode
+        step and each speculative verify) once replayed and once eagerly on the same cache state, and
+        compare (first_difference). Empty when they agree; the cache is left empty either way."""
+        if len(ids) <= MAX_GRAPH_TOKENS or len(ids) + MAX_GRAPH_TOKENS * (MAX_GRAPH_TOKENS + 1) // 2 > self.capacity:
+            raise ValueError(f"prove needs more than {MAX_GRAPH_TOKENS} ids and room for the steps after them")
+        prefill = len(ids) - MAX_GRAPH_TOKENS
+
+        def replayed(batch: list[int]) -> torch.Tensor:
+            start = self.length
+            logits = self.forward(batch, keep=len(batch)).clone()  # a replay when graphs are on
+            self.crop(start)  # the eager run takes the same state
+            return logits
+
+        def eager(batch: list[int]) -> torch.Tensor:
+            logits = self._step(torch.tensor([batch], dtype=torch.long, device=self.device))
+            self.length += len(batch)
+            return logits
+
+        try:
+            self.reset()
+            eager(ids[:prefill])
+            batches = [ids[prefill : prefill + n] for n in range(1, MAX_GRAPH_TOKENS + 1)]
+            return first_difference(replayed, eager, batches, logits_tolerance(self.model.dtype))
+        finally:
+            self.reset()
 
     # --- capture ---
     def capture_all(self) -> None:

@@ -3,9 +3,10 @@
 Prefill and decode are separate short steps (as in gpt-fast). The cache of the previous request is kept
 with the token ids it holds; a new prompt reuses the longest common token prefix and prefills only the
 rest, computing logits for the last position only (``logits_to_keep=1``). Decoding drafts tokens by
-prompt lookup and verifies them in one pass (speculative.py: exact, same tokens as plain greedy). On CUDA
-the cache can be static with captured decode steps (cuda_graph.py); anywhere else, or when capture
-fails, the growable cache runs eagerly.
+prompt lookup and verifies them in one pass (speculative.py: exact, same tokens as plain greedy), while
+that pays (``speculative = auto``: DraftPolicy measures it). On CUDA the cache can be static with captured
+decode steps (cuda_graph.py), used only once the captured steps gave the eager steps' logits on the same
+input; anywhere else, or when capture or that proof fails, the growable cache runs eagerly.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from typing import Any, Callable
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 from aix_lsp.engine.loader import load_weights, resolve_attention, resolve_device, resolve_dtype  # noqa: F401 (re-exported)
-from aix_lsp.engine.speculative import MAX_DRAFT, NgramDrafter, TokenSink, greedy_decode
+from aix_lsp.engine.speculative import MAX_DRAFT, DraftPolicy, NgramDrafter, TokenSink, greedy_decode, speculative_mode
 
 log = logging.getLogger(__name__)
 
 PREFILL_CHUNK = 2048  # tokens per prefill forward: bounds activation memory, lets cancellation in between
+# The input of the captured graphs' proof (cuda_graph.StaticCachedModel.prove): ordinary code
+PROOF_TEXT = "def total(items):\n    s = 0\n    for item in items:\n        s = s + item.price * item.count\n    return s\n\n"
 
 
 def common_prefix_len(a: list[int], b: list[int]) -> int:
@@ -48,7 +51,8 @@ class LocalEngine:
         self.device = device
         self.name = name
         self.kv_cache_enabled = True
-        self.speculative = True
+        self._speculative = ""
+        self._policy = DraftPolicy()
         self._lock = threading.Lock()
         from aix_lsp.engine.kv_cache import GrowableCachedModel  # imports transformers: after load's version check
 
@@ -56,7 +60,9 @@ class LocalEngine:
         self._static: Any = None  # StaticCachedModel with captured graphs, when enabled and captured
         self._cached: Any = None  # the one of the two holding _cache_ids (None: nothing cached)
         self._cache_ids: list[int] = []
-        self.figures = {"decode_tokens_per_s": 0.0, "drafted_tokens": 0, "accepted_tokens": 0, "acceptance": 0.0, "cuda_graphs": False}
+        self.figures: dict[str, Any] = {"decode_tokens_per_s": 0.0, "drafted_tokens": 0, "accepted_tokens": 0, "acceptance": 0.0,
+                                         "cuda_graphs": False, "cuda_graphs_reason": "cuda_graphs = off"}
+        self.speculative = "auto"
         self.stop_ids = self._stop_token_ids(tokenizer)
         self._anchor_id, self._anchor_text = self._decode_anchor(tokenizer)
 
@@ -108,6 +114,19 @@ class LocalEngine:
     def tokenizer(self) -> Any:
         return self._tokenizer
 
+    @property
+    def speculative(self) -> str:
+        """auto (draft while it pays), on or off; True/False are taken as on/off."""
+        return self._speculative
+
+    @speculative.setter
+    def speculative(self, value: object) -> None:
+        mode = speculative_mode(value)
+        if mode != self._speculative:  # the same value again (every settings change) keeps what was measured
+            self._speculative = mode
+            self._policy = DraftPolicy(adaptive=mode == "auto")
+            self.figures.update({"speculative": mode, **self._policy.figures()})
+
     def decode(self, ids: list[int]) -> str:
         if not ids:
             return ""
@@ -122,29 +141,56 @@ class LocalEngine:
         reason = graphs_unsupported(self.model, self.device, attention, quantization)
         if reason:
             log.log(logging.DEBUG if not self.device.startswith("cuda") else logging.INFO, "CUDA graphs not used: %s", reason)
+            self.figures["cuda_graphs_reason"] = reason
             return False
         try:
             static = self.install_static_cache(max_context_tokens + MAX_DRAFT + 1, capture=True)
         except Exception as exc:
-            log.warning("CUDA graph capture failed (%s); decoding eagerly", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.warning("CUDA graph capture failed (%s); decoding eagerly", reason)
+            self.figures["cuda_graphs_reason"] = f"capture failed: {reason}"
             self._free_memory()
             return False
+        if static is None:
+            return False  # its proof failed: adopt_static_cache said why
         log.info("CUDA graphs captured: decode steps of 1..%d tokens, static KV cache of %d positions", MAX_DRAFT + 1, static.capacity)
         return True
 
     def install_static_cache(self, capacity: int, capture: bool) -> Any:
         """Serve requests that fit in ``capacity`` positions from a static cache (captured graphs when
-        ``capture``; without, the same cache logic runs eagerly, which is how the CPU tests check it)."""
+        ``capture``; without, the same cache logic runs eagerly, which is how the CPU tests check it).
+        None when the captured graphs failed their proof (adopt_static_cache)."""
         from aix_lsp.engine.cuda_graph import StaticCachedModel
 
         with self._lock, self._torch.inference_mode():
             static = StaticCachedModel(self.model, self.device, capacity, capture)
             if capture:
                 static.capture_all()
+        return static if self.adopt_static_cache(static) else None
+
+    def adopt_static_cache(self, static: Any) -> bool:
+        """Serve from ``static`` once its captured steps proved equal to its eager steps on the same input
+        (StaticCachedModel.prove: logits within the declared tolerance, the same greedy tokens at every
+        position of a 1..MAX_DRAFT+1-token step, the speculative verify's sizes). Any difference: stay
+        eager, say why in one log line and in aix/status (figures' cuda_graphs_reason)."""
+        with self._lock, self._torch.inference_mode():
             self.drop_cache()
+            reason = static.prove(self._proof_ids()) if static.graphs else ""
+            if reason:
+                log.warning("CUDA graphs not used: the captured step differs from the eager one (%s); decoding eagerly", reason)
+                self._static = None
+                self.figures.update(cuda_graphs=False, cuda_graphs_reason=f"captured step differs from eager: {reason}")
+                self._free_memory()
+                return False
             self._static = static
-            self.figures["cuda_graphs"] = capture
-        return static
+            self.figures.update(cuda_graphs=static.graphs, cuda_graphs_reason="" if static.graphs else "static cache run eagerly")
+        return True
+
+    def _proof_ids(self) -> list[int]:
+        ids = self._tokenizer.encode(PROOF_TEXT, add_special_tokens=False) or [self._anchor_id]
+        while len(ids) < 64:  # a prefill longer than any graph, then room for the steps
+            ids = ids + ids
+        return ids[:64]
 
     # --- cache ---
     def drop_cache(self) -> None:
@@ -198,9 +244,10 @@ class LocalEngine:
                     raise EngineError(f"out of memory during generation ({len(prompt_ids)} prompt tokens); KV cache dropped. Lower max_context_tokens.") from exc
                 if not graphs_failed:
                     raise
-                log.warning("CUDA graph decoding failed (%s); decoding eagerly from now on", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                log.warning("CUDA graph decoding failed (%s); decoding eagerly from now on", reason)
                 self._static = None
-                self.figures["cuda_graphs"] = False
+                self.figures.update(cuda_graphs=False, cuda_graphs_reason=f"decoding failed: {reason}")
                 return self._generate(prompt_ids, max_new_tokens, stop, cancel)
 
     def _free_memory(self) -> None:
@@ -237,8 +284,8 @@ class LocalEngine:
         self._sync()
         t1 = time.perf_counter()
         sink = TokenSink(self.stop_ids, max_new_tokens, self.decode, stop, cancel)
-        drafter = NgramDrafter(prompt_ids) if self.speculative else None
-        drafts = greedy_decode(logits, sink, self._verify, lambda n: self._crop(len(self._cache_ids) - n), drafter)
+        drafter = NgramDrafter(prompt_ids) if self._speculative != "off" else None
+        drafts = greedy_decode(logits, sink, self._verify, lambda n: self._crop(len(self._cache_ids) - n), drafter, self._policy)
         # the cache keeps only tokens of prompt + output (a stop inside an accepted draft leaves more)
         self._crop(common_prefix_len(self._cache_ids, prompt_ids + sink.generated))
         t2 = time.perf_counter()
@@ -267,6 +314,7 @@ class LocalEngine:
             self.figures["drafted_tokens"] = gen.drafted_tokens
             self.figures["accepted_tokens"] = gen.accepted_tokens
             self.figures["acceptance"] = gen.accepted_tokens / gen.drafted_tokens
+        self.figures.update(self._policy.figures())
 
     def _sync(self) -> None:
         if self.device.startswith("cuda"):

@@ -1,7 +1,10 @@
 """Prompt-lookup speculative decoding is exact: on the tiny model it gives plain greedy's tokens, over many
 prompts of real code, with stop rules, stop tokens and cancellation firing inside accepted drafts, drafts
-running past max_new_tokens, and KV-cache reuse by the next request. The static cache of the CUDA graph
-path runs eagerly on the CPU with the same checks; the captured graphs themselves need CUDA."""
+running past max_new_tokens, and KV-cache reuse by the next request. The adaptive policy (speculative =
+auto) drafts only while the measured cost and acceptance say it pays. The static cache of the CUDA graph
+path runs eagerly on the CPU with the same checks; the captured graphs themselves need CUDA, but their
+proof (graph step against eager step on the same input, eager on any difference) runs here with a
+deliberately different step."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pytest
 
 from aix_lsp.config import Settings, apply_settings
 from aix_lsp.engine.local import LocalEngine
-from aix_lsp.engine.speculative import MAX_DRAFT, NgramDrafter
+from aix_lsp.engine.speculative import MAX_DRAFT, DraftPolicy, NgramDrafter, TokenSink, greedy_decode
 from aix_lsp.prompt import PromptBuilder
 from aix_lsp.tokens import PromptTokenizer
 
@@ -52,14 +55,14 @@ def stop_after(count: int):
     return stop
 
 
-def run(engine: LocalEngine, ids: list[int], max_new: int, speculative: bool, stop=None, cancel=None, fresh: bool = True):
+def run(engine: LocalEngine, ids: list[int], max_new: int, speculative: bool | str, stop=None, cancel=None, fresh: bool = True):
     engine.speculative = speculative
     if fresh:
         engine.drop_cache()
     try:
         return engine.generate(ids, max_new, stop, cancel)
     finally:
-        engine.speculative = True
+        engine.speculative = "on"
 
 
 def accepted_positions(engine: LocalEngine, ids: list[int], max_new: int) -> tuple[list[int], list[int]]:
@@ -200,12 +203,144 @@ def test_drafter_takes_the_latest_match_of_the_longest_ngram():
 
 
 def test_speculative_setting(tiny_model_dir):
+    assert Settings().speculative == "auto"
     settings, errors = apply_settings(Settings(), {"speculative": "off", "cudaGraphs": "off"})
-    assert not errors and settings.speculative is False and settings.cuda_graphs == "off"
+    assert not errors and settings.speculative == "off" and settings.cuda_graphs == "off"
+    # the setting was a boolean: true/false (JSON or text) still mean on/off
+    for value, mode in ((True, "on"), (False, "off"), ("true", "on"), ("no", "off"), ("auto", "auto")):
+        settings, errors = apply_settings(Settings(), {"speculative": value})
+        assert not errors and settings.speculative == mode, value
+    assert apply_settings(Settings(), {"speculative": "sometimes"})[1]
     assert apply_settings(Settings(), {"cuda_graphs": "always"})[1]
-    engine = LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu", speculative=False))
+    engine = LocalEngine.load(Settings(model=str(tiny_model_dir), device="cpu", speculative="off"))
     gen = engine.generate(engine.tokenizer().encode("x = x + x + x + x + x + x", add_special_tokens=False), 20)
-    assert gen.drafted_tokens == 0 and engine.speculative is False
+    assert gen.drafted_tokens == 0 and engine.speculative == "off"
+    engine.speculative = False  # the old boolean, set directly
+    assert engine.speculative == "off" and engine.figures["speculative"] == "off"
+
+
+def test_speculative_flags_keep_their_old_forms():
+    import argparse
+
+    from aix_lsp.config import add_setting_flags, settings_from_args
+
+    parser = argparse.ArgumentParser()
+    add_setting_flags(parser)
+    for argv, mode in ((["--speculative"], "on"), (["--no-speculative"], "off"), (["--speculative", "auto"], "auto"), ([], "auto")):
+        settings, errors = settings_from_args(parser.parse_args(argv))
+        assert not errors and settings.speculative == mode, argv
+
+
+# --- the adaptive policy (speculative = auto) ---
+
+class CostModel:
+    """A stand-in model whose greedy output is ``truth`` and whose forward passes take a set time on a
+    fake clock: ``step`` seconds for one token, ``extra`` more per further position (a CPU at a long
+    prompt: extra close to step; a GPU at batch 1: extra close to 0). Drafts are right with chance
+    ``hit`` (a wrong token put into the context where the model would not follow it)."""
+
+    def __init__(self, truth: list[int], step: float, extra: float) -> None:
+        self.truth = truth
+        self.step = step
+        self.extra = extra
+        self.at = 0
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def forward(self, ids: list[int]):
+        import torch
+
+        self.now += self.step + self.extra * (len(ids) - 1)
+        logits = torch.zeros(len(ids), 64)
+        for m in range(len(ids)):
+            logits[m, self.truth[min(self.at + m + 1, len(self.truth) - 1)]] = 1.0
+        self.at += len(ids)
+        return logits
+
+    def rewind(self, n: int) -> None:
+        self.at -= n
+
+
+def decode_with(policy: DraftPolicy | None, truth: list[int], step: float, extra: float, context: list[int] | None):
+    """Decode ``truth`` (``context`` None: plain greedy, no drafter); the stats and the fake time taken."""
+    import torch
+
+    model = CostModel(truth, step, extra)
+    sink = TokenSink(set(), len(truth), lambda ids: "")
+    first = torch.zeros(64)
+    first[truth[0]] = 1.0
+    drafter = NgramDrafter(context) if context is not None else None
+    stats = greedy_decode(first, sink, model.forward, model.rewind, drafter, policy, model.clock)
+    assert sink.generated == truth  # exact whatever the policy does
+    return stats, model.now
+
+
+def test_auto_stops_drafting_where_a_verify_costs_what_the_steps_it_saves():
+    """A CPU at a 16K prompt: each verify position costs a whole step. Drafting always (on) loses time;
+    auto measures that, pauses, and ends close to plain decoding's time."""
+    import random
+
+    truth = random.Random(0).choices(range(1, 20), k=320)  # the drafter finds a match nearly everywhere, seldom a right one
+    context = list(range(1, 20))
+    plain, plain_s = decode_with(None, truth, 1.0, 1.0, None)
+    on, on_s = decode_with(None, truth, 1.0, 1.0, context)
+    policy = DraftPolicy()
+    auto, auto_s = decode_with(policy, truth, 1.0, 1.0, context)
+    assert on_s > plain_s  # drafting always is slower here
+    assert auto_s < on_s and auto_s <= 1.1 * plain_s
+    assert policy.paused and policy.cost_ratio == pytest.approx(1.0)
+    assert 0 < auto.drafted < on.drafted  # it probed now and then
+
+
+def test_auto_keeps_drafting_where_a_verify_costs_one_step():
+    """A GPU at batch 1: a verify of k+1 tokens costs about one step, so every draft pays."""
+    truth = [1, 2, 3, 4, 5, 6, 7, 8] * 40
+    on, on_s = decode_with(None, truth, 1.0, 0.01, [])
+    policy = DraftPolicy()
+    auto, auto_s = decode_with(policy, truth, 1.0, 0.01, [])
+    plain, plain_s = decode_with(None, truth, 1.0, 0.01, None)
+    assert not policy.paused and auto.drafted > 0.8 * on.drafted
+    assert auto_s < 0.5 * plain_s and auto_s <= 1.15 * on_s
+
+
+def test_auto_drafts_again_after_the_cost_drops():
+    """Paused at a long prompt, the next requests at a short one: a probe measures the lower cost and
+    drafting resumes (the policy lives as long as the engine)."""
+    truth = [1, 2, 3, 4, 5, 6, 7, 8] * 80
+    policy = DraftPolicy()
+    decode_with(policy, truth, 1.0, 1.5, [])
+    assert policy.paused
+    auto, _ = decode_with(policy, truth, 1.0, 0.05, [])
+    assert not policy.paused and auto.drafted > 100
+
+
+def test_policy_gain_and_draft_length():
+    policy = DraftPolicy()
+    assert policy.draft_len(6) == 0  # first a timed plain step
+    policy.observe(0, 0, 0.010)
+    assert policy.draft_len(6) == 6  # then a verify, to time it
+    policy.observe(6, 6, 0.013)  # 0.5 ms per extra position, all accepted
+    assert policy.cost_ratio == pytest.approx(0.05)
+    assert policy.draft_len(6) == 6 and policy.gain(6) > 1
+    off = DraftPolicy(adaptive=False)
+    assert off.draft_len(7) == 7 and off.figures()["draft_token_cost"] is None
+
+
+def test_auto_gives_plain_greedy_tokens_on_the_engine(engine, prompts):
+    plain = [run(engine, ids, NEW_TOKENS, False) for ids in prompts[:10]]
+    engine.speculative = "auto"
+    try:
+        for ids, want in zip(prompts[:10], plain):
+            engine.drop_cache()
+            got = engine.generate(ids, NEW_TOKENS)  # one policy over the requests, as in a session
+            assert got.token_ids == want.token_ids and got.finish_reason == want.finish_reason
+        figures = engine.figures
+        assert figures["speculative"] == "auto" and figures["draft_token_cost"] is not None
+        assert isinstance(figures["drafting_paused"], bool)
+    finally:
+        engine.speculative = "on"
 
 
 # --- the static cache of the CUDA graph path, run eagerly on the CPU ---
@@ -266,6 +401,91 @@ def test_no_graphs_on_the_cpu_and_one_line_that_says_why(engine, caplog):
         assert engine.use_cuda_graphs(1024, "sdpa", "none") is False
     assert [r.getMessage() for r in caplog.records] == ["CUDA graphs not used: device cpu is not CUDA"]
     assert engine.figures["cuda_graphs"] is False
+    assert engine.figures["cuda_graphs_reason"] == "device cpu is not CUDA"
+
+
+# --- the proof a captured step must give before it is used: graph step vs eager step, same input ---
+
+def test_first_difference_compares_two_real_steps(engine, prompts):
+    import torch
+
+    from aix_lsp.engine.cuda_graph import first_difference, logits_tolerance
+    from aix_lsp.engine.kv_cache import GrowableCachedModel
+
+    ids = prompts[3][:80]
+
+    def stepper(shift: int):
+        """Real forward passes of the tiny model over its own cache; ``shift`` moves the positions (the
+        kind of error a replayed graph with a stale position counter makes)."""
+        cached = GrowableCachedModel(engine.model, "cpu")
+        cached.reset()
+        cached.forward(ids[:60])
+        at = [60]
+
+        def step(batch: list[int]):
+            positions = torch.arange(at[0] + shift, at[0] + shift + len(batch))[None]
+            out = engine.model(input_ids=torch.tensor([batch]), cache=cached.cache, use_cache=True, position_ids=positions, logits_to_keep=len(batch))
+            at[0] += len(batch)
+            return out.logits[0]
+
+        return step
+
+    batches = [ids[60 : 60 + n] for n in range(1, MAX_DRAFT + 2)]
+    tol = logits_tolerance(torch.float32)
+    with torch.inference_mode():
+        assert first_difference(stepper(0), stepper(0), batches, tol) == ""
+        reason = first_difference(stepper(1), stepper(0), batches, tol)
+        assert reason.startswith("1-token step: ") and "differ" in reason
+
+        def nudged(batch: list[int]):  # the same greedy tokens, logits off by more than the tolerance
+            logits = right(batch).clone()
+            logits[-1, logits[-1].argmin()] += 1e-3
+            return logits
+
+        right = stepper(0)
+        assert first_difference(nudged, stepper(0), batches[:3], tol).startswith("1-token step: logits differ by 0.001")
+        assert first_difference(nudged, stepper(0), batches[:3], 1.0) == ""  # a declared tolerance that allows it
+
+
+def test_a_captured_step_that_differs_from_eager_is_not_used(engine, prompts, caplog):
+    """The engine proves a static cache's replayed steps (1..MAX_DRAFT+1 tokens) against its eager steps
+    before serving from it; here the "replay" (CUDA-only) is a real step with a deliberate error at the
+    verify sizes only, so the decode step passes and the speculative verify's tokens are what fails."""
+    import torch
+
+    from aix_lsp.engine.cuda_graph import StaticCachedModel
+
+    static = StaticCachedModel(engine.model, "cpu", 1024, capture=False)
+    static.graphs = True  # as after capture_all; forward() now goes through _replay for short inputs
+
+    def faulty(ids: list[int]):
+        logits = static._step(torch.tensor([ids]))  # advances the device counter, as a replay does
+        if len(ids) > 1:
+            logits = logits.clone()
+            logits[1:] = logits[1:].flip(0) if len(ids) > 2 else -logits[1:]  # the verify's rows misplaced
+        return logits
+
+    static._replay = faulty
+    with caplog.at_level(logging.INFO, logger="aix_lsp.engine.local"):
+        assert engine.adopt_static_cache(static) is False
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and "captured step differs from the eager one (2-token step" in messages[0], messages
+    assert engine._static is None and engine.figures["cuda_graphs"] is False
+    assert engine.figures["cuda_graphs_reason"].startswith("captured step differs from eager: 2-token step")
+    gen = run(engine, prompts[0], 8, True)
+    assert engine._cached is engine._eager and gen.token_ids  # it decodes eagerly
+
+    honest = StaticCachedModel(engine.model, "cpu", 1024, capture=False)
+    honest.graphs = True
+    honest._replay = lambda ids: honest._step(torch.tensor([ids]))
+    try:
+        assert engine.adopt_static_cache(honest) is True
+        assert engine._static is honest and engine.figures["cuda_graphs"] is True and engine.figures["cuda_graphs_reason"] == ""
+        assert honest.length == 0  # the proof left the cache empty
+    finally:
+        engine._static = None
+        engine.figures.update(cuda_graphs=False, cuda_graphs_reason="")
+        engine.drop_cache()
 
 
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="CUDA graphs need a CUDA GPU; this machine has none")
@@ -315,3 +535,7 @@ async def test_decode_figures_reach_aix_stats_and_aix_status(tiny_model_dir, tmp
         decode = (await server_status(client))["decode"]
         assert decode["decode_tokens_per_s"] > 0 and decode["cuda_graphs"] is False
         assert set(decode) >= {"drafted_tokens", "accepted_tokens", "acceptance"}
+        # why the graphs are not used, and what the adaptive speculation measured
+        assert decode["cuda_graphs_reason"] == "device cpu is not CUDA"
+        assert decode["speculative"] == "auto" and isinstance(decode["drafting_paused"], bool)
+        assert set(decode) >= {"draft_token_cost", "draft_acceptance_estimate"}
