@@ -289,7 +289,8 @@ def main() -> int:
                 if not args.oracle_only:
                     for max_new in (int(x) for x in args.max_new_tokens.split(",") if x):
                         t0 = time.perf_counter()
-                        context_ids = tokenizer.encode(states[-1][0], add_special_tokens=False)[: size - max_new]
+                        context_ids = tokenizer.encode(states[-1][0], add_special_tokens=False)
+                        context_ids = (context_ids * (1 + size // max(1, len(context_ids))))[: size - max_new]  # the prompt's size
                         run = run_model(settings_with(max_new), retrieval, states[: args.requests], doc_path, ws, context_ids)
                         report["runs"][f"size_{size}_max_new_{max_new}"] = run
                         print_model(size, max_new, args.dtype, run, time.perf_counter() - t0)
