@@ -32,10 +32,12 @@ def camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def setting_flag(name: str, default: Any) -> str:
+def setting_flag(name: str, default: Any, metadata: Any = None) -> str:
     flag = "--" + name.replace("_", "-")
     if isinstance(default, bool):  # argparse.BooleanOptionalAction: both spellings
         return f"`{flag}` / `--no-{flag[2:]}`"
+    if metadata and "booleans" in metadata:  # a choice that was a boolean: --flag [VALUE] and --no-flag
+        return f"`{flag}` / `{flag} VALUE` / `--no-{flag[2:]}`"
     return f"`{flag}`"
 
 
@@ -64,7 +66,7 @@ def settings_table() -> str:
             meaning += " (" + ", ".join(f"`{c}`" for c in choices) + ")"
         if "min" in f.metadata:
             meaning += f"; at least {f.metadata['min']}"
-        rows.append(f"| `{f.name}` | {setting_flag(f.name, f.default)} | `aix.{camel(f.name)}` | "
+        rows.append(f"| `{f.name}` | {setting_flag(f.name, f.default, f.metadata)} | `aix.{camel(f.name)}` | "
                     f"{show_default(f.default)} | {_cell(meaning)} |")
     return "\n".join(rows)
 
