@@ -78,8 +78,11 @@ rm -f ./*.vsix
 npm run --silent package
 vsix="$(ls -1 "$EXT"/*.vsix)"
 # The .vsix holds the bundled client and nothing from node_modules.
-unzip -l "$vsix" | grep -q 'extension/out/extension.js'
-if unzip -l "$vsix" | grep -q 'node_modules'; then echo "node_modules leaked into $vsix" >&2; exit 1; fi
+# (the listing is read whole first: grep -q quitting early would kill unzip with SIGPIPE, which pipefail
+# turns into a failed run at random)
+listing="$(unzip -l "$vsix")"
+grep -q 'extension/out/extension.js' <<<"$listing"
+if grep -q 'node_modules' <<<"$listing"; then echo "node_modules leaked into $vsix" >&2; exit 1; fi
 ls -l "$vsix"
 
 if [ "$RUN_PYTEST" = 1 ]; then
