@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 API_KEY_ENV = "AIX_API_KEY"
-MIN_SECRET_CHARS = 4  # shorter values would mask ordinary words; no real key is this short
+MIN_SECRET_CHARS = 6  # shorter values ("EMPTY", "none": placeholders servers accept) would mask ordinary words
 
 _lock = threading.Lock()
 _known: frozenset[str] = frozenset()
@@ -71,6 +71,23 @@ def _secrets() -> tuple[str, ...]:
     return _forms(_known, os.environ.get(API_KEY_ENV, ""))
 
 
+@lru_cache(maxsize=8)
+def _known_pattern(forms: tuple[str, ...]) -> re.Pattern | None:
+    """The known secrets as one regex, each standing alone: a key that is also a word ("secret1") is masked
+    where it stands, not inside other words."""
+    if not forms:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, forms)) + r")(?![A-Za-z0-9])")
+
+
+def _mask_known(text: str) -> str:
+    forms = _secrets()
+    if not any(value in text for value in forms):
+        return text
+    pattern = _known_pattern(forms)
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
 @lru_cache(maxsize=8)  # scrub runs on every string of every message: the forms change only with the keys
 def _forms(registered: frozenset[str], env: str) -> tuple[str, ...]:
     known = set(registered)
@@ -89,9 +106,7 @@ def scrub(text: str) -> str:
     """``text`` with every known secret, URL password and credential header value replaced by ``***``."""
     if not isinstance(text, str) or not text:
         return text
-    for value in _secrets():
-        if value in text:
-            text = text.replace(value, MASK)
+    text = _mask_known(text)
     if "://" in text:
         text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK + "@" if m["pw"] != MASK else m[0], text)
     lower = text.lower()
@@ -106,10 +121,7 @@ def scrub_known(text: str) -> str:
     for completions, whose code may rightly hold ``f"Bearer {token}"`` or a URL template."""
     if not isinstance(text, str) or not text:
         return text
-    for value in _secrets():
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
+    return _mask_known(text)
 
 
 class ScrubbedStream:

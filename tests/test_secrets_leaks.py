@@ -250,3 +250,12 @@ def test_a_binary_file_with_a_code_extension_and_no_nul_is_not_read_as_text(tmp_
     index.close()
     assert {path for path, _ in chunks} == {"legacy.py"}
     assert sum(text.count("\ufffd") for _, text in chunks) <= 2
+
+
+def test_a_short_or_word_like_key_is_masked_where_it_stands_only():
+    from aix_lsp import redact
+
+    redact.register("hunter7")
+    redact.register("EMPTY")  # vLLM's placeholder key: too short to be a secret worth masking words for
+    out = redact.scrub("key hunter7 refused; hunter7x and xhunter7 are other words; EMPTY stays")
+    assert out == "key *** refused; hunter7x and xhunter7 are other words; EMPTY stays"
