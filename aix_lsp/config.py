@@ -84,7 +84,7 @@ class Settings:
     record_text: bool = field(default=False, metadata={"help": "also record the suggested and retained code text in the stats store (secret values masked); off: no code, path or file name is recorded"})
     stats_dir: str = field(default="", metadata={"help": "folder of the stats store (empty: the user cache folder's stats/)"})
     stats_max_kb: int = field(default=1024, metadata={"help": "size of one stats file in KiB; the store rotates through 4 of them", "min": 16})
-    adaptive_debounce: bool = field(default=True, metadata={"help": "after suggestions rejected in a row, wait a little before running the model (up to adaptive_debounce_max_ms); after an accept, answer at once"})
+    adaptive_debounce: bool = field(default=False, metadata={"help": "after suggestions rejected in a row (needs stats), wait a little before running the model (50 ms per rejection after the first, up to adaptive_debounce_max_ms; a keystroke meanwhile supersedes the request); after an accept, answer at once"})
     adaptive_debounce_max_ms: int = field(default=300, metadata={"help": "longest adaptive debounce wait, in ms", "min": 0})
     log_level: str = field(default="info", metadata={"help": "server log level", **_choices("debug", "info", "warning", "error")})
 
