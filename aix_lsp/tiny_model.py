@@ -60,7 +60,9 @@ BPE_FAMILIES: dict[str, tuple[list[str], str | None, str, str | None]] = {
 # from it can emit a marker as one step (aix_lsp/next_edit/zeta.py works on the text either way).
 BPE_FAMILIES["zeta"] = (BPE_FAMILIES["qwen2.5-coder"][0] + ["<|editable_region_start|>", "<|editable_region_end|>",
                         "<|user_cursor_is_here|>", "<|start_of_file|>"], None, "<|endoftext|>", "<|endoftext|>")
-NAME_OF_FAMILY = {"zeta": "zed-industries/zeta"}  # the hub name a family is told by (config _name_or_path)
+# Sweep's next-edit models: Qwen's tokenizer as it is (its prompt uses <|file_sep|>, already one token).
+BPE_FAMILIES["sweep-next-edit"] = BPE_FAMILIES["qwen2.5-coder"]
+NAME_OF_FAMILY = {"zeta": "zed-industries/zeta", "sweep-next-edit": "sweepai/sweep-next-edit-1.5B"}  # the hub name a family is told by (config _name_or_path)
 FAMILIES = ("aixcoder", "aixcoder-v2", "codellama", *BPE_FAMILIES)
 
 
@@ -234,7 +236,7 @@ def _build_bpe_model(out: Path, spec: TinyModelSpec) -> Path:
                   bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     torch.manual_seed(spec.seed)
     model: Any
-    if spec.family in ("qwen2.5-coder", "zeta"):
+    if spec.family in ("qwen2.5-coder", "zeta", "sweep-next-edit"):
         model = Qwen2ForCausalLM(Qwen2Config(**common, rope_theta=1_000_000.0, rms_norm_eps=1e-6))
     elif spec.family == "starcoder2":
         model = Starcoder2ForCausalLM(Starcoder2Config(**common, rope_theta=100_000.0, use_bias=True))

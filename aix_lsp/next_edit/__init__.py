@@ -1,7 +1,7 @@
 """Next-edit suggestions (setting ``next_edit``): the edit the user is likely to make next, anywhere in
 an editable region around the cursor, predicted from their recent edits (aix_lsp/recent_edits/history.py).
 
-``zeta.py`` is the prompt format (one module per format, cited from its published source), ``edits.py``
+``zeta.py`` and ``sweep.py`` are the prompt formats (one module per format, cited from its published source), ``edits.py``
 turns the model's rewritten region into edits, ``service.py`` runs one request through the engine the
 completion pipeline loaded.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from aix_lsp.formats.base import FormatError
-from aix_lsp.next_edit import zeta
+from aix_lsp.next_edit import sweep, zeta
 
-FORMATS = {zeta.NAME: zeta}
+FORMATS = {zeta.NAME: zeta, sweep.NAME: sweep}
 
 
 def model_name(engine: Any) -> str:
@@ -42,7 +42,7 @@ def detect(engine: Any, setting: str = "auto") -> tuple[Any, str]:
             return fmt, f"its name '{name}'"
     raise FormatError(
         f"cannot tell the next-edit format of model '{name or '?'}': its name matches none of {', '.join(FORMATS)}; "
-        f"set next_edit_model to a next-edit model (e.g. zed-industries/zeta) or next_edit_format to the format it was trained on"
+        f"set next_edit_model to a next-edit model (e.g. zed-industries/zeta, sweepai/sweep-next-edit-1.5B) or next_edit_format to the format it was trained on"
     )
 
 

@@ -58,10 +58,8 @@ class BuiltPrompt:
 def build_prompt(fmt: Any, history: EditHistory, req: NextEditRequest) -> BuiltPrompt:
     spans = secret_spans(req.text, req.path)
     masked = _masked(req.text, spans)
-    ex = fmt.excerpt(req.path, masked, req.cursor)
-    events = history.render(req.root, lambda h: fmt.render_event(h.path, h.diff()), fmt.tokens_for_bytes, fmt.MAX_EVENT_TOKENS)
-    region = (ex.region_start, ex.region_end)
-    return BuiltPrompt(fmt.prompt(events, ex.text), region, masked[region[0]:region[1]], spans)
+    text, start, end = fmt.build(history, req.root, req.path, masked, req.cursor)
+    return BuiltPrompt(text, (start, end), masked[start:end], spans)
 
 
 class NextEdits:
@@ -93,7 +91,10 @@ class NextEdits:
             return NextEditResult([], "cancelled")
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        built = build_prompt(fmt, self.history, req)
+        try:
+            built = build_prompt(fmt, self.history, req)
+        except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens)
+            return NextEditResult([], str(exc))
         ids = model.builder.ptok.encode(built.text)
         max_new = len(model.builder.ptok.encode(built.old_region)) + EXTRA_NEW_TOKENS
         timings["tokenize"] = time.perf_counter() - t
@@ -107,7 +108,7 @@ class NextEdits:
         if gen.finish_reason == "cancelled":
             return NextEditResult([], "cancelled", built.region, built.text, gen, timings)
         try:
-            new_region = fmt.parse(gen.text)
+            new_region = fmt.parse(gen.text, built.old_region)
         except fmt.OutputError as exc:
             return NextEditResult([], f"answer rejected: {exc}", built.region, built.text, gen, timings)
         edits = region_edits(built.old_region, new_region, built.region[0])

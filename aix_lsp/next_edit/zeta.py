@@ -40,6 +40,8 @@ tokenizer reads this prompt; only a model fine-tuned on it answers it well.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 NAME = "zeta"
 NAME_HINTS = ("zeta",)  # zed-industries/zeta and its quantisations
@@ -141,6 +143,13 @@ def prompt(events: str, excerpt_text: str) -> str:
     return PROMPT.format(events=events, excerpt=excerpt_text)
 
 
+def build(history: Any, root: Path | None, path: str, text: str, cursor: int) -> tuple[str, int, int]:
+    """(prompt, region start, region end) for ``text`` (secrets already masked) and the folder's history."""
+    ex = excerpt(path, text, cursor)
+    events = history.render(root, lambda h: render_event(h.path, h.diff()), tokens_for_bytes, MAX_EVENT_TOKENS)
+    return prompt(events, ex.text), ex.region_start, ex.region_end
+
+
 def stop_at(generated: str) -> int | None:
     """The engine's stop rule: the answer ends with the region's end marker (what follows it is the
     unchanged context, not needed)."""
@@ -148,7 +157,7 @@ def stop_at(generated: str) -> int | None:
     return None if at < 0 else at + len(EDITABLE_REGION_END_MARKER)
 
 
-def parse(output: str) -> str:
+def parse(output: str, old_region: str = "") -> str:
     """The rewritten region from the model's answer; OutputError when the markers are broken."""
     content = output.replace(CURSOR_MARKER, "")
     starts = content.count(EDITABLE_REGION_START_MARKER)

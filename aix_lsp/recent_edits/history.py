@@ -41,11 +41,10 @@ class Hunk:
 
     def diff(self) -> str:
         """The unified diff of the hunk (secrets masked), without the ---/+++ header; '' for a no-op.
-        Computed once, then the texts are dropped."""
+        Computed once. (The texts are kept: a format may show the window as it was before the hunk; they
+        are the document's own strings, shared between consecutive hunks, and at most MAX_EVENTS.)"""
         if self._diff is None:
             self._diff = unified_diff(redact(self.before, self.path).text, redact(self.after, self.path).text)
-            if self.closed:
-                self.before = self.after = ""
         return self._diff
 
 
@@ -133,7 +132,7 @@ class EditHistory:
         with self._lock:
             hunks = list(self._folders.get(root, ()))
             now = self._clock()
-            for hunk in hunks:  # a pause closes the open hunk: its texts can be dropped once diffed
+            for hunk in hunks:  # a pause closes the open hunk: the next change starts a new one
                 if now - hunk.at > self.pause_s:
                     hunk.closed = True
         return hunks

@@ -22,16 +22,30 @@ def zeta_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "zeta", TinyModelSpec(family="zeta", corpus_bytes=400_000))
 
 
-@pytest.fixture(scope="session")
-def zeta_chain(zeta_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real weights that answer every prompt with CHAIN_PIECES (tests/engine/chain_model.py)."""
+def _chain(src: Path, out: Path, pieces: list[str]) -> Path:
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(zeta_model)
+    tok = AutoTokenizer.from_pretrained(src)
     vocab = tok.get_vocab()
     ids = []
-    for piece in CHAIN_PIECES:
+    for piece in pieces:
         found = [i for t, i in vocab.items() if tok.decode([i]) == piece]
         assert found, f"no single token for {piece!r} in the tiny vocabulary"
         ids.append(found[0])
-    return chain_model(zeta_model, tmp_path_factory.mktemp("chain") / "zeta-chain", ids)
+    return chain_model(src, out, ids)
+
+
+# Sweep's answer for the window "    y = 1": the updated window, then the block separator.
+SWEEP_PIECES = ["   ", " y", " =", " ", "1", "2", "<|file_sep|>"]
+
+
+@pytest.fixture(scope="session")
+def sweep_chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src = build_tiny_model(tmp_path_factory.mktemp("tiny") / "sweep-next-edit", TinyModelSpec(family="sweep-next-edit", corpus_bytes=400_000))
+    return _chain(src, tmp_path_factory.mktemp("chain") / "sweep-next-edit-chain", SWEEP_PIECES)
+
+
+@pytest.fixture(scope="session")
+def zeta_chain(zeta_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real weights that answer every prompt with CHAIN_PIECES (tests/engine/chain_model.py)."""
+    return _chain(zeta_model, tmp_path_factory.mktemp("chain") / "zeta-chain", CHAIN_PIECES)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.lsp_helpers import _plain, change_doc, inline, lsp_session, open_doc, server_status
 
 METHOD = "textDocument/copilotInlineEdit"
@@ -25,11 +27,13 @@ async def inline_edit(client, uri: str, version: int | None, line: int, characte
     return _plain(await client.protocol.send_request_async(METHOD, {"textDocument": doc, "position": {"line": line, "character": character}}))
 
 
-async def test_predicted_edit_over_lsp(zeta_chain, tmp_path):
+@pytest.mark.parametrize("chain", ["zeta_chain", "sweep_chain"])
+async def test_predicted_edit_over_lsp(chain, request, tmp_path):
+    model = request.getfixturevalue(chain)
     path = tmp_path / "a.py"
     path.write_text("    y = 0")
     uri = path.as_uri()
-    async with lsp_session(options(zeta_chain), tmp_path) as client:
+    async with lsp_session(options(model), tmp_path) as client:
         open_doc(client, uri, "    y = 0", version=1)
         change_doc(client, uri, 2, "1", (0, 8), (0, 9))  # the history: 0 -> 1
         result = await inline_edit(client, uri, 2, 0, 9)

@@ -1,0 +1,89 @@
+"""Sweep's next-edit prompt, golden against Zed's implementation's own tests (zed-industries/zed,
+crates/edit_prediction/src/sweep_prompt.rs: test_build_prompt_uses_run_model_ordering,
+test_recent_change_block_from_event_formats_original_and_updated_sections,
+test_original_window_for_current_window_uses_latest_pre_edit_snapshot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aix_lsp.next_edit import detect, sweep
+from aix_lsp.next_edit.service import NextEditRequest, build_prompt
+from aix_lsp.recent_edits.history import EditHistory
+
+
+def test_prompt_order_as_zeds_test():
+    prompt = sweep.render("src/main.rs", "old window", "current window", [("src/lib.rs", "@@ -1 +1 @@\n-old\n+new")])
+    assert prompt == (
+        "<|file_sep|>src/lib.rs.diff\noriginal:\nold\nupdated:\nnew\n"
+        "<|file_sep|>original/src/main.rs\nold window\n"
+        "<|file_sep|>current/src/main.rs\ncurrent window\n"
+        "<|file_sep|>updated/src/main.rs\n"
+    )
+
+
+def test_change_block_sides_as_zeds_test():
+    old, new = sweep.diff_sides('@@ -1,3 +1,3 @@\n fn main() {\n-    println!("old");\n+    println!("new");\n }\n')
+    assert "\n".join(old) == 'fn main() {\n    println!("old");\n}'
+    assert "\n".join(new) == 'fn main() {\n    println!("new");\n}'
+
+
+def test_original_window_as_zeds_test():
+    before, after = "zero\none\ntwo\nthree\n", "zero\nONE\ntwo\nthree\n"
+    a, b = sweep.old_rows(before, after, 0, 2)  # a window of one line above and below row 1
+    start, end = sweep._span(before, a, b)
+    assert before[start:end] == "zero\none\ntwo"
+
+
+def test_long_change_sides_are_cut_to_forty_lines():
+    lines = [f"l{i}" for i in range(100)]
+    cut = sweep.limit_lines(lines).split("\n")
+    assert len(cut) == 40 and cut[20] == "..." and cut[:20] == lines[:20] and cut[21:] == lines[-19:]
+
+
+def test_whole_prompt_from_the_history():
+    history = EditHistory()
+    before = "".join(f"x{i} = {i}\n" for i in range(30))
+    after = before.replace("x15 = 15", "x15 = 150")
+    history.record(None, "m.py", before, after, 15, 15)
+    cursor = after.index("x15 = 150") + len("x15 = 150")
+    built = build_prompt(sweep, history, NextEditRequest(after, cursor, "m.py", None))
+    window_now = "\n".join(f"x{i} = {i}" if i != 15 else "x15 = 150" for i in range(5, 26))
+    window_then = "\n".join(f"x{i} = {i}" for i in range(5, 26))
+    assert built.text == (
+        "<|file_sep|>m.py.diff\noriginal:\nx12 = 12\nx13 = 13\nx14 = 14\nx15 = 15\nx16 = 16\nx17 = 17\nx18 = 18\n"
+        "updated:\nx12 = 12\nx13 = 13\nx14 = 14\nx15 = 150\nx16 = 16\nx17 = 17\nx18 = 18\n"
+        f"<|file_sep|>original/m.py\n{window_then}\n<|file_sep|>current/m.py\n{window_now}\n<|file_sep|>updated/m.py\n"
+    )
+    assert built.old_region == window_now
+
+
+def test_reserved_tokens_are_refused():
+    with pytest.raises(sweep.OutputError):
+        sweep.render("a.py", "x", "y = '<|file_sep|>'", [])
+
+
+@pytest.mark.parametrize("output, want", [
+    ("x = 2\n<|file_sep|>more", "x = 2"),
+    ("x = 2</s>", "x = 2"),
+    ("x = 2\ny = 3\n", "x = 2\ny = 3"),
+])
+def test_answer(output, want):
+    assert sweep.parse(output, "x = 1") == want
+
+
+def test_empty_answer_is_no_edit():
+    with pytest.raises(sweep.OutputError):
+        sweep.parse("<|file_sep|>", "x = 1")
+
+
+def test_detected_by_name():
+    class Engine:
+        model_config = {"_name_or_path": "sweepai/sweep-next-edit-1.5B"}
+
+        def tokenizer(self):
+            return None
+
+    assert detect(Engine())[0] is sweep
