@@ -1,7 +1,11 @@
 """SymbolIndex: the workspace's definitions and imports, and the definitions the cursor needs.
 
 Kept current file by file (``update_file`` / ``remove_file``); every public method takes one lock,
-so the index may be fed from an indexing thread while requests query it.
+so the index may be fed from an indexing thread while requests query it. It holds the table (files,
+definitions by name) and gathers the candidates for a cursor; the rest is its parts': the persisted BM25
+index of definitions (``bm25.py``), what names mean across files (``lookup.py``), what the buffer says
+(``buffer.py``), the signals and weights (``signals.py``) and what each language does its own way
+(``langs/<lang>.py``).
 """
 
 from __future__ import annotations
@@ -12,33 +16,17 @@ import threading
 from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
+from aix_lsp.context.fragment import Fragment
+
 from .bm25 import DefinitionsBM25
 from .buffer import FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, enclosing_types, query_terms, receiver_type
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
 from .langs import language as language_rules
 from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
-from aix_lsp.context.fragment import Fragment
-
 from .model import Definition, FileSymbols, ImportBinding
 from .resolve import ModuleTable
+from .signals import DEFAULT_WEIGHTS, IDENTIFIER, Candidate, Weights, code_tokens, combine, nearest_distance, signals_of
 from .tsconfig import PathAliases
-from .signals import (
-    DEFAULT_WEIGHTS,
-    IDENTIFIER,
-    Candidate,
-    Weights,
-    ambiguity,
-    analog,
-    bm25_similarity,
-    code_tokens,
-    combine,
-    frequency,
-    imported_name,
-    nearest_distance,
-    proximity,
-    unused_import,
-    via_module,
-)
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +36,6 @@ SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
 BM25_HITS = 20
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
-# bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
-# by an included header
-_RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
 
 
 class SymbolIndex:
@@ -358,7 +343,8 @@ class SymbolIndex:
                 self._enclosing_candidates(rel_path, type_name, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             for cand in cands.values():
-                cand.signals = self._signals(cand, context, words, best_bm25)
+                same_name = len(self._by_name.get(cand.definition.name, ()))
+                cand.signals = signals_of(cand, context, words, best_bm25, same_name)
                 cand.score = combine(cand.signals, weights)
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
                     cand.definition = self._outline_for(cand.definition, context)
@@ -562,25 +548,6 @@ class SymbolIndex:
             if cand is not None:
                 cand.bm25_score = max(cand.bm25_score, score)
 
-    def _signals(self, cand: Candidate, context: BufferUses, words: list[set[str]], best_bm25: float) -> dict[str, float]:
-        d = cand.definition
-        owner = cand.owner.split(".")[0] if cand.owner else None
-        # a member whose name the code near the cursor writes only bare (Language.qualified_members): those are uses
-        # of a local, not its
-        bare = d.container is not None and context.accessed is not None and d.name not in context.accessed
-        return {
-            "imported_name": imported_name(cand.origins),
-            "unused_import": unused_import(cand.origins, cand.local, context.used),
-            "name_proximity": 0.0 if bare else proximity(nearest_distance(context.lines_of(cand.local), context.cursor_line)),
-            "owner_proximity": proximity(nearest_distance(context.lines_of(owner), context.cursor_line)) if owner else 0.0,
-            "frequency": 0.0 if bare else frequency(context.used.get(cand.local, 0)),
-            "via_module": via_module(cand.origins),
-            "bm25": bm25_similarity(cand.bm25_score, best_bm25),
-            "analog": analog(d.name, words),
-            # an import resolved to this very definition: how many others share the name is moot
-            "ambiguity": 0.0 if cand.origins & _RESOLVED else ambiguity(len(self._by_name.get(d.name, ()))),
-            "receiver": 1.0 if "receiver" in cand.origins else 0.0,
-        }
 
 
 

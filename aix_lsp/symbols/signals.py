@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from typing import Protocol
 
 from .model import Definition
 
@@ -159,3 +161,44 @@ def code_tokens(text: str) -> list[str]:
         if len(parts) > 1:
             out.extend(p for p in parts if len(p) > 1)
     return out
+
+
+class BufferView(Protocol):
+    """What the signals read of the buffer around the cursor (:class:`aix_lsp.symbols.buffer.BufferUses`)."""
+
+    cursor_line: int
+    used: Mapping[str, int]  # name -> uses outside import statements
+    accessed: set[str] | None  # names written after x. / x-> / X:: near the cursor; None: members may be bare
+
+    def lines_of(self, name: str | None) -> list[int] | None:
+        """The lines near the cursor that use ``name``."""
+
+
+# bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
+# by an included header
+RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
+
+
+def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best_bm25: float,
+               same_name: int) -> dict[str, float]:
+    """The signals of ``cand`` at the cursor: ``context`` is what the buffer says, ``words`` the names of each
+    look-alike window, ``best_bm25`` the best BM25 score of the query, ``same_name`` how many definitions of
+    the workspace carry ``cand``'s name."""
+    d = cand.definition
+    owner = cand.owner.split(".")[0] if cand.owner else None
+    # a member whose name the code near the cursor writes only bare (Language.qualified_members): those are uses
+    # of a local, not its
+    bare = d.container is not None and context.accessed is not None and d.name not in context.accessed
+    return {
+        "imported_name": imported_name(cand.origins),
+        "unused_import": unused_import(cand.origins, cand.local, context.used),
+        "name_proximity": 0.0 if bare else proximity(nearest_distance(context.lines_of(cand.local), context.cursor_line)),
+        "owner_proximity": proximity(nearest_distance(context.lines_of(owner), context.cursor_line)) if owner else 0.0,
+        "frequency": 0.0 if bare else frequency(context.used.get(cand.local, 0)),
+        "via_module": via_module(cand.origins),
+        "bm25": bm25_similarity(cand.bm25_score, best_bm25),
+        "analog": analog(d.name, words),
+        # an import resolved to this very definition: how many others share the name is moot
+        "ambiguity": 0.0 if cand.origins & RESOLVED else ambiguity(same_name),
+        "receiver": 1.0 if "receiver" in cand.origins else 0.0,
+    }
