@@ -1,4 +1,5 @@
-"""Go: functions, methods (container: the receiver's type), types, constants, variables; imports.
+"""Go: functions, methods (container: the receiver's type), types and their struct fields and interface methods
+(container: the type), constants, variables; imports.
 
 ``import alias "mod/path/pkg"`` binds the package (module "mod/path/pkg", name None) to ``alias`` or the
 last path element. Packages are folders; same-package names are found by the "used" signal.
@@ -46,6 +47,7 @@ def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
                 holder = node if len(node.named_children) == 1 else spec
                 out.definitions.append(outline(holder, name, "class" if fields is not None else "type", None, lines, path,
                                                body, fields or []))
+                _members(body, name, lines, path, out)
         elif kind in ("const_declaration", "var_declaration"):
             for spec in _specs(node, "const_spec", "var_spec"):
                 for ident in spec.children_by_field_name("name"):
@@ -74,6 +76,23 @@ def _receiver_type(receiver: Node | None) -> str | None:
         if t is not None:
             return text(t)
     return None
+
+
+def _members(body: Node | None, owner: str, lines: list[str], path: str, out: FileSymbols) -> None:
+    """A struct's named fields (``cfg.Timeout``) and an interface's methods, as members of the type; embedded
+    fields and types are no names of their own."""
+    if body is None or body.type not in ("struct_type", "interface_type"):
+        return
+    for child in body.named_children:
+        if child.type == "field_declaration_list":
+            for field in child.named_children:
+                if field.type == "field_declaration":
+                    for ident in field.children_by_field_name("name"):
+                        out.definitions.append(function(field, text(ident), "attribute", owner, lines, path, None))
+        elif child.type in ("method_elem", "method_spec"):
+            name = text(child.child_by_field_name("name"))
+            if name:
+                out.definitions.append(function(child, name, "method", owner, lines, path, None))
 
 
 def _field_rows(body: Node | None) -> list[int] | None:
