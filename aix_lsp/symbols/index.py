@@ -343,7 +343,7 @@ class SymbolIndex:
                 self._enclosing_candidates(rel_path, type_name, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             for cand in cands.values():
-                same_name = len(self._by_name.get(cand.definition.name, ()))
+                same_name = self._same_name(cand.definition)
                 cand.signals = signals_of(cand, context, words, best_bm25, same_name)
                 cand.score = combine(cand.signals, weights)
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
@@ -483,12 +483,27 @@ class SymbolIndex:
             if name in imported:
                 continue
             defs = self._by_name.get(name)
-            if not defs or len(defs) > MAX_SAME_NAME:
+            if not defs or (len(defs) > MAX_SAME_NAME and self._same_name(defs[0]) > MAX_SAME_NAME):
                 continue
             for d in defs:
                 if d.container is not None and context.accessed is not None and name not in context.accessed:
                     continue  # a member, but the code near the cursor never writes x.name: a local of that name
                 self._add(cands, d, name, d.container, "used", rel_path)
+
+    def _same_name(self, d: Definition) -> int:
+        """How many definitions of the workspace carry ``d``'s name, a class's constructors not counted (they are
+        its own members: ``Language.constructors_named_for_class``), but at least 1."""
+        defs = self._by_name.get(d.name, ())
+        count = len(defs)
+        if count < 2 or count > 4 * MAX_SAME_NAME or not (d.kind in ("class", "type") or d.container == d.name):
+            return count  # no class or constructor of that name; or so many that the penalty hardly moves
+        constructors = 0
+        for other in defs:
+            if other.container == other.name:
+                symbols = self._files.get(other.path)
+                rules = language_rules(symbols.language) if symbols is not None else None
+                constructors += rules is not None and rules.constructors_named_for_class
+        return max(1, count - constructors)
 
     def _receiver_candidates(self, rel_path: str, type_name: str, prefix: str, cands: dict) -> None:
         """``obj.`` at the cursor and obj's type is declared in the buffer: that type's members (of the

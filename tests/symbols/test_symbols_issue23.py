@@ -71,3 +71,49 @@ def test_c_and_rust_struct_fields_are_members_and_shown_in_the_outline():
     text = "use crate::opts::Options;\n\nfn dial(o: &Options) {\n    wait_for(o.timeout_ms<|>);\n}\n"
     files = {"src/lib.rs": "mod opts;\nmod dial;\n", "src/opts.rs": lib}
     assert ("timeout_ms", "Options") in names(ranked(files, "src/dial.rs", text))[:3]
+
+
+# ----------------------------------------------------------------------- 3. constructors are no ambiguity
+
+JAVA_TOKEN = ("package calc;\n\n/** One token of the input. */\npublic class Token {\n    final String text;\n\n"
+              "    public Token() { this(\"\"); }\n\n    public Token(String text) { this.text = text; }\n\n"
+              "    public Token(char c) { this(String.valueOf(c)); }\n}\n")
+JAVA_LEXER = ("package calc;\n\npublic class Lexer {\n    public static String[] split(String input) {\n"
+              "        return input.split(\" \");\n    }\n}\n")
+
+
+def ambiguity_of(cands: list, name: str, container: str | None) -> float:
+    return next(c for c in cands if (c.definition.name, c.definition.container) == (name, container)).signals["ambiguity"]
+
+
+def test_java_constructors_do_not_make_their_class_ambiguous():
+    files = {"src/calc/Token.java": JAVA_TOKEN, "src/calc/Lexer.java": JAVA_LEXER}
+    text = ("package calc;\n\nimport java.util.List;\n\npublic class Parser {\n    List<Token> tokens;\n\n"
+            "    void parse(String input) {\n        for (String word : Lexer.split(input)) {\n            <|>\n")
+    cands = ranked(files, "src/calc/Parser.java", text)
+    assert ambiguity_of(cands, "Token", None) == 0.0
+    assert ambiguity_of(cands, "Token", "Token") == 0.0  # a constructor is the class's own member
+    assert ("Token", None) in names(cands)[:6]  # beside its constructors, not sunk below everything by -8
+    # a second class of that name elsewhere is ambiguity still
+    files["src/other/Token.java"] = "package other;\n\npublic class Token {\n    public Token() {}\n}\n"
+    assert ambiguity_of(ranked(files, "src/calc/Parser.java", text), "Token", None) == 1.0
+
+
+def test_csharp_and_cpp_constructors_do_not_make_their_class_ambiguous():
+    cs = ("namespace Calc\n{\n    public class Token\n    {\n        public Token() {}\n        public Token(string text) {}\n"
+          "        static Token() {}\n    }\n}\n")
+    text = "namespace Calc\n{\n    public class Parser\n    {\n        List<Token> tokens;\n        <|>\n    }\n}\n"
+    cands = ranked({"Token.cs": cs}, "Parser.cs", text)
+    assert ambiguity_of(cands, "Token", None) == 0.0
+
+    header = "class Token {\n public:\n  Token();\n  explicit Token(const char* text);\n  ~Token();\n};\n"
+    source = '#include "token.h"\n\nToken::Token() {}\nToken::Token(const char* text) {}\nToken::~Token() {}\n'
+    text = "void parse() {\n  std::vector<Token> tokens;\n  <|>\n}\n"  # no include: reached by use, not resolved
+    cands = ranked({"token.h": header, "token.cc": source}, "parse.cc", text)
+    assert ambiguity_of(cands, "Token", None) == 0.0
+
+
+def test_typescript_constructor_is_named_constructor_and_adds_no_ambiguity():
+    ts = "export class Token {\n  constructor(readonly text: string) {}\n}\n"
+    cands = ranked({"src/token.ts": ts}, "src/parse.ts", "function parse(tokens: Token[]) {\n  <|>\n}\n")
+    assert ambiguity_of(cands, "Token", None) == 0.0

@@ -116,6 +116,9 @@ class Language:
     import_candidates: "Callable[[NameLookup, str, ImportBinding, AddCandidate], bool] | None" = None
     # definitions a module has without defining or importing them (a Rust crate root's exported macros)
     implicit_names: "Callable[[NameLookup, str, str], list[Definition]]" = _none_implicit
+    # a class's constructors carry its name (Java, C#, C++: ``Item(int x)`` in ``class Item``): members of the
+    # class, not more definitions of the name, so they add no ambiguity to the class (issue 23 item 3)
+    constructors_named_for_class: bool = False
     # the names a module imports are among its members (a Python package's ``__init__``), not only re-exports
     imports_are_members: Callable[[str], bool] = _never
 

@@ -282,6 +282,7 @@ _C_FAMILY = dict(extract=extract, import_start=re.compile(r"^[ \t]*#[ \t]*includ
                  module_file=ModuleTable.c_include, includes=True, unit_only=translation_unit_only,
                  matching_sources=ModuleTable.c_matching_sources, field_typed_receivers=True,
                  merge_declarations=declarations_first,
+                 constructors_named_for_class=True,  # C has none: a C struct's member is never named as it
                  # T obj / T *obj / struct T *obj with any case (not `return obj;`)
                  receiver_declarations=(r"\b([A-Za-z_]\w*)(?:<[^<>;=]*>)?(?:\s*[*&]+\s*|\s+)(?:const\s+)?OBJ\s*[;,=)\[]",),
                  # Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition

@@ -111,4 +111,4 @@ def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding,
 
 
 LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
-                            import_candidates=import_candidates)}
+                            import_candidates=import_candidates, constructors_named_for_class=True)}

@@ -95,5 +95,5 @@ def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding,
 
 
 LANGUAGES = {"java": Language(extract, import_start=re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
-                              module_file=ModuleTable.java_class, imports_members=True,
+                              module_file=ModuleTable.java_class, imports_members=True, constructors_named_for_class=True,
                               import_candidates=import_candidates)}
