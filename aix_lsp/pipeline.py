@@ -125,7 +125,7 @@ class CompletionResult:
         }
 
 
-def _apply_engine_switches(engine: Engine, settings: Settings) -> None:
+def apply_engine_switches(engine: Engine, settings: Settings) -> None:
     """Settings an engine honours per request, without a reload (engines without them ignore them)."""
     if hasattr(engine, "kv_cache_enabled"):
         engine.kv_cache_enabled = settings.kv_cache  # type: ignore[attr-defined]
@@ -155,7 +155,7 @@ class CompletionPipeline:
             self.model = None
         else:
             builder = formats.for_engine(engine, self.settings.prompt_format)
-            _apply_engine_switches(engine, self.settings)
+            apply_engine_switches(engine, self.settings)
             self.model = LoadedModel(engine, builder)
         self.cache.clear()  # suggestions of another model
 
@@ -165,7 +165,7 @@ class CompletionPipeline:
             self.cache.resize(settings.completion_cache_size)
         engine = self.engine
         if engine is not None:
-            _apply_engine_switches(engine, settings)
+            apply_engine_switches(engine, settings)
 
     def forget(self, key: str) -> None:
         """The document ``key`` (its URI) was closed: drop what was kept for it."""

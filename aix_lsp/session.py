@@ -22,7 +22,7 @@ from aix_lsp.engine import describe_engine, load_engine
 from aix_lsp.engine.base import EngineError
 from aix_lsp.languages import language_for_path
 from aix_lsp.next_edit.coordinator import NextEditAnswer, NextEditCoordinator
-from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult
+from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult, apply_engine_switches
 from aix_lsp.scheduler import Scheduler
 from aix_lsp.stats import StatsRecorder, model_name
 
@@ -103,6 +103,8 @@ class Session:
     def _switch_settings(self, new: Settings) -> None:
         old, self.settings = self.settings, new
         self.pipeline.update_settings(new)
+        if self.next_edit.own_model is not None:  # kv_cache, speculative: per request, no reload
+            apply_engine_switches(self.next_edit.own_model.engine, new)
         self.stats.update_settings(new)
         logging.getLogger("aix_lsp").setLevel(new.log_level.upper())
         if self.retrieval is not None:

@@ -137,8 +137,10 @@ class NextEditCoordinator:
             started = time.perf_counter()
             result = self.service.run(model, req, s.next_edit_format, s.max_context_tokens)
             answer = self._answer(uri, version, line, result)
-            log.info("next edit for %s v%d: %s (%.0f ms)", uri, version,
-                     f"{len(answer.edits)} edit(s)" if answer.edits else answer.reason, 1000 * (time.perf_counter() - started))
+            gen = result.generation
+            drafts = f", {gen.accepted_tokens}/{gen.drafted_tokens} drafted tokens kept" if gen is not None and gen.drafted_tokens else ""
+            log.info("next edit for %s v%d: %s (%.0f ms%s)", uri, version,
+                     f"{len(answer.edits)} edit(s)" if answer.edits else answer.reason, 1000 * (time.perf_counter() - started), drafts)
             return answer
 
         return self._scheduler.submit(self.key(uri), run, cancel)
