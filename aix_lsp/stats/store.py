@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -50,7 +51,7 @@ class StatsStore:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         data = line.encode("utf-8")
         try:
-            if self._file is None:
+            if self._file is None or self._moved():
                 self._open()
             if self._size and self._size + len(data) > self.max_bytes:
                 self._rotate()
@@ -64,6 +65,21 @@ class StatsStore:
             log.info("stats recording resumed")
             self.paused = ""
         return True
+
+    def _moved(self) -> bool:
+        """Another server (another editor window) shares the store: it may have rotated the file we hold, or
+        appended to it. Follow it: reopen a file renamed away, and take the size from the file itself."""
+        held = os.fstat(self._file.fileno())
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        if (current.st_ino, current.st_dev) != (held.st_ino, held.st_dev):
+            self._file.close()
+            self._file = None
+            return True
+        self._size = held.st_size
+        return False
 
     def _open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -180,3 +180,15 @@ def test_the_session_debounce_follows_rejections_and_is_off_with_its_setting(tmp
         recorder.accepted(sid)
         assert recorder.debounce_s() == 0
         recorder.close()
+
+
+def test_two_servers_sharing_the_store_keep_it_bounded(tmp_path):
+    """Two editor windows, two servers, one store: each follows the other's rotations and sizes."""
+    a, b = StatsStore(tmp_path, max_bytes=1024), StatsStore(tmp_path, max_bytes=1024)
+    for i in range(150):
+        (a if i % 2 else b).append({"t": i, "event": "shown", "id": f"s{i}", "pad": "x" * 40})
+    a.close()
+    b.close()
+    assert all(p.stat().st_size <= 1024 for p in tmp_path.iterdir())
+    kept = [r["t"] for r in read_records(tmp_path)]
+    assert kept == sorted(kept) and kept[-1] == 149 and len(set(kept)) == len(kept)
