@@ -120,7 +120,7 @@ def test_cli_reports_bad_locations_and_models(tiny_model_dir, tmp_path):
     bad_model = subprocess.run([sys.executable, "-m", "aix_lsp", "complete", f"{target}:1:1", "--model", str(tmp_path / "none"), "--no-retrieval"], capture_output=True, text=True, timeout=300)
     assert bad_model.returncode == 1 and str(tmp_path / "none") in bad_model.stderr
     bad_flag = subprocess.run([sys.executable, "-m", "aix_lsp", "complete", f"{target}:1:1", "--max-new-tokens", "lots"], capture_output=True, text=True, timeout=300)
-    assert bad_flag.returncode == 2 and "max_new_tokens" in bad_flag.stderr
+    assert bad_flag.returncode == 2 and "--max-new-tokens" in bad_flag.stderr  # the flag as typed
 
 
 def test_fragment_order_is_kept_between_requests():
