@@ -56,7 +56,7 @@ def main() -> int:
                 cells.append("|")
         rows.append(tuple(cells))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    print(" " * (sum(widths[:5]) + 8) + "before" + " " * 30 + "after")
+    print("columns: threshold | before: shown, share, EM, ES | after: shown, share, EM, ES")
     for r in rows:
         print("  ".join(c.rjust(widths[i]) for i, c in enumerate(r)))
     return 0
