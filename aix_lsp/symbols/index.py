@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import replace
 from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
@@ -296,28 +297,72 @@ class SymbolIndex:
         ``lookalikes``: texts of code windows similar to the cursor's neighbourhood (the BM25 line
         windows), used by the "analog" signal; optional. [] for a language without an extractor.
         """
-        ranked = self.rank_candidates(rel_path, text, offset, lookalikes)
-        out: list[Fragment] = []
+        ranked, context = self._ranked(rel_path, text, offset, lookalikes)
+        out: list[Fragment | None] = []  # None: a member's fragment its class's outline took in
+        taken = 0
         seen: set[tuple[str, int]] = set()
+        # members inside their class's outline (not Go's methods or Rust's impl blocks, written below the type)
+        class_at: dict[tuple[str, str], tuple[int, int, int]] = {}  # (path, class) -> its place in out, its rows
+        members_at: dict[tuple[str, str], list[tuple[int, str, int]]] = {}  # (path, class) -> its members' (place, name, row)
+        wanted: dict[int, list[str]] = {}  # a class fragment's place -> the members wanted with it, best first
         for cand in ranked:
             d = cand.definition
             key = (d.path, d.start_line)
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Fragment(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
-                               source="definition"))
-            if len(out) >= k:
+            owner = (d.path, d.container) if d.container is not None else None
+            shown = class_at.get(owner) if owner is not None else None  # type: ignore[arg-type]
+            if shown is not None and shown[1] <= d.line < shown[2]:  # its class is shown: its outline shows the member
+                wanted[shown[0]].append(d.name)
+                continue
+            fragment = Fragment(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
+                                source="definition")
+            inside = [m for m in members_at.get((d.path, d.name), ()) if d.start_line <= m[2] < d.end_line] \
+                if d.kind in ("class", "type") else []
+            if inside:  # members of it were taken first: the class takes the first one's place, cut to all of them
+                first = inside[0][0]
+                class_at[(d.path, d.name)] = (first, d.start_line, d.end_line)
+                wanted[first] = [name for _, name, _ in inside]
+                out[first] = replace(fragment, score=out[first].score)  # type: ignore[union-attr]
+                for place, _, _ in inside[1:]:
+                    out[place] = None
+                taken -= len(inside) - 1
+                continue
+            if d.kind in ("class", "type"):
+                class_at[(d.path, d.name)] = (len(out), d.start_line, d.end_line)
+                wanted[len(out)] = []
+            elif owner is not None:
+                members_at.setdefault(owner, []).append((len(out), d.name, d.line))
+            out.append(fragment)
+            taken += 1
+            if taken >= k:
                 break
-        return out
+        for place, names in wanted.items():
+            fragment = out[place]
+            cls = self._definition_at(fragment.path, fragment.start_line) if names and fragment is not None else None
+            if cls is not None and context is not None and cls.snippet.count("\n") >= MAX_SNIPPET_LINES:
+                out[place] = replace(fragment, text=self._outline_for(cls, context, names).snippet)  # type: ignore[arg-type]
+        return [f for f in out if f is not None]
+
+    def _definition_at(self, path: str, start_line: int) -> Definition | None:
+        symbols = self._files.get(path)
+        return next((d for d in symbols.definitions if d.start_line == start_line and d.kind in ("class", "type")), None) \
+            if symbols is not None else None
 
     def rank_candidates(self, rel_path: str, text: str, offset: int, lookalikes: Sequence[str] | None = None,
                         weights: Weights | None = None, sources: frozenset[str] | None = None) -> list[Candidate]:
         """All candidates with their signals, best first. ``sources`` limits how they are gathered
         (``imports``, ``used``, ``bm25``), for measurement."""
+        return self._ranked(rel_path, text, offset, lookalikes, weights, sources)[0]
+
+    def _ranked(self, rel_path: str, text: str, offset: int, lookalikes: Sequence[str] | None = None,
+                weights: Weights | None = None, sources: frozenset[str] | None = None
+                ) -> tuple[list[Candidate], BufferUses | None]:
+        """:meth:`rank_candidates` and what the buffer says (its outlines are cut by it)."""
         language = symbols_language(rel_path)
         if language is None:
-            return []
+            return [], None
         rules = language_rules(language)
         weights = weights or self.weights
         offset = max(0, min(offset, len(text)))
@@ -349,11 +394,12 @@ class SymbolIndex:
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
                     cand.definition = self._outline_for(cand.definition, context)
             ranked = rules.merge_declarations(cands.values())
-        return sorted(ranked, key=lambda c: (-c.score, c.definition.path, c.definition.line))
+        return sorted(ranked, key=lambda c: (-c.score, c.definition.path, c.definition.line)), context
 
-    def _outline_for(self, cls: Definition, context: BufferUses) -> Definition:
+    def _outline_for(self, cls: Definition, context: BufferUses, wanted: Sequence[str] = ()) -> Definition:
         """A class outline longer than MAX_SNIPPET_LINES cut to that: its header and docstring rows, then
-        the members the code near the cursor names (nearest use first), then the others in order."""
+        the members ``wanted`` (ranked as candidates themselves), then those the code near the cursor names
+        (nearest use first), then the others in order."""
         rows = self._outline_rows.get(cls)
         if rows is None:
             member_line: dict[str, str] = {}  # a member's first line -> its name
@@ -371,7 +417,8 @@ class SymbolIndex:
         fixed = [i for i, name in enumerate(members) if name is None][:MAX_SNIPPET_LINES - MIN_OUTLINE_MEMBERS]
         slots = MAX_SNIPPET_LINES - len(fixed)
         distance = {i: nearest_distance(context.lines_of(name), context.cursor_line) for i, name in enumerate(members) if name}
-        chosen = sorted(distance, key=lambda i: (distance[i] is None, distance[i] or 0, i))[:slots]
+        first = {name: rank for rank, name in enumerate(reversed(wanted))}
+        chosen = sorted(distance, key=lambda i: (-first.get(members[i], -1), distance[i] is None, distance[i] or 0, i))[:slots]
         keep = sorted(fixed + chosen)
         return cls._replace(snippet="\n".join(lines[i] for i in keep))
 

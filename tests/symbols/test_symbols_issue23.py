@@ -117,3 +117,25 @@ def test_typescript_constructor_is_named_constructor_and_adds_no_ambiguity():
     ts = "export class Token {\n  constructor(readonly text: string) {}\n}\n"
     cands = ranked({"src/token.ts": ts}, "src/parse.ts", "function parse(tokens: Token[]) {\n  <|>\n}\n")
     assert ambiguity_of(cands, "Token", None) == 0.0
+
+
+# -------------------------------------------- 2. a class and its wanted members: one outline, both shown
+
+PY_METHODS = "\n".join(f"    def step{i}(self, x):\n        \"\"\"Step {i}.\"\"\"\n        return x + {i}\n" for i in range(30))
+PY_TOKENS = f'class Tokenizer:\n    """Splits text into tokens."""\n\n{PY_METHODS}'
+PY_RUN = ("from lexing.tokens import Tokenizer\n\n\ndef run(text):\n    tok = Tokenizer()\n    total = 0\n"
+          "    total += tok.step27(total)\n    total += tok.step3(total)\n    <|>\n    return total\n")
+
+
+def test_a_class_and_its_members_wanted_together_share_one_outline_that_composing_keeps():
+    from aix_lsp.context.compose import compose
+
+    files = {"lexing/__init__.py": "", "lexing/tokens.py": PY_TOKENS}
+    got = fragments(files, "app.py", PY_RUN, 3)
+    kept = compose("symbols", [], got, 3, 10_000, len)  # the prompt's one overlap rule
+    shown = "\n".join(f.text for f in kept if f.path == "lexing/tokens.py")
+    # the class header and both methods the code near the cursor calls, in one fragment of the class
+    assert "class Tokenizer:" in shown and "def step27(" in shown and "def step3(" in shown
+    outline = next(f for f in kept if "class Tokenizer:" in f.text)
+    assert "def step27(" in outline.text and outline.text.count("\n") < 16
+    assert sum(f.path == "lexing/tokens.py" for f in got) == 1  # not three overlapping fragments of one file
