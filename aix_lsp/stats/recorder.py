@@ -22,6 +22,7 @@ from aix_lsp.stats.tracker import Suggestion, SuggestionTracker
 
 log = logging.getLogger(__name__)
 RECORD_VERSION = 1
+STATUS_EVERY_S = 10.0
 
 
 class StatsRecorder:
@@ -31,7 +32,8 @@ class StatsRecorder:
         self.settings = settings
         self.clock = clock  # retention checkpoints; tests inject one
         self.wall = wall  # the records' timestamps
-        self.on_outcome = on_outcome or (lambda: None)
+        self.on_outcome = on_outcome or (lambda: None)  # today's figures changed: the session republishes its status
+        self._told_at: float | None = None
         self.tracker = SuggestionTracker(self._emit, text_of)
         self.debounce = AdaptiveDebounce(settings.adaptive_debounce_max_ms / 1000)
         self.store: StatsStore | None = None
@@ -123,7 +125,11 @@ class StatsRecorder:
         self.store.append(record)
         if event == "outcome":
             self.debounce.outcome(fields["outcome"])
-            self.on_outcome()
+            # an accept at once; the rejections that follow every keystroke at most every STATUS_EVERY_S
+            now = self.clock()
+            if fields["outcome"] in ("accepted", "typed_through") or self._told_at is None or now - self._told_at >= STATUS_EVERY_S:
+                self._told_at = now
+                self.on_outcome()
 
     # --- today's figures (aix/status) ---
     def _midnight(self) -> float:

@@ -192,3 +192,22 @@ def test_two_servers_sharing_the_store_keep_it_bounded(tmp_path):
     assert all(p.stat().st_size <= 1024 for p in tmp_path.iterdir())
     kept = [r["t"] for r in read_records(tmp_path)]
     assert kept == sorted(kept) and kept[-1] == 149 and len(set(kept)) == len(kept)
+
+
+def test_the_status_is_republished_on_accepts_and_at_most_every_10_s_on_rejections(tmp_path):
+    text = {"u": "x = 1\n"}
+    now = [0.0]
+    told: list[float] = []
+    recorder = StatsRecorder(Settings(stats_dir=str(tmp_path)), text.get, clock=lambda: now[0], on_outcome=lambda: told.append(now[0]))
+    for i in range(5):  # five rejections within a second: one status
+        now[0] += 0.2
+        recorder.shown(recorder.offer("u", 0, f"y{i}", {}))
+        recorder.request("u", 3)
+    sid = recorder.offer("u", 0, "z", {})
+    recorder.shown(sid)
+    recorder.accepted(sid)  # an accept: at once
+    now[0] += 11
+    recorder.shown(recorder.offer("u", 0, "w", {}))
+    recorder.request("u", 3)  # 10 s later: again
+    assert told == [0.2, 1.0, 12.0]
+    recorder.close()
