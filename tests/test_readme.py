@@ -75,5 +75,7 @@ def test_the_quick_start_runs_offline_as_written(tmp_path):
         outputs.append(result.stdout)
     shown = outputs[-1]
     # --explain: the node and the stop rule; --print-prompt: the prompt; then the (random) completion
-    for part in ("scenario: body_top", "stop rule:", "=== prompt ===", "=== completion ==="):
+    for part in ("scenario: for_block", "stop rule:", "=== prompt ===", "=== completion ==="):
         assert part in shown, f"{part!r} missing from the quick start's output:\n{shown[-3000:]}"
+    # the point of the example: the line to write calls Product.restock, defined in another file
+    assert "def restock(self, amount: int) -> None:" in shown, shown[-3000:]
