@@ -22,9 +22,7 @@ answer is the editable region with hunk k applied (unchanged when hunk k lies ou
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,69 +30,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from aix_lsp.eval.next_edit import edit_cases, true_region  # noqa: E402
 from aix_lsp.next_edit import FORMATS  # noqa: E402
 from aix_lsp.next_edit.service import NextEditRequest, build_prompt  # noqa: E402
 from aix_lsp.recent_edits.history import EditHistory  # noqa: E402
 
-HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
-
-
-def hunks(repo: Path, commit: str, path: str) -> list[tuple[int, int, list[str]]]:
-    """(old start line 0-based, old line count, new lines) of each -U0 hunk."""
-    out = []
-    lines = git(repo, "diff", "-U0", f"{commit}^", commit, "--", path).split("\n")
-    i = 0
-    while i < len(lines):
-        m = HUNK.match(lines[i])
-        i += 1
-        if not m:
-            continue
-        start, count = int(m.group(1)), int(m.group(2) or 1)
-        new: list[str] = []
-        while i < len(lines) and not lines[i].startswith("@@"):
-            if lines[i].startswith("+"):
-                new.append(lines[i][1:])
-            i += 1
-        out.append((start - 1 if count else start, count, new))
-    return out
-
-
 def cases(repo: Path, commits: int, limit: int):
-    """(path, text before hunk k, history of hunks 1..k-1 as (before, after, first, last), cursor, text after hunk k)."""
-    found = 0
-    for commit in git(repo, "log", "--no-merges", "--format=%H", f"-n{commits}").split():
-        try:
-            files = [f for f in git(repo, "diff", "--name-only", f"{commit}^", commit).split() if f.endswith(".py")]
-        except subprocess.CalledProcessError:
-            continue
-        for path in files:
-            hs = hunks(repo, commit, path)
-            if len(hs) < 2:
-                continue
-            try:
-                lines = git(repo, "show", f"{commit}^:{path}").split("\n")
-            except subprocess.CalledProcessError:
-                continue
-            shift, steps, cursor_line = 0, [], 0
-            for k, (start, count, new) in enumerate(hs):
-                at = start + shift
-                before = "\n".join(lines)
-                lines = lines[:at] + new + lines[at + count:]
-                after = "\n".join(lines)
-                if k > 0:
-                    found += 1
-                    text = before
-                    cursor = sum(len(x) + 1 for x in text.split("\n")[:cursor_line + 1]) - 1
-                    yield path, text, list(steps), max(0, cursor), after
-                    if found >= limit:
-                        return
-                steps.append((before, after, at, at + max(len(new), 1) - 1))
-                cursor_line = at + max(len(new), 1) - 1
-                shift += len(new) - count
+    """(path, text before hunk k, hunks 1..k-1, cursor, text after hunk k): aix-lsp eval --next-edit's cases."""
+    for case in edit_cases(repo, commits, limit):
+        yield case.path, case.text, case.steps, case.cursor, case.after
 
 
 def oracle(fmt, encode, text_cases, vocab: int) -> dict:
@@ -109,8 +53,7 @@ def oracle(fmt, encode, text_cases, vocab: int) -> dict:
             history.record(None, path, before, aft, first, last)
         built = build_prompt(fmt, history, NextEditRequest(text, cursor, path, None))
         start, end = built.region
-        tail = len(text) - end
-        new_region = after[start:len(after) - tail] if len(after) - tail >= start and after[:start] == text[:start] and after[len(after) - tail:] == text[end:] else built.old_region
+        new_region = true_region(text, after, start, end)
         edited += new_region != built.old_region
         if fmt.NAME == "zeta":
             answer = f"{fmt.EDITABLE_REGION_START_MARKER}\n{new_region}\n{fmt.EDITABLE_REGION_END_MARKER}"

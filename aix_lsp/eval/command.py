@@ -32,6 +32,9 @@ def run_eval_command(args, settings: Settings) -> int:
         _error(f"{args.path} is not a folder")
         return 2
 
+    if settings.next_edit:  # `eval --next-edit PATH`: next-edit suggestions on the git history
+        return _next_edit(args, settings, root)
+
     from aix_lsp.eval.cases import NoSourceFiles, extract_cases, parse_languages, read_file_list, source_files
 
     languages = parse_languages(args.languages)
@@ -83,6 +86,39 @@ def run_eval_command(args, settings: Settings) -> int:
     return 0
 
 
+def _next_edit(args, settings: Settings, root: Path) -> int:
+    from aix_lsp.engine import load_engine
+    from aix_lsp.engine.base import EngineError
+    from aix_lsp.eval.next_edit import format_next_edit, run_next_edit_eval
+
+    if not (root / ".git").exists():
+        _error(f"--next-edit takes its cases from git history: {root} is not a git repository")
+        return 2
+    print(f"aix-lsp eval --next-edit: cases from the last {args.commits} commits of {root}; loading {settings.model}", file=sys.stderr)
+    try:
+        engine = load_engine(settings, lambda message, percent: None)
+    except EngineError as exc:
+        _error(str(exc))
+        return 1
+    try:
+        result = run_next_edit_eval(root, settings, engine, args.commits, args.limit, progress=not args.no_progress)
+    except ValueError as exc:  # the model's next-edit format cannot be told
+        _error(str(exc))
+        return 1
+    if not result["cases"]:
+        _error(f"no commit among the last {args.commits} changes a source file in two or more hunks; nothing to evaluate")
+        return 1
+    result["model_name"] = settings.model
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as exc:
+            _error(f"cannot write {args.json}: {exc}")
+            return 1
+    print(format_next_edit(result))
+    return 0
+
+
 def add_eval_arguments(p) -> None:
     p.add_argument("path", nargs="?", help="the repository to take cases from")
     p.add_argument("--limit", type=int, default=200, help="number of cases (default 200)")
@@ -92,3 +128,4 @@ def add_eval_arguments(p) -> None:
     p.add_argument("--files-from", metavar="FILE_OR_DIR", help="only these files: a list of relative paths, or a finetune output folder (its heldout.txt)")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two --json results (paired bootstrap 95 %% interval) and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--commits", type=int, default=200, help="with --next-edit (the setting's flag: next edits on PATH's git history instead, docs/next-edit.md): the newest commits to take cases from (default 200)")
