@@ -5,7 +5,8 @@ one at a time as the user's edits (recorded in the edit history as didChange wou
 the cursor at the end of hunk k-1, the model is asked for the next edit, and the truth is the editable
 region with hunk k applied (unchanged when hunk k lies outside the region: then "no edit" is right).
 
-Metrics, for the model and, in the same run, the "no edit" baseline:
+Metrics, for the model and, in the same run, two baselines: "no edit", and the completion pipeline's
+fill-in-the-middle completion at the cursor (the end of the last edit) taken as an insertion there:
 - exact: the predicted region is the true one (an edit when one is due, none when none is);
 - similarity: difflib's ratio between the predicted and the true region;
 - location: among cases with a true edit, the predicted edit overlaps it (its span in the region);
@@ -134,7 +135,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, limit: int, progress: bool = True) -> dict[str, Any]:
     from aix_lsp import formats
     from aix_lsp.next_edit.service import NextEditRequest, NextEdits, build_prompt
-    from aix_lsp.pipeline import LoadedModel
+    from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, LoadedModel
     from aix_lsp.recent_edits.history import EditHistory
 
     model = LoadedModel(engine, formats.for_engine(engine, "auto"))
@@ -142,8 +143,10 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, lim
     fmt = probe.format_for(engine, settings.next_edit_format)
     if isinstance(fmt, str):
         raise ValueError(fmt)
+    fim = CompletionPipeline(settings.replace(retrieval=False), engine)  # the same engine, its FIM format
     model_rows: list[dict[str, Any]] = []
     baseline_rows: list[dict[str, Any]] = []
+    fim_rows: list[dict[str, Any]] = []
     reasons: dict[str, int] = {}
     for case in edit_cases(repo, commits, limit):
         history = EditHistory()
@@ -162,22 +165,25 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, lim
             reasons[result.reason] = reasons.get(result.reason, 0) + 1
         model_rows.append({"path": case.path, "commit": case.commit[:10], **score(old, predicted, truth)})
         baseline_rows.append(score(old, old, truth))
+        completion = fim.complete(CompletionRequest(text=case.text, offset=case.cursor, path=repo / case.path, root=repo)).text
+        at = case.cursor - start
+        fim_rows.append(score(old, old[:at] + completion + old[at:], truth))
         if progress:
             print(f"\r{len(model_rows)} cases", end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)
-    return {"format": fmt.NAME, "model": summarize(model_rows), "no_edit": summarize(baseline_rows),
+    return {"format": fmt.NAME, "model": summarize(model_rows), "no_edit": summarize(baseline_rows), "fim": summarize(fim_rows),
             "why_no_edit": reasons, "cases": model_rows}
 
 
 def format_next_edit(result: dict[str, Any]) -> str:
-    m, b = result["model"], result["no_edit"]
+    m, b, f = result["model"], result["no_edit"], result["fim"]
     lines = [f"next edits ({result['format']} format): {m['cases']} cases",
-             f"{'':18} {'model':>8} {'no edit':>8}"]
+             f"{'':18} {'model':>8} {'no edit':>8} {'FIM':>8}"]
     for key, label in (("exact", "exact"), ("similarity", "similarity"), ("location", "location"),
                        ("no_edit_precision", "no-edit precision")):
-        lines.append(f"{label:18} {m[key]:8.3f} {b[key]:8.3f}")
-    lines.append(f"{'no edit predicted':18} {m['no_edit_predicted']:8d} {b['no_edit_predicted']:8d}")
+        lines.append(f"{label:18} {m[key]:8.3f} {b[key]:8.3f} {f[key]:8.3f}")
+    lines.append(f"{'no edit predicted':18} {m['no_edit_predicted']:8d} {b['no_edit_predicted']:8d} {f['no_edit_predicted']:8d}")
     if result["why_no_edit"]:
         top = sorted(result["why_no_edit"].items(), key=lambda kv: -kv[1])[:3]
         lines.append("why no edit: " + "; ".join(f"{n}x {why[:60]}" for why, n in top))

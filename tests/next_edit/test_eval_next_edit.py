@@ -57,12 +57,13 @@ def test_eval_next_edit_command(zeta_chain, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "aix_lsp", "eval", "--next-edit", str(repo), "--model", str(zeta_chain),
                            "--device", "cpu", "--json", str(out), "--no-progress"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "next edits (zeta format): 3 cases" in proc.stdout and "no edit" in proc.stdout
+    assert "next edits (zeta format): 3 cases" in proc.stdout and "no edit" in proc.stdout and "FIM" in proc.stdout
     result = json.loads(out.read_text())
     assert result["no_edit"] == {"cases": 3, "exact": 0.0, "similarity": result["no_edit"]["similarity"], "location": 0.0,
                                  "no_edit_predicted": 3, "no_edit_precision": 0.0}  # every case had an edit due
     assert result["model"]["no_edit_predicted"] == 0  # the chain model always rewrites the region
     assert result["model"]["exact"] == 0.0
+    assert result["fim"]["cases"] == 3  # the completion at the cursor, the other baseline
 
 
 def test_eval_next_edit_outside_git(tmp_path, zeta_model):
