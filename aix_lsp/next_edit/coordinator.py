@@ -38,12 +38,12 @@ class NextEditAnswer:
         return self.span is not None and self.span[0][0] <= line <= self.span[1][0]
 
 
-def edit_lines(before_lines: int, changes: list[tuple[str, tuple[int, int] | None, tuple[int, int] | None]]) -> tuple[int, int]:
+def edit_lines(before: str, changes: list[tuple[str, tuple[int, int] | None, tuple[int, int] | None]]) -> tuple[int, int]:
     """The lines [first, last] a didChange touched (in the text after it; approximate across several changes)."""
     first, last = None, 0
     for text, start, _ in changes:
-        if start is None:
-            return 0, max(before_lines, text.count("\n"))
+        if start is None:  # the whole text (rare: counting its lines is not for every keystroke)
+            return 0, max(before.count("\n"), text.count("\n"))
         first = start[0] if first is None else min(first, start[0])
         last = max(last, start[0] + text.count("\n"))
     return first or 0, last
@@ -94,7 +94,7 @@ class NextEditCoordinator:
         where = self._where(doc)
         if where is None:
             return
-        first, last = edit_lines(before.count("\n"), changes)
+        first, last = edit_lines(before, changes)
         self.history.record(where[0], where[1], before, doc.text, first, last)
 
     def forget(self, uri: str) -> None:

@@ -25,6 +25,7 @@ from aix_lsp.secrets import _masked, secret_spans
 log = logging.getLogger(__name__)
 
 EXTRA_NEW_TOKENS = 64  # beyond the region's own tokens: the markers and what the edit adds
+CHARS_PER_TOKEN_BOUND = 8  # a prompt longer than this many characters per context token cannot fit: refused untokenized
 
 
 @dataclass
@@ -95,6 +96,8 @@ class NextEdits:
             built = build_prompt(fmt, self.history, req)
         except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens)
             return NextEditResult([], str(exc))
+        if len(built.text) > CHARS_PER_TOKEN_BOUND * max_context_tokens:  # a huge line: never tokenize megabytes
+            return NextEditResult([], f"the prompt ({len(built.text)} characters) cannot fit max_context_tokens", built.region)
         ids = model.builder.ptok.encode(built.text)
         max_new = len(model.builder.ptok.encode(built.old_region)) + EXTRA_NEW_TOKENS
         timings["tokenize"] = time.perf_counter() - t

@@ -85,3 +85,17 @@ async def test_next_edit_model_beside_the_completion_model(tiny_model_dir, zeta_
         result = await inline_edit(client, uri, 1, 0, 9)
         assert [(e["text"], e["range"]["start"]) for e in result["edits"]] == [("2", {"line": 0, "character": 9})]
         assert (await server_status(client))["model"] == str(tiny_model_dir)  # completions keep their model
+
+
+async def test_a_huge_line_answers_empty_and_the_server_stays_up(zeta_chain, tmp_path):
+    """A 1 MB line is the cursor's line, so the editable region: refused before tokenizing."""
+    text = "x = '" + "a" * 1_000_000 + "'\n"
+    path = tmp_path / "big.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    async with lsp_session(options(zeta_chain), tmp_path) as client:
+        open_doc(client, uri, text, version=1)
+        change_doc(client, uri, 2, "b", (0, 5), (0, 6))
+        assert (await inline_edit(client, uri, 2, 0, 6))["edits"] == []
+        assert any("cannot fit max_context_tokens" in m.message for m in client.log_messages), [m.message for m in client.log_messages][-5:]
+        assert (await server_status(client))["state"] == "ready"
