@@ -37,6 +37,7 @@ class BufferUses:
             if self.accessed is not None:
                 self.accessed.update(_ACCESSED.findall(lines[row]))
         self.near = self._lines.keys()
+        self.declared: set[str] = set()  # names the buffer declares with a type (parameters, locals): not another file's
         if import_rows:
             body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
         else:
@@ -55,6 +56,38 @@ FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static
                          r"(?:[\w]+::)*([A-Z]\w*)")
 MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$")
 RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
+
+
+TYPED_NEAR = 10  # lines from the cursor within which a typed name's uses make its type's members receivers
+
+
+def typed_receivers(text: str, offset: int, pattern: "re.Pattern[str]", function_head: "re.Pattern[str] | None" = None
+                    ) -> dict[str, tuple[str, set[str], bool]]:
+    """The names whose type the buffer declares above the cursor (``pattern``: ``Language.typed_names``): name ->
+    (its type, the members written after ``name.`` within TYPED_NEAR lines of the cursor, whether it is declared
+    in the function the cursor is in: from the last ``function_head`` above the cursor on)."""
+    start = offset
+    for _ in range(RECEIVER_LINES):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    near_start = near_end = offset
+    for _ in range(TYPED_NEAR + 1):
+        near_start = text.rfind("\n", 0, max(0, near_start - 1)) + 1 if near_start > 0 else 0
+        following = text.find("\n", near_end + 1)
+        near_end = len(text) if following < 0 else following
+    near = text[near_start:near_end]
+    function_start = start
+    for head in function_head.finditer(text, start, offset) if function_head is not None else ():
+        function_start = head.start()
+    found: dict[str, tuple[str, set[str], bool]] = {}
+    for match in pattern.finditer(text, start, offset):
+        name = match.group(1)
+        if name in ("self", "cls", "this"):
+            continue
+        written = set(re.findall(rf"\b{re.escape(name)}[ \t]*\.[ \t]*([A-Za-z_]\w*)", near))
+        found[name] = (match.group(2), written, function_head is not None and match.start() >= function_start)  # nearest wins
+    return found
 
 
 def receiver_type(text: str, offset: int, language: str = "") -> tuple[str, str] | None:

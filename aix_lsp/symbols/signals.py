@@ -169,6 +169,7 @@ class BufferView(Protocol):
     cursor_line: int
     used: Mapping[str, int]  # name -> uses outside import statements
     accessed: set[str] | None  # names written after x. / x-> / X:: near the cursor; None: members may be bare
+    declared: set[str]  # names the cursor's function declares with a type (Language.typed_names)
 
     def lines_of(self, name: str | None) -> list[int] | None:
         """The lines near the cursor that use ``name``."""
@@ -189,6 +190,9 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     # a member whose name the code near the cursor writes only bare (Language.qualified_members): those are uses
     # of a local, not its
     bare = d.container is not None and context.accessed is not None and d.name not in context.accessed
+    # a name the buffer declares itself with a type (``out: ConsoleWriter``): its uses are of that local, not of
+    # another file's top-level ``out`` (unless an import binds it by name)
+    bare = bare or (d.container is None and cand.local in context.declared and "name" not in cand.origins)
     return {
         "imported_name": imported_name(cand.origins),
         "unused_import": unused_import(cand.origins, cand.local, context.used),

@@ -139,3 +139,35 @@ def test_a_class_and_its_members_wanted_together_share_one_outline_that_composin
     outline = next(f for f in kept if "class Tokenizer:" in f.text)
     assert "def step27(" in outline.text and outline.text.count("\n") < 16
     assert sum(f.path == "lexing/tokens.py" for f in got) == 1  # not three overlapping fragments of one file
+
+
+# --------------------------------------------------------- 4. declared parameter types are receivers
+
+PY_WRITER = ('class ConsoleWriter:\n    """Writes lines to the console."""\n\n    def write(self, s):\n        pass\n\n'
+             "    def flush_line(self):\n        pass\n")
+PY_STATE = "import sys\n\nout = sys.stdout\n"  # a module variable of the same name as the parameter
+
+
+def test_python_annotated_parameter_types_its_receiver_near_the_cursor():
+    files = {"pkg/__init__.py": "", "pkg/writer.py": PY_WRITER, "pkg/state.py": PY_STATE}
+    text = ("from pkg.writer import ConsoleWriter\nfrom pkg import state\n\n\n"
+            "def emit(out: ConsoleWriter, n):\n    out.write('x' * n)\n    <|>\n    out.flush_line()\n")
+    cands = ranked(files, "pkg/app.py", text)
+    got = names(cands)
+    assert got.index(("flush_line", "ConsoleWriter")) < got.index(("out", None))  # the method, not the module's out
+    flush = next(c for c in cands if (c.definition.name, c.definition.container) == ("flush_line", "ConsoleWriter"))
+    assert flush.owner == "out"  # reached through the typed parameter: its uses near the cursor count
+    out = next(c for c in cands if (c.definition.name, c.definition.container) == ("out", None))
+    assert out.signals["name_proximity"] == 0.0  # the parameter's uses are not the module variable's
+
+    def owner_of_flush_line(buffer):
+        return next(c for c in ranked(files, "pkg/app.py", buffer)
+                    if (c.definition.name, c.definition.container) == ("flush_line", "ConsoleWriter")).owner
+
+    # Optional[...] and a quoted type read the same; an untyped parameter types nothing
+    assert owner_of_flush_line(text.replace("out: ConsoleWriter", "out: Optional['ConsoleWriter'] = None")) == "out"
+    assert owner_of_flush_line(text.replace("out: ConsoleWriter", "out")) != "out"
+    # a parameter of another function above is no local of this one: the module's out keeps its uses
+    other = text.replace("def emit(out: ConsoleWriter, n):", "def first(out: ConsoleWriter):\n    out.write('')\n\n\ndef emit(n):")
+    assert next(c for c in ranked(files, "pkg/app.py", other)
+                if (c.definition.name, c.definition.container) == ("out", None)).signals["name_proximity"] > 0

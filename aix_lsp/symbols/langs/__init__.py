@@ -116,6 +116,12 @@ class Language:
     import_candidates: "Callable[[NameLookup, str, ImportBinding, AddCandidate], bool] | None" = None
     # definitions a module has without defining or importing them (a Rust crate root's exported macros)
     implicit_names: "Callable[[NameLookup, str, str], list[Definition]]" = _none_implicit
+    # declared types of the names the code near the cursor uses as receivers (``out: ConsoleWriter`` then
+    # ``out.flush_line()``): group 1 the name, group 2 its type; their types' members are candidates as ``obj.|``'s
+    typed_names: "re.Pattern[str] | None" = None
+    # where a function starts (its parameters are the typed names declared in it): ``typed_names`` from there on
+    # are locals of the cursor's function
+    function_head: "re.Pattern[str] | None" = None
     # a class's constructors carry its name (Java, C#, C++: ``Item(int x)`` in ``class Item``): members of the
     # class, not more definitions of the name, so they add no ambiguity to the class (issue 23 item 3)
     constructors_named_for_class: bool = False

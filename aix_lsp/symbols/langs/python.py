@@ -183,4 +183,8 @@ LANGUAGES = {"python": Language(
     imports_reexport=True,
     imports_are_members=lambda path: path.rsplit("/", 1)[-1].startswith("__init__."),
     qualified_members=True,
+    # def f(out: ConsoleWriter, ...) / out: Optional[ConsoleWriter] = ... / x: "pkg.Writer" (issue 23 item 4)
+    typed_names=re.compile(r"(?:^|[(,])[ \t]*([A-Za-z_]\w*)[ \t]*:[ \t]*(?:(?:Optional|Final|ClassVar)\[)?[\"']?"
+                           r"(?:[A-Za-z_]\w*\.)*([A-Z]\w*)\b(?![\w.\[(])", re.M),
+    function_head=re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M),
 )}
