@@ -232,6 +232,9 @@ def create_server(settings: Settings | None = None) -> AixLanguageServer:
             else:
                 changes.append((change.text, None, None))
         session.did_change(params.text_document.uri, params.text_document.version, changes)
+        if session.settings.next_edit:  # after an edit pause, the next edit is predicted (docs/next-edit.md)
+            uri, version = params.text_document.uri, params.text_document.version
+            asyncio.get_running_loop().call_later(session.settings.next_edit_debounce_ms / 1000, session.next_edit.after_pause, uri, version)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: AixLanguageServer, params: types.DidSaveTextDocumentParams) -> None:

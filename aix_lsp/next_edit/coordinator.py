@@ -58,6 +58,7 @@ class NextEditCoordinator:
         self.service = NextEdits(self.history)
         self.own_model: Any = None  # a LoadedModel of next_edit_model, when it is not the completion model
         self._last: dict[str, NextEditAnswer] = {}
+        self._last_change: dict[str, tuple[int, int]] = {}  # uri -> (version, offset where the last change ended)
         self._lock = threading.Lock()
 
     # --- model ---
@@ -96,11 +97,31 @@ class NextEditCoordinator:
             return
         first, last = edit_lines(before, changes)
         self.history.record(where[0], where[1], before, doc.text, first, last)
+        text, start, _ = changes[-1]
+        if start is not None:  # the end of the last change: where the user is typing
+            offset = doc.offset_at(*start)
+            if offset is not None:
+                with self._lock:
+                    self._last_change[doc.uri] = (doc.version, offset + len(text))
+
+    def after_pause(self, uri: str, version: int) -> None:
+        """The typing paused at ``version`` (the server's debounce timer, event loop): predict the next edit
+        at the end of the last change, on the model worker, so that an inline completion on that line can
+        show it. Typing meanwhile cancels it; nothing is sent to the client."""
+        doc = self._documents.get(uri)
+        with self._lock:
+            last = self._last_change.get(uri)
+        if doc is None or doc.version != version or last is None or last[0] != version or self.cached(uri, version):
+            return
+        pending = self.request(doc, min(last[1], len(doc.text)), threading.Event())
+        if isinstance(pending, Future):
+            pending.add_done_callback(lambda f: f.exception())  # Superseded by typing: nothing to report
 
     def forget(self, uri: str) -> None:
         self._scheduler.cancel(self.key(uri))
         with self._lock:
             self._last.pop(uri, None)
+            self._last_change.pop(uri, None)
 
     @staticmethod
     def key(uri: str) -> str:

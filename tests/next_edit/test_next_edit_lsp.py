@@ -99,3 +99,26 @@ async def test_a_huge_line_answers_empty_and_the_server_stays_up(zeta_chain, tmp
         assert (await inline_edit(client, uri, 2, 0, 6))["edits"] == []
         assert any("cannot fit max_context_tokens" in m.message for m in client.log_messages), [m.message for m in client.log_messages][-5:]
         assert (await server_status(client))["state"] == "ready"
+
+
+async def test_after_an_edit_pause_inline_completion_shows_the_next_edit(zeta_chain, tmp_path):
+    """A client that only asks for inline completions (VS Code, Neovim 0.12) gets the next edit on the line
+    of its last change: the server predicts it after the pause, at the end of that change."""
+    import asyncio
+    import time
+
+    path = tmp_path / "a.py"
+    path.write_text("    y = 0")
+    uri = path.as_uri()
+    async with lsp_session(options(zeta_chain), tmp_path) as client:
+        open_doc(client, uri, "    y = 0", version=1)
+        change_doc(client, uri, 2, "1", (0, 8), (0, 9))
+        deadline = time.monotonic() + 120
+        seen = []
+        while time.monotonic() < deadline:
+            items = await inline(client, uri, 0, 9)
+            seen = [(i.insert_text, i.range.start.character if i.range else None) for i in items]
+            if seen == [("2", 9)]:
+                break
+            await asyncio.sleep(0.2)
+        assert seen == [("2", 9)]
