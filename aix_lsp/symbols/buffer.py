@@ -58,7 +58,8 @@ MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$
 RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
 
 
-TYPED_NEAR = 10  # lines from the cursor within which a typed name's uses make its type's members receivers
+TYPED_NEAR = 10  # lines from the cursor within which a typed name's uses make its type's members candidates
+_MEMBER_USE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*\.[ \t]*(?=([A-Za-z_]\w*))")  # a.b.c: (a, b) and (b, c)
 
 
 def typed_receivers(text: str, offset: int, pattern: "re.Pattern[str]", function_head: "re.Pattern[str] | None" = None
@@ -76,7 +77,9 @@ def typed_receivers(text: str, offset: int, pattern: "re.Pattern[str]", function
         near_start = text.rfind("\n", 0, max(0, near_start - 1)) + 1 if near_start > 0 else 0
         following = text.find("\n", near_end + 1)
         near_end = len(text) if following < 0 else following
-    near = text[near_start:near_end]
+    written_of: dict[str, set[str]] = {}
+    for use in _MEMBER_USE.finditer(text, near_start, near_end):
+        written_of.setdefault(use.group(1), set()).add(use.group(2))
     function_start = start
     for head in function_head.finditer(text, start, offset) if function_head is not None else ():
         function_start = head.start()
@@ -85,8 +88,8 @@ def typed_receivers(text: str, offset: int, pattern: "re.Pattern[str]", function
         name = match.group(1)
         if name in ("self", "cls", "this"):
             continue
-        written = set(re.findall(rf"\b{re.escape(name)}[ \t]*\.[ \t]*([A-Za-z_]\w*)", near))
-        found[name] = (match.group(2), written, function_head is not None and match.start() >= function_start)  # nearest wins
+        local = function_head is not None and match.start() >= function_start
+        found[name] = (match.group(2), written_of.get(name, set()), local)  # the nearest declaration wins
     return found
 
 

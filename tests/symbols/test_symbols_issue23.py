@@ -171,3 +171,12 @@ def test_python_annotated_parameter_types_its_receiver_near_the_cursor():
     other = text.replace("def emit(out: ConsoleWriter, n):", "def first(out: ConsoleWriter):\n    out.write('')\n\n\ndef emit(n):")
     assert next(c for c in ranked(files, "pkg/app.py", other)
                 if (c.definition.name, c.definition.container) == ("out", None)).signals["name_proximity"] > 0
+
+
+def test_python_annotated_class_field_types_self_field_receivers():
+    files = {"pkg/__init__.py": "", "pkg/writer.py": PY_WRITER, "pkg/state.py": PY_STATE}
+    text = ("from pkg.writer import ConsoleWriter\n\n\nclass Report:\n    out: ConsoleWriter\n\n"
+            "    def emit(self):\n        self.out.write('x')\n        <|>\n")
+    cands = ranked(files, "pkg/app.py", text)
+    flush = next(c for c in cands if (c.definition.name, c.definition.container) == ("flush_line", "ConsoleWriter"))
+    assert flush.owner == "out" and flush.signals["owner_proximity"] > 0  # self.out is used near the cursor
