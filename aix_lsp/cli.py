@@ -139,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc.code, int):
             return exc.code
         raise
+    except BrokenPipeError:
+        # `aix-lsp stats | head`: the reader left; no traceback, and no second error when Python flushes
+        # stdout at exit (its documented recipe: point stdout at devnull)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 # commands that parse, index or speak LSP: a wrong tree-sitter grammar or pygls fails here, not mid-session

@@ -376,3 +376,17 @@ def test_the_eval_header_says_an_adapter_was_applied():
     result["adapter"] = ""
     assert "adapter" not in format_summary(result).splitlines()[0]
     assert summaries  # the records' summaries come from the same code as a run's
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`aix-lsp stats | head`: the pipe's reader is gone before the command writes (its end is closed at
+    once here); the command ends quietly instead of a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "aix_lsp", "stats", "--stats-dir", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=300)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
