@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aix_lsp import errors
 from aix_lsp.engine.base import EngineError
 
 BASE_FILE = "aix-base.json"
@@ -57,6 +58,6 @@ def apply_adapter(model: Any, adapter_dir: str | Path, model_name: str, merge: b
     try:
         wrapped = PeftModel.from_pretrained(model, str(Path(adapter_dir).expanduser()), is_trainable=False)
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = errors.reason(exc)
         raise EngineError(f"adapter '{adapter_dir}' does not fit model '{model_name}' (trained for another base model?): {reason}") from exc
     return wrapped.merge_and_unload() if merge else wrapped

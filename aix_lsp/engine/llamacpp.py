@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from aix_lsp import errors
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 from aix_lsp.engine.llama_server import LlamaServerProcess, binary_version, find_binary
@@ -92,7 +93,7 @@ def load_tokenizer(gguf: Path, folder: Path | None) -> tuple[Any, int | None]:
         raise EngineError(f"reading the tokenizer of {gguf} needs the gguf package: pip install 'aix-lsp[llamacpp]' "
                           f"(or set model to the model folder and gguf to the file) ({exc})") from exc
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = errors.reason(exc)
         where = folder if folder is not None else gguf
         raise EngineError(f"cannot load the tokenizer from {where} (engine 'llama.cpp' tokenizes here): {reason}") from exc
 

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from aix_lsp import errors
 from aix_lsp.compat import ENGINE_PACKAGES, IncompatibleVersion, require_versions
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError
@@ -152,6 +153,6 @@ def load_weights(settings: Settings, report: Report | None = None, adapter: bool
     except EngineError:
         raise
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = errors.reason(exc)
         raise EngineError(f"cannot load model '{settings.model}': {reason}") from exc
     return LoadedWeights(model, tokenizer, device, dtype, attention, quantized)

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from aix_lsp import errors
 from aix_lsp.engine.base import EngineError
 
 HUB_TIMEOUT_S = 10.0  # one metadata request; a download later has its own pace
@@ -82,7 +83,7 @@ def _resolve_hub_id(model: str, report: Report) -> str:
         raise EngineError(f"no such directory or model id: {model} (no such directory here, and the Hugging Face "
                           "hub has no such model, or it is private and you are not logged in)") from exc
     except Exception as exc:  # the hub unreachable: network down, proxy, timeout
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = errors.reason(exc)
         raise EngineError(f"cannot resolve model id {model}: the Hugging Face hub is unreachable ({reason}) and "
                           f"the model is not in the cache {constants.HF_HUB_CACHE}; set 'model' to a local "
                           "model directory") from exc

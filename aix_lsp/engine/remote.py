@@ -30,6 +30,7 @@ from typing import Any, Callable
 import httpx
 from httpx_sse import EventSource, SSEError
 
+from aix_lsp import errors
 from aix_lsp import redact
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
@@ -263,7 +264,7 @@ class RemoteEngine:
 
             tokenizer = AutoTokenizer.from_pretrained(settings.model)
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = errors.reason(exc)
             raise EngineError(f"cannot load the tokenizer of '{settings.model}' (engine 'openai' still needs it locally): {reason}") from exc
         try:  # the model's vocabulary may be padded beyond the tokenizer's; config.json alone, no weights
             vocab_size = getattr(AutoConfig.from_pretrained(settings.model), "vocab_size", None)
