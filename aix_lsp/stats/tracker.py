@@ -4,7 +4,9 @@ One suggestion per document is *pending* (shown, no outcome yet). Its outcome is
 document and the client do next:
 
 - accepted: the client ran the item's ``aix.accepted`` command, or the document received the suggested
-  text at that spot (all at once, or in chunks of more than one character: accept by word or line);
+  text at that spot (all at once, or in chunks of more than one character: accept by word or line); a
+  command that arrives after the edit decided it adds a ``confirmed`` record (via ``command``), not a
+  second outcome;
 - typed_through: the user typed every character of it by hand;
 - partial: a prefix of it arrived, then the user typed something else or moved away;
 - rejected: typed over, the cursor moved (the next request came from elsewhere), the document closed.
@@ -119,6 +121,11 @@ class SuggestionTracker:
                 self.emit("shown", s, {})
             s.command = True
             self._finish(s, "accepted", via="command")
+        elif not s.command:
+            # accepted from the edit, which VS Code and Neovim send before the command: the outcome stands
+            # (not counted twice); the store still says the client's command ran for it
+            s.command = True
+            self.emit("confirmed", s, {"via": "command"})
         return True
 
     # --- document events ---

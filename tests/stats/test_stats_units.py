@@ -54,6 +54,18 @@ def test_accept_by_word_is_accepted_and_a_prefix_then_typing_over_is_partial():
     assert doc.outcome(sid)["outcome"] == "partial" and doc.outcome(sid)["accepted_chars"] == 1
 
 
+def test_the_command_after_the_edit_that_accepted_is_recorded_once_as_confirmed():
+    """VS Code (seen in code-server) and Neovim send the insertion's didChange before aix.accepted: the edit
+    decides the outcome, and the command still leaves a record that the client ran it."""
+    doc = Doc("x = ")
+    sid = doc.show(4, "foo(bar)")
+    doc.edit(4, 4, "foo(bar)")
+    assert doc.tracker.accepted(sid, 1.0) and doc.tracker.accepted(sid, 2.0)  # a repeated command: once
+    mine = [(e, f) for e, i, f in doc.events if i == sid]
+    assert mine == [("shown", {}), ("outcome", {"outcome": "accepted", "accepted_chars": 8, "via": "edit"}),
+                    ("confirmed", {"via": "command"})]
+
+
 def test_a_completion_item_replacing_the_word_before_the_cursor_counts_as_the_insertion():
     doc = Doc("resu")
     sid = doc.show(4, "lt = []")
