@@ -7,7 +7,10 @@
 //
 // One code-server session, in this order: the status bar goes loading -> ready; typing shows ghost text
 // (the server's suggestion, read from the protocol trace that `aix.trace.server: verbose` alone turns on);
-// Tab inserts exactly it (checked on disk after a save); Escape dismisses the next one; "Why this suggestion?"
+// Tab inserts exactly it (checked on disk after a save), VS Code runs the item's aix.accepted command, and the
+// store in aix.statsDir (a Remote setting, a fresh folder) holds it accepted and `confirmed` by the command;
+// Escape dismisses the next one; Ctrl+Right (acceptNextWord) then typing something else is recorded as
+// `partial`, and `aix-lsp stats --json --stats-dir` counts both; "Why this suggestion?"
 // twice shows one read-only tab with the prompt; the toggle stops suggestions and brings them back; a
 // disabled language shows "off" and logs nothing per keystroke; a save of User settings with bad values
 // names them (`aix.maxContextTokens`, `aix.retrievalTopK`) and does not reload the model; the server's
@@ -120,7 +123,9 @@ const userSettings = (extra = {}) => ({
   'aix.model': '/nonexistent/local-model',
   ...extra,
 });
-const remoteSettings = (extra = {}) => ({ 'aix.pythonPath': args.python, 'aix.device': 'cpu', ...extra });
+// aix.statsDir is a machine setting: the acceptance store goes to a fresh folder through Remote settings.
+const STATS = join(RUN, 'stats');
+const remoteSettings = (extra = {}) => ({ 'aix.pythonPath': args.python, 'aix.device': 'cpu', 'aix.statsDir': STATS, ...extra });
 const writeJson = (path, value) => writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 writeJson(join(USER_DATA, 'User', 'settings.json'), userSettings());
 writeJson(join(USER_DATA, 'Machine', 'settings.json'), remoteSettings({ 'aix.model': tiny }));
@@ -169,22 +174,47 @@ function channelLog(name) {
 const outputLog = () => channelLog('aiX LSP');
 const traceLog = () => channelLog('aiX LSP Trace');
 const count = (text, pattern) => (text.match(new RegExp(pattern.source, 'g')) ?? []).length;
-/** The insertText of the last non-empty inline completion the server answered (from the protocol trace). */
-function lastSuggestion() {
-  let text = null;
+/** The last non-empty inline completion item the server answered (from the protocol trace). */
+function lastItem() {
+  let item = null;
   for (const entry of traceLog().split(/\n(?=\d{4}-\d\d-\d\dT[\d:.]+Z \[)/)) {
     const m = /Received response 'textDocument\/inlineCompletion[^\n]*\nResult: ([\s\S]*)$/.exec(entry);
     if (!m) continue;
     try {
       const items = JSON.parse(m[1]).items ?? [];
-      if (items.length && items[0].insertText) text = items[0].insertText;
+      if (items.length && items[0].insertText) item = items[0];
     } catch {
       /* an entry cut by a write in progress */
     }
   }
-  return text;
+  return item;
 }
+/** The insertText of the last non-empty inline completion the server answered. */
+const lastSuggestion = () => lastItem()?.insertText ?? null;
+/** The suggestion id its aix.accepted command carries (null: no such command). */
+const lastSuggestionId = () => {
+  const command = lastItem()?.command;
+  return command?.command === 'aix.accepted' ? command.arguments?.[0] ?? null : null;
+};
 const squash = (t) => (t ?? '').replace(/\s+/g, '');
+/** The acceptance store's records (events.jsonl in aix.statsDir) of suggestion `id`. */
+function statsRecords(id) {
+  const file = join(STATS, 'events.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return []; // a line being written
+    }
+  }).filter((r) => r.id === id);
+}
+/** `aix-lsp stats --json --stats-dir STATS`: the "all" row of the figures the user reads. */
+function statsReport() {
+  const r = spawnSync(args.python, ['-m', 'aix_lsp', 'stats', '--json', '--stats-dir', STATS], { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new CheckFailed(`aix-lsp stats --json failed: ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout).rows.find((row) => row.group === 'all') ?? null;
+}
 
 let browser;
 let page;
@@ -297,6 +327,8 @@ try {
     return g && s && squash(g) === squash(s) ? [g, s] : null;
   });
   check(true, 'ghost text appears after typing, the server\'s suggestion', { shown });
+  const acceptedId = lastSuggestionId();
+  check(typeof acceptedId === 'string', 'the item carries the aix.accepted command with its suggestion id', lastItem());
   check(/Sending request 'initialize/.test(traceLog()), 'aix.trace.server: verbose alone traces the protocol (channel aiX LSP Trace)');
   await page.screenshot({ path: join(RUN, 'suggestion.png') });
 
@@ -312,6 +344,26 @@ try {
   }, 1000).catch(() => undefined);
   check(onDisk === expected, 'Tab inserts exactly the suggestion', { onDisk, expected });
 
+  // 3a. acceptance statistics: VS Code ran the item's command (workspace/executeCommand aix.accepted with the
+  //     id, answered recorded: true), and the store in aix.statsDir (a Remote setting) holds it accepted
+  const ran = await waitFor('VS Code to run the item\'s aix.accepted command', 15000, async () => {
+    const entries = traceLog().split(/\n(?=\d{4}-\d\d-\d\dT[\d:.]+Z \[)/);
+    return entries.find((e) => /Received response 'workspace\/executeCommand/.test(e) && /"recorded": true/.test(e)
+      && entries.some((q) => /Sending request 'workspace\/executeCommand/.test(q) && q.includes('"aix.accepted"') && q.includes(acceptedId)));
+  });
+  check(true, 'Tab runs the item\'s aix.accepted command; the server recorded it', ran.split('\n').slice(-4).join(' '));
+  // VS Code sends the insertion's didChange first: the edit decides the outcome (accepted, once), and the
+  // command adds a `confirmed` record (via command): proof in the store that the item's command ran
+  const accepted = await waitFor(`the store to record ${acceptedId} accepted and confirmed by the command`, 15000, async () => {
+    const records = statsRecords(acceptedId);
+    return records.some((r) => r.event === 'outcome') && records.some((r) => r.event === 'confirmed') ? records : null;
+  });
+  say('store records of the accepted suggestion', accepted.map(({ event, outcome, via, accepted_chars }) => ({ event, outcome, via, accepted_chars })));
+  const outcomes = accepted.filter((r) => r.event === 'outcome');
+  check(accepted.some((r) => r.event === 'shown') && outcomes.length === 1 && outcomes[0].outcome === 'accepted'
+    && outcomes[0].accepted_chars === suggestion.length && accepted.find((r) => r.event === 'confirmed').via === 'command',
+  'the store (aix.statsDir) holds the suggestion shown, accepted once with all its characters, confirmed by the command', accepted);
+
   // Escape dismisses a suggestion
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
@@ -320,6 +372,42 @@ try {
   await page.keyboard.press('Escape');
   await waitFor('the ghost text to go after Escape', 10000, async () => (await ghost()) === null);
   check(true, 'Escape dismisses the suggestion');
+
+  // 3b. accept by word (Ctrl+Right: editor.action.inlineSuggest.acceptNextWord), then type something else:
+  //     the store records a partial acceptance of the word's characters
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('z = fib', { delay: 40 });
+  const [, full] = await waitFor('ghost text for the accept by word', 60000, async () => {
+    const g = await ghost();
+    const s = lastSuggestion();
+    return g && s && squash(g) === squash(s) ? [g, s] : null;
+  });
+  const partialId = lastSuggestionId();
+  // a word may be only the leading blank: accept words until one with a character in it went in
+  let rest = await ghost();
+  for (let presses = 0; squash(rest) === squash(full) && presses < 4; presses++) {
+    const before = rest;
+    await page.keyboard.press('Control+ArrowRight');
+    rest = await waitFor('the ghost text to lose the accepted word', 10000, async () => {
+      const g = await ghost();
+      return g !== null && g !== before ? g : null;
+    });
+  }
+  check(squash(rest) !== squash(full) && squash(full).endsWith(squash(rest)), 'Ctrl+Right accepts the suggestion\'s first word, the rest stays shown', { full, rest });
+  const other = /^\s*Q/.test(rest) ? 'Z' : 'Q';
+  await page.keyboard.type(other, { delay: 40 });
+  const partial = await waitFor(`the store to record ${partialId} partially accepted`, 15000, async () => {
+    const records = statsRecords(partialId);
+    return records.find((r) => r.event === 'outcome') ? records : null;
+  });
+  say('store records of the suggestion accepted by word', partial.map(({ event, outcome, reason, accepted_chars }) => ({ event, outcome, reason, accepted_chars })));
+  const word = partial.find((r) => r.event === 'outcome');
+  check(word.outcome === 'partial' && word.accepted_chars > 0 && word.accepted_chars < full.length,
+    'Ctrl+Right accepts a word: the store holds the suggestion partially accepted (the word\'s characters)', { word, full, rest });
+  const report = statsReport();
+  say('aix-lsp stats --json, the "all" row', report);
+  check(report && report.accepted >= 1 && report.partial >= 1, 'aix-lsp stats --json --stats-dir reads them: accepted and partial counted', report);
 
   // 4. "Why this suggestion?": one read-only tab, the explanation in it, reused on the second call
   for (let i = 0; i < 2; i++) {
