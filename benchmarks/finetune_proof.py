@@ -108,8 +108,8 @@ def main() -> int:
     passed = all(all(results[s, "head+lora"]["overall"][m].low > 0 for m in CRITERION) for s in seeds)
     print()
     print(("PASS" if passed else "FAIL") + f": exact match and edit similarity above the untrained model (the paired bootstrap "
-          f"95 % interval of B - A above 0 for both) with embeddings + head + LoRA trained, at {'every one' if len(seeds) > 1 else 'the'} "
-          f"of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}" + (" (LoRA-only: reported, not part of the check)" if args.lora_only else ""))
+          f"95 % interval of B - A above 0 for both) with embeddings + head + LoRA trained, "
+          + (f"at every one of {len(seeds)} seeds" if len(seeds) > 1 else f"at seed {seeds[0]}") + (" (LoRA-only: reported, not part of the check)" if args.lora_only else ""))
     print()
     print(f"total time: {time.perf_counter() - t_start:.0f} s")
     for cmd, seconds in log:
