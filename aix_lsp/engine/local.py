@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from aix_lsp import errors
 from aix_lsp.config import Settings
 from aix_lsp.engine.base import EngineError, Generation, StopCheck
 from aix_lsp.engine.loader import load_weights, resolve_attention, resolve_device, resolve_dtype  # noqa: F401 (re-exported)
@@ -146,7 +147,7 @@ class LocalEngine:
         try:
             static = self.install_static_cache(max_context_tokens + MAX_DRAFT + 1, capture=True)
         except Exception as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            reason = errors.reason(exc)
             log.warning("CUDA graph capture failed (%s); decoding eagerly", reason)
             self.figures["cuda_graphs_reason"] = f"capture failed: {reason}"
             self._free_memory()
@@ -244,7 +245,7 @@ class LocalEngine:
                     raise EngineError(f"out of memory during generation ({len(prompt_ids)} prompt tokens); KV cache dropped. Lower max_context_tokens.") from exc
                 if not graphs_failed:
                     raise
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                reason = errors.reason(exc)
                 log.warning("CUDA graph decoding failed (%s); decoding eagerly from now on", reason)
                 self._static = None
                 self.figures.update(cuda_graphs=False, cuda_graphs_reason=f"decoding failed: {reason}")
