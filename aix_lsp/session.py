@@ -1,4 +1,4 @@
-"""The server's state, independent of the protocol: settings, documents, model, retrieval, scheduling.
+"""The server's state, independent of the protocol: settings, documents, model, cross-file context, scheduling.
 
 ``server.py`` translates LSP messages into calls on a Session and nothing more; the Session reports back
 through the ``Notifier`` callbacks (status, messages, progress), which the server sends thread-safely.
@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aix_lsp.config import Settings, apply_settings, vscode_setting_name
 from aix_lsp.documents import Document, DocumentStore, uri_to_path
@@ -25,6 +25,9 @@ from aix_lsp.next_edit.coordinator import NextEditAnswer, NextEditCoordinator
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, CompletionResult, apply_engine_switches
 from aix_lsp.scheduler import Scheduler
 from aix_lsp.stats import StatsRecorder, model_name
+
+if TYPE_CHECKING:
+    from aix_lsp.context.service import ContextService
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ class Session:
         self.scheduler = Scheduler()
         self.model = ModelState()
         self.roots: list[Path] = []
-        self.retrieval: Any = None
+        self.context: ContextService | None = None  # the context layer (workspace + sources), once retrieval is on
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()  # one model load at a time
         self.recent_stats: deque[dict[str, Any]] = deque(maxlen=10_000)  # drained by the aix.stats command
@@ -107,10 +110,10 @@ class Session:
             apply_engine_switches(self.next_edit.own_model.engine, new)
         self.stats.update_settings(new)
         logging.getLogger("aix_lsp").setLevel(new.log_level.upper())
-        if self.retrieval is not None:
-            self.retrieval.workspace.update_settings(new)
+        if self.context is not None:
+            self.context.workspace.update_settings(new)
         elif new.retrieval and not old.retrieval:
-            self._start_retrieval()
+            self._start_context()
         # Once a model was asked for, a change of model, device, dtype ... loads the new one.
         own_model_missing = self.next_edit.wants_own_model(new) and self.next_edit.own_model is None
         if self.model.generation > 0 and (any(getattr(old, k) != getattr(new, k) for k in engine_settings(new))
@@ -207,7 +210,7 @@ class Session:
     def status(self, uri: str | None = None) -> dict[str, Any]:
         """The status the ``aix/status`` notification carries; with ``uri`` (an open document), also its
         language and whether it is completed (a disabled language shows "disabled" in the status bar)."""
-        index = self.retrieval.workspace.status() if self.retrieval is not None else {"state": "idle", "done": 0, "total": 0}
+        index = self.context.workspace.status() if self.context is not None else {"state": "idle", "done": 0, "total": 0}
         state = self.model.state if self.settings.enabled else "disabled"
         extra: dict[str, Any] = {}
         if uri is not None:
@@ -232,26 +235,26 @@ class Session:
     def publish_status(self) -> None:
         self.notifier.status(self.status())
 
-    # --- workspace / retrieval ---
+    # --- workspace / cross-file context ---
     def set_roots(self, roots: list[Path]) -> None:
         self.roots = [r for r in roots if r.is_dir()]
         if self.settings.retrieval:
-            self._start_retrieval()
+            self._start_context()
 
-    def _start_retrieval(self) -> None:
+    def _start_context(self) -> None:
         try:
             from aix_lsp.context_sources import open_context
         except ImportError as exc:  # pragma: no cover - packaging problem
             log.warning("cross-file retrieval unavailable: %s", exc)
             return
-        if self.retrieval is None:
-            self.retrieval = open_context(self.settings)
-            self.retrieval.workspace.on_progress(self._index_progress)
-            self.retrieval.workspace.on_state(self.publish_status)  # index errors, budget, memory-only: the client hears at once
-            self.retrieval.workspace.poll_disk(self.poll_disk)
-            self.pipeline.context = self.retrieval
+        if self.context is None:
+            self.context = open_context(self.settings)
+            self.context.workspace.on_progress(self._index_progress)
+            self.context.workspace.on_state(self.publish_status)  # index errors, budget, memory-only: the client hears at once
+            self.context.workspace.poll_disk(self.poll_disk)
+            self.pipeline.context = self.context
         for root in self.roots:
-            self.retrieval.workspace.add_folder(root)
+            self.context.workspace.add_folder(root)
 
     def _index_progress(self, folder: str, done: int, total: int) -> None:
         token = f"aix-index-{abs(hash(folder))}"
@@ -266,20 +269,20 @@ class Session:
     def follow_disk_by_polling(self) -> None:
         """The client cannot watch files for us: keep the index current by scanning the disk."""
         self.poll_disk = True
-        if self.retrieval is not None:
-            self.retrieval.workspace.poll_disk(True)
+        if self.context is not None:
+            self.context.workspace.poll_disk(True)
 
     def add_root(self, root: Path) -> None:
         if root not in self.roots and root.is_dir():
             self.roots.append(root)
-            if self.retrieval is not None:
-                self.retrieval.workspace.add_folder(root)
+            if self.context is not None:
+                self.context.workspace.add_folder(root)
 
     def remove_root(self, root: Path) -> None:
         if root in self.roots:
             self.roots.remove(root)
-        if self.retrieval is not None:
-            self.retrieval.workspace.remove_folder(root)
+        if self.context is not None:
+            self.context.workspace.remove_folder(root)
 
     def root_for(self, path: Path | None) -> Path | None:
         if path is None:
@@ -313,14 +316,14 @@ class Session:
                 self.stats.change(uri, a, b, old, text)
         doc.version = version
         self.next_edit.on_change(doc, before, changes)
-        if self.retrieval is not None and doc.path is not None and self.root_for(doc.path) is not None:
-            self.retrieval.on_document_edited(doc.path, doc.text)
+        if self.context is not None and doc.path is not None and self.root_for(doc.path) is not None:
+            self.context.on_document_edited(doc.path, doc.text)
 
     def did_save(self, uri: str, text: str | None) -> None:
         path = uri_to_path(uri)
-        if self.retrieval is not None and path is not None and self.root_for(path) is not None:
+        if self.context is not None and path is not None and self.root_for(path) is not None:
             doc = self.documents.get(uri)
-            self.retrieval.workspace.on_saved(path, text if text is not None else (doc.text if doc else None))
+            self.context.workspace.on_saved(path, text if text is not None else (doc.text if doc else None))
 
     def did_close(self, uri: str) -> None:
         self.stats.closed(uri)
@@ -329,16 +332,16 @@ class Session:
         self.scheduler.cancel(uri)
         self.next_edit.forget(uri)
         path = uri_to_path(uri)
-        if self.retrieval is not None and path is not None and self.root_for(path) is not None:
+        if self.context is not None and path is not None and self.root_for(path) is not None:
             # the index may hold unsaved edits of the buffer: read the file from disk again
-            self.retrieval.workspace.on_files_changed([(path, "changed")])
+            self.context.workspace.on_files_changed([(path, "changed")])
 
     def files_changed(self, changes: list[tuple[str, str]]) -> None:
-        if self.retrieval is None:
+        if self.context is None:
             return
         paths = [(p, kind) for uri, kind in changes if (p := uri_to_path(uri)) is not None and self.root_for(p) is not None]
         if paths:
-            self.retrieval.workspace.on_files_changed(paths)
+            self.context.workspace.on_files_changed(paths)
 
     # --- completion ---
     def document_version(self, uri: str) -> int | None:
@@ -486,9 +489,9 @@ class Session:
         _close_engine(self.pipeline.engine)
         if self.next_edit.own_model is not None:
             _close_engine(self.next_edit.own_model.engine)
-        if self.retrieval is not None:
+        if self.context is not None:
             try:
-                self.retrieval.workspace.close()
+                self.context.workspace.close()
             except Exception as exc:  # pragma: no cover
                 log.warning("closing retrieval: %s", exc)
 

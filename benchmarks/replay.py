@@ -215,21 +215,21 @@ class Reference:
         self.engine = LocalEngine.load(self.settings)
         self.model = self.engine.model
         self.tokenizer = self.engine.tokenizer()
-        self.retrieval = open_context(self.settings)
-        self.retrieval.workspace.add_folder(workspace)
-        self.retrieval.workspace.wait_ready(300)
-        self.pipeline = CompletionPipeline(self.settings, self.engine, self.retrieval)
+        self.context = open_context(self.settings)
+        self.context.workspace.add_folder(workspace)
+        self.context.workspace.wait_ready(300)
+        self.pipeline = CompletionPipeline(self.settings, self.engine, self.context)
         self.workspace = workspace
 
     def close(self) -> None:
-        self.retrieval.workspace.close()
+        self.context.workspace.close()
 
     def prompt(self, sample: Sample, doc_path: Path):
         from aix_lsp.pipeline import CompletionRequest
 
         # the server indexes the open document as it is edited: do the same before asking for context
-        self.retrieval.on_document_edited(doc_path, sample.text)
-        self.retrieval.workspace.flush()
+        self.context.on_document_edited(doc_path, sample.text)
+        self.context.workspace.flush()
         req = CompletionRequest(text=sample.text, offset=sample.offset, path=doc_path, root=self.workspace, uri=doc_path.as_uri())
         prepared = self.pipeline.prepare(req)
         prepared.skip_reason = ""  # the reference generates everywhere
