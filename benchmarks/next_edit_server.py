@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lsprotocol import types  # noqa: E402
 
+from aix_lsp.common_ends import common_ends  # noqa: E402
 from aix_lsp.eval.next_edit import edit_cases  # noqa: E402
 from tests.e2e.lsp_helpers import _plain, change_doc, lsp_session, open_doc  # noqa: E402
 
@@ -31,12 +32,7 @@ from tests.e2e.lsp_helpers import _plain, change_doc, lsp_session, open_doc  # n
 def replaced_lines(before: str, after: str) -> tuple[tuple[int, int], tuple[int, int], str]:
     """The incremental change turning ``before`` into ``after``: whole lines between the common ones."""
     old, new = before.split("\n"), after.split("\n")
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     middle = new[head:len(new) - tail]
     end_line = len(old) - tail
     text = "".join(line + "\n" for line in middle)

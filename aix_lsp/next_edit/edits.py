@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from aix_lsp.common_ends import common_ends
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -24,12 +26,7 @@ def _trim(old: str, new: str, start: int) -> Edit | None:
     """``old`` (at ``start``) -> ``new`` without the characters both begin and end with; None if equal."""
     if old == new:
         return None
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     return Edit(start + head, start + len(old) - tail, new[head:len(new) - tail])
 
 

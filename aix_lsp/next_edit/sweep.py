@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aix_lsp.common_ends import common_ends
 from aix_lsp.secrets import redact
 
 NAME = "sweep"
@@ -95,12 +96,7 @@ def _span(text: str, first: int, last: int) -> tuple[int, int]:
 def old_rows(before: str, after: str, first: int, last: int) -> tuple[int, int]:
     """Rows first..last of ``after`` mapped to ``before`` through the lines the change kept."""
     old, new = before.split("\n"), after.split("\n")
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     shift = len(old) - len(new)
 
     def to_old(row: int, at_end: bool) -> int:

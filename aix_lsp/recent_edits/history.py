@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from aix_lsp.common_ends import common_ends
 from aix_lsp.secrets import redact
 
 PAUSE_S = 1.0  # Zeta's BUFFER_CHANGE_GROUPING_INTERVAL
@@ -64,12 +65,7 @@ def unified_diff(before: str, after: str, context: int = CONTEXT_LINES) -> str:
     if before == after:
         return ""
     old, new = before.split("\n"), after.split("\n")
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     lo = max(0, head - context)
     a, b = old[lo : len(old) - max(0, tail - context)], new[lo : len(new) - max(0, tail - context)]
     out: list[str] = []
