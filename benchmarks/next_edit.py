@@ -29,7 +29,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _oracle import OracleModel  # noqa: E402
+from _percentile import pct  # noqa: E402
 from aix_lsp.eval.next_edit import edit_cases, true_region  # noqa: E402
 from aix_lsp.next_edit import FORMATS  # noqa: E402
 from aix_lsp.next_edit.service import NextEditRequest, build_prompt  # noqa: E402
@@ -77,25 +80,6 @@ def oracle(fmt, encode, text_cases, vocab: int) -> dict:
             "passes_per_token": passes / total if total else float("nan")}
 
 
-class OracleModel:
-    """A stand-in that writes exactly ``truth`` (as benchmarks/speculative.py's)."""
-
-    def __init__(self, truth: list[int], vocab: int) -> None:
-        self.truth, self.vocab, self.at = truth, vocab, 0
-
-    def forward(self, ids: list[int]):
-        import torch
-
-        nxt = [self.truth[min(self.at + m + 1, len(self.truth) - 1)] for m in range(len(ids))]
-        self.at += len(ids)
-        logits = torch.zeros(len(ids), self.vocab)
-        logits[torch.arange(len(ids)), torch.tensor(nxt)] = 1.0
-        return logits
-
-    def rewind(self, n: int) -> None:
-        self.at -= n
-
-
 def model_runs(fmt, model_dir: Path, text_cases) -> dict:
     from aix_lsp import formats
     from aix_lsp.config import Settings
@@ -124,11 +108,6 @@ def model_runs(fmt, model_dir: Path, text_cases) -> dict:
                 runs[mode]["accepted"] += gen.accepted_tokens
                 runs[mode]["tokens"] += len(gen.token_ids)
     return runs
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def main() -> int:

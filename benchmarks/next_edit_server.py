@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _percentile import pct  # noqa: E402
 from lsprotocol import types  # noqa: E402
 
 from aix_lsp.common_ends import common_ends  # noqa: E402
@@ -62,11 +64,6 @@ async def run_mode(model: Path, cases, workspace: Path, speculative: str) -> lis
             times.append(time.perf_counter() - t)
             client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     return times
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def main() -> int:

@@ -43,6 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _oracle import OracleModel  # noqa: E402
 from _replay_script import Edit, Request, build_script  # noqa: E402
 from replay import DEFAULT_FILE, STDLIB, ensure_model, load_avg, make_workspace, padding_code, settings_for  # noqa: E402
 
@@ -163,27 +164,6 @@ def draft_gain(p: float, r: float, k_max: int = 10) -> tuple[int, float]:
         if g > best[1]:
             best = (k, g)
     return best
-
-
-class OracleModel:
-    """Stands in for a model that writes exactly ``truth``: its greedy token after position j is truth[j + 1]."""
-
-    def __init__(self, truth: list[int], vocab: int) -> None:
-        self.truth = truth
-        self.vocab = vocab
-        self.at = 0  # index in truth of the next token fed in
-
-    def forward(self, ids: list[int]):
-        import torch
-
-        nxt = [self.truth[min(self.at + m + 1, len(self.truth) - 1)] for m in range(len(ids))]
-        self.at += len(ids)
-        logits = torch.zeros(len(ids), self.vocab)
-        logits[torch.arange(len(ids)), torch.tensor(nxt)] = 1.0
-        return logits
-
-    def rewind(self, n: int) -> None:
-        self.at -= n
 
 
 def oracle(states, pipeline, retrieval, doc_path: Path, workspace: Path, final: str, tokens: int, vocab: int) -> dict[str, Any]:

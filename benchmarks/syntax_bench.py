@@ -22,6 +22,7 @@ import sysconfig
 import time
 from pathlib import Path
 
+from _percentile import pct  # this folder: on sys.path as the script's own
 from aix_lsp.syntax import ParsedDocument, cursor_scope, new_parser
 
 LINES = 5000
@@ -170,11 +171,6 @@ def body_lines(text: str) -> list[int]:
     return starts
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def typing_edits(snippet: str, pos: int, autoclose: bool) -> list[tuple[int, int, str, int]]:
     """(start, end, new text, cursor after) per keystroke: type ``snippet`` at ``pos``, then backspace it.
 
@@ -249,9 +245,9 @@ def bench_language(language: str, keystrokes: int, rng: random.Random, autoclose
     assert doc.text == text, "typing and deleting must leave the file as it was"
     return {
         "language": language, "lines": text.count("\n"), "kib": len(text.encode()) / 1024, "n": len(incremental),
-        "inc50": statistics.median(incremental), "inc95": percentile(incremental, 0.95),
-        "scope50": statistics.median(scope_only), "scope95": percentile(scope_only, 0.95),
-        "full50": statistics.median(full), "full95": percentile(full, 0.95),
+        "inc50": statistics.median(incremental), "inc95": pct(incremental, 0.95),
+        "scope50": statistics.median(scope_only), "scope95": pct(scope_only, 0.95),
+        "full50": statistics.median(full), "full95": pct(full, 0.95),
     }
 
 
