@@ -218,7 +218,48 @@ def _close(sock: socket.socket) -> None:
     sock.close()
 
 
-class TextOnlyServer:
+class _StandInHandler(BaseHTTPRequestHandler):
+    """What the HTTP stand-ins' handlers share: keep-alive, no request log, JSON answers, chunked SSE."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+
+class _HttpStandIn:
+    """A stand-in server on a free localhost port, serving ``handler`` from a daemon thread."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class TextOnlyServer(_HttpStandIn):
     """An OpenAI-style HTTP server that rejects token-id prompts with 422 (as llama-cpp-python's server
     does) and streams ``completion`` in pieces for a text prompt. ``mode`` makes it misbehave on purpose:
     "malformed" (an event that is not JSON), "status:N" (answer HTTP N)."""
@@ -229,21 +270,7 @@ class TextOnlyServer:
         self.prompts: list[object] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def _json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(_StandInHandler):
 
             def do_GET(self) -> None:
                 if self.path == "/v1/models":
@@ -278,29 +305,14 @@ class TextOnlyServer:
                     self._chunk(b"data: [DONE]\n\n")
                 self._chunk(b"")
 
-            def _chunk(self, data: bytes) -> None:
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def api_base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler)
 
 
 def _pieces(text: str, size: int = 3) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-class VllmStandIn:
+class VllmStandIn(_HttpStandIn):
     """A stand-in for vLLM's OpenAI-compatible server (vLLM cannot run here: it needs a GPU build), written
     from its documented protocol (vllm/entrypoints/openai/protocol.py, ``CompletionRequest`` and
     ``CompletionResponseStreamChoice``) and run on a real model (transformers, greedy):
@@ -329,19 +341,7 @@ class VllmStandIn:
         self._lock = threading.Lock()  # one generation at a time
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def _json(self, status: int, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(_StandInHandler):
 
             def do_GET(self) -> None:
                 if self.path == "/version":
@@ -376,14 +376,7 @@ class VllmStandIn:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client closed the stream: vLLM aborts the request
 
-            def _chunk(self, data: bytes) -> None:
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._serve(Handler)
 
     def _events(self, prompt: list[int], body: dict):
         import torch
@@ -422,11 +415,3 @@ class VllmStandIn:
         if (body.get("stream_options") or {}).get("include_usage"):
             yield {**base, "choices": [], "usage": {"prompt_tokens": len(prompt), "completion_tokens": len(generated),
                                                     "total_tokens": len(prompt) + len(generated)}}
-
-    @property
-    def api_base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
