@@ -55,6 +55,15 @@ def shown(client, text: str) -> list[types.ShowMessageParams]:
     return [m for m in client.messages if text in m.message and m.type == types.MessageType.Error]
 
 
+async def wait_shown(client, text: str, timeout: float = 60.0) -> list[types.ShowMessageParams]:
+    """The error messages with ``text`` once one has arrived: window/showMessage is a notification, so
+    it may reach the client after an aix/status answer that already carries the same message."""
+    deadline = time.monotonic() + timeout
+    while not (found := shown(client, text)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return found
+
+
 def progress_messages(client) -> list[str]:
     return [getattr(v, "message", None) or "" for values in client.progress_reports.values() for v in values]
 
@@ -68,11 +77,11 @@ async def test_paths_and_ids_that_cannot_load_are_named_at_once(tmp_path, offlin
     async with lsp_session(options, wait_ready=False) as client:
         status = await wait_for_message(client, f"no such directory or model id: {missing}")
         assert status["state"] == "error"
-        assert shown(client, f"no such directory or model id: {missing}")
+        assert await wait_shown(client, f"no such directory or model id: {missing}")
 
         change_model(client, str(not_a_model))
         status = await wait_for_message(client, f"{not_a_model} is a directory without config.json")
-        assert status["state"] == "error" and shown(client, "is a directory without config.json")
+        assert status["state"] == "error" and await wait_shown(client, "is a directory without config.json")
 
         change_model(client, "./models/not-here")
         await wait_for_message(client, "no such directory or model id: ./models/not-here")
@@ -80,7 +89,7 @@ async def test_paths_and_ids_that_cannot_load_are_named_at_once(tmp_path, offlin
         change_model(client, "nobody-aix/no-such-model")
         status = await wait_for_message(client, "no such directory or model id: nobody-aix/no-such-model")
         assert "not in the Hugging Face cache" in status["message"] and "HF_HUB_OFFLINE" in status["message"]
-        assert shown(client, "nobody-aix/no-such-model")
+        assert await wait_shown(client, "nobody-aix/no-such-model")
 
         # a hub id found in the local cache loads without the hub, and the progress says so
         change_model(client, HUB_ID)
