@@ -124,3 +124,17 @@ async def complete(client: LanguageClient, uri: str, line: int, character: int) 
     if result is None:
         return []
     return list(result.items) if isinstance(result, types.CompletionList) else list(result)
+
+
+def shown(client, text: str, kind: types.MessageType | None = types.MessageType.Error) -> list[types.ShowMessageParams]:
+    return [m for m in client.messages if text in m.message and kind in (None, m.type)]
+
+
+async def wait_shown(client, text: str, kind: types.MessageType | None = types.MessageType.Error,
+                     timeout: float = 60.0) -> list[types.ShowMessageParams]:
+    """The messages with ``text`` (of ``kind``; None: any) once one has arrived: window/showMessage is a
+    notification, so it may reach the client after an aix/status answer that already carries the same text."""
+    deadline = time.monotonic() + timeout
+    while not (found := shown(client, text, kind)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return found

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .lsp_helpers import lsp_session, server_status
+from .lsp_helpers import lsp_session, server_status, wait_shown
 
 HUB_ID = "aix-test/tiny-cached"
 
@@ -49,19 +49,6 @@ async def wait_for_message(client, text: str, timeout: float = 300.0) -> dict:
 
 def change_model(client, model: str) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"aix": {"model": model}}))
-
-
-def shown(client, text: str) -> list[types.ShowMessageParams]:
-    return [m for m in client.messages if text in m.message and m.type == types.MessageType.Error]
-
-
-async def wait_shown(client, text: str, timeout: float = 60.0) -> list[types.ShowMessageParams]:
-    """The error messages with ``text`` once one has arrived: window/showMessage is a notification, so
-    it may reach the client after an aix/status answer that already carries the same message."""
-    deadline = time.monotonic() + timeout
-    while not (found := shown(client, text)) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return found
 
 
 def progress_messages(client) -> list[str]:

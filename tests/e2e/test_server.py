@@ -13,7 +13,7 @@ from aix_lsp.config import Settings
 from aix_lsp.engine.local import LocalEngine
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
 
-from .lsp_helpers import _plain, change_doc, complete, inline, inline_params, lsp_session, server_status, wait_for_state, open_doc
+from .lsp_helpers import _plain, change_doc, complete, inline, inline_params, lsp_session, server_status, wait_for_state, wait_shown, open_doc
 
 SOURCE = '''import os
 
@@ -160,7 +160,7 @@ async def test_missing_model_reports_and_answers_empty(tmp_path, workspace):
     async with lsp_session(options(missing), workspace, wait_ready=False) as client:
         status = await wait_for_state(client, {"error"})
         assert str(missing) in status["message"]
-        assert any(str(missing) in m.message and m.type == types.MessageType.Error for m in client.messages)
+        assert await wait_shown(client, str(missing))
         open_doc(client, uri, SOURCE)
         assert await inline(client, uri, *CURSOR) == []
         assert await complete(client, uri, *CURSOR) == []

@@ -21,6 +21,7 @@ from aix_lsp.engine.llamacpp import LlamaCppEngine, resolve_gguf
 from aix_lsp.engine.remote import RemoteEngine
 from aix_lsp.pipeline import CompletionPipeline, CompletionRequest
 from tests.e2e.lsp_helpers import SERVER_COMMAND, capabilities, inline, lsp_session, open_doc, server_status
+from tests.e2e.lsp_helpers import wait_shown
 from tests.e2e.test_model_errors import wait_for_message
 from tests.e2e.test_server import CURSOR, SOURCE
 from tests.engine.servers import llama_server_binary
@@ -152,7 +153,7 @@ async def test_missing_binary_over_lsp_is_one_clear_message_and_empty_completion
         assert status["state"] == "error"
         for way in ("llama_server", "PATH", "aix-lsp install-llama-server"):
             assert way in status["message"]
-        assert any("aix-lsp install-llama-server" in m.message for m in client.messages)
+        assert await wait_shown(client, "aix-lsp install-llama-server", kind=None)
         open_doc(client, uri, SOURCE)
         assert await inline(client, uri, *CURSOR) == []
 
