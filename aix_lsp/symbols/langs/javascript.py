@@ -120,6 +120,8 @@ class _Walker:
                 name = text(decl.child_by_field_name("name"))
                 if name:
                     self.out.default_export = name
+            if decl.type in ("function_declaration", "generator_function_declaration"):
+                self._parameter_members(decl)
             return
         value = node.child_by_field_name("value")
         if value is not None:
@@ -130,6 +132,8 @@ class _Walker:
                 if name:
                     self.out.default_export = name
                     self.statement(value, node, depth, container)
+                if value.type in FUNCTION_VALUES:  # export default function (Lib) { Lib.reset = ... }
+                    self._parameter_members(value)
             elif value.type == "object":  # export default { a() {}, b: c }: the module's functions
                 self._object(value, None, 0, exported=True)
             return
@@ -213,6 +217,8 @@ class _Walker:
                 self.out.default_export = text(right)
             elif right.type == "object":  # module.exports = { a, b: c, d() {} }
                 self._object(right, None, 0, exported=True)
+            elif right.type in FUNCTION_VALUES:  # module.exports = function (Lib) { Lib.reset = ... }
+                self._parameter_members(right)
             return
         if not prop:
             return
@@ -241,6 +247,8 @@ class _Walker:
         if right.type in FUNCTION_VALUES:
             self.defs.append(self.function(statement, outer, prop, "method" if owner else "function", owner, body_of=right))
             self._factory(right, prop)
+            if exported:  # exports.install = function (Vue) { Vue.x = ... }
+                self._parameter_members(right)
         elif right.type in CLASS_DECLS:
             self._class(right, outer, prop, owner)
         elif right.type == "object" and _has_methods(right):
@@ -423,6 +431,35 @@ class _Walker:
                     name = text(member.child_by_field_name("name"))
                     if name:
                         self.defs.append(self.function(member, member, name, "method", factory))
+
+    def _parameter_members(self, fn: Node) -> None:
+        """An exported function that attaches to its parameters (a plugin: ``export default function (Lib) {
+        Lib.reset = function () {...} }``): each ``Lib.x = value`` in its body is a member of ``Lib``, the
+        parameter's name, as a top-level ``Lib.x = value`` would be (reached where the code writes ``.reset``)."""
+        body = fn.child_by_field_name("body")
+        if body is None or body.type != "statement_block":
+            return
+        params: set[str] = set()
+        single = fn.child_by_field_name("parameter")  # Lib => {...}
+        holder = fn.child_by_field_name("parameters")
+        for param in ([single] if single is not None else []) + (list(holder.named_children) if holder is not None else []):
+            while param is not None and param.type in ("required_parameter", "optional_parameter", "assignment_pattern"):
+                param = param.child_by_field_name("pattern") or param.child_by_field_name("left")
+            if param is not None and param.type == "identifier":
+                params.add(text(param))
+        if not params:
+            return
+        for stmt in body.named_children:
+            if len(self.defs) >= MAX_DEFINITIONS:
+                return
+            expr = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_child_count else None
+            parts = [expr] if expr is not None and expr.type == "assignment_expression" else \
+                list(expr.named_children) if expr is not None and expr.type == "sequence_expression" else []
+            for part in parts:
+                left = part.child_by_field_name("left") if part.type == "assignment_expression" else None
+                if left is not None and left.type == "member_expression" and \
+                        _root_name(left.child_by_field_name("object")) in params:
+                    self._assignment(part, stmt, stmt, MAX_WRAPPER_DEPTH, None)
 
     def _self_alias(self, exported: str, local: str, row: int) -> None:
         """``exported`` is another name of this file's ``local``: a re-export of the file itself."""
