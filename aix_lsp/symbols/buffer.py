@@ -6,9 +6,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING, Callable
 
+from .extract import parse
 from .langs import language as language_rules
 from .signals import IDENTIFIER, code_tokens
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Tree  # noqa: F401
+
+    from .langs._receivers import TypedCode
 
 USE_WINDOW = 80  # lines around the cursor whose identifiers count as "used near the cursor"
 QUERY_LINES_BEFORE = 10  # non-empty lines before the cursor in the BM25 query
@@ -62,24 +69,82 @@ TYPED_NEAR = 10  # lines from the cursor within which a typed name's uses make i
 _MEMBER_USE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*\.[ \t]*(?=([A-Za-z_]\w*))")  # a.b.c: (a, b) and (b, c)
 
 
-def typed_receivers(text: str, offset: int, pattern: "re.Pattern[str]", function_head: "re.Pattern[str] | None" = None
-                    ) -> dict[str, tuple[str, set[str], bool]]:
-    """The names whose type the buffer declares above the cursor (``pattern``: ``Language.typed_names``): name ->
-    (its type, the members written after ``name.`` within TYPED_NEAR lines of the cursor, whether it is declared
-    in the function the cursor is in: from the last ``function_head`` above the cursor on)."""
+def _lines_above(text: str, offset: int, count: int) -> int:
+    """Where the line ``count`` lines above the one at ``offset`` starts."""
     start = offset
-    for _ in range(RECEIVER_LINES):
+    for _ in range(count):
         if start == 0:
             break
         start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _near(text: str, offset: int) -> tuple[int, int]:
+    """The TYPED_NEAR lines either side of the cursor's."""
     near_start = near_end = offset
     for _ in range(TYPED_NEAR + 1):
         near_start = text.rfind("\n", 0, max(0, near_start - 1)) + 1 if near_start > 0 else 0
         following = text.find("\n", near_end + 1)
         near_end = len(text) if following < 0 else following
+    return near_start, near_end
+
+
+def _written(text: str, near_start: int, near_end: int) -> dict[str, set[str]]:
+    """name -> the members written after ``name.`` between the two offsets."""
     written_of: dict[str, set[str]] = {}
     for use in _MEMBER_USE.finditer(text, near_start, near_end):
         written_of.setdefault(use.group(1), set()).add(use.group(2))
+    return written_of
+
+
+def declared_receivers(text: str, offset: int, language: str) -> dict[str, tuple[str, set[str], bool]]:
+    """:func:`typed_receivers` for ``language``: from a parse of the lines around the cursor where the language
+    reads its declarations from one (``Language.typed_code``), else from its ``typed_names`` pattern; {} when
+    it has neither."""
+    rules = language_rules(language)
+    if rules is None:
+        return {}
+    if rules.typed_code is not None:
+        return parsed_typed_receivers(text, offset, language, rules.typed_code)
+    if rules.typed_names is not None:
+        return typed_receivers(text, offset, rules.typed_names, rules.function_head)
+    return {}
+
+
+def parsed_typed_receivers(text: str, offset: int, language: str, typed_code: "Callable[[Node, str], TypedCode]"
+                           ) -> dict[str, tuple[str, set[str], bool]]:
+    """:func:`typed_receivers` read from a parse of the RECEIVER_LINES lines above the cursor through the
+    TYPED_NEAR lines below it (the whole buffer costs several milliseconds on a large file; this window about
+    one): the parameters and locals of the cursor's function and of the blocks around it, and the fields of
+    the classes in the window; a parameter or local of another function is out of scope there."""
+    start = _lines_above(text, offset, RECEIVER_LINES)
+    near_start, near_end = _near(text, offset)
+    tree = parse(language, text[start:near_end])
+    if tree is None:
+        return {}
+    cursor = len(text[start:offset].encode("utf-8", "surrogatepass"))
+    decls, functions = typed_code(tree.root_node, language)
+    around = [f for f in functions if f[0] <= cursor <= f[1]]
+    function_start = max(f[0] for f in around) if around else None  # the innermost function around the cursor
+    written_of = _written(text, near_start, near_end)
+    found: dict[str, tuple[str, set[str], bool]] = {}
+    for name, type_name, at, member in decls:
+        if name in ("self", "this") or (at >= cursor and (not member or name in found)):
+            continue
+        if not member and any(f[0] <= at < f[1] and not f[0] <= cursor <= f[1] for f in functions):
+            continue  # a parameter or local of another function
+        local = not member and function_start is not None and at >= function_start
+        found[name] = (type_name, written_of.get(name, set()), local)  # the nearest declaration wins
+    return found
+
+
+def typed_receivers(text: str, offset: int, pattern: "re.Pattern[str]", function_head: "re.Pattern[str] | None" = None
+                    ) -> dict[str, tuple[str, set[str], bool]]:
+    """The names whose type the buffer declares above the cursor (``pattern``: ``Language.typed_names``): name ->
+    (its type, the members written after ``name.`` within TYPED_NEAR lines of the cursor, whether it is declared
+    in the function the cursor is in: from the last ``function_head`` above the cursor on)."""
+    start = _lines_above(text, offset, RECEIVER_LINES)
+    written_of = _written(text, *_near(text, offset))
     function_start = start
     for head in function_head.finditer(text, start, offset) if function_head is not None else ():
         function_start = head.start()

@@ -9,6 +9,7 @@ languages without one give ``None`` (the caller falls back to BM25 windows).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from aix_lsp.languages import language_for_path
 from aix_lsp.secrets import redact
@@ -18,7 +19,10 @@ from .langs import language as _rules
 from .langs._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES
 from .model import FileSymbols, ImportBinding
 
-__all__ = ["MAX_OUTLINE_ROWS", "MAX_SNIPPET_LINES", "extract_file", "import_lines", "symbols_language"]
+if TYPE_CHECKING:
+    from tree_sitter import Tree
+
+__all__ = ["MAX_OUTLINE_ROWS", "MAX_SNIPPET_LINES", "extract_file", "import_lines", "parse", "symbols_language"]
 
 # extensions aiXcoder's table does not name but whose code the JS/TS grammars read
 _EXTRA_EXTENSIONS = {".mjs": "javascript", ".cjs": "javascript", ".mts": "typescript", ".cts": "typescript"}
@@ -106,6 +110,13 @@ def _statement_end(lines: list[str], i: int) -> int:
         if depth <= 0 and not continued:
             return j
     return i
+
+
+def parse(language: str, text: str) -> "Tree | None":
+    """A parse of ``text`` (a buffer or a part of it: nothing of it is kept) in ``language``; None without a
+    grammar."""
+    parser = _parser(language)
+    return parser.parse(text.encode("utf-8", "surrogatepass")) if parser is not None else None
 
 
 @lru_cache(maxsize=None)

@@ -20,8 +20,8 @@ from pathlib import Path
 from aix_lsp.context.fragment import Fragment
 
 from .bm25 import DefinitionsBM25
-from .buffer import (FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, enclosing_types, query_terms, receiver_type,
-                     typed_receivers)
+from .buffer import (FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, declared_receivers, enclosing_types,
+                     query_terms, receiver_type)
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
 from .langs import language as language_rules
 from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
@@ -385,8 +385,8 @@ class SymbolIndex:
                 receiver = self._field_receiver(text, offset, enclosing)
             if receiver is not None:
                 self._receiver_candidates(rel_path, *receiver, cands)
-            if rules.typed_names is not None:  # out: ConsoleWriter, then out.flush_line() near the cursor
-                typed = typed_receivers(text, offset, rules.typed_names, rules.function_head)
+            if rules.typed_names is not None or rules.typed_code is not None:  # out: ConsoleWriter, then out.m()
+                typed = declared_receivers(text, offset, language)
                 # the function's typed locals: another file's top-level ``out`` is not what they mean
                 context.declared = {name for name, (_, _, local) in typed.items() if local}
                 for name, (type_name, written, _) in typed.items():

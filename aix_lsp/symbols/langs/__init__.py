@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..model import Definition, FileSymbols, ImportBinding
     from ..resolve import ModuleTable
     from ..signals import Candidate
+    from ._receivers import TypedCode
 
 
 class NameLookup(Protocol):
@@ -122,6 +123,9 @@ class Language:
     # where a function starts (its parameters are the typed names declared in it): ``typed_names`` from there on
     # are locals of the cursor's function
     function_head: "re.Pattern[str] | None" = None
+    # the same read from a parse of the code around the cursor where the language has one: (root, language
+    # name) -> the declarations with their types and the functions' byte ranges (``_receivers.typed_code``)
+    typed_code: "Callable[[Node, str], TypedCode] | None" = None
     # a class's constructors carry its name (Java, C#, C++: ``Item(int x)`` in ``class Item``): members of the
     # class, not more definitions of the name, so they add no ambiguity to the class (issue 23 item 3)
     constructors_named_for_class: bool = False

@@ -14,6 +14,7 @@ from ..lookup import MAX_CLASS_MEMBERS
 from ..model import FileSymbols, ImportBinding
 from ..resolve import ModuleTable
 from . import AddCandidate, Language, NameLookup
+from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration": "class", "interface_declaration": "class", "enum_declaration": "class",
@@ -94,6 +95,31 @@ def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding,
     return True
 
 
+# parameters, locals (``var w = new Writer()`` too), for-each variables, fields; the functions they belong to
+_TYPED = """
+[(formal_parameter) (local_variable_declaration) (field_declaration) (enhanced_for_statement)] @decl
+[(method_declaration) (constructor_declaration) (compact_constructor_declaration) (lambda_expression)] @function
+"""
+
+
+def _declared(node: Node) -> list[Declared]:
+    if node.type in ("formal_parameter", "enhanced_for_statement"):
+        return [(text(node.child_by_field_name("name")), node.child_by_field_name("type"), False)]
+    type_node = node.child_by_field_name("type")
+    found: list[Declared] = []
+    for decl in node.children_by_field_name("declarator"):
+        value = decl.child_by_field_name("value")
+        declared_as = type_node
+        if text(type_node) == "var" and value is not None and value.type == "object_creation_expression":
+            declared_as = value.child_by_field_name("type")
+        found.append((text(decl.child_by_field_name("name")), declared_as, node.type == "field_declaration"))
+    return found
+
+
+def typed_java(root: Node, language: str) -> TypedCode:
+    return typed_code(language, _TYPED, _declared, root)
+
+
 LANGUAGES = {"java": Language(extract, import_start=re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
                               module_file=ModuleTable.java_class, imports_members=True, constructors_named_for_class=True,
-                              import_candidates=import_candidates)}
+                              import_candidates=import_candidates, typed_code=typed_java)}

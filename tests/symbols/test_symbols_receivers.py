@@ -1,0 +1,76 @@
+"""Issue 23 item 4 beyond Python: the declared types of parameters, locals and fields, read from a parse of the
+code around the cursor, make ``out.flushLine()`` near the cursor a use of the type's member ``flushLine``
+(reached through ``out``), above another file's ``out``. Real tree-sitter parses over small in-memory
+workspaces."""
+
+import pytest
+
+from aix_lsp.symbols import SymbolIndex
+from aix_lsp.symbols.buffer import declared_receivers
+from aix_lsp.symbols.langs._receivers import named_type
+
+
+def ranked(files: dict[str, str], path: str, text: str) -> list:
+    index = SymbolIndex()
+    index.update_files(files.items())
+    offset = text.index("<|>")
+    return index.rank_candidates(path, text.replace("<|>", ""), offset)
+
+
+def place(cands: list, name: str, container: str | None) -> int:
+    """Where (name, container) ranks; len(cands) when it is no candidate."""
+    return next((i for i, c in enumerate(cands) if (c.definition.name, c.definition.container) == (name, container)),
+                len(cands))
+
+
+def through(cands: list, name: str, container: str) -> str | None:
+    """The typed name the member ``container.name`` was reached through (None: not so, or no candidate)."""
+    return next((c.owner for c in cands if (c.definition.name, c.definition.container) == (name, container)), None)
+
+
+def typed(text: str, language: str) -> dict[str, tuple[str, bool]]:
+    """name -> (declared type, local of the cursor's function) as the buffer around ``<|>`` declares it."""
+    offset = text.index("<|>")
+    return {name: (type_name, local)
+            for name, (type_name, _, local) in declared_receivers(text.replace("<|>", ""), offset, language).items()}
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("*Writer", "Writer"), ("&mut Writer", "Writer"), ("&'a dyn Writer", "Writer"), ("Writer?", "Writer"),
+    ("Writer | undefined", "Writer"), ("null | Writer", "Writer"), ("pkg.Writer", "Writer"),
+    ("crate::io::Writer", "Writer"), ("List<Writer>", "List"), ("Writer[]", None), ("[]Writer", None),
+    ("map[string]Writer", None), ("Writer | Reader", None), ("var", None), ("(Writer, Reader)", None),
+])
+def test_a_declared_type_is_the_named_type_not_what_a_generic_wraps(written, expected):
+    assert named_type(written) == expected
+    assert named_type("Box<Writer>", frozenset({"Box"})) == "Writer"  # Rust: a Box derefs to what it holds
+
+
+# ------------------------------------------------------------------------------------------------- Java
+
+JAVA_WRITER = ("package app.io;\n\n/** Writes lines to the console. */\npublic class ConsoleWriter {\n"
+               "    public void write(String s) {}\n\n    public void flushLine() {}\n}\n")
+JAVA_STATE = "package app.state;\n\npublic class State {\n    public static Object out;\n}\n"
+JAVA_FILES = {"src/app/io/ConsoleWriter.java": JAVA_WRITER, "src/app/state/State.java": JAVA_STATE}
+
+
+def test_java_parameter_local_and_field_types_are_receivers():
+    text = ("package app;\n\nimport app.io.ConsoleWriter;\nimport app.state.State;\n\nclass Report {\n"
+            "    void emit(ConsoleWriter out, int n) {\n        out.write(\"x\");\n        <|>\n        out.flushLine();\n"
+            "    }\n}\n")
+    cands = ranked(JAVA_FILES, "src/app/Report.java", text)
+    assert through(cands, "flushLine", "ConsoleWriter") == "out"
+    assert place(cands, "flushLine", "ConsoleWriter") < place(cands, "out", "State")
+    # a local (declared, or var with new), a field; a parameter of another method is out of scope here
+    local = text.replace("ConsoleWriter out, int n", "int n").replace("out.write", "ConsoleWriter out = make();\n        out.write")
+    assert through(ranked(JAVA_FILES, "src/app/Report.java", local), "flushLine", "ConsoleWriter") == "out"
+    inferred = local.replace("ConsoleWriter out = make()", "var out = new ConsoleWriter()")
+    assert through(ranked(JAVA_FILES, "src/app/Report.java", inferred), "flushLine", "ConsoleWriter") == "out"
+    field = text.replace("ConsoleWriter out, int n", "int n").replace("class Report {\n", "class Report {\n    private ConsoleWriter out;\n\n")
+    assert through(ranked(JAVA_FILES, "src/app/Report.java", field), "flushLine", "ConsoleWriter") == "out"
+    assert typed(field, "java")["out"] == ("ConsoleWriter", False)  # a field, not a local of emit
+    other = text.replace("class Report {\n", "class Report {\n    void first(ConsoleWriter out) { out.write(\"\"); }\n\n") \
+        .replace("ConsoleWriter out, int n", "int n")
+    assert "out" not in typed(other, "java")
+    generic = text.replace("ConsoleWriter out", "List<ConsoleWriter> out")
+    assert through(ranked(JAVA_FILES, "src/app/Report.java", generic), "flushLine", "ConsoleWriter") != "out"
