@@ -74,3 +74,32 @@ def test_java_parameter_local_and_field_types_are_receivers():
     assert "out" not in typed(other, "java")
     generic = text.replace("ConsoleWriter out", "List<ConsoleWriter> out")
     assert through(ranked(JAVA_FILES, "src/app/Report.java", generic), "flushLine", "ConsoleWriter") != "out"
+
+
+# --------------------------------------------------------------------------------------------------- Go
+
+GO_WRITER = ("package writer\n\n// ConsoleWriter writes lines to the console.\ntype ConsoleWriter struct {\n\tn int\n}\n\n"
+             "func (w *ConsoleWriter) Write(s string) {}\n\nfunc (w *ConsoleWriter) FlushLine() {}\n\n"
+             "func New() *ConsoleWriter { return &ConsoleWriter{} }\n")
+GO_FILES = {"go.mod": "module example.com/tool\n\ngo 1.21\n", "writer/writer.go": GO_WRITER,
+            "app/state.go": "package app\n\nimport \"os\"\n\nvar out = os.Stdout\n"}  # the package's own out
+
+
+def test_go_parameter_receiver_local_and_struct_field_types_are_receivers():
+    text = ("package app\n\nimport \"example.com/tool/writer\"\n\nfunc emit(out *writer.ConsoleWriter, n int) {\n"
+            "\tout.Write(\"x\")\n\t<|>\n\tout.FlushLine()\n}\n")
+    cands = ranked(GO_FILES, "app/report.go", text)
+    assert through(cands, "FlushLine", "ConsoleWriter") == "out"
+    assert place(cands, "FlushLine", "ConsoleWriter") < place(cands, "out", None)
+    assert cands[place(cands, "out", None)].signals["name_proximity"] == 0.0  # its uses near the cursor are the parameter's
+    for local in ("var out writer.ConsoleWriter", "out := &writer.ConsoleWriter{}", "out := writer.ConsoleWriter{n: 1}"):
+        buffer = text.replace("out *writer.ConsoleWriter, n int", "n int").replace("\tout.Write", f"\t{local}\n\tout.Write")
+        assert through(ranked(GO_FILES, "app/report.go", buffer), "FlushLine", "ConsoleWriter") == "out", local
+    untyped = text.replace("out *writer.ConsoleWriter, n int", "n int").replace("\tout.Write", "\tout := writer.New()\n\tout.Write")
+    assert "out" not in typed(untyped, "go")  # a call says nothing of its type without its declaration
+    method = ("package app\n\nimport \"example.com/tool/writer\"\n\ntype Report struct {\n\tout *writer.ConsoleWriter\n}\n\n"
+              "func (r *Report) emit() {\n\tr.out.Write(\"x\")\n\t<|>\n}\n")
+    assert through(ranked(GO_FILES, "app/report.go", method), "FlushLine", "ConsoleWriter") == "out"
+    assert typed(method, "go") == {"out": ("ConsoleWriter", False), "r": ("Report", True)}
+    slice_of = text.replace("out *writer.ConsoleWriter", "out []*writer.ConsoleWriter")
+    assert through(ranked(GO_FILES, "app/report.go", slice_of), "FlushLine", "ConsoleWriter") != "out"

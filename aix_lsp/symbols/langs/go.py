@@ -14,6 +14,7 @@ from tree_sitter import Node
 from ..lookup import MAX_MODULE_MEMBERS
 from ..model import FileSymbols, ImportBinding
 from . import AddCandidate, Language, NameLookup
+from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
 
 
@@ -125,5 +126,41 @@ def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding,
     return True
 
 
+# parameters and receivers, var specs, short variable declarations, struct fields; the functions they belong to
+_TYPED = """
+[(parameter_declaration) (var_spec) (short_var_declaration) (field_declaration)] @decl
+[(function_declaration) (method_declaration) (func_literal)] @function
+"""
+
+
+def _literal_type(value: Node | None) -> Node | None:
+    """The type a value is a literal of: ``T{...}``, ``&T{...}``, ``pkg.T{...}``; None for any other value
+    (``NewWriter()`` says nothing of its type without the function's declaration)."""
+    if value is not None and value.type == "unary_expression" and text(value.child_by_field_name("operator")) == "&":
+        value = value.child_by_field_name("operand")
+    return value.child_by_field_name("type") if value is not None and value.type == "composite_literal" else None
+
+
+def _declared(node: Node) -> list[Declared]:
+    if node.type == "short_var_declaration":
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        names = left.named_children if left is not None else []
+        values = right.named_children if right is not None else []
+        return [(text(name), _literal_type(value), False) for name, value in zip(names, values)
+                if name.type == "identifier"]
+    type_node = node.child_by_field_name("type")
+    names = node.children_by_field_name("name")
+    if node.type == "var_spec" and type_node is None:
+        value = node.child_by_field_name("value")
+        values = value.named_children if value is not None else []
+        return [(text(name), _literal_type(v), False) for name, v in zip(names, values)]
+    return [(text(name), type_node, node.type == "field_declaration") for name in names]
+
+
+def typed_go(root: Node, language: str) -> TypedCode:
+    return typed_code(language, _TYPED, _declared, root)
+
+
 LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True,
-                            import_candidates=import_candidates)}
+                            import_candidates=import_candidates, typed_code=typed_go)}
