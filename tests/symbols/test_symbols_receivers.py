@@ -103,3 +103,30 @@ def test_go_parameter_receiver_local_and_struct_field_types_are_receivers():
     assert typed(method, "go") == {"out": ("ConsoleWriter", False), "r": ("Report", True)}
     slice_of = text.replace("out *writer.ConsoleWriter", "out []*writer.ConsoleWriter")
     assert through(ranked(GO_FILES, "app/report.go", slice_of), "FlushLine", "ConsoleWriter") != "out"
+
+
+# --------------------------------------------------------------------------------------------------- C#
+
+CS_WRITER = ("namespace App.IO\n{\n    /// <summary>Writes lines to the console.</summary>\n    public class ConsoleWriter\n"
+             "    {\n        public void Write(string s) { }\n\n        public void FlushLine() { }\n    }\n}\n")
+CS_STATE = "namespace App.State\n{\n    public static class Globals\n    {\n        public static object output;\n    }\n}\n"
+CS_FILES = {"src/IO/ConsoleWriter.cs": CS_WRITER, "src/State/Globals.cs": CS_STATE}
+
+
+def test_csharp_parameter_local_field_and_property_types_are_receivers():
+    text = ("using App.IO;\nusing App.State;\n\nnamespace App\n{\n    class Report\n    {\n"
+            "        void Emit(ConsoleWriter output, int n)\n        {\n            output.Write(\"x\");\n            <|>\n"
+            "            output.FlushLine();\n        }\n    }\n}\n")
+    cands = ranked(CS_FILES, "src/Report.cs", text)
+    assert through(cands, "FlushLine", "ConsoleWriter") == "output"
+    assert place(cands, "FlushLine", "ConsoleWriter") < place(cands, "output", "Globals")
+    no_parameter = text.replace("ConsoleWriter output, int n", "int n")
+    for declared in ("var output = new ConsoleWriter();", "ConsoleWriter? output = Make();", "ConsoleWriter @output = new();"):
+        buffer = no_parameter.replace("            output.Write", f"            {declared}\n            output.Write")
+        assert through(ranked(CS_FILES, "src/Report.cs", buffer), "FlushLine", "ConsoleWriter") == "output", declared
+    for member in ("private ConsoleWriter output;", "public ConsoleWriter output { get; set; }"):
+        buffer = no_parameter.replace("    class Report\n    {\n", f"    class Report\n    {{\n        {member}\n\n")
+        assert through(ranked(CS_FILES, "src/Report.cs", buffer), "FlushLine", "ConsoleWriter") == "output", member
+        assert typed(buffer, "c#")["output"] == ("ConsoleWriter", False)
+    inferred = no_parameter.replace("            output.Write", "            var output = Make();\n            output.Write")
+    assert "output" not in typed(inferred, "c#")

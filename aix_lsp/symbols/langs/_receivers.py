@@ -69,7 +69,7 @@ def typed_code(language: str, query: str, declared: Callable[["Node"], Iterable[
             type_text = type_node if isinstance(type_node, str) or type_node is None else text(type_node)
             type_name = named_type(type_text, transparent) if type_text else None
             if name and type_name:
-                decls.append((name, type_name, node.start_byte, member))
+                decls.append((name.lstrip("@"), type_name, node.start_byte, member))  # C#'s @out is out
     decls.sort(key=lambda d: d[2])
     return decls, functions
 

@@ -15,6 +15,7 @@ from tree_sitter import Node
 from ..lookup import MAX_CLASS_MEMBERS
 from ..model import FileSymbols, ImportBinding
 from . import AddCandidate, Language, NameLookup
+from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
 
 _TYPES = {"class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
@@ -110,5 +111,39 @@ def import_candidates(lookup: NameLookup, rel_path: str, binding: ImportBinding,
     return True
 
 
+# parameters (of lambdas and primary constructors too), locals, fields, properties, foreach variables; functions
+_TYPED = """
+[(parameter) (variable_declaration) (property_declaration) (foreach_statement)] @decl
+[(method_declaration) (constructor_declaration) (local_function_statement) (lambda_expression)
+ (anonymous_method_expression) (accessor_declaration) (operator_declaration)] @function
+"""
+
+
+def _declared(node: Node) -> list[Declared]:
+    if node.type == "parameter":
+        return [(text(node.child_by_field_name("name")), node.child_by_field_name("type"), False)]
+    if node.type == "property_declaration":
+        return [(text(node.child_by_field_name("name")), node.child_by_field_name("type"), True)]
+    if node.type == "foreach_statement":
+        return [(text(node.child_by_field_name("left")), node.child_by_field_name("type"), False)]
+    type_node = node.child_by_field_name("type")
+    member = node.parent is not None and node.parent.type in ("field_declaration", "event_field_declaration")
+    found: list[Declared] = []
+    for decl in node.named_children:
+        if decl.type != "variable_declarator":
+            continue
+        declared_as = type_node
+        if text(type_node) == "var":  # var w = new Writer(): the type it makes
+            made = next((c for c in decl.named_children if c.type == "object_creation_expression"), None)
+            declared_as = made.child_by_field_name("type") if made is not None else None
+        found.append((text(decl.child_by_field_name("name")), declared_as, member))
+    return found
+
+
+def typed_csharp(root: Node, language: str) -> TypedCode:
+    return typed_code(language, _TYPED, _declared, root)
+
+
 LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
-                            import_candidates=import_candidates, constructors_named_for_class=True)}
+                            import_candidates=import_candidates, constructors_named_for_class=True,
+                            typed_code=typed_csharp)}
