@@ -23,7 +23,7 @@ export type VSCode = typeof vscodeApi;
 export interface ClientLike {
   start(): Promise<void>;
   stop(timeout?: number): Promise<void>;
-  sendRequest(method: string, params: unknown): Promise<unknown>;
+  sendRequest(method: string, params: unknown, token?: vscodeApi.CancellationToken): Promise<unknown>;
   sendNotification(method: string, params: unknown): Promise<void>;
   onNotification(method: string, handler: (params: unknown) => void): { dispose(): void };
 }
@@ -46,6 +46,14 @@ export interface ClientFactoryOptions {
   serverSettings: () => Record<string, unknown>;
   /** Whether completion-list items are wanted besides inline suggestions. */
   completionItems: () => boolean;
+  /** One suggestion at a time: the next-edit display's say over inline completions (src/nextEdit.ts). */
+  inlineGate?: InlineGate;
+}
+
+/** Withholds ghost text while a next edit is shown, and learns when ghost text is up. */
+export interface InlineGate {
+  suppressInline(document: vscodeApi.TextDocument): boolean;
+  inlineAnswered(document: vscodeApi.TextDocument, hasItems: boolean): void;
 }
 
 export type ClientFactory = (options: ClientFactoryOptions) => ClientLike;
@@ -59,6 +67,7 @@ export interface ControllerDeps {
   /** The Python extension's interpreter (exec command), if any. */
   pythonFromExtension: () => Promise<string[] | undefined>;
   policy?: RestartPolicy;
+  inlineGate?: InlineGate;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
@@ -281,6 +290,7 @@ export class Controller {
         onUnexpectedExit: (reason) => this.onUnexpectedExit(generation, reason),
         serverSettings: () => this.serverSettings(false),
         completionItems: () => this.completionItems,
+        inlineGate: this.deps.inlineGate,
       });
     } catch (error) {
       this.onUnexpectedExit(generation, `could not create the client: ${String(error)}`);
@@ -503,6 +513,12 @@ export class Controller {
     } catch (error) {
       this.output.warn(`didChangeConfiguration: ${String(error)}`);
     }
+  }
+
+  /** A request to the running server (rejects when none runs), e.g. textDocument/copilotInlineEdit. */
+  async sendRequest(method: string, params: unknown, token?: vscodeApi.CancellationToken): Promise<unknown> {
+    if (!this.client) throw new Error('the server is not running');
+    return this.client.sendRequest(method, params, token);
   }
 
   get running(): boolean {

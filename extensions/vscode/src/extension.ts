@@ -8,6 +8,7 @@ import {
   ServerOptions,
 } from 'vscode-languageclient/node';
 import { ClientFactory, ClientFactoryOptions, Controller } from './controller';
+import { METHOD as NEXT_EDIT_METHOD, NextEdits } from './nextEdit';
 import { probeServer, pythonExtensionInterpreter } from './python';
 import { SECTION, SettingsSchema, toSnakeCase } from './settings';
 import * as manifest from '../package.json';
@@ -41,6 +42,14 @@ export function clientOptionsFor(o: ClientFactoryOptions): LanguageClientOptions
     middleware: {
       provideCompletionItem: (document, position, context, token, next) =>
         o.completionItems() ? next(document, position, context, token) : undefined,
+      // One suggestion at a time: no ghost text while a next edit is shown; ghost text up: no next edit.
+      provideInlineCompletionItems: async (document, position, context, token, next) => {
+        if (o.inlineGate?.suppressInline(document)) return undefined;
+        const result = await next(document, position, context, token);
+        const items = Array.isArray(result) ? result : result?.items;
+        o.inlineGate?.inlineAnswered(document, (items?.length ?? 0) > 0);
+        return result;
+      },
       workspace: {
         // The server may pull settings: give it the same snake_case object we push.
         configuration: async (params, token, next) => {
@@ -73,10 +82,20 @@ export const createLanguageClient: ClientFactory = (o) =>
   new LanguageClient('aix', 'aiX LSP', serverOptionsFor(o), clientOptionsFor(o));
 
 let controller: Controller | undefined;
+let nextEdits: NextEdits | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<Controller> {
+  nextEdits = new NextEdits({
+    vscode,
+    request: (params, token) => (controller ? controller.sendRequest(NEXT_EDIT_METHOD, params, token) : Promise.reject(new Error('not started'))),
+    enabled: () => vscode.workspace.getConfiguration(SECTION).get<boolean>('nextEdit') === true,
+    synced: (document) => (document.uri.scheme === 'file' || document.uri.scheme === 'untitled') && LANGUAGES.includes(document.languageId),
+    log: (message) => controller?.output.debug(message),
+  });
+  context.subscriptions.push(nextEdits);
   controller = new Controller({
     vscode,
+    inlineGate: nextEdits,
     createClient: createLanguageClient,
     schema,
     probe: (python) => probeServer(python),
@@ -100,5 +119,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Contro
 export async function deactivate(): Promise<void> {
   const c = controller;
   controller = undefined;
+  nextEdits?.dispose();
+  nextEdits = undefined;
   await c?.dispose();
 }

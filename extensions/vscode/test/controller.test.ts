@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ClientFactoryOptions, ClientLike, COMMANDS, Controller } from '../src/controller';
+import { COMMANDS as NEXT_EDIT_COMMANDS } from '../src/nextEdit';
 import { ProbeResult } from '../src/python';
 import { RestartPolicy } from '../src/restartPolicy';
 import { SettingsSchema } from '../src/settings';
@@ -402,8 +403,8 @@ test('dispose removes the commands and the status item', async () => {
   assert.equal(h.fake.statusItems[0].disposed, true);
 });
 
-test('package.json contributes exactly the commands the controller registers', () => {
-  assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(COMMANDS).sort());
+test('package.json contributes exactly the commands the controller and the next-edit display register', () => {
+  assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), [...Object.values(COMMANDS), ...Object.values(NEXT_EDIT_COMMANDS)].sort());
 });
 
 

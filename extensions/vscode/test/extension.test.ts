@@ -97,3 +97,27 @@ test('the server is told it serves VS Code (AIX_LSP_CLIENT), so its setting mess
   assert.equal(options.options.env.AIX_LSP_CLIENT, 'vscode');
   assert.equal(options.options.env.PATH, process.env.PATH, 'the rest of the environment is kept');
 });
+
+test('inline completions pass the next-edit gate: withheld while a next edit is shown, and reported when they have items', async () => {
+  let suppress = false;
+  const answered: boolean[] = [];
+  const o = extension.clientOptionsFor({
+    command: 'python3',
+    args: [],
+    initializationOptions: {},
+    outputChannel: fake.api.window.createOutputChannel('x'),
+    traceOutputChannel: fake.api.window.createOutputChannel('t'),
+    onUnexpectedExit: () => undefined,
+    serverSettings: () => ({}),
+    completionItems: () => false,
+    inlineGate: { suppressInline: () => suppress, inlineAnswered: (_d, has) => void answered.push(has) },
+  }) as Record<string, any>;
+  let asked = 0;
+  const next = async () => (++asked, { items: [{ insertText: 'x' }] });
+  assert.deepEqual(await o.middleware.provideInlineCompletionItems({}, {}, {}, {}, next), { items: [{ insertText: 'x' }] });
+  assert.deepEqual(await o.middleware.provideInlineCompletionItems({}, {}, {}, {}, async () => []), []);
+  assert.deepEqual(answered, [true, false]);
+  suppress = true;
+  assert.equal(await o.middleware.provideInlineCompletionItems({}, {}, {}, {}, next), undefined);
+  assert.equal(asked, 1, 'the server is not asked while a next edit is shown');
+});

@@ -74,6 +74,81 @@ export class FakeUri {
   }
 }
 
+export class Position {
+  constructor(readonly line: number, readonly character: number) {}
+  isEqual(o: Position) {
+    return this.line === o.line && this.character === o.character;
+  }
+}
+
+export class Range {
+  constructor(readonly start: Position, readonly end: Position) {}
+  get isEmpty() {
+    return this.start.isEqual(this.end);
+  }
+}
+
+export class Selection extends Range {
+  constructor(readonly anchor: Position, readonly active: Position) {
+    super(anchor, active);
+  }
+}
+
+/** Records replace() calls; workspace.applyEdit applies them to FakeDocument text. */
+export class WorkspaceEdit {
+  replacements: { uri: unknown; range: Range; text: string }[] = [];
+  replace(uri: unknown, range: Range, text: string) {
+    this.replacements.push({ uri, range, text });
+  }
+}
+
+export class CancellationTokenSource {
+  private listeners: (() => void)[] = [];
+  token = {
+    isCancellationRequested: false,
+    onCancellationRequested: (l: () => void) => {
+      this.listeners.push(l);
+      return { dispose() {} };
+    },
+  };
+  cancel() {
+    if (this.token.isCancellationRequested) return;
+    this.token.isCancellationRequested = true;
+    for (const l of this.listeners) l();
+  }
+  dispose() {}
+}
+
+/** A text document: its text, a version bumped on every edit, and line/offset helpers. */
+export class FakeDocument {
+  version = 1;
+  constructor(readonly uri: FakeUri, public text: string, readonly languageId = 'python') {}
+  offsetAt(p: { line: number; character: number }) {
+    const lines = this.text.split('\n');
+    let offset = 0;
+    for (let i = 0; i < p.line; i++) offset += lines[i].length + 1;
+    return offset + p.character;
+  }
+}
+
+/** A text editor: its document, selection, and the decorations set per decoration type. */
+export class FakeEditor {
+  selection: Selection = new Selection(new Position(0, 0), new Position(0, 0));
+  decorations = new Map<unknown, unknown[]>();
+  revealed: unknown[] = [];
+  constructor(readonly document: FakeDocument) {}
+  setDecorations(type: unknown, ranges: unknown[]) {
+    this.decorations.set(type, ranges);
+  }
+  revealRange(range: unknown) {
+    this.revealed.push(range);
+  }
+  /** All decoration options shown now, whatever their type. */
+  shown(): { range: Range; renderOptions?: { after?: { contentText?: string } } }[] {
+    return [...this.decorations.values()].flat() as never;
+  }
+}
+
 /** vscode.LogLevel */
 export const LogLevel = { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 };
 
@@ -111,12 +186,28 @@ export interface FakeVscode {
   layers: Layers | undefined;
   /** Sets the active editor and fires onDidChangeActiveTextEditor. */
   setActiveEditor(uri: string | undefined, position?: { line: number; character: number }): void;
+  /** Makes `editor` the active one (fires onDidChangeActiveTextEditor). */
+  showEditor(editor: FakeEditor | undefined): void;
+  /** Replaces `range` of the document's text by `text`, bumps its version, fires onDidChangeTextDocument. */
+  edit(document: FakeDocument, range: Range, text: string): void;
+  /** Moves the cursor of `editor`, firing onDidChangeTextEditorSelection. */
+  moveCursor(editor: FakeEditor, line: number, character: number): void;
+  /** Context keys set with setContext. */
+  context: Map<string, unknown>;
+  /** Decoration types created, with their options. */
+  decorationTypes: { options: unknown; disposed: boolean }[];
 }
 
 /** `userConfig`: settings the user set (keys without `aix.`); `defaults`: what `get` returns otherwise. */
 export function createFakeVscode(userConfig: Record<string, unknown> = {}, defaults: Record<string, unknown> = {}): FakeVscode {
   const listeners: ((e: unknown) => unknown)[] = [];
   const editorListeners: ((e: unknown) => unknown)[] = [];
+  const changeListeners: ((e: unknown) => unknown)[] = [];
+  const selectionListeners: ((e: unknown) => unknown)[] = [];
+  const on = (list: ((e: unknown) => unknown)[]) => (listener: (e: unknown) => unknown) => {
+    list.push(listener);
+    return { dispose: () => list.splice(list.indexOf(listener), 1) };
+  };
   const fake: FakeVscode = {
     api: undefined,
     config: { ...userConfig },
@@ -135,6 +226,23 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
     setActiveEditor(uri, position = { line: 0, character: 0 }) {
       fake.api.window.activeTextEditor = uri === undefined ? undefined : { document: { uri: FakeUri.parse(uri) }, selection: { active: position } };
       for (const l of editorListeners) l(fake.api.window.activeTextEditor);
+    },
+    context: new Map(),
+    decorationTypes: [],
+    showEditor(editor) {
+      fake.api.window.activeTextEditor = editor;
+      for (const l of editorListeners) l(editor);
+    },
+    edit(document, range, text) {
+      const start = document.offsetAt(range.start);
+      const end = document.offsetAt(range.end);
+      document.text = document.text.slice(0, start) + text + document.text.slice(end);
+      document.version++;
+      for (const l of changeListeners) l({ document, contentChanges: [{ range, text }] });
+    },
+    moveCursor(editor, line, character) {
+      editor.selection = new Selection(new Position(line, character), new Position(line, character));
+      for (const l of selectionListeners) l({ textEditor: editor, selections: [editor.selection] });
     },
     async changeConfig(changes) {
       for (const [k, v] of Object.entries(changes)) {
@@ -162,6 +270,13 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
     },
     ViewColumn: { Active: -1, Beside: -2, One: 1 },
     ThemeColor,
+    Position,
+    Range,
+    Selection,
+    WorkspaceEdit,
+    CancellationTokenSource,
+    OverviewRulerLane: { Left: 1, Center: 2, Right: 4, Full: 7 },
+    TextEditorRevealType: { Default: 0, InCenter: 1, InCenterIfOutsideViewport: 2, AtTop: 3 },
     window: {
       createOutputChannel: (name: string) => {
         const c = new FakeOutputChannel(name);
@@ -183,6 +298,12 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
         editorListeners.push(listener);
         return { dispose: () => editorListeners.splice(editorListeners.indexOf(listener), 1) };
       },
+      createTextEditorDecorationType: (options: unknown) => {
+        const type = { options, disposed: false, dispose() { type.disposed = true; } };
+        fake.decorationTypes.push(type);
+        return type;
+      },
+      onDidChangeTextEditorSelection: on(selectionListeners),
       showTextDocument: (document: { content: string; language?: string }, options: unknown) => {
         fake.shownDocuments.push({ ...document, options });
         return Promise.resolve({ document });
@@ -219,6 +340,16 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
         return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
       },
       workspaceFolders: undefined,
+      onDidChangeTextDocument: on(changeListeners),
+      applyEdit: async (edit: WorkspaceEdit) => {
+        for (const r of edit.replacements) {
+          const editor = fake.api.window.activeTextEditor as FakeEditor | undefined;
+          const document = editor?.document;
+          if (!document || document.uri !== r.uri) return false;
+          fake.edit(document, r.range, r.text);
+        }
+        return true;
+      },
       openTextDocument: (arg: { content: string; language?: string } | FakeUri) => {
         if (arg instanceof FakeUri) {
           const provider = fake.providers.get(arg.scheme);
@@ -241,6 +372,7 @@ export function createFakeVscode(userConfig: Record<string, unknown> = {}, defau
       },
       executeCommand: async (command: string, ...args: unknown[]) => {
         fake.executed.push({ command, args });
+        if (command === 'setContext') fake.context.set(args[0] as string, args[1]);
         const fn = fake.commands.get(command);
         return fn ? fn(...args) : undefined;
       },
