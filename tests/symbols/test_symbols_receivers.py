@@ -72,6 +72,9 @@ def test_java_parameter_local_and_field_types_are_receivers():
     other = text.replace("class Report {\n", "class Report {\n    void first(ConsoleWriter out) { out.write(\"\"); }\n\n") \
         .replace("ConsoleWriter out, int n", "int n")
     assert "out" not in typed(other, "java")
+    # a member the type does not have says nothing of which of its members the line needs
+    foreign = text.replace("out.write(", "out.toString(").replace("out.flushLine()", "out.hashCode()")
+    assert through(ranked(JAVA_FILES, "src/app/Report.java", foreign), "flushLine", "ConsoleWriter") != "out"
     generic = text.replace("ConsoleWriter out", "List<ConsoleWriter> out")
     assert through(ranked(JAVA_FILES, "src/app/Report.java", generic), "flushLine", "ConsoleWriter") != "out"
 
