@@ -133,3 +133,32 @@ def test_csharp_parameter_local_field_and_property_types_are_receivers():
         assert typed(buffer, "c#")["output"] == ("ConsoleWriter", False)
     inferred = no_parameter.replace("            output.Write", "            var output = Make();\n            output.Write")
     assert "output" not in typed(inferred, "c#")
+
+
+# ------------------------------------------------------------------------------------ TypeScript (and JS)
+
+TS_WRITER = ("/** Writes lines to the console. */\nexport class ConsoleWriter {\n  write(s: string): void {}\n\n"
+             "  flushLine(): void {}\n}\n")
+TS_FILES = {"src/io/writer.ts": TS_WRITER, "src/state.ts": "export let out = process.stdout;\n"}
+
+
+def test_typescript_parameter_local_field_and_parameter_property_types_are_receivers():
+    text = ("import { ConsoleWriter } from './io/writer';\nimport * as state from './state';\n\n"
+            "export function emit(out: ConsoleWriter, n: number) {\n  out.write('x');\n  <|>\n  out.flushLine();\n}\n")
+    cands = ranked(TS_FILES, "src/report.ts", text)
+    assert through(cands, "flushLine", "ConsoleWriter") == "out"
+    assert place(cands, "flushLine", "ConsoleWriter") < place(cands, "out", None)
+    no_parameter = text.replace("out: ConsoleWriter, n: number", "n: number")
+    for declared in ("const out: ConsoleWriter = make();", "let out: ConsoleWriter | undefined;", "const out = new ConsoleWriter();"):
+        buffer = no_parameter.replace("  out.write", f"  {declared}\n  out.write")
+        assert through(ranked(TS_FILES, "src/report.ts", buffer), "flushLine", "ConsoleWriter") == "out", declared
+    method = ("import { ConsoleWriter } from './io/writer';\n\nexport class Report {\n  private other?: ConsoleWriter;\n\n"
+              "  constructor(private readonly out: ConsoleWriter) {}\n\n  emit(): void {\n    this.out.write('x');\n    <|>\n  }\n}\n")
+    assert through(ranked(TS_FILES, "src/report.ts", method), "flushLine", "ConsoleWriter") == "out"
+    assert typed(method, "typescript") == {"other": ("ConsoleWriter", False), "out": ("ConsoleWriter", False)}
+    array = text.replace("out: ConsoleWriter", "out: ConsoleWriter[]")
+    assert through(ranked(TS_FILES, "src/report.ts", array), "flushLine", "ConsoleWriter") != "out"
+    js = {"src/io/writer.js": "export class ConsoleWriter {\n  write(s) {}\n\n  flushLine() {}\n}\n"}
+    js_text = ("import { ConsoleWriter } from './io/writer.js';\n\nexport function emit(n) {\n  const out = new ConsoleWriter();\n"
+               "  out.write('x');\n  <|>\n}\n")
+    assert through(ranked(js, "src/report.js", js_text), "flushLine", "ConsoleWriter") == "out"

@@ -27,6 +27,7 @@ from tree_sitter import Node
 from ..model import Definition, FileSymbols, ImportBinding
 from ..resolve import ModuleTable
 from . import Language
+from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES, captures as _captures, text
 
 
@@ -727,8 +728,54 @@ def _string_value(node: Node | None) -> str | None:
     return None
 
 
+# parameters (TypeScript's parameter properties are fields), variables, class fields; the functions they belong to
+_TYPED_TS = """
+[(required_parameter) (optional_parameter) (variable_declarator) (public_field_definition)] @decl
+[(function_declaration) (function_expression) (arrow_function) (method_definition)
+ (generator_function_declaration) (generator_function)] @function
+"""
+_TYPED_JS = """
+[(variable_declarator) (field_definition)] @decl
+[(function_declaration) (function_expression) (arrow_function) (method_definition)
+ (generator_function_declaration) (generator_function)] @function
+"""
+
+
+def _annotated(node: Node) -> Node | str | None:
+    """The type a declaration states (``: Writer``), else the class its value constructs (``new Writer()``,
+    ``new io.Writer()``)."""
+    annotation = node.child_by_field_name("type")
+    if annotation is not None:
+        return annotation.named_children[0] if annotation.named_children else None
+    value = node.child_by_field_name("value")
+    if value is not None and value.type == "new_expression":
+        made = value.child_by_field_name("constructor")
+        if made is not None and made.type == "member_expression":
+            made = made.child_by_field_name("property")
+        return made if made is not None and made.type in ("identifier", "property_identifier") else None
+    return None
+
+
+def _declared(node: Node) -> list[Declared]:
+    if node.type in ("required_parameter", "optional_parameter"):
+        pattern = node.child_by_field_name("pattern")
+        if pattern is None or pattern.type != "identifier":
+            return []  # a destructured parameter or this
+        # constructor(private out: Writer): a field, visible from every method as this.out
+        member = any(c.type in ("accessibility_modifier", "readonly", "override_modifier") for c in node.children)
+        return [(text(pattern), _annotated(node), member)]
+    name = node.child_by_field_name("name") or node.child_by_field_name("property")
+    if name is None or name.type not in ("identifier", "property_identifier", "private_property_identifier"):
+        return []
+    return [(text(name).lstrip("#"), _annotated(node), node.type != "variable_declarator")]
+
+
+def typed_js(root: Node, language: str) -> TypedCode:
+    return typed_code(language, _TYPED_TS if language in ("typescript", "tsx") else _TYPED_JS, _declared, root)
+
+
 _JS_FAMILY = Language(extract, import_start=re.compile(r"^[ \t]*(?:import\b(?!\s*\()|export\b[^\n]*\bfrom\b|export[ \t]*(?:\*|\{))|\brequire[ \t]*\(|\bimport[ \t]*\(", re.M),
-                      module_file=ModuleTable.js_module, qualified_members=True, value_members=True)
+                      module_file=ModuleTable.js_module, qualified_members=True, value_members=True, typed_code=typed_js)
 # jsx keeps bare member names as uses (its weights were tuned so)
 LANGUAGES = {"javascript": _JS_FAMILY, "jsx": replace(_JS_FAMILY, qualified_members=False), "typescript": _JS_FAMILY,
              "tsx": _JS_FAMILY}
