@@ -162,3 +162,31 @@ def test_typescript_parameter_local_field_and_parameter_property_types_are_recei
     js_text = ("import { ConsoleWriter } from './io/writer.js';\n\nexport function emit(n) {\n  const out = new ConsoleWriter();\n"
                "  out.write('x');\n  <|>\n}\n")
     assert through(ranked(js, "src/report.js", js_text), "flushLine", "ConsoleWriter") == "out"
+
+
+# ------------------------------------------------------------------------------------------------- Rust
+
+RS_WRITER = ("/// Writes lines to the console.\npub struct ConsoleWriter {\n    n: usize,\n}\n\nimpl ConsoleWriter {\n"
+             "    pub fn new() -> Self {\n        ConsoleWriter { n: 0 }\n    }\n\n    pub fn write(&mut self, s: &str) {}\n\n"
+             "    pub fn flush_line(&mut self) {}\n}\n")
+RS_FILES = {"Cargo.toml": "[package]\nname = \"tool\"\n", "src/lib.rs": "pub mod io;\npub mod report;\npub mod state;\n",
+            "src/io.rs": RS_WRITER, "src/state.rs": "pub static out: u8 = 0;\n"}
+
+
+def test_rust_parameter_let_and_struct_field_types_are_receivers():
+    text = ("use crate::io::ConsoleWriter;\nuse crate::state;\n\npub fn emit(out: &mut ConsoleWriter, n: usize) {\n"
+            "    out.write(\"x\");\n    <|>\n    out.flush_line();\n}\n")
+    cands = ranked(RS_FILES, "src/report.rs", text)
+    assert through(cands, "flush_line", "ConsoleWriter") == "out"
+    assert place(cands, "flush_line", "ConsoleWriter") < place(cands, "out", None)
+    no_parameter = text.replace("out: &mut ConsoleWriter, n: usize", "n: usize")
+    for declared in ("let mut out: ConsoleWriter = make();", "let mut out = ConsoleWriter::new();",
+                     "let mut out = crate::io::ConsoleWriter { n: 0 };", "let out: Box<ConsoleWriter> = make();"):
+        buffer = no_parameter.replace("    out.write", f"    {declared}\n    out.write")
+        assert through(ranked(RS_FILES, "src/report.rs", buffer), "flush_line", "ConsoleWriter") == "out", declared
+    called = no_parameter.replace("    out.write", "    let mut out = make();\n    out.write")
+    assert "out" not in typed(called, "rust")
+    method = ("use crate::io::ConsoleWriter;\n\npub struct Report {\n    out: ConsoleWriter,\n    all: Vec<ConsoleWriter>,\n}\n\n"
+              "impl Report {\n    pub fn emit(&mut self) {\n        self.out.write(\"x\");\n        <|>\n    }\n}\n")
+    assert through(ranked(RS_FILES, "src/report.rs", method), "flush_line", "ConsoleWriter") == "out"
+    assert typed(method, "rust") == {"out": ("ConsoleWriter", False), "all": ("Vec", False)}

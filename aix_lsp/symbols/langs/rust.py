@@ -16,6 +16,7 @@ from ..lookup import MAX_SAME_NAME
 from ..model import Definition, FileSymbols, ImportBinding
 from ..resolve import ModuleTable
 from . import Language, NameLookup
+from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
 
 _TYPES = {"struct_item": "class", "enum_item": "class", "union_item": "class", "trait_item": "class"}
@@ -131,9 +132,47 @@ def exported_macros(lookup: NameLookup, module: str, name: str) -> list[Definiti
             if d.path.startswith(folder) and d.path.endswith(".rs") and "macro_rules!" in d.snippet]
 
 
+# parameters, let bindings, struct fields; the functions and closures they belong to
+_TYPED = """
+[(parameter) (let_declaration) (field_declaration)] @decl
+[(function_item) (closure_expression)] @function
+"""
+_DEREFS = frozenset({"Box", "Rc", "Arc"})  # a value of Box<Writer> has Writer's methods
+
+
+def _made(value: Node | None) -> Node | None:
+    """The type a value is made as: ``Writer::new(..)`` / ``Writer::with(..)`` (an associated function of a
+    capitalised path), ``Writer { .. }``; None otherwise (``make()`` says nothing of its type)."""
+    if value is None:
+        return None
+    if value.type == "struct_expression":
+        return value.child_by_field_name("name")
+    function_node = value.child_by_field_name("function") if value.type == "call_expression" else None
+    path = function_node.child_by_field_name("path") if function_node is not None and function_node.type == "scoped_identifier" else None
+    if path is not None and path.type == "generic_type":  # Vec::<T>::new()
+        path = path.child_by_field_name("type")
+    last = text(path).rsplit("::", 1)[-1] if path is not None else ""
+    return path if last[:1].isupper() else None
+
+
+def _declared(node: Node) -> list[Declared]:
+    pattern = node.child_by_field_name("name" if node.type == "field_declaration" else "pattern")
+    if pattern is None or pattern.type not in ("identifier", "field_identifier"):
+        return []  # a tuple or struct pattern, self
+    type_node = node.child_by_field_name("type")
+    if type_node is None and node.type == "let_declaration":
+        type_node = _made(node.child_by_field_name("value"))
+    return [(text(pattern), type_node, node.type == "field_declaration")]
+
+
+def typed_rust(root: Node, language: str) -> TypedCode:
+    return typed_code(language, _TYPED, _declared, root, _DEREFS)
+
+
 LANGUAGES = {"rust": Language(extract, import_start=re.compile(r"^[ \t]*(?:pub(?:\([\w:]+\))?[ \t]+)?use[ \t]", re.M),
                               module_file=ModuleTable.rust_module, submodule=ModuleTable.rust_submodule,
                               qualified_members=True, field_typed_receivers=True, implicit_names=exported_macros,
+                              typed_code=typed_rust,
                               # impl Foo {  /  impl<'a, T> Trait<'a> for Foo<T> where ... {
                               method_head=re.compile(r"^[ \t]*(?:unsafe[ \t]+)?impl\b(?:[ \t]*<[^{\n]*?>)?[ \t]+(?:(?:[\w]+::)*"
                                                      r"([A-Za-z_]\w*)(?:<[^{\n]*?>)?[ \t]+for[ \t]+)?&?(?:[\w]+::)*([A-Za-z_]\w*)", re.M))}
