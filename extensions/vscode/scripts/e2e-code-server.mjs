@@ -14,7 +14,8 @@
 // twice shows one read-only tab with the prompt; the toggle stops suggestions and brings them back; a
 // disabled language shows "off" and logs nothing per keystroke; a save of User settings with bad values
 // names them (`aix.maxContextTokens`, `aix.retrievalTopK`) and does not reload the model; the server's
-// log lines have their own levels; a machine setting only in User settings is not applied (warning
+// log lines have their own levels; next edits (aix.nextEdit): the decoration of an edit away from the cursor,
+// Tab jumps to it, Tab applies it, Escape dismisses the next one; a machine setting only in User settings is not applied (warning
 // naming Remote settings), and the failed load of the default model shows as an error once.
 // Every wait is on a DOM state or a log line, with a bounded timeout.
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -81,6 +83,12 @@ for (const d of [EXTENSIONS, join(USER_DATA, 'User'), join(USER_DATA, 'Machine')
 const FIB = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n    if n < 2:\n        return n\n';
 writeFileSync(join(WORKSPACE, 'fib.py'), FIB);
 writeFileSync(join(WORKSPACE, 'util.js'), 'function add(a, b) {\n  return a + b;\n}\n');
+// Next edits: the user types `v` between the parentheses; the next-edit model (a chain model that always
+// writes NEXT_ANSWER, built by next-edit-model.py) then predicts `n` -> `v` on the line below.
+const NEXT = 'def scale():\n    return n * 2';
+const NEXT_TYPED = 'def scale(v):\n    return n * 2';
+const NEXT_ANSWER = 'def scale(v):\n    return v * 2';
+writeFileSync(join(WORKSPACE, 'next.py'), NEXT);
 
 let tiny = process.env.AIX_TINY_MODEL;
 if (!tiny || !existsSync(join(tiny, 'config.json'))) {
@@ -90,6 +98,14 @@ if (!tiny || !existsSync(join(tiny, 'config.json'))) {
     const r = spawnSync(args.python, ['-m', 'aix_lsp', 'tiny-model', tiny], { encoding: 'utf8', timeout: 180000 });
     if (r.status !== 0) throw new Error(`aix-lsp tiny-model failed: ${r.stderr || r.error}`);
   }
+}
+
+// Kept across runs with --work: the model only depends on NEXT_ANSWER.
+const nextEditModel = join(WORK, 'sweep-next-edit-chain');
+{
+  const r = spawnSync(args.python, [join(dirname(fileURLToPath(import.meta.url)), 'next-edit-model.py'), nextEditModel, NEXT_ANSWER],
+    { encoding: 'utf8', timeout: 300000 });
+  if (r.status !== 0) throw new Error(`next-edit-model.py failed: ${r.stderr || r.error}`);
 }
 
 const userSettings = (extra = {}) => ({
@@ -457,6 +473,89 @@ try {
   check(!/\[error\].*\bINFO\b/.test(log), 'no INFO line shows as [error]', log.slice(-2000));
   check(!/\[info\].*no completion/.test(log), 'no [info] line per keystroke for completions off or a disabled language', log.slice(-3000));
 
+  // 7b. next edits (aix.nextEdit, a Sweep-format chain model): an edit away from the cursor shows as a
+  //     decoration of the diff (the old text struck through, the new as ghost text); Tab jumps to it, Tab
+  //     applies it; Escape dismisses the next one. Ghost text is off here (editor.inlineSuggest.enabled), so
+  //     the only suggestion is the next edit; the unit tests hold the one-at-a-time rules.
+  /** Resolves once the server reloaded after a settings save: aix/status loading, then ready, past `from`. */
+  const reloaded = (from) => waitFor('the server to reload the models', 180000, async () => {
+    const tail = traceLog().slice(from);
+    const loading = tail.search(/Received notification 'aix\/status'[^\n]*\n(?:Params: )?[\s\S]{0,300}?"state": "loading"/);
+    return loading >= 0 && /Received notification 'aix\/status'[^\n]*\n(?:Params: )?[\s\S]{0,300}?"state": "ready"/.test(tail.slice(loading + 10));
+  }, 300);
+  /** The next-edit decoration in the editor: struck-through text and the `after` ghost text. */
+  const nextEditShown = () =>
+    page.evaluate(() => {
+      const struck = [];
+      const ghosts = [];
+      for (const e of document.querySelectorAll('.editor-group-container.active .view-lines .view-line span span')) {
+        const style = getComputedStyle(e);
+        if (style.textDecorationLine.includes('line-through')) struck.push((e.textContent ?? '').replace(/\u00a0/g, ' '));
+        const after = getComputedStyle(e, '::after').content;
+        if (after && after !== 'none' && after !== 'normal') ghosts.push(after.replace(/^"|"$/g, ''));
+        else if (/\bced-/.test(e.className) && !style.textDecorationLine.includes('line-through') && e.textContent) ghosts.push(e.textContent);
+      }
+      return struck.length || ghosts.length ? { struck: struck.join(''), ghost: ghosts.join('') } : null;
+    });
+  /** The cursor as the status bar shows it ("Ln 2, Col 12"). */
+  const cursorAt = () =>
+    page.evaluate(() => [...document.querySelectorAll('.statusbar-item')].map((e) => (e.textContent ?? '').trim()).find((t) => /^Ln \d+, Col \d+/.test(t)) ?? '');
+  const saved = async (expected) => {
+    let onDisk = '';
+    await waitFor(`next.py saved as ${JSON.stringify(expected)}`, 15000, async () => {
+      await page.keyboard.press('Control+s');
+      onDisk = readFileSync(join(WORKSPACE, 'next.py'), 'utf8');
+      return onDisk === expected;
+    }, 1000).catch(() => undefined);
+    return onDisk;
+  };
+  const userFile = join(USER_DATA, 'User', 'settings.json');
+  let from = traceLog().length;
+  await editSettings('Preferences: Open User Settings (JSON)', userFile,
+    userSettings({ 'aix.nextEdit': true, 'aix.nextEditModel': nextEditModel, 'editor.inlineSuggest.enabled': false }));
+  await reloaded(from);
+  check(true, 'aix.nextEdit and aix.nextEditModel saved in User settings: the server loaded the next-edit model');
+  await openFile('next.py');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type('v', { delay: 40 });
+  const decoration = await waitFor('the next-edit decoration', 60000, nextEditShown);
+  await page.screenshot({ path: join(RUN, 'next-edit.png') });
+  check(decoration.struck === 'n' && decoration.ghost === 'v', 'a next edit away from the cursor: `n` struck through, `v` as ghost text after it', decoration);
+  check(/"method": "textDocument\/copilotInlineEdit"|Sending request 'textDocument\/copilotInlineEdit/.test(traceLog()), 'the extension asked textDocument/copilotInlineEdit');
+  check((await cursorAt()).startsWith('Ln 1, Col 12'), 'the cursor stayed where the user typed', await cursorAt());
+  await page.keyboard.press('Tab');
+  await waitFor('Tab to move the cursor to the edit', 10000, async () => (await cursorAt()).startsWith('Ln 2, Col 12'));
+  check(JSON.stringify(await nextEditShown()) === JSON.stringify(decoration), 'Tab jumps to the edit (Ln 2, Col 12), the text unchanged, the decoration still shown');
+  check(readFileSync(join(WORKSPACE, 'next.py'), 'utf8') === NEXT, 'nothing saved yet');
+  await page.keyboard.press('Tab');
+  await waitFor('the decoration to go once applied', 10000, async () => (await nextEditShown()) === null);
+  const applied = await saved(NEXT_ANSWER);
+  check(applied === NEXT_ANSWER, 'Tab again applies the edit: the file holds `return v * 2`', { applied });
+  // Escape: undo the applied edit; a change on line 0 (x typed and erased) brings the same prediction back
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type('x', { delay: 40 });
+  await page.keyboard.press('Backspace');
+  const again = await waitFor('the next-edit decoration again', 60000, nextEditShown);
+  check(again.struck === 'n' && again.ghost === 'v', 'after undoing it and a change on the first line, the same next edit shows again', again);
+  await page.keyboard.press('Escape');
+  await waitFor('the decoration to go after Escape', 10000, async () => (await nextEditShown()) === null);
+  const kept = await saved(NEXT_TYPED);
+  check(kept === NEXT_TYPED, 'Escape dismisses the next edit: the file keeps `return n * 2`', { kept });
+  check((await cursorAt()).startsWith('Ln 1, Col 12'), 'Escape leaves the cursor where it was', await cursorAt());
+  // back to the settings the rest of the run expects (next edits off): the server reloads once more
+  from = traceLog().length;
+  await editSettings('Preferences: Open User Settings (JSON)', userFile, userSettings());
+  await reloaded(from);
+  await openFile('fib.py');
+  await waitForIcon('codicon-sparkle', 30000);
+
   // 8. a save of User settings with bad values: messages name the VS Code settings; the model stays
   await editSettings('Preferences: Open User Settings (JSON)', join(USER_DATA, 'User', 'settings.json'),
     userSettings({ 'aix.maxContextTokens': 200, 'aix.maxNewTokens': 100, 'aix.retrievalTopK': 'many' }));
@@ -466,7 +565,9 @@ try {
   check(!/initializationOptions|max_context_tokens/.test(relation), 'the server\'s setting message names aix.maxContextTokens', relation);
   const afterSave = await status();
   check(afterSave.icon === 'codicon-sparkle' && afterSave.label.includes(tiny), 'after a User-settings save the model is unchanged (no default hub model sent)', afterSave);
-  check(!/didChangeConfiguration[\s\S]{0,400}"model"/.test(traceLog()), 'no model setting was sent after the User-settings save');
+  // each didChangeConfiguration entry on its own (a reload's aix/status, which names the model, may follow it)
+  const sentSettings = traceLog().split(/\n(?=\d{4}-\d\d-\d\dT[\d:.]+Z \[)/).filter((e) => /Sending notification 'workspace\/didChangeConfiguration/.test(e));
+  check(sentSettings.length > 0 && !sentSettings.some((e) => /"model"/.test(e)), 'no model setting was sent after the User-settings save', sentSettings.slice(-1));
   await page.screenshot({ path: join(RUN, 'bad-setting.png') });
 
   // 9. the remote-window case: aix.model only in User settings is not applied; said once; the default
