@@ -8,6 +8,8 @@
 # When something this optional check needs cannot be installed (no apt, no npm registry, no
 # Chromium), it says why and exits 0: CI goes on. A failed check exits 1.
 # Saves the README's screenshot into docs/img/suggestion.png.
+# Next edits are checked with a chain model whose answer is known, built by
+# extensions/vscode/scripts/next-edit-model.py from the tiny Sweep-family model (tests/engine/chain_model.py).
 #
 # Usage: .ci/vscode-real.sh [--install-only]
 # Environment: PYTHON (an interpreter with aix_lsp importable; default: .venv/bin/python, else python3),
