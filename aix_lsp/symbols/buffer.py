@@ -32,17 +32,22 @@ class BufferUses:
         lo = max(0, cursor_line - USE_WINDOW)
         hi = min(len(lines), cursor_line + USE_WINDOW + 1)
         self._lines: dict[str, list[int]] = {}
-        # names written after x. / x-> / X:: near the cursor; None where members may be used unqualified
-        self.accessed: set[str] | None = set() if qualified_members else None
+        self._qualified: dict[str, list[int]] = {}  # name -> the lines near the cursor writing it after x. / x-> / X::
         for row in range(lo, hi):
             if row in import_rows:
                 continue
-            for ident in IDENTIFIER.findall(lines[row]):
+            line = lines[row]
+            for ident in IDENTIFIER.findall(line):
                 rows = self._lines.setdefault(ident, [])
                 if not rows or rows[-1] != row:
                     rows.append(row)
-            if self.accessed is not None:
-                self.accessed.update(_ACCESSED.findall(lines[row]))
+            if "." in line or ":" in line or "->" in line:
+                for ident in _ACCESSED.findall(line):
+                    rows = self._qualified.setdefault(ident, [])
+                    if not rows or rows[-1] != row:
+                        rows.append(row)
+        # names written after x. / x-> / X:: near the cursor; None where members may be used unqualified
+        self.accessed: set[str] | None = set(self._qualified) if qualified_members else None
         self.near = self._lines.keys()
         self.declared: set[str] = set()  # names the buffer declares with a type (parameters, locals): not another file's
         if import_rows:
@@ -53,6 +58,10 @@ class BufferUses:
 
     def lines_of(self, name: str | None) -> list[int] | None:
         return self._lines.get(name) if name else None
+
+    def qualified_lines_of(self, name: str) -> list[int] | None:
+        """The lines near the cursor that write ``name`` after ``x.`` / ``x->`` / ``X::``."""
+        return self._qualified.get(name)
 
 
 _ACCESSED = re.compile(r"(?:\.|->|::)\s*#?([A-Za-z_$][\w$]*)")

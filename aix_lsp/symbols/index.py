@@ -385,6 +385,8 @@ class SymbolIndex:
                 receiver = self._field_receiver(text, offset, enclosing)
             if receiver is not None:
                 self._receiver_candidates(rel_path, *receiver, cands)
+            else:  # ast_nodes.Imp| where ast_nodes is an imported module (or class): its members by that prefix
+                _members_at_cursor(text, offset, {b.local for b in bindings if b.local}, cands)
             if rules.typed_names is not None or rules.typed_code is not None:  # out: ConsoleWriter, then out.m()
                 typed = declared_receivers(text, offset, language)
                 # the function's typed locals: another file's top-level ``out`` is not what they mean
@@ -633,6 +635,22 @@ class SymbolIndex:
                 cand.bm25_score = max(cand.bm25_score, score)
 
 
+
+
+def _members_at_cursor(text: str, offset: int, imported: set[str], cands: dict) -> None:
+    """``alias.pre|`` at the cursor, ``alias`` bound by an import to a module or a class: the candidates reached
+    through it whose names start with ``pre`` are what the line writes, whatever their siblings' uses nearby
+    (marked as a declared receiver's members are)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    match = MEMBER_AT_CURSOR.search(text, line_start, offset)
+    if match is None or match.group(1) not in imported:
+        return
+    alias, prefix = match.group(1), match.group(2) or ""
+    for cand in cands.values():
+        if cand.owner == alias and cand.origins & {"module", "member"} and cand.definition.name.startswith(prefix):
+            cand.origins.add("receiver")
+            if prefix:  # the name being written at the cursor: a use of it on the cursor's line
+                cand.origins.add("at_cursor")
 
 
 _MADE_BY = re.compile(r"=\s*(?:new\s+)?([A-Za-z_$][\w$]*)\s*[(<]")

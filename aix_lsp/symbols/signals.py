@@ -10,7 +10,8 @@
           + analog          * share of look-alike windows of the repository that use the name
           - ambiguity       * log2(how many definitions carry that name in the workspace)
           + receiver        * [a member of the type of ``obj`` in ``obj.`` at the cursor, when the buffer
-                               declares it: typed local/parameter/field, ``new T(``, ``x = T(``, ``x := T{``]
+                               declares it: typed local/parameter/field, ``new T(``, ``x = T(``, ``x := T{``;
+                               or of the module or class an import binds to ``obj``]
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Candidate:
     definition: Definition
     local: str  # the name as the buffer would write it (import alias, or the definition's name)
     owner: str | None = None  # module alias or class name through which it is reached
-    origins: set[str] = field(default_factory=set)  # name | star | module | member | used | bm25
+    origins: set[str] = field(default_factory=set)  # name | star | module | member | used | bm25 | receiver ...
     bm25_score: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
@@ -174,10 +175,14 @@ class BufferView(Protocol):
     def lines_of(self, name: str | None) -> list[int] | None:
         """The lines near the cursor that use ``name``."""
 
+    def qualified_lines_of(self, name: str) -> list[int] | None:
+        """The lines near the cursor that write ``name`` after ``x.`` / ``x->`` / ``X::``."""
+
 
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
 # by an included header
 RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
+BY_NAME = frozenset({"name", "star", "included", "resolved"})  # reached in ways that let the buffer write it bare
 
 
 def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best_bm25: float,
@@ -193,12 +198,21 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     # a name the buffer declares itself with a type (``out: ConsoleWriter``): its uses are of that local, not of
     # another file's top-level ``out`` (unless an import binds it by name)
     bare = bare or (d.container is None and cand.local in context.declared and "name" not in cand.origins)
+    # a top-level name reached only through its module (``import ast_nodes``, then ``ast_nodes.Import``): the code
+    # can only write it qualified, so a bare ``Import`` near the cursor is something else, not a use of it
+    if d.container is None and "module" in cand.origins and not cand.origins & BY_NAME:
+        lines = context.qualified_lines_of(cand.local)
+        uses = len(lines) if lines else 0
+    else:
+        lines = context.lines_of(cand.local)
+        uses = context.used.get(cand.local, 0)
     return {
         "imported_name": imported_name(cand.origins),
         "unused_import": unused_import(cand.origins, cand.local, context.used),
-        "name_proximity": 0.0 if bare else proximity(nearest_distance(context.lines_of(cand.local), context.cursor_line)),
+        "name_proximity": 1.0 if "at_cursor" in cand.origins else
+        0.0 if bare else proximity(nearest_distance(lines, context.cursor_line)),
         "owner_proximity": proximity(nearest_distance(context.lines_of(owner), context.cursor_line)) if owner else 0.0,
-        "frequency": 0.0 if bare else frequency(context.used.get(cand.local, 0)),
+        "frequency": 0.0 if bare else frequency(uses),
         "via_module": via_module(cand.origins),
         "bm25": bm25_similarity(cand.bm25_score, best_bm25),
         "analog": analog(d.name, words),

@@ -167,8 +167,10 @@ def test_python_annotated_parameter_types_its_receiver_near_the_cursor():
     # Optional[...] and a quoted type read the same; an untyped parameter types nothing
     assert owner_of_flush_line(text.replace("out: ConsoleWriter", "out: Optional['ConsoleWriter'] = None")) == "out"
     assert owner_of_flush_line(text.replace("out: ConsoleWriter", "out")) != "out"
-    # a parameter of another function above is no local of this one: the module's out keeps its uses
+    # a parameter of another function above is no local of this one: the module's out keeps its uses (imported so
+    # that the buffer may write it bare: reached only as ``state.out``, a bare ``out`` would never be it)
     other = text.replace("def emit(out: ConsoleWriter, n):", "def first(out: ConsoleWriter):\n    out.write('')\n\n\ndef emit(n):")
+    other = other.replace("from pkg import state", "from pkg.state import *")
     assert next(c for c in ranked(files, "pkg/app.py", other)
                 if (c.definition.name, c.definition.container) == ("out", None)).signals["name_proximity"] > 0
 

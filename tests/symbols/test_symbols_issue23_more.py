@@ -42,3 +42,25 @@ def test_js_assignments_to_an_exported_functions_parameter_are_its_members():
     main = ("import Lib from './lib'\nimport resetPlugin from './plugins/reset'\n\nLib.use(resetPlugin)\n\n"
             "export function restart(x) {\n  x.start()\n  x.reset(<|>)\n}\n")
     assert ("reset", "Lib") in names(ranked({"plugins/reset.js": JS_PLUGIN, "lib.js": JS_LIB}, "main.js", main))[:3]
+
+
+# ------------------------------------------------ 8. the module-qualified name at the cursor decides
+
+AST_CLASSES = ("Name", "Call", "Attribute", "Import", "ImportFrom", "Assign", "Return", "Module")
+AST_NODES = "class Node:\n    pass\n\n\n" + "\n\n".join(
+    f"class {c}(Node):\n    \"\"\"A {c} node.\"\"\"\n\n    def __init__(self, *parts):\n        self.parts = parts\n"
+    for c in AST_CLASSES)
+CONVERT = ("import ast_nodes\n\n\ndef convert(tree):\n    Name = ast_nodes.Name\n"
+           "    out = [ast_nodes.Call(Name('f')), ast_nodes.Attribute(Name('x'), 'y')]\n"
+           "    for Name in tree.names:\n        out.append(ast_nodes.Assign(Name, ast_nodes.Call(Name)))\n"
+           "    if tree.kind == 'import':\n        out.append(ast_nodes.LINE)\n    return ast_nodes.Module(out)\n")
+
+
+def test_the_module_qualified_member_at_the_cursor_outranks_siblings_used_nearby():
+    files = {"pkg/ast_nodes.py": AST_NODES}
+    # being written: ast_nodes.Imp| names Import or ImportFrom, whatever the siblings used on the lines around
+    got = names(ranked(files, "pkg/convert.py", CONVERT.replace("LINE", "Imp<|>")))
+    assert {("Import", None), ("ImportFrom", None)} == set(got[:2])
+    # written: the local ``Name`` used bare all around is not ast_nodes.Name (reached only as ast_nodes.Name)
+    got = names(ranked(files, "pkg/convert.py", CONVERT.replace("LINE", "Import(<|>tree.names)")))
+    assert got[0] == ("Import", None)
