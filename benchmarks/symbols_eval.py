@@ -1,9 +1,9 @@
 """Does the cross-file context contain the definition the next line needs?
 
-Evaluation set (offline, real published code): installed Python packages of several sizes and npm
-packages (``npm install rxjs@7.8.2 axios@1.21.1 lodash-es@4.18.1 jquery@4.0.0 vscode-jsonrpc@10.0.0 zod@4.6.7
-@tanstack/query-core@5.108.4`` into --npm-dir; the first three are the JS/TS repositories the weights were tuned
-on, the last four are outside them: JS_OUTSIDE). A case
+Evaluation set: real published code, pinned and downloaded (benchmarks/eval_corpus.py: PyPI sdists, npm
+tarballs, Debian bookworm source packages, each with its sha256, cached in ~/.cache/aix-lsp-eval). Two groups:
+"old", the repositories the weights and rules were tuned on, and "new", held out: no weight or rule was ever
+tuned on them (issue 23). A case
 is a line whose code (not a string, comment or docstring: a tree-sitter identifier node) uses a name
 defined exactly once in the repository, in another file, and not in the current one; the line is blanked
 and the cursor put at its start. Hit at k: one of the first k snippets is from the defining file and
@@ -12,10 +12,16 @@ draw (so the other cases stay the same): a C/C++ definition private to another s
 macro or struct of a .c/.cc file), and, in Python, JS/TS, Go, Rust and C, a member (method, attribute,
 field of a class or struct) whose name the line writes only bare, never after ``.``, ``?.``, ``->`` or
 ``::`` (a local ``value`` is not ``Config.value``; Java, C# and C++ keep theirs: subclasses use inherited
-members bare). Of the 3,720 cases drawn at --per-repo 120, 705 are dropped (the member rule: Python 345,
-JavaScript 105, TypeScript 81, Go 84, Rust 29, C 17 of which 8 were private too).
+members bare). Each repository draws its cases from its own random generator (seed and name), so they do
+not depend on which other repositories run.
 
-Methods, all excluding the current file:
+As shipped, per language (what issue 23 reports; no tuning): recall@1/@3 of the definition in
+rank_candidates' order ("ranked") and among the k=3 fragments candidates_for_cursor gives the prompt
+("prompt"), on (a) the old group's half-B cases and (b) the new group's cases. ``--baseline REV`` runs the
+same cases with aix_lsp as of git REV (a throwaway git worktree, PYTHONPATH pointing at it) and prints both
+side by side.
+
+Methods of the tuning tables, all excluding the current file:
   cce         CrossCodeEval recipe: windows of 10 non-empty lines, query = last 10 non-empty lines
               before the cursor, BM25 (tantivy) top k
   bm25_defs   BM25 of the cursor neighbourhood (10 non-empty lines before, 5 after) over definition
@@ -29,7 +35,8 @@ Methods, all excluding the current file:
 Weights are tuned (coordinate ascent on recall@3) on half A of the cases and reported on half B; then
 leave-one-repository-out (tune on the other repositories, report on the left-out one).
 
-    .venv/bin/python benchmarks/symbols_eval.py [--per-repo 120] [--npm-dir /tmp/jsdata/node_modules]
+    .venv/bin/python benchmarks/symbols_eval.py [--per-repo 120] [--groups old,new]
+    .venv/bin/python benchmarks/symbols_eval.py --groups new --no-tuning --no-timing --baseline f81cbb0  # fast
 """
 
 from __future__ import annotations
@@ -57,50 +64,14 @@ from aix_lsp.symbols.extract import import_lines, symbols_language
 from aix_lsp.symbols.signals import IDENTIFIER, code_tokens
 from aix_lsp.syntax.grammars import new_parser
 
-PYENV = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
-VENV = Path(__file__).resolve().parents[1] / ".venv/lib/python3.11/site-packages"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_corpus as C  # noqa: E402
 
-# (name, workspace root, folder of the repository inside it, file suffixes)
-PY_REPOS = [
-    ("click", PYENV, "click"), ("flask", PYENV, "flask"), ("requests", PYENV, "requests"),
-    ("jinja2", PYENV, "jinja2"), ("werkzeug", PYENV, "werkzeug"), ("pygls", VENV, "pygls"),
-    ("jedi", PYENV, "jedi"), ("hypothesis", PYENV, "hypothesis"), ("pydantic", PYENV, "pydantic"),
-    ("huggingface_hub", VENV, "huggingface_hub"), ("prompt_toolkit", PYENV, "prompt_toolkit"),
-    ("libcst", PYENV, "libcst"),
-]
-JS_REPOS = [("rxjs", "rxjs/src", (".ts",)), ("axios", "axios/lib", (".js",)), ("lodash-es", "lodash-es", (".js",)),
-            # outside the tuning (issue 16 item 3): jquery's ES-module sources (object-literal methods in
-            # jQuery.fn.extend({...}), jQuery.x = function assignments, factory functions); vscode-jsonrpc's
-            # tsc-compiled CommonJS (__importStar / __importDefault of require, .d.ts beside each .js);
-            # zod 4 and TanStack query-core TypeScript sources (index.ts barrels, export * from, import type)
-            ("jquery", "jquery/src", (".js",)), ("vscode-jsonrpc", "vscode-jsonrpc/lib", (".js",)),
-            ("zod", "zod/src/v4", (".ts",)), ("query-core", "@tanstack/query-core/src", (".ts",))]
-JS_OUTSIDE = ("jquery", "vscode-jsonrpc", "zod", "query-core")
-JS_ROOTS: dict[str, Path] = {}  # where each JS/TS repository was found (its tsconfig.json files are read there)
-# Java and Go (under --sources-dir): Debian's golang-github-spf13-cobra-dev 1.6.1-1 and
-# golang-github-spf13-pflag-dev 1.0.6~git20210604-d5e0c0615ace-1 (apt-get download + dpkg -x into go/);
-# GitHub snapshots (git archive into java/<name>): google/gson 9835b6f90192f79cdf5300c528fc6212455fb6c1,
-# square/javapoet b9017a9503b76e11b4ad4c1a9f050e2d29112cb0 (into c/<name>:) google/leveldb
-# 78a352f47ed6c1e9d750545e9b242289185b87e1, libuv/libuv 6179e7af87413396d5853a1c3722c8b5749336c8
-# Rust (Debian, apt-get download + dpkg -x into rust/): librust-regex-syntax-dev 0.6.27-1, librust-serde-dev
-# 1.0.152-2, librust-anyhow-dev 1.0.69-1
-# google/re2 972a15cedd008d846f1a39b2e88ce48d7f166cbd (C++, 2026-01-22; into c/re2)
-# C# (GitHub snapshots, src/ only, into cs/<name>): serilog/serilog 60935b4d7abad71cf6157b45a10f5c3c65ead527,
-# App-vNext/Polly 173d6d1d2e28a4697f1ac1d22da68f77ff19a0c9
-SOURCE_REPOS = [
-    ("cobra", "go/usr/share/gocode/src/github.com/spf13/cobra", (".go",)),
-    ("pflag", "go/usr/share/gocode/src/github.com/spf13/pflag", (".go",)),
-    ("gson", "java/gson", (".java",)),
-    ("javapoet", "java/javapoet", (".java",)),
-    ("leveldb", "c/leveldb", (".cc", ".h")),
-    ("libuv", "c/libuv", (".c", ".h")),
-    ("re2", "c/re2", (".cc", ".h")),
-    ("regex-syntax", "rust/usr/share/cargo/registry/regex-syntax-0.6.27", (".rs",)),
-    ("serde", "rust/usr/share/cargo/registry/serde-1.0.152", (".rs",)),
-    ("anyhow", "rust/usr/share/cargo/registry/anyhow-1.0.69", (".rs",)),
-    ("serilog", "cs/serilog/src", (".cs",)),
-    ("polly", "cs/Polly/src", (".cs",)),
-]
+# the repositories: benchmarks/eval_corpus.py (pinned archives, downloaded into a cache); "old" were tuned on,
+# "new" are held out (issue 23)
+REPO_ROOTS: dict[str, Path] = {}  # where each repository was extracted (tsconfig.json and C/C++ include roots)
+REPO_ENTRY: dict[str, C.Entry] = {}
+JS_OUTSIDE = ("jquery", "vscode-jsonrpc", "zod", "query-core")  # issue 16 item 3's set (old group now)
 SIGNALS = Weights.names()
 GRID = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
 START = Weights(**{name: 1.0 for name in Weights.names()})  # tuning starts from all ones
@@ -135,44 +106,21 @@ class Result:
     S_no_analog: np.ndarray
 
 
-def load_files(root: Path, suffixes: tuple[str, ...]) -> dict[str, str]:
-    files = {}
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or not path.name.endswith(suffixes) or "node_modules" in path.parts[len(root.parts):]:
-            continue
-        if path.name.endswith(".d.ts") and ".ts" in suffixes:
-            continue
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if len(text) > 1_000_000:
-            continue
-        files[path.relative_to(root).as_posix()] = text
-    return files
-
-
-def repos(npm_dir: Path, sources_dir: Path | None = None) -> list[tuple[str, dict[str, str]]]:
+def repos(cache: Path = C.DEFAULT_CACHE, groups: set[str] | None = None,
+          only: set[str] | None = None) -> list[tuple[str, dict[str, str]]]:
+    """(name, files) of each manifest repository of ``groups`` (all: None) that could be fetched, in the
+    manifest's order."""
     out = []
-    for name, base, folder in PY_REPOS:
-        root = base / folder
-        if root.is_dir():
-            files = {f"{folder}/{rel}": text for rel, text in load_files(root, (".py",)).items()}
-            out.append((name, files))
-    for name, folder, suffixes in JS_REPOS:
-        root = npm_dir / folder
-        if root.is_dir():
-            out.append((name, load_files(root, suffixes)))
-            JS_ROOTS[name] = root
-        else:
-            print(f"(npm package {folder} not found under {npm_dir}: skipped)", file=sys.stderr)
-    for name, folder, suffixes in SOURCE_REPOS if sources_dir is not None else ():
-        root = sources_dir / folder
-        if root.is_dir():
-            out.append((name, load_files(root, suffixes + ("go.mod",))))
-        else:
-            print(f"({name} not found under {sources_dir}: skipped)", file=sys.stderr)
+    for entry, root in C.available(C.entries(groups, only), cache):
+        REPO_ROOTS[entry.name] = root
+        REPO_ENTRY[entry.name] = entry
+        out.append((entry.name, C.load_files(entry, root)))
     return out
+
+
+def repo_rng(seed: int, name: str) -> random.Random:
+    """One generator per repository: its cases do not depend on which other repositories run (--groups, --only)."""
+    return random.Random(f"{seed}:{name}")
 
 
 def go_modules(files: dict[str, str]) -> dict[str, str]:
@@ -495,8 +443,6 @@ def random_cursors(files: dict[str, str], paths: list[str], rng: random.Random, 
 
 
 def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixes: tuple[str, ...] = (".py",)) -> None:
-    import psutil
-
     files = {}
     for path in sorted(root.rglob("*")):
         if len(files) >= max_files:
@@ -507,6 +453,13 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixe
             files[path.relative_to(root.parent).as_posix()] = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
+    timing_files(root.name, files, queries, rng)
+
+
+def timing_files(label: str, files: dict[str, str], queries: int, rng: random.Random) -> None:
+    """Index build, memory and query times of the workspace ``files``."""
+    import psutil
+
     proc = psutil.Process()
     gc.collect()
     rss0 = proc.memory_info().rss
@@ -545,7 +498,7 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixe
     def p(values, q):
         return statistics.quantiles(values, n=100)[q - 1]
 
-    print(f"\nworkspace {root.name}: {len(files)} files, {sum(len(t) for t in files.values()) / 2**20:.1f} MB; "
+    print(f"\nworkspace {label}: {len(files)} files, {sum(len(t) for t in files.values()) / 2**20:.1f} MB; "
           f"{sum(len(index.file_symbols(p).definitions) for p in paths if index.file_symbols(p))} definitions")
     print(f"  build {build:.1f} s, index memory ~{rss:.0f} MB (RSS growth)")
     print(f"  load average during the run: {os.getloadavg()[0]:.1f} (2 cores; other work on the machine inflates wall time)")
@@ -556,12 +509,12 @@ def timing(root: Path, max_files: int, queries: int, rng: random.Random, suffixe
     print(f"  single-file update, body edit (update_file + tantivy commit): p50 {p(upd, 50):.1f} ms  p95 {p(upd, 95):.1f} ms")
 
 
-def repo_index(name: str, files: dict[str, str], sources_dir: Path) -> SymbolIndex:
+def repo_index(name: str, files: dict[str, str]) -> SymbolIndex:
     """The symbol table of one evaluation repository, set up as the server's sync does."""
     index = SymbolIndex()
     index.update_files(files.items())
     index.set_go_modules(go_modules(files))
-    set_include_roots(index, name, sources_dir)
+    set_include_roots(index, name)
     set_ts_aliases(index, name, files)
     return index
 
@@ -572,22 +525,29 @@ def set_ts_aliases(index: SymbolIndex, name: str, files: dict[str, str]) -> None
         from aix_lsp.symbols.tsconfig import workspace_aliases
     except ImportError:
         return
-    if name in JS_ROOTS:
-        index.set_ts_aliases(workspace_aliases(JS_ROOTS[name], files))
+    entry = REPO_ENTRY.get(name)
+    if entry is not None and entry.language in ("javascript", "typescript"):
+        index.set_ts_aliases(workspace_aliases(REPO_ROOTS[name], files))
 
 
-def set_include_roots(index: SymbolIndex, name: str, sources_dir: Path) -> None:
+def set_include_roots(index: SymbolIndex, name: str) -> None:
     """The C/C++ include roots of the build, as the sync gives them (skipped by a version without them)."""
-    folder = next((f for n, f, _ in SOURCE_REPOS if n == name), None)
-    if folder is None or not hasattr(index, "set_include_roots"):
+    entry = REPO_ENTRY.get(name)
+    if entry is None or entry.language not in ("c", "c++") or not hasattr(index, "set_include_roots"):
         return
     from aix_lsp.symbols.langs.c_build import include_roots
 
-    index.set_include_roots(include_roots(sources_dir / folder))
+    index.set_include_roots(include_roots(REPO_ROOTS[name]))
 
 
 LANGUAGES = (("Python", (".py",)), ("JS/TS", (".js", ".ts")), ("Java", (".java",)), ("Go", (".go",)),
              ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",)), ("C#", (".cs",)))
+# the per-language report (issue 23) keeps JavaScript and TypeScript apart
+REPORT_LANGUAGES = (("Python", (".py",)), ("JavaScript", (".js",)), ("TypeScript", (".ts",)), ("Java", (".java",)),
+                    ("Go", (".go",)), ("C/C++", (".c", ".cc", ".cpp", ".h", ".hpp")), ("Rust", (".rs",)), ("C#", (".cs",)))
+# the manifest's languages behind each report language (the 2,000-file timing workspaces)
+CORPUS_LANGUAGES = {"Python": ("python",), "JavaScript": ("javascript",), "TypeScript": ("typescript",),
+                    "Java": ("java",), "Go": ("go",), "C/C++": ("c", "c++"), "Rust": ("rust",), "C#": ("c#",)}
 
 
 LANGUAGE_KEYS = {"Python": ("python",), "JS/TS": ("javascript", "typescript"), "Java": ("java",), "Go": ("go",),
@@ -615,62 +575,142 @@ def language_tables(A: list[Result], B: list[Result], tuned: Weights) -> None:
         table(f"half B, {title} repositories only - tuned on {title}'s half A", part_b, own)
 
 
-def source_timing(sources_dir: Path, only: set[str], queries: int, rng: random.Random) -> None:
-    """Per repository of SOURCE_REPOS: indexing throughput (files/s), index memory (RSS growth) and the
-    symbols query time (candidates_for_cursor, k=3) at random cursors, p50/p95."""
-    import psutil
-
-    proc = psutil.Process()
-    print("\nper repository: indexing and query time (one process; noisy under load)")
-    for name, folder, suffixes in SOURCE_REPOS:
-        root = sources_dir / folder
-        if (only and name not in only) or not root.is_dir():
-            continue
-        files = load_files(root, suffixes + ("go.mod",))
-        gc.collect()
-        rss0 = proc.memory_info().rss
-        t0 = time.perf_counter()
-        index = SymbolIndex()
-        index.update_files(files.items())
-        index.set_go_modules(go_modules(files))
-        set_include_roots(index, name, sources_dir)
-        build = time.perf_counter() - t0
-        gc.collect()
-        rss = (proc.memory_info().rss - rss0) / 2**20
-        paths = [p for p in files if not p.endswith("go.mod")]
-        ms = []
-        for path, offset, _ in random_cursors(files, paths, rng, queries):
-            t = time.perf_counter()
-            index.candidates_for_cursor(path, files[path], offset, 3)
-            ms.append((time.perf_counter() - t) * 1000)
-        q = statistics.quantiles(ms, n=100)
-        print(f"  {name:<14} {len(paths):5d} files  {len(paths) / build:7.0f} files/s  ~{rss:5.0f} MB  "
-              f"query p50 {q[49]:.2f} ms  p95 {q[94]:.2f} ms")
-        del index
+# ------------------------------------------------------------- as shipped, per language (issue 23)
 
 
-def js_timing(npm_dir: Path, only: set[str], queries: int, rng: random.Random) -> None:
-    """Per JS/TS repository: indexing time and the symbols query time (candidates_for_cursor, k=3, with
-    the look-alike windows as the server passes them) at random cursors, p50/p95."""
-    print("\nper JS/TS repository: indexing and query time (one process; noisy under load)")
-    for name, files in repos(npm_dir):
-        if name not in JS_ROOTS or (only and name not in only):
-            continue
-        t0 = time.perf_counter()
-        index = SymbolIndex()
-        index.update_files(files.items())
-        set_ts_aliases(index, name, files)
-        build = time.perf_counter() - t0
-        windex = WindowIndex(files)
-        paths = list(files)
-        ms = []
-        for path, offset, row in random_cursors(files, paths, rng, queries):
-            hits = windex.search(last_nonempty_lines(files[path].split("\n"), row), path, 5)
-            t = time.perf_counter()
-            index.candidates_for_cursor(path, files[path], offset, 3, lookalikes=[h[3] for h in hits])
-            ms.append((time.perf_counter() - t) * 1000)
-        q = statistics.quantiles(ms, n=100)
-        print(f"  {name:<16} {len(files):5d} files  indexed in {build:5.1f} s  query p50 {q[49]:.2f} ms  p95 {q[94]:.2f} ms")
+@dataclass
+class Shipped:
+    """Where the case's definition came out with the ranking as shipped (no tuning; 0-based, None: missed)."""
+
+    case: Case
+    ranked: int | None  # in rank_candidates' order (the shipped weights and rules)
+    prompt: int | None  # among the fragments candidates_for_cursor(k=3) gives the prompt
+
+
+def shipped_ranks(case: Case, files: dict[str, str], index: SymbolIndex, windex: WindowIndex) -> Shipped:
+    lines = list(files[case.path].split("\n"))
+    lines[case.line] = ""
+    buffer = "\n".join(lines)
+    offset = sum(len(l) + 1 for l in lines[: case.line])
+    lookalikes = [h[3] for h in windex.search(last_nonempty_lines(lines, case.line), case.path, 5)]
+    cands = index.rank_candidates(case.path, buffer, offset, lookalikes=lookalikes)
+    ranked = next((i for i, c in enumerate(cands) if is_gold(case, c.definition.path, c.definition.start_line,
+                                                               c.definition.end_line, c.definition.snippet)), None)
+    fragments = index.candidates_for_cursor(case.path, buffer, offset, 3, lookalikes=lookalikes)
+    prompt = next((i for i, f in enumerate(fragments) if is_gold(case, f.path, f.start_line, f.end_line, f.text)), None)
+    return Shipped(case, ranked, prompt)
+
+
+def case_key(case: Case) -> str:
+    return f"{case.repo}:{case.path}:{case.line}:{case.name}"
+
+
+def group_of(case: Case) -> str:
+    entry = C.entries(only={case.repo})
+    return entry[0].group if entry else "?"
+
+
+def report_parts(rows: list[Shipped]) -> list[tuple[str, list[Shipped]]]:
+    """(a) the old group's half-B cases, (b) the new group's cases (all of them: nothing was tuned on them)."""
+    old_b = [r for r in rows if group_of(r.case) == "old" and half_of(r.case) == "B"]
+    new = [r for r in rows if group_of(r.case) == "new"]
+    return [(title, part) for title, part in (("(a) old group (tuned on), half B", old_b),
+                                               ("(b) new group (held out), all cases", new)) if part]
+
+
+def _r13(ranks: list[int | None]) -> tuple[float, float]:
+    r1, r3, _ = recalls(ranks)
+    return r1, r3
+
+
+def shipped_report(rows: list[Shipped], label: str = "") -> None:
+    """Per language: recall@1/@3 of the shipped ranking (rank_candidates) and of the prompt's fragments."""
+    for title, part in report_parts(rows):
+        print(f"\n{title}{label} - as shipped: Weights() and rules, no tuning")
+        print(f"  {'language':<11} {'cases':>5}   {'ranked R@1':>10} {'R@3':>6}   {'prompt R@1':>10} {'R@3':>6}")
+        for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
+            sub = [r for r in part if r.case.path.endswith(suffixes)]
+            if not sub:
+                continue
+            a1, a3 = _r13([r.ranked for r in sub])
+            p1, p3 = _r13([r.prompt for r in sub])
+            print(f"  {language:<11} {len(sub):5d}   {a1:10.1f} {a3:6.1f}   {p1:10.1f} {p3:6.1f}")
+
+
+def side_by_side(base: list[Shipped], this: list[Shipped], rev: str) -> None:
+    """The same cases, baseline ``rev`` against this tree, per language."""
+    before = {case_key(r.case): r for r in base}
+    print(f"\nbefore ({rev}) -> after (this tree), the same cases; ranked: rank_candidates' order, prompt: the k=3 fragments")
+    for title, part in report_parts(this):
+        print(f"\n{title}")
+        print(f"  {'language':<11} {'cases':>5}   {'ranked R@1':>19} {'ranked R@3':>19}   {'prompt R@1':>19} {'prompt R@3':>19}")
+        for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
+            sub = [r for r in part if r.case.path.endswith(suffixes)]
+            if not sub:
+                continue
+            old = [before.get(case_key(r.case), Shipped(r.case, None, None)) for r in sub]
+            cells = []
+            for attr in ("ranked", "prompt"):
+                b1, b3 = _r13([getattr(r, attr) for r in old])
+                a1, a3 = _r13([getattr(r, attr) for r in sub])
+                cells += [f"{b1:5.1f} -> {a1:5.1f} {a1 - b1:+5.1f}", f"{b3:5.1f} -> {a3:5.1f} {a3 - b3:+5.1f}"]
+            print(f"  {language:<11} {len(sub):5d}   {cells[0]:>19} {cells[1]:>19}   {cells[2]:>19} {cells[3]:>19}")
+
+
+def run_baseline(rev: str, cases_path: Path, args: argparse.Namespace) -> list[Shipped]:
+    """The ranks of the cases in ``cases_path`` with aix_lsp as of ``rev``: a throwaway ``git worktree add`` of
+    it, this script run there with PYTHONPATH pointing at it (the corpus and the case rule stay this tree's)."""
+    import subprocess
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    tmp = Path(tempfile.mkdtemp(prefix="aix-eval-baseline-"))
+    tree = tmp / "tree"
+    added = subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(tree), rev],
+                           capture_output=True, text=True)
+    if added.returncode != 0:
+        sys.exit(f"--baseline {rev}: git worktree add failed: {added.stderr.strip()}")
+    try:
+        out = tmp / "ranks.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--load-cases", str(cases_path), "--no-tuning",
+               "--no-timing", "--groups", args.groups, "--cache", str(args.cache), "--ranks-out", str(out)]
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        print(f"(baseline {rev}: running the same cases with aix_lsp from {tree})", file=sys.stderr)
+        done = subprocess.run(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL)
+        if done.returncode != 0 or not out.is_file():
+            sys.exit(f"--baseline {rev}: the baseline run failed (exit {done.returncode})")
+        return [Shipped(Case(**r["case"]), r["ranked"], r["prompt"]) for r in json.loads(out.read_text())]
+    finally:
+        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], capture_output=True)
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------- timings
+
+
+def language_workspace(language: str, cache: Path, max_files: int) -> dict[str, str]:
+    """Up to ``max_files`` files of one report language from every manifest entry (any group) of it."""
+    files: dict[str, str] = {}
+    for entry, root in C.available([e for e in C.MANIFEST if e.language in CORPUS_LANGUAGES[language]], cache):
+        for rel, text in C.load_files(entry, root).items():
+            if len(files) >= max_files:
+                return files
+            if rel.endswith("go.mod"):
+                continue
+            files[rel if entry.prefix else f"{entry.name}/{rel}"] = text
+    return files
+
+
+def corpus_timing(languages: list[str], cache: Path, max_files: int, queries: int, rng: random.Random) -> None:
+    """The timing() figures on a workspace of each language made of the corpus' repositories of it."""
+    for language in languages:
+        files = language_workspace(language, cache, max_files)
+        if len(files) < max_files:
+            print(f"\n({language}: the corpus has {len(files)} files of it, fewer than {max_files}: measured on those)")
+        if files:
+            timing_files(f"{language} (corpus)", files, queries, rng)
 
 
 def outside_tables(B: list[Result]) -> None:
@@ -698,68 +738,104 @@ def outside_tables(B: list[Result]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-repo", type=int, default=120)
-    ap.add_argument("--npm-dir", type=Path, default=Path("/tmp/jsdata/node_modules"))
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--timing-root", type=Path, default=VENV / "transformers")
+    ap.add_argument("--cache", type=Path, default=C.DEFAULT_CACHE, help="where the pinned archives are downloaded "
+                    "and extracted (default ~/.cache/aix-lsp-eval, or $AIX_EVAL_CACHE)")
+    ap.add_argument("--groups", default="old,new", help="manifest groups to run: old (tuned on), new (held out)")
+    ap.add_argument("--only", default="", help="comma-separated repository names (default: all of --groups)")
+    ap.add_argument("--no-tuning", action="store_true", help="only the as-shipped per-language tables (fast)")
+    ap.add_argument("--baseline", metavar="REV", help="also run the same cases with aix_lsp as of git REV (a "
+                    "git worktree of it) and print both per language, side by side")
+    ap.add_argument("--ranks-out", type=Path, help=argparse.SUPPRESS)  # what a --baseline run hands back
+    ap.add_argument("--timing-root", type=Path, help="a project folder to time instead of the corpus workspaces")
     ap.add_argument("--timing-files", type=int, default=2000)
     ap.add_argument("--timing-queries", type=int, default=400)
     ap.add_argument("--timing-suffixes", default=".py", help="comma-separated file suffixes of the --timing-root "
                     "project (e.g. .c,.cc,.h for a C/C++ one)")
+    ap.add_argument("--timing-languages", default="Python,JavaScript,Java,C/C++,C#",
+                    help="languages of the corpus timing workspaces (--timing-files files of each)")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--timing-only", action="store_true")
-    ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"), help="Java and Go projects (SOURCE_REPOS)")
-    ap.add_argument("--only", default="", help="comma-separated repository names (default: all found)")
-    ap.add_argument("--source-timing", action="store_true", help="indexing files/s, memory and query time per "
-                    "SOURCE_REPOS repository (with --only), then exit")
-    ap.add_argument("--js-timing", action="store_true", help="indexing and query time per JS/TS repository (with "
-                    "--only), then exit")
     ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
     ap.add_argument("--load-cases", type=Path, help="run the cases of --save-cases instead of building them (an older "
                     "extractor finds fewer definitions, so its own cases would leave out what it misses)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.timing_only:
-        timing(args.timing_root, args.timing_files, args.timing_queries, rng, tuple(args.timing_suffixes.split(",")))
-        return
-    if args.source_timing:
-        source_timing(args.sources_dir, {n for n in args.only.split(",") if n}, args.timing_queries, rng)
-        return
-    if args.js_timing:
-        js_timing(args.npm_dir, {n for n in args.only.split(",") if n}, args.timing_queries, rng)
+        if args.timing_root is not None:
+            timing(args.timing_root, args.timing_files, args.timing_queries, rng, tuple(args.timing_suffixes.split(",")))
+        else:
+            corpus_timing(args.timing_languages.split(","), args.cache, args.timing_files, args.timing_queries, rng)
         return
 
+    if args.ranks_out is not None:
+        import aix_lsp
+
+        print(f"(aix_lsp from {Path(aix_lsp.__file__).parent})", file=sys.stderr)
     results: list[Result] = []
+    shipped: list[Shipped] = []
     t0 = time.perf_counter()
     only = {n for n in args.only.split(",") if n}
     loaded = [Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
     saved_cases: list[Case] = []
     dropped: list[Case] = []  # drawn, but the definition is not what the line uses (make_cases)
-    for name, files in repos(args.npm_dir, args.sources_dir):
-        if only and name not in only:
-            continue
-        index = repo_index(name, files, args.sources_dir)
+    for name, files in repos(args.cache, set(args.groups.split(",")), only or None):
+        index = repo_index(name, files)
         windex = WindowIndex(files)
         if loaded is not None:
             cases = [c for c in loaded if c.repo == name]
         else:
-            cases = make_cases(name, files, index, args.per_repo, rng, dropped)
+            cases = make_cases(name, files, index, args.per_repo, repo_rng(args.seed, name), dropped)
         saved_cases.extend(cases)
         for case in cases:
-            results.append(run_case(case, files, index, windex))
-        print(f"{name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
+            if not args.no_tuning:
+                results.append(run_case(case, files, index, windex))
+            shipped.append(shipped_ranks(case, files, index, windex))
+        print(f"{REPO_ENTRY[name].group:<4} {name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
     if dropped:
         print(f"(drawn cases dropped as wrong answer keys: {len(dropped)})", file=sys.stderr)
     print(f"(cases built and run in {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    if args.ranks_out is not None:
+        args.ranks_out.write_text(json.dumps([{"case": asdict(r.case), "ranked": r.ranked, "prompt": r.prompt}
+                                              for r in shipped]))
+        return
     if args.save_cases:
         args.save_cases.write_text(json.dumps([asdict(c) for c in saved_cases]))
         args.save_cases.with_suffix(".dropped.json").write_text(json.dumps([asdict(c) for c in dropped]))
 
+    shipped_report(shipped)
+    if args.baseline:
+        if args.save_cases:
+            cases_path = args.save_cases
+        else:
+            import tempfile
+
+            fd, name = tempfile.mkstemp(suffix=".json", prefix="aix-eval-cases-")
+            os.close(fd)
+            cases_path = Path(name)
+            cases_path.write_text(json.dumps([asdict(c) for c in saved_cases]))
+        try:
+            side_by_side(run_baseline(args.baseline, cases_path, args), shipped, args.baseline)
+        finally:
+            if not args.save_cases:
+                cases_path.unlink(missing_ok=True)
+    if not args.no_tuning:
+        tuning_tables(results)
+    if not args.no_timing:
+        if args.timing_root is not None:
+            timing(args.timing_root, args.timing_files, args.timing_queries, rng, tuple(args.timing_suffixes.split(",")))
+        else:
+            corpus_timing(args.timing_languages.split(","), args.cache, args.timing_files, args.timing_queries, rng)
+
+
+def tuning_tables(results: list[Result]) -> None:
+    """Weights tuned on half A and reported on half B, leave-one-repository-out, per language."""
     repo_names = sorted({r.case.repo for r in results}, key=lambda n: [x.case.repo for x in results].index(n))
     A = [r for r in results if half_of(r.case) == "A"]
     B = [r for r in results if half_of(r.case) == "B"]
     defaults = START
     tuned = tune(A, defaults)
-    print("weights tuned on half A:", {s: getattr(tuned, s) for s in SIGNALS})
+    print("\nweights tuned on half A:", {s: getattr(tuned, s) for s in SIGNALS})
     table("half A (tuning half, for reference) - tuned weights", A, tuned)
     table("half B (REPORTED) - weights tuned on A", B, tuned)
     table("half B - untuned (all weights 1)", B, defaults)
@@ -796,9 +872,6 @@ def main() -> None:
     language_tables(A, B, tuned)
 
     outside_tables(B)
-
-    if not args.no_timing and args.timing_root.is_dir():
-        timing(args.timing_root, args.timing_files, args.timing_queries, rng)
 
 
 if __name__ == "__main__":

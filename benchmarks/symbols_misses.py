@@ -3,17 +3,16 @@ definition it needs, where that definition ranked (with its origins and signals)
 
     .venv/bin/python benchmarks/symbols_misses.py leveldb,serde [--half B] [--k 3]
 
-Any repository of the eval (Python, JS/TS or SOURCE_REPOS). Uses the shipped weights and the eval's case
+Any repository of the eval's corpus (benchmarks/eval_corpus.py, either group). Uses the shipped weights and the eval's case
 rule (symbols_eval.make_cases, with its drops of wrong answer keys); the same cases as
-``symbols_eval.py --only`` with the same names (cases are drawn from one random generator, in the eval's
-repository order), or the eval's own cases with ``--load-cases`` (what ``symbols_eval.py --save-cases`` wrote).
+``symbols_eval.py --only`` with the same names (each repository's cases come from its own random generator),
+or the eval's own cases with ``--load-cases`` (what ``symbols_eval.py --save-cases`` wrote).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -25,27 +24,23 @@ import symbols_eval as E  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("repos", help="comma-separated repository names (PY_REPOS, JS_REPOS, SOURCE_REPOS)")
+    ap.add_argument("repos", help="comma-separated repository names (eval_corpus.MANIFEST)")
     ap.add_argument("--half", default="AB", help="A, B or AB (default)")
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--per-repo", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--sources-dir", type=Path, default=Path("/tmp/h10src"))
-    ap.add_argument("--npm-dir", type=Path, default=Path("/tmp/jsdata/node_modules"))
+    ap.add_argument("--cache", type=Path, default=E.C.DEFAULT_CACHE)
     ap.add_argument("--load-cases", type=Path, help="the cases symbols_eval.py --save-cases wrote (the eval's own "
                     "cases, whichever repositories were passed to it)")
     args = ap.parse_args()
     loaded = [E.Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
     names = args.repos.split(",")
-    rng = random.Random(args.seed)
-    for name, files in E.repos(args.npm_dir, args.sources_dir):
-        if name not in names:
-            continue
-        index = E.repo_index(name, files, args.sources_dir)
+    for name, files in E.repos(args.cache, None, set(names)):
+        index = E.repo_index(name, files)
         windex = E.WindowIndex(files)
         hits = total = 0
         cases = [c for c in loaded if c.repo == name] if loaded is not None else \
-            E.make_cases(name, files, index, args.per_repo, rng)
+            E.make_cases(name, files, index, args.per_repo, E.repo_rng(args.seed, name))
         for case in cases:
             if E.half_of(case) not in args.half:
                 continue
