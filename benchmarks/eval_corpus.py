@@ -184,6 +184,23 @@ MANIFEST: list[Entry] = [
          "eb2d35a27a68ca37568659615d93cf2a544527d0ba7428a7e2852b7592362556", "dnlib-2.1_VS2010/src", CS),
     _deb("dbus-sharp", "c#", "new", "d/dbus-sharp/dbus-sharp_0.8.1.orig.tar.gz",
          "0866c001f2d6e01a6f1b4d080db08d25ba1422e34c7d03020e0e70f3de3a9859", "dbus-sharp-0.8.1/src", CS),
+    # ---------------------------------------------------------------- timing: only the 2,000-file workspaces
+    Entry("django", "python", "timing", PYPI + "55/79/49a609ea76ec51404b482932e33f1e6858946b920232c11b11a25bea3032/django-6.1.3.tar.gz",
+          "b5d2d9e35295065d13b1927b3f19a59bd119f737aa6299def14ccca1ae3c8c0d", "django-6.1.3", (".py",)),
+    _npm("webpack", "5.113.0", "095755cb8e271b3f38615ae794264f314b1e4dd3158c5677e8700aee9ea20bb7", "lib", (".js",), "timing", "javascript"),
+    _npm("eslint", "10.16.0", "dd276c6ce30dce8c2a2ab63db48f814baa2f492e85e7b124d9976d7bb023b751", "lib", (".js",), "timing", "javascript"),
+    _deb("x-tools", "go", "timing", "g/golang-golang-x-tools/golang-golang-x-tools_0.5.0+ds.orig.tar.gz",
+         "081c21e3dad908e907156df9c44daf54cab6c870eaeb3e17753f29a2d4e535bf", "golang-golang-x-tools-0.5.0+ds", GO),
+    _deb("tomcat", "java", "timing", "t/tomcat10/tomcat10_10.1.55.orig.tar.xz",
+         "c6eb11993e4d007167db6914bc6a205a93e7761d7b2569d2665c789071220222", "tomcat10-10.1.55", JAVA),
+    _deb("curl", "c", "timing", "c/curl/curl_7.88.1.orig.tar.gz",
+         "cdb38b72e36bc5d33d5b8810f8018ece1baa29a8f215b4495e495ded82bbf3c7", "curl-7.88.1", (".c", ".h")),
+    _deb("redis", "c", "timing", "r/redis/redis_7.0.15.orig.tar.gz",
+         "4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982", "redis-7.0.15", (".c", ".h")),
+    _deb("nunit", "c#", "timing", "n/nunit/nunit_2.6.4+dfsg.orig.tar.bz2",
+         "daebaa04b4a4ccd2ecf120e8d6f315ef51092d06a6aa42223a12fc2cee3dd361", "nunit-2.6.4", CS),
+    _deb("hyena", "c#", "timing", "h/hyena/hyena_0.5.orig.tar.gz",
+         "3b9ba5f412e06f3183fdaca29c47bded55ea1af8b230ad9475a981c994ed81aa", "hyena-0.5", CS),
 ]
 
 

@@ -691,9 +691,11 @@ def run_baseline(rev: str, cases_path: Path, args: argparse.Namespace) -> list[S
 
 
 def language_workspace(language: str, cache: Path, max_files: int) -> dict[str, str]:
-    """Up to ``max_files`` files of one report language from every manifest entry (any group) of it."""
+    """Up to ``max_files`` files of one report language: its "timing" entries (one large project where the
+    corpus has one) first, then the other entries of it."""
     files: dict[str, str] = {}
-    for entry, root in C.available([e for e in C.MANIFEST if e.language in CORPUS_LANGUAGES[language]], cache):
+    picked = sorted((e for e in C.MANIFEST if e.language in CORPUS_LANGUAGES[language]), key=lambda e: e.group != "timing")
+    for entry, root in C.available(picked, cache):
         for rel, text in C.load_files(entry, root).items():
             if len(files) >= max_files:
                 return files
