@@ -74,7 +74,10 @@ MEMBER_AT_CURSOR = re.compile(r"([A-Za-z_]\w*)\s*(?:\.|->|::)\s*([A-Za-z_]\w*)?$
 RECEIVER_LINES = 200  # lines above the cursor searched for the receiver's declaration
 
 
+PARSED_CHARS = 16_000  # at most this much of the code above the cursor is parsed (minified code has few lines)
+PARSE_BUDGET_S = 0.003  # CPU seconds a parse of the window may take; a slower one types nothing
 TYPED_NEAR = 10  # lines from the cursor within which a typed name's uses make its type's members candidates
+NEAR_CHARS = 2_000  # and at most this far
 _MEMBER_USE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*\.[ \t]*(?=([A-Za-z_]\w*))")  # a.b.c: (a, b) and (b, c)
 
 
@@ -95,7 +98,7 @@ def _near(text: str, offset: int) -> tuple[int, int]:
         near_start = text.rfind("\n", 0, max(0, near_start - 1)) + 1 if near_start > 0 else 0
         following = text.find("\n", near_end + 1)
         near_end = len(text) if following < 0 else following
-    return near_start, near_end
+    return max(near_start, offset - NEAR_CHARS), min(near_end, offset + NEAR_CHARS)  # minified code: long lines
 
 
 def _written(text: str, near_start: int, near_end: int) -> dict[str, set[str]]:
@@ -126,9 +129,9 @@ def parsed_typed_receivers(text: str, offset: int, language: str, typed_code: "C
     TYPED_NEAR lines below it (the whole buffer costs several milliseconds on a large file; this window about
     one): the parameters and locals of the cursor's function and of the blocks around it, and the fields of
     the classes in the window; a parameter or local of another function is out of scope there."""
-    start = _lines_above(text, offset, RECEIVER_LINES)
+    start = max(_lines_above(text, offset, RECEIVER_LINES), offset - PARSED_CHARS)  # minified code: mid-line
     near_start, near_end = _near(text, offset)
-    tree = parse(language, text[start:near_end])
+    tree = parse(language, text[start:near_end], PARSE_BUDGET_S)
     if tree is None:
         return {}
     cursor = len(text[start:offset].encode("utf-8", "surrogatepass"))

@@ -8,6 +8,7 @@ languages without one give ``None`` (the caller falls back to BM25 windows).
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -112,11 +113,22 @@ def _statement_end(lines: list[str], i: int) -> int:
     return i
 
 
-def parse(language: str, text: str) -> "Tree | None":
+def parse(language: str, text: str, budget_s: float | None = None) -> "Tree | None":
     """A parse of ``text`` (a buffer or a part of it: nothing of it is kept) in ``language``; None without a
-    grammar."""
+    grammar, or when it takes more than ``budget_s`` seconds of CPU (tree-sitter's error recovery can take
+    10 ms on 200 lines of a macro DSL, or of a window that starts inside a comment)."""
     parser = _parser(language)
-    return parser.parse(text.encode("utf-8", "surrogatepass")) if parser is not None else None
+    if parser is None:
+        return None
+    source = text.encode("utf-8", "surrogatepass")
+    if budget_s is None:
+        return parser.parse(source)
+    deadline = time.process_time() + budget_s
+    try:  # the progress callback is called only for a source read through a callback
+        return parser.parse(lambda at, _point: source[at:], progress_callback=lambda _at, _error: time.process_time() > deadline)
+    except ValueError:  # cancelled
+        parser.reset()
+        return None
 
 
 @lru_cache(maxsize=None)

@@ -7,6 +7,7 @@ import pytest
 
 from aix_lsp.symbols import SymbolIndex
 from aix_lsp.symbols.buffer import declared_receivers
+from aix_lsp.symbols.extract import parse
 from aix_lsp.symbols.langs._receivers import named_type
 
 
@@ -190,3 +191,17 @@ def test_rust_parameter_let_and_struct_field_types_are_receivers():
               "impl Report {\n    pub fn emit(&mut self) {\n        self.out.write(\"x\");\n        <|>\n    }\n}\n")
     assert through(ranked(RS_FILES, "src/report.rs", method), "flush_line", "ConsoleWriter") == "out"
     assert typed(method, "rust") == {"out": ("ConsoleWriter", False), "all": ("Vec", False)}
+
+
+# ------------------------------------------------------------------------------------------- bad input
+
+def test_a_parse_over_its_budget_types_nothing_and_minified_code_reads_a_bounded_window():
+    code = "fn f(out: &mut Writer) {\n    out.write();\n}\n" * 200
+    assert parse("rust", code) is not None
+    assert parse("rust", code, budget_s=0.0) is None  # cancelled: the caller types nothing from it
+    assert parse("rust", code) is not None  # the parser is usable again after a cancelled parse
+    minified = "var a=new Writer();" * 50_000 + "a.write();" + "var b=1;" * 50_000  # one line of 1.3 MB
+    offset = minified.index("a.write();")
+    assert declared_receivers(minified, offset, "javascript")["a"][0] == "Writer"
+    for language in ("java", "go", "c#", "typescript", "rust"):  # not code at all
+        assert isinstance(declared_receivers("\x00}{)(" * 5000 + "<|>", 25_000, language), dict)
