@@ -301,14 +301,20 @@ def ensure(entry: Entry, cache: Path = DEFAULT_CACHE) -> Path:
     done = target / ".complete"
     if not done.is_file():
         archive = fetch_archive(entry, cache)
-        if target.exists():
-            shutil.rmtree(target)
+        # extracted beside the target, then renamed: two runs at once (two helpers' --baseline) never see half
+        staging = target.with_name(f"{target.name}.part-{os.getpid()}")
         try:
-            safe_extract(archive, target)
-        except CorpusError:
-            shutil.rmtree(target, ignore_errors=True)
-            raise
-        done.write_text(entry.sha256 + "\n")
+            safe_extract(archive, staging)
+            (staging / ".complete").write_text(entry.sha256 + "\n")
+            if target.exists() and not done.is_file():  # a run that died half way
+                shutil.rmtree(target)
+            try:
+                staging.rename(target)
+            except OSError:
+                if not done.is_file():  # not another run's complete copy
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     root = target / entry.folder
     if not root.is_dir():
         raise CorpusError(f"{entry.name}: folder {entry.folder!r} is not in {entry.archive_name}")

@@ -779,6 +779,8 @@ def main() -> None:
     t0 = time.perf_counter()
     only = {n for n in args.only.split(",") if n}
     loaded = [Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
+    if loaded is not None:  # index only the repositories that have cases
+        only = {c.repo for c in loaded if not only or c.repo in only}
     saved_cases: list[Case] = []
     dropped: list[Case] = []  # drawn, but the definition is not what the line uses (make_cases)
     for name, files in repos(args.cache, set(args.groups.split(",")), only or None):
