@@ -33,17 +33,13 @@ class BufferUses:
         hi = min(len(lines), cursor_line + USE_WINDOW + 1)
         self._lines: dict[str, list[int]] = {}
         self._qualified: dict[str, list[int]] = {}  # name -> the lines near the cursor writing it after x. / x-> / X::
+        self._bare: dict[str, list[int]] = {}  # name -> the lines near the cursor writing it without a qualifier
         for row in range(lo, hi):
             if row in import_rows:
                 continue
-            line = lines[row]
-            for ident in IDENTIFIER.findall(line):
-                rows = self._lines.setdefault(ident, [])
-                if not rows or rows[-1] != row:
-                    rows.append(row)
-            if "." in line or ":" in line or "->" in line:
-                for ident in _ACCESSED.findall(line):
-                    rows = self._qualified.setdefault(ident, [])
+            for qualifier, ident in _WRITTEN.findall(lines[row]):
+                for table in (self._lines, self._qualified if qualifier else self._bare):
+                    rows = table.setdefault(ident, [])
                     if not rows or rows[-1] != row:
                         rows.append(row)
         # names written after x. / x-> / X:: near the cursor; None where members may be used unqualified
@@ -63,8 +59,12 @@ class BufferUses:
         """The lines near the cursor that write ``name`` after ``x.`` / ``x->`` / ``X::``."""
         return self._qualified.get(name)
 
+    def bare_lines_of(self, name: str) -> list[int] | None:
+        """The lines near the cursor that write ``name`` without ``x.`` / ``x->`` / ``X::`` before it."""
+        return self._bare.get(name)
 
-_ACCESSED = re.compile(r"(?:\.|->|::)\s*#?([A-Za-z_$][\w$]*)")
+
+_WRITTEN = re.compile(r"((?:\.|->|::)\s*#?)?([A-Za-z_$][\w$]*)")  # IDENTIFIER, with what qualifies it (x. x-> X::)
 # VersionSet* const versions_;  /  std::unique_ptr<Table> table_;  /  config: Box<Config>,  /  pub map: &'a Map
 FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static[ \t]+)*(?:[\w:]*::)?(?:\w+<[ \t]*)?"
                          r"(?:const[ \t]+)?(?:[\w]*::)?([A-Z]\w*)[\w<>:, \t]*?[*&\s]+(?:const[ \t]+)?\w+[ \t]*(?:[;=\[{]|GUARDED)"

@@ -377,6 +377,9 @@ class SymbolIndex:
                 self._import_candidates(rel_path, language, bindings, cands, (context.used, *words))
             if sources is None or "used" in sources:
                 self._used_candidates(rel_path, context, {b.local for b in bindings if b.local}, cands)
+            if rules.own_package is not None and (sources is None or "imports" in sources):
+                self._package_candidates(rel_path, rules.own_package(self._lookup, rel_path), cands,
+                                         (context.used, *words))
             if sources is None or "bm25" in sources:
                 self._bm25_candidates(rel_path, text, cursor_line, cands)
             receiver = receiver_type(text, offset, language)
@@ -546,6 +549,28 @@ class SymbolIndex:
                 if d.container is not None and context.accessed is not None and name not in context.accessed:
                     continue  # a member, but the code near the cursor never writes x.name: a local of that name
                 self._add(cands, d, name, d.container, "used", rel_path)
+
+    def _package_candidates(self, rel_path: str, files: list[str], cands: dict,
+                            written: Sequence[Container[str]]) -> None:
+        """The top-level names of the buffer's own package (``Language.own_package``), seen without an import:
+        those the buffer or its look-alike windows write are candidates (a class of the package used only on the
+        line being written is one; the hundreds the code around never writes are not)."""
+        if not files:
+            return
+        key = ("package", tuple(files))
+        names = self._lookup.cached(key)
+        if names is None:
+            names = {}
+            for path in files:
+                symbols = self._files.get(path)
+                for d in symbols.definitions if symbols is not None else ():
+                    if d.container is None:
+                        names.setdefault(d.name, []).append(d)
+            self._lookup.store(key, names, set(files))
+        for words in written:
+            for name in words:
+                for d in names.get(name, ()):  # type: ignore[union-attr]
+                    self._add(cands, d, d.name, None, "package", rel_path)
 
     def _same_name(self, d: Definition) -> int:
         """How many definitions of the workspace carry ``d``'s name, a class's constructors not counted (they are

@@ -170,6 +170,15 @@ class ModuleTable:
             return []  # only the last name matched: another library's package of the same name
         return table[folder]
 
+    def folder_files(self, path: str, language: str) -> list[str]:
+        """The files of ``language`` (Java, Go) in the folder of ``path``: its package."""
+        ext = PACKAGE_EXTENSIONS.get(language)
+        if ext is None:
+            return []
+        if self._dirty:
+            self._rebuild()
+        return self._folders.get(ext, {}).get(posixpath.dirname(path), [])
+
     def java_class(self, importer: str, spec: str) -> str | None:
         """The file of class ``a.b.C`` (or of the outer class of ``a.b.C.Inner``)."""
         parts = spec.split(".")

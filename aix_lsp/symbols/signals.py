@@ -1,6 +1,6 @@
 """The ranker: a few signals, each a small function, combined by a weighted sum with named weights.
 
-    score = imported_name   * [bound by name by an import of the buffer]      (star import: 1/2)
+    score = imported_name   * [bound by name by an import of the buffer]      (star import, own package: 1/2)
           + unused_import   * [that name is not used yet anywhere in the buffer]
           + name_proximity  * proximity(lines from the cursor to the nearest use of the name)
           + owner_proximity * proximity(... of its module alias or class)
@@ -73,10 +73,11 @@ class Candidate:
 
 
 def imported_name(origins: set[str]) -> float:
-    """1 when an import binds the definition by name, 1/2 through a star import."""
+    """1 when an import binds the definition by name, 1/2 through a star import or as a name of the buffer's own
+    package (Java, Go, C#: seen without an import)."""
     if "name" in origins:
         return 1.0
-    return 0.5 if "star" in origins else 0.0
+    return 0.5 if "star" in origins or "package" in origins else 0.0
 
 
 def unused_import(origins: set[str], local: str, used: set[str]) -> float:
@@ -178,11 +179,15 @@ class BufferView(Protocol):
     def qualified_lines_of(self, name: str) -> list[int] | None:
         """The lines near the cursor that write ``name`` after ``x.`` / ``x->`` / ``X::``."""
 
+    def bare_lines_of(self, name: str) -> list[int] | None:
+        """The lines near the cursor that write ``name`` without ``x.`` / ``x->`` / ``X::`` before it."""
+
 
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
 # by an included header
 RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
-BY_NAME = frozenset({"name", "star", "included", "resolved"})  # reached in ways that let the buffer write it bare
+BY_NAME = frozenset({"name", "star", "included", "resolved", "package"})  # reached in ways that let the buffer write it bare
+IMPORTED = frozenset({"name", "star", "included", "resolved", "module", "member"})
 
 
 def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best_bm25: float,
@@ -202,6 +207,10 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     # can only write it qualified, so a bare ``Import`` near the cursor is something else, not a use of it
     if d.container is None and "module" in cand.origins and not cand.origins & BY_NAME:
         lines = context.qualified_lines_of(cand.local)
+        uses = len(lines) if lines else 0
+    elif "package" in cand.origins and not cand.origins & IMPORTED:
+        # a name of the buffer's own package is written bare: ``f.String()`` is a method, not the package's String
+        lines = context.bare_lines_of(cand.local)
         uses = len(lines) if lines else 0
     else:
         lines = context.lines_of(cand.local)

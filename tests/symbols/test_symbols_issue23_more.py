@@ -22,6 +22,55 @@ def names(cands: list) -> list[tuple[str, str | None]]:
     return [(c.definition.name, c.definition.container) for c in cands]
 
 
+# ------------------------------------------------------------------ 5. the package's own names by name
+
+def fillers(path: str, header: str, body: str, n: int = 12) -> dict[str, str]:
+    """Another package's files whose definitions share every word of the code around the cursor: BM25 over
+    definitions brings them, not the class the line needs."""
+    return {path.format(i=i): header + body.format(i=i) for i in range(n)}
+
+
+def test_the_packages_own_names_written_near_the_cursor_are_candidates():
+    # Java: a class of the same package (folder), no import, used only on the line being written; the look-alike
+    # windows (code like the cursor's, elsewhere) write it
+    lexer = ("package calc;\n\n/** Splits the source into lexemes. */\npublic class Lexer {\n    public Lexer(String text) {}\n\n"
+             "    public Lexeme[] split() { return null; }\n}\n")
+    parser = ("package calc;\n\nimport java.util.List;\n\npublic class Parser {\n    private final List<Node> nodes;\n\n"
+              "    Parser(String src) {\n        <|>\n        this.nodes = build(src);\n    }\n}\n")
+    files = {"src/main/java/calc/Lexer.java": lexer, **fillers(
+        "src/main/java/other/Filler{i}.java", "package other;\n\nimport java.util.List;\n\n",
+        "public class Filler{i} {{\n    private final List<Node> nodes;\n    Parser parser;\n"
+        "    Node build(String src) {{ return null; }}\n}}\n")}
+    look = ["    Evaluator(String text) {\n        Lexer lexer = new Lexer(text);\n        this.parts = lexer.split();\n    }"]
+    got = ranked(files, "src/main/java/calc/Parser.java", parser, look)
+    assert ("Lexer", None) in names(got)[:3]
+    assert "package" in next(c for c in got if (c.definition.name, c.definition.container) == ("Lexer", None)).origins
+    assert ("Lexer", None) not in names(ranked(files, "src/main/java/other/Filler0.java", parser, look))[:3]  # another package
+
+    # Go: a function of the same package (folder), from a file that is no test file
+    util = "package tool\n\n// quote wraps s in quotes.\nfunc quote(s string) string {\n\treturn s\n}\n"
+    main = ("package tool\n\nimport \"strings\"\n\nfunc render(parts []string) string {\n\tout := strings.Join(parts, \" \")\n"
+            "\t<|>\n\treturn out\n}\n")
+    files = {"tool/util.go": util, **fillers("other/f{i}.go", "package other\n\n",
+                                             "func render{i}(parts []string) string {{\n\tout := strings.Join(parts, \" \")\n"
+                                             "\treturn out\n}}\n", 40)}
+    look = ["\tout = quote(out)\n\treturn out"]
+    assert ("quote", None) in names(ranked(files, "tool/render.go", main, look))[:3]
+
+    # C#: a class of the same namespace (or one around it), no using
+    clock = "namespace Shop.Core\n{\n    /// <summary>The time now.</summary>\n    public class Clock\n    {\n        public static long Now() => 0;\n    }\n}\n"
+    cart = ("namespace Shop.Core.Carts\n{\n    using System.Collections.Generic;\n\n    public class Cart\n    {\n"
+            "        private readonly List<Item> items = new List<Item>();\n\n        public void Add(Item item)\n        {\n"
+            "            <|>\n            items.Add(item);\n        }\n    }\n}\n")
+    files = {"Core/Clock.cs": clock, **fillers("Other/F{i}.cs", "namespace Other\n{{\n",
+                                                "    public class F{i}\n    {{\n        private readonly List<Item> items;\n"
+                                                "        public void Add(Item item) {{ items.Add(item); }}\n    }}\n}}\n")}
+    index = index_of({**files, "Core/Carts/Cart.cs": cart.replace("<|>", "")})
+    look = ["            item.AddedAt = Clock.Now();\n            items.Add(item);"]
+    got = index.rank_candidates("Core/Carts/Cart.cs", cart.replace("<|>", ""), cart.index("<|>"), lookalikes=look)
+    assert ("Clock", None) in names(got)[:3]
+
+
 # ------------------------------------------------------------ 7. a JavaScript plugin's parameter members
 
 JS_PLUGIN = ("// Adds reset() to the library.\nexport default function (Lib) {\n  /** Puts every counter back to zero. */\n"

@@ -131,6 +131,9 @@ class Language:
     constructors_named_for_class: bool = False
     # the names a module imports are among its members (a Python package's ``__init__``), not only re-exports
     imports_are_members: Callable[[str], bool] = _never
+    # the other files whose top-level names a file sees without importing them (its own package: Java and Go
+    # folders, C# namespaces); their names are candidates where the buffer or its look-alikes write them
+    own_package: "Callable[[NameLookup, str], list[str]] | None" = None
 
 
 @lru_cache(maxsize=None)

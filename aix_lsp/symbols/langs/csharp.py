@@ -144,6 +144,18 @@ def typed_csharp(root: Node, language: str) -> TypedCode:
     return typed_code(language, _TYPED, _declared, root)
 
 
+def own_package(lookup: NameLookup, rel_path: str) -> list[str]:
+    """The files declaring the file's namespaces (``A.B.C``) and the namespaces around them (``A.B``, ``A``): their
+    types need no ``using``."""
+    symbols = lookup.files.get(rel_path)
+    found: set[str] = set()
+    for namespace in symbols.packages if symbols is not None else ():
+        parts = namespace.split(".")
+        for i in range(len(parts), 0, -1):
+            found |= lookup.namespaces.get(".".join(parts[:i]), set())
+    return sorted(found)
+
+
 LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
                             import_candidates=import_candidates, constructors_named_for_class=True,
-                            typed_code=typed_csharp)}
+                            typed_code=typed_csharp, own_package=own_package)}

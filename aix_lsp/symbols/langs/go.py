@@ -158,9 +158,16 @@ def _declared(node: Node) -> list[Declared]:
     return [(text(name), type_node, node.type == "field_declaration") for name in names]
 
 
+def own_package(lookup: NameLookup, rel_path: str) -> list[str]:
+    """The files of the file's own package (its folder) share their top-level names; a test file's names are seen
+    only by the other test files."""
+    files = lookup.modules.folder_files(rel_path, "go")
+    return files if rel_path.endswith("_test.go") else [p for p in files if not p.endswith("_test.go")]
+
+
 def typed_go(root: Node, language: str) -> TypedCode:
     return typed_code(language, _TYPED, _declared, root)
 
 
 LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True,
-                            import_candidates=import_candidates, typed_code=typed_go)}
+                            import_candidates=import_candidates, typed_code=typed_go, own_package=own_package)}

@@ -116,10 +116,15 @@ def _declared(node: Node) -> list[Declared]:
     return found
 
 
+def own_package(lookup: NameLookup, rel_path: str) -> list[str]:
+    """The classes of the file's own package (its folder) need no import."""
+    return lookup.modules.folder_files(rel_path, "java")
+
+
 def typed_java(root: Node, language: str) -> TypedCode:
     return typed_code(language, _TYPED, _declared, root)
 
 
 LANGUAGES = {"java": Language(extract, import_start=re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
                               module_file=ModuleTable.java_class, imports_members=True, constructors_named_for_class=True,
-                              import_candidates=import_candidates, typed_code=typed_java)}
+                              import_candidates=import_candidates, typed_code=typed_java, own_package=own_package)}
