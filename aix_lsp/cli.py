@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_flags(p)
     p.set_defaults(func=_run("eval"))
 
-    p = sub.add_parser("finetune", help="LoRA fine-tuning on PATH's code with structured FIM samples (needs peft)")
+    p = sub.add_parser("finetune", help="LoRA fine-tuning on PATH's code with structured FIM samples, or with --next-edit on next edits from its git history (needs peft)")
     add_finetune_arguments(p)
     add_setting_flags(p)
     p.set_defaults(func=_run("finetune"))

@@ -22,6 +22,15 @@ def run_eval_command(args, settings: Settings) -> int:
         except (OSError, ValueError) as exc:
             _error(str(exc))
             return 2
+        kinds = {str(r.get("schema", "")).split("/")[0] for r in (a, b)}
+        if len(kinds) > 1:
+            _error("--compare needs two results of the same kind: one is `eval --next-edit`, the other not")
+            return 2
+        if "aix-lsp-eval-next-edit" in kinds:
+            from aix_lsp.eval.next_edit import format_compare_next_edit
+
+            print(format_compare_next_edit(a, b, args.compare[0], args.compare[1], seed=args.seed))
+            return 0
         print(format_compare(a, b, args.compare[0], args.compare[1], seed=args.seed))
         return 0
     if args.path is None:
@@ -89,26 +98,37 @@ def run_eval_command(args, settings: Settings) -> int:
 def _next_edit(args, settings: Settings, root: Path) -> int:
     from aix_lsp.engine import load_engine
     from aix_lsp.engine.base import EngineError
-    from aix_lsp.eval.next_edit import format_next_edit, run_next_edit_eval
+    from aix_lsp.eval.next_edit import format_next_edit, read_commit_list, run_next_edit_eval
 
     if not (root / ".git").exists():
         _error(f"--next-edit takes its cases from git history: {root} is not a git repository")
         return 2
-    print(f"aix-lsp eval --next-edit: cases from the last {args.commits} commits of {root}; loading {settings.model}", file=sys.stderr)
+    commits: int | list[str] = args.commits
+    where = f"the last {args.commits} commits"
+    if args.commits_from:
+        try:
+            commits = read_commit_list(args.commits_from)
+        except OSError as exc:
+            _error(f"cannot read --commits-from {args.commits_from}: {exc.strerror or exc}")
+            return 2
+        where = f"the {len(commits)} commits of {args.commits_from}"
+    adapter = f" with the adapter {settings.adapter}" if settings.adapter else ""
+    print(f"aix-lsp eval --next-edit: cases from {where} of {root}; loading {settings.model}{adapter}", file=sys.stderr)
     try:
         engine = load_engine(settings, lambda message, percent: None)
     except EngineError as exc:
         _error(str(exc))
         return 1
     try:
-        result = run_next_edit_eval(root, settings, engine, args.commits, args.limit, progress=not args.no_progress)
+        result = run_next_edit_eval(root, settings, engine, commits, args.limit, progress=not args.no_progress)
     except ValueError as exc:  # the model's next-edit format cannot be told
         _error(str(exc))
         return 1
     if not result["cases"]:
-        _error(f"no commit among the last {args.commits} changes a source file in two or more hunks; nothing to evaluate")
+        _error(f"no commit among {where} changes a source file in two or more hunks; nothing to evaluate")
         return 1
     result["model_name"] = settings.model
+    result["adapter"] = settings.adapter
     if args.json:
         try:
             Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
@@ -129,3 +149,5 @@ def add_eval_arguments(p) -> None:
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two --json results (paired bootstrap 95 %% interval) and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--commits", type=int, default=200, help="with --next-edit (the setting's flag: next edits on PATH's git history instead, docs/next-edit.md): the newest commits to take cases from (default 200)")
+    p.add_argument("--commits-from", metavar="FILE_OR_DIR",
+                   help="with --next-edit: only these commits, a list of ids or a `finetune --next-edit` output folder (its heldout-commits.txt: the commits held out of training)")

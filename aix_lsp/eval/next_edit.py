@@ -21,7 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from aix_lsp.languages import language_for_path
 from aix_lsp.next_edit.edits import apply, span_edit
@@ -37,6 +37,12 @@ class EditCase:
     steps: list[tuple[str, str, int, int]]  # hunks 1..k-1: (before, after, first line, last line)
     cursor: int  # code points: the end of hunk k-1
     after: str  # the file after hunk k
+    hunk: int = 0  # k, 0-based: its index among the file's hunks in the commit
+
+    @property
+    def id(self) -> str:
+        """Stable across runs of the same history: pairs the cases of two runs (``eval --compare``)."""
+        return f"{self.commit[:12]}:{self.path}:{self.hunk}"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -63,9 +69,29 @@ def _hunks(repo: Path, commit: str, path: str) -> list[tuple[int, int, list[str]
     return out
 
 
-def edit_cases(repo: Path, commits: int, limit: int) -> Iterator[EditCase]:
+SCHEMA = "aix-lsp-eval-next-edit/1"
+HELDOUT_COMMITS = "heldout-commits.txt"  # what `aix-lsp finetune --next-edit` held out (its output folder)
+
+
+def commit_list(repo: Path, commits: int) -> list[str]:
+    """The newest ``commits`` commits of ``repo``'s HEAD (merges left out), newest first."""
+    return _git(repo, "log", "--no-merges", "--format=%H", f"-n{commits}").split()
+
+
+def read_commit_list(path: str | Path) -> list[str]:
+    """Commit ids from a file (one a line; blank lines and # comments skipped), or from a `finetune
+    --next-edit` output folder (its heldout-commits.txt). OSError when unreadable."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / HELDOUT_COMMITS
+    lines = path.read_text("utf-8").splitlines()
+    return [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def edit_cases(repo: Path, commits: int | Sequence[str], limit: int) -> Iterator[EditCase]:
+    """Cases from the newest ``commits`` commits, or from these commits (ids, in this order)."""
     found = 0
-    for commit in _git(repo, "log", "--no-merges", "--format=%H", f"-n{commits}").split():
+    for commit in commit_list(repo, commits) if isinstance(commits, int) else commits:
         try:
             files = [f for f in _git(repo, "diff", "--name-only", f"{commit}^", commit).split() if language_for_path(f)]
         except subprocess.CalledProcessError:
@@ -86,13 +112,25 @@ def edit_cases(repo: Path, commits: int, limit: int) -> Iterator[EditCase]:
                 after = "\n".join(lines)
                 if k > 0:
                     cursor = sum(len(x) + 1 for x in before.split("\n")[:cursor_line + 1]) - 1
-                    yield EditCase(path, commit, before, list(steps), max(0, cursor), after)
+                    yield EditCase(path, commit, before, list(steps), max(0, cursor), after, k)
                     found += 1
                     if found >= limit:
                         return
                 steps.append((before, after, at, at + max(len(new), 1) - 1))
                 cursor_line = at + max(len(new), 1) - 1
                 shift += len(new) - count
+
+
+def case_request(case: EditCase) -> tuple[Any, Any]:
+    """(edit history, next-edit request) of ``case``: hunks 1..k-1 recorded as didChange would, the
+    cursor at the end of the last one. The eval and `finetune --next-edit` build their prompts from it."""
+    from aix_lsp.next_edit.service import NextEditRequest
+    from aix_lsp.recent_edits.history import EditHistory
+
+    history = EditHistory()
+    for before, after, first, last in case.steps:
+        history.record(None, case.path, before, after, first, last)
+    return history, NextEditRequest(case.text, case.cursor, case.path, None)
 
 
 def true_region(text: str, after: str, start: int, end: int) -> str:
@@ -132,9 +170,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, limit: int, progress: bool = True) -> dict[str, Any]:
+def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int | Sequence[str], limit: int, progress: bool = True) -> dict[str, Any]:
     from aix_lsp import formats
-    from aix_lsp.next_edit.service import NextEditRequest, NextEdits, build_prompt
+    from aix_lsp.next_edit.service import NextEdits, build_prompt
     from aix_lsp.pipeline import CompletionPipeline, CompletionRequest, LoadedModel
     from aix_lsp.recent_edits.history import EditHistory
 
@@ -149,10 +187,7 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, lim
     fim_rows: list[dict[str, Any]] = []
     reasons: dict[str, int] = {}
     for case in edit_cases(repo, commits, limit):
-        history = EditHistory()
-        for before, after, first, last in case.steps:
-            history.record(None, case.path, before, after, first, last)
-        req = NextEditRequest(case.text, case.cursor, case.path, None)
+        history, req = case_request(case)
         built = build_prompt(fmt, history, req)
         start, end = built.region
         old = case.text[start:end]
@@ -163,7 +198,8 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, lim
         predicted = apply(case.text, result.edits)[start:end + sum(len(e.text) - (e.end - e.start) for e in result.edits)] if result.edits else old
         if not result.edits:
             reasons[result.reason] = reasons.get(result.reason, 0) + 1
-        model_rows.append({"path": case.path, "commit": case.commit[:10], **score(old, predicted, truth)})
+        valid = result.generation is not None and not result.reason.startswith("answer rejected")  # the format's markers kept
+        model_rows.append({"id": case.id, "path": case.path, "commit": case.commit[:10], **score(old, predicted, truth), "valid": valid})
         baseline_rows.append(score(old, old, truth))
         completion = fim.complete(CompletionRequest(text=case.text, offset=case.cursor, path=repo / case.path, root=repo)).text
         at = case.cursor - start
@@ -172,7 +208,9 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int, lim
             print(f"\r{len(model_rows)} cases", end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)
-    return {"format": fmt.NAME, "model": summarize(model_rows), "no_edit": summarize(baseline_rows), "fim": summarize(fim_rows),
+    summary = summarize(model_rows)
+    summary["valid"] = sum(r["valid"] for r in model_rows) / len(model_rows) if model_rows else float("nan")
+    return {"schema": SCHEMA, "format": fmt.NAME, "model": summary, "no_edit": summarize(baseline_rows), "fim": summarize(fim_rows),
             "why_no_edit": reasons, "cases": model_rows}
 
 
@@ -184,7 +222,55 @@ def format_next_edit(result: dict[str, Any]) -> str:
                        ("no_edit_precision", "no-edit precision")):
         lines.append(f"{label:18} {m[key]:8.3f} {b[key]:8.3f} {f[key]:8.3f}")
     lines.append(f"{'no edit predicted':18} {m['no_edit_predicted']:8d} {b['no_edit_predicted']:8d} {f['no_edit_predicted']:8d}")
+    if "valid" in m:  # answers the format could read (its markers kept): what a model learns first
+        lines.append(f"{'valid answers':18} {m['valid']:8.3f} {'-':>8} {'-':>8}")
     if result["why_no_edit"]:
         top = sorted(result["why_no_edit"].items(), key=lambda kv: -kv[1])[:3]
         lines.append("why no edit: " + "; ".join(f"{n}x {why[:60]}" for why, n in top))
+    return "\n".join(lines)
+
+
+COMPARED = (("exact", "exact hunk"), ("similarity", "edit similarity"), ("location", "location"), ("valid", "valid answer"))  # per-case values
+
+
+def compare_next_edit(a: dict[str, Any], b: dict[str, Any], samples: int = 2000, seed: int = 0) -> tuple[list[Any], int, int]:
+    """B - A of the model's per-case exact, similarity and location (location: cases with an edit due),
+    paired by case id, with the paired bootstrap interval. Returns (differences, paired cases, unpaired)."""
+    from aix_lsp.eval.report import Difference, paired_bootstrap
+
+    cases_a = {r["id"]: r for r in a["cases"]}
+    cases_b = {r["id"]: r for r in b["cases"]}
+    common = [i for i in cases_a if i in cases_b]
+    out = []
+    for key, _ in COMPARED:
+        ids = [i for i in common if cases_a[i]["due"]] if key == "location" else common
+        ids = [i for i in ids if key in cases_a[i] and key in cases_b[i]]  # "valid": not in results older than it
+        xs, ys = [float(cases_a[i][key]) for i in ids], [float(cases_b[i][key]) for i in ids]
+        delta, low, high = paired_bootstrap(xs, ys, samples, seed)
+        n = len(ids)
+        out.append(Difference(key, "overall", n, sum(xs) / n if n else 0.0, sum(ys) / n if n else 0.0, delta, low, high))
+    return out, len(common), len(cases_a.keys() ^ cases_b.keys())
+
+
+def format_compare_next_edit(a: dict[str, Any], b: dict[str, Any], name_a: str = "A", name_b: str = "B",
+                             samples: int = 2000, seed: int = 0) -> str:
+    from aix_lsp.eval.report import MIN_PAIRS, _table
+
+    diffs, paired, unpaired = compare_next_edit(a, b, samples, seed)
+    lines = [f"next edits, B - A over {paired} paired cases (A: {name_a}, B: {name_b}); paired bootstrap, {samples} resamples, 95 % interval"]
+    if unpaired:
+        lines.append(f"{unpaired} cases are in only one run and are left out (different repository, commits or limit?)")
+    if not paired:
+        lines.append("no case in common: nothing to compare")
+        return "\n".join(lines)
+    rows = [["metric", "n", "A", "B", "B - A", "95 % interval", ""]]
+    for d, (_, title) in zip(diffs, COMPARED):
+        interval = f"[{d.low:+.3f}, {d.high:+.3f}]" if d.supported else "too few cases"
+        rows.append([title, str(d.n), f"{d.a:.3f}", f"{d.b:.3f}", f"{d.delta:+.3f}", interval, "*" if d.significant else ""])
+    pa, pb = a["model"]["no_edit_precision"], b["model"]["no_edit_precision"]
+    rows.append(["no-edit precision", "", f"{pa:.3f}", f"{pb:.3f}", "", "", ""])
+    lines.append(_table(rows))
+    lines.append("* the interval excludes 0: a difference the cases support, not noise; location is over the cases with an edit due")
+    if any(not d.supported for d in diffs):
+        lines.append(f"too few cases: under {MIN_PAIRS} paired cases a bootstrap interval says nothing, and none is starred")
     return "\n".join(lines)

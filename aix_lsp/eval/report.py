@@ -158,6 +158,6 @@ def load_result(path: str | Path) -> dict:
         data = json.loads(Path(path).read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         data = None
-    if not isinstance(data, dict) or data.get("schema", "").split("/")[0] != "aix-lsp-eval" or "cases" not in data:
-        raise ValueError(f"{path} is not the JSON of `aix-lsp eval --json`")
+    if not isinstance(data, dict) or str(data.get("schema", "")).split("/")[0] not in ("aix-lsp-eval", "aix-lsp-eval-next-edit") or "cases" not in data:
+        raise ValueError(f"{path} is not the JSON of `aix-lsp eval --json` (nor of `eval --next-edit --json`)")
     return data

@@ -14,7 +14,7 @@ def run_finetune_command(args, settings: Settings) -> int:
     opts = TrainOptions(
         epochs=args.epochs, lr=args.lr, warmup=args.warmup, schedule=args.schedule, heldout_samples=args.heldout_samples, rank=args.rank, max_samples=args.max_samples, heldout_fraction=args.heldout,
         seed=args.seed, checkpoint_every=args.checkpoint_every, resume=args.resume, crossfile=args.crossfile, train_head=args.train_head,
-        batch_size=args.batch_size,
+        batch_size=args.batch_size, next_edit=settings.next_edit, commits=args.commits, heldout_commits=args.heldout_commits,
         languages=args.languages.split(",") if args.languages else None, progress=not args.no_progress,
     )
     try:
@@ -23,8 +23,12 @@ def run_finetune_command(args, settings: Settings) -> int:
         print(f"aix-lsp finetune: {exc}", file=sys.stderr)
         return 1
     skipped = ", ".join(f"{v} {k}" for k, v in report.skipped.items()) or "none"
-    print(f"samples: {report.samples} from {report.train_files} train files ({report.heldout_files} held out); skipped: {skipped}; "
-          f"{report.cut_middles} middles longer than max_new_tokens cut there (no end token)")
+    if opts.next_edit:
+        print(f"samples: {report.samples} next edits from {report.train_commits} train commits ({report.heldout_commits} newest held out); "
+              f"skipped: {skipped}; {report.cut_middles} answers longer than their budget cut there")
+    else:
+        print(f"samples: {report.samples} from {report.train_files} train files ({report.heldout_files} held out); skipped: {skipped}; "
+              f"{report.cut_middles} middles longer than max_new_tokens cut there (no end token)")
     print(f"steps: {report.steps}" + (f" (resumed at {report.resumed_from})" if report.resumed_from else "")
           + f"; loss {report.first_loss:.3f} -> {report.last_loss:.3f} (first / last tenth of the steps)")
     if report.heldout_losses:
@@ -39,7 +43,13 @@ def run_finetune_command(args, settings: Settings) -> int:
               file=sys.stderr)
         return 130
     print(f"adapter: {report.output} (use it with --adapter {report.output}); loss curve: {report.loss_plot or report.output + '/loss.csv'}")
-    print(f"held-out files: {report.output}/heldout.txt (aix-lsp eval PATH --files-from {report.output})")
+    if opts.next_edit:
+        held = Path(report.output) / "heldout-commits.txt"
+        ids = held.read_text("utf-8").split()
+        print(f"held-out commits ({len(ids)}, never trained on): {' '.join(i[:10] for i in ids)}")
+        print(f"  in {held} (aix-lsp eval --next-edit PATH --commits-from {report.output} --adapter {report.output})")
+    else:
+        print(f"held-out files: {report.output}/heldout.txt (aix-lsp eval PATH --files-from {report.output})")
     return 0
 
 
@@ -55,8 +65,12 @@ def add_finetune_arguments(p) -> None:
     p.add_argument("--heldout-samples", type=int, default=200, metavar="N",
                    help="held-out samples whose loss is measured before training and after each epoch (default 200; 0: none)")
     p.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8, as aiXcoder's script)")
-    p.add_argument("--max-samples", type=int, default=2000, help="structured FIM samples taken from the train files")
+    p.add_argument("--max-samples", type=int, default=2000, help="structured FIM samples taken from the train files (with --next-edit: next-edit samples from the train commits)")
     p.add_argument("--heldout", type=float, default=0.2, help="fraction of files held out of training (default 0.2)")
+    p.add_argument("--commits", type=int, default=200,
+                   help="with --next-edit (the setting's flag: next-edit samples from PATH's git history, split by commit, docs/next-edit.md): the newest commits to take samples from (default 200)")
+    p.add_argument("--heldout-commits", type=int, default=20, metavar="N",
+                   help="with --next-edit: the newest N of those commits are held out, never trained on (default 20); listed in DIR/heldout-commits.txt for eval --next-edit --commits-from DIR")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="default: five checkpoints per run")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint")

@@ -37,6 +37,7 @@ class Sample:
     prompt_len: int  # the first prompt_len ids are the prompt (no loss), the rest the label
     path: str
     scenario: str
+    commit: str = ""  # next-edit samples: the commit the case comes from
 
 
 @dataclass

@@ -63,6 +63,9 @@ class TrainOptions:
     train_head: bool = False  # also train the token embeddings and the output head in full (a random base needs it; 400M numbers on a 7B)
     languages: list[str] | None = None
     progress: bool = True
+    next_edit: bool = False  # next-edit samples from the git history (split by commit), not structured FIM
+    commits: int = 200  # next_edit: the newest commits to take cases from
+    heldout_commits: int = 20  # next_edit: the newest of them, held out of training
 
 
 @dataclass
@@ -85,6 +88,8 @@ class TrainReport:
     interrupted: bool = False
     resumed_from: int = 0
     notes: list[str] = field(default_factory=list)
+    train_commits: int = 0  # next_edit: the split is by commit (train_files and heldout_files are 0)
+    heldout_commits: int = 0
 
 
 def load_base(settings: Settings, for_training: bool = True) -> tuple[Any, Any, str, bool]:
@@ -199,12 +204,10 @@ def _write_loss_curve(output: Path, losses: list[float], heldout: list[tuple[int
 def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
              on_step: Callable[[int, float], None] | None = None) -> TrainReport:
     """Train a LoRA adapter on ``root``'s train files into ``output``. Raises FinetuneError; on Ctrl-C a
-    checkpoint is saved and the report says ``interrupted``. ``on_step(step, loss)`` after each step."""
-    import torch
-
+    checkpoint is saved and the report says ``interrupted``. ``on_step(step, loss)`` after each step.
+    With ``opts.next_edit``: next-edit samples of ``root``'s git history, split by commit."""
     from aix_lsp.eval.cases import NoSourceFiles, parse_languages, source_files
-    from aix_lsp.engine.adapter import write_base_file
-    from aix_lsp.finetune.samples import build_samples, split_files
+    from aix_lsp.finetune.samples import split_files
 
     started = time.perf_counter()
     root = root.resolve()
@@ -228,6 +231,12 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
     elif opts.resume:
         log.warning("--resume: no checkpoint in %s, starting afresh", output)
 
+    if opts.next_edit:
+        if settings.next_edit_model and settings.next_edit_model != settings.model:
+            raise FinetuneError(f"finetune --next-edit trains the model setting ({settings.model}); an adapter applies to it only, "
+                                f"not to next_edit_model ({settings.next_edit_model}): give the next-edit model as --model and leave next_edit_model empty")
+        return _finetune(root, output, settings, opts, on_step, started, state, *_commit_split(root, output, opts, state))
+
     # --- the split by file (kept from the first run when resuming) ---
     if state is not None and (output / "train.txt").is_file():
         train_rel = [l for l in (output / "train.txt").read_text("utf-8").splitlines() if l]
@@ -240,18 +249,75 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
         _write_lines(output / "train.txt", train_rel)
         _write_lines(output / "heldout.txt", held_rel)
 
-    # --- model and samples ---
-    model, tokenizer, device, quantized = load_base(settings)
-    print(f"aix-lsp finetune: building samples from {len(train_rel)} train files ({len(held_rel)} held out)", file=sys.stderr)
-    sample_set = build_samples(root, [root / r for r in train_rel], settings, tokenizer, opts.max_samples, opts.seed,
-                               opts.crossfile, held_rel)
-    samples = sample_set.samples
-    if not samples:
-        raise FinetuneError(f"no training sample from {len(train_rel)} files (skipped: {sample_set.skipped or 'no syntax node'})")
+    return _finetune(root, output, settings, opts, on_step, started, state, train_rel, held_rel)
+
+
+def _commit_split(root: Path, output: Path, opts: TrainOptions, state: dict | None) -> tuple[list[str], list[str]]:
+    """(train, held-out) commits of ``finetune --next-edit``, written to the output folder (kept from the
+    first run when resuming)."""
+    import subprocess
+
+    from aix_lsp.eval.next_edit import HELDOUT_COMMITS, read_commit_list
+    from aix_lsp.finetune.next_edit_samples import TRAIN_COMMITS, split_commits
+
+    if state is not None and (output / TRAIN_COMMITS).is_file():
+        return read_commit_list(output / TRAIN_COMMITS), read_commit_list(output / HELDOUT_COMMITS)
+    if not (root / ".git").exists():
+        raise FinetuneError(f"--next-edit takes its samples from git history: {root} is not a git repository")
+    try:
+        train, held = split_commits(root, opts.commits, opts.heldout_commits)
+    except subprocess.CalledProcessError as exc:
+        raise FinetuneError(f"git log failed in {root}: {(exc.stderr or '').strip() or exc}") from exc
+    if not train:
+        raise FinetuneError(f"{root} has no commit to train on")
+    _write_lines(output / TRAIN_COMMITS, train)
+    _write_lines(output / HELDOUT_COMMITS, held)
+    return train, held
+
+
+def _samples(root: Path, settings: Settings, opts: TrainOptions, tokenizer: Any, model: Any,
+             train: list[str], held: list[str]) -> tuple[Any, list]:
+    """(the training SampleSet, the held-out samples) of the split: files (structured FIM) or commits (next edits)."""
+    if opts.next_edit:
+        from aix_lsp.finetune.next_edit_samples import build_next_edit_samples, next_edit_format
+        from aix_lsp.formats.base import FormatError
+
+        try:
+            fmt = next_edit_format(tokenizer, model, settings.next_edit_format)
+        except FormatError as exc:
+            raise FinetuneError(str(exc)) from exc
+        print(f"aix-lsp finetune: next-edit samples ({fmt.NAME} format) from {len(train)} train commits ({len(held)} held out)", file=sys.stderr)
+        sample_set = build_next_edit_samples(root, train, settings, tokenizer, fmt, opts.max_samples)
+        if not sample_set.samples:
+            raise FinetuneError(f"no training sample from {len(train)} commits (skipped: {sample_set.skipped or 'no commit changes a source file in two or more hunks'})")
+        held_samples = build_next_edit_samples(root, held, settings, tokenizer, fmt, opts.heldout_samples).samples if held else []
+        return sample_set, held_samples
+
+    from aix_lsp.finetune.samples import build_samples
+
+    print(f"aix-lsp finetune: building samples from {len(train)} train files ({len(held)} held out)", file=sys.stderr)
+    sample_set = build_samples(root, [root / r for r in train], settings, tokenizer, opts.max_samples, opts.seed,
+                               opts.crossfile, held)
+    if not sample_set.samples:
+        raise FinetuneError(f"no training sample from {len(train)} files (skipped: {sample_set.skipped or 'no syntax node'})")
     held_samples = []
-    if opts.heldout_samples > 0 and held_rel:
-        held_samples = build_samples(root, [root / r for r in held_rel], settings, tokenizer, opts.heldout_samples, opts.seed,
-                                     opts.crossfile, held_rel).samples
+    if opts.heldout_samples > 0 and held:
+        held_samples = build_samples(root, [root / r for r in held], settings, tokenizer, opts.heldout_samples, opts.seed,
+                                     opts.crossfile, held).samples
+    return sample_set, held_samples
+
+
+def _finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions, on_step: Callable[[int, float], None] | None,
+              started: float, state: dict | None, train_rel: list[str], held_rel: list[str]) -> TrainReport:
+    """Load the base, build the samples of the split, train (or resume) and write the adapter."""
+    import torch
+
+    from aix_lsp.engine.adapter import write_base_file
+
+    ckpt = output / CHECKPOINT
+    model, tokenizer, device, quantized = load_base(settings)
+    sample_set, held_samples = _samples(root, settings, opts, tokenizer, model, train_rel, held_rel)
+    samples = sample_set.samples
 
     try:
         from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
@@ -344,8 +410,10 @@ def finetune(root: Path, output: Path, settings: Settings, opts: TrainOptions,
             raise FinetuneError(f"cannot write the adapter to {output}: {exc.strerror or exc}") from exc
         shutil.rmtree(ckpt, ignore_errors=True)
     png, note = _write_loss_curve(output, losses, heldout_losses)
+    units = ({"train_commits": len(train_rel), "heldout_commits": len(held_rel), "train_files": 0, "heldout_files": 0} if opts.next_edit
+             else {"train_files": len(train_rel), "heldout_files": len(held_rel)})
     report = TrainReport(
-        output=str(output), train_files=len(train_rel), heldout_files=len(held_rel), samples=n, skipped=sample_set.skipped, cut_middles=sample_set.cut,
+        output=str(output), **units, samples=n, skipped=sample_set.skipped, cut_middles=sample_set.cut,
         steps=step, first_loss=_mean(losses[:max(1, len(losses) // 10)]), last_loss=_mean(losses[-max(1, len(losses) // 10):]),
         heldout_losses=heldout_losses,
         seconds=time.perf_counter() - started, samples_per_s=done_here / loop_s if loop_s > 0 else 0.0,

@@ -63,6 +63,12 @@ def build_prompt(fmt: Any, history: EditHistory, req: NextEditRequest) -> BuiltP
     return BuiltPrompt(text, (start, end), masked[start:end], spans)
 
 
+def prompt_ids(ptok: Any, built: BuiltPrompt) -> tuple[list[int], int]:
+    """(the prompt's token ids, the most tokens the answer may take): the region's own tokens and
+    EXTRA_NEW_TOKENS. ``finetune --next-edit`` tokenizes its samples with it."""
+    return ptok.encode(built.text), len(ptok.encode(built.old_region)) + EXTRA_NEW_TOKENS
+
+
 class NextEdits:
     def __init__(self, history: EditHistory) -> None:
         self.history = history
@@ -98,8 +104,7 @@ class NextEdits:
             return NextEditResult([], str(exc))
         if len(built.text) > CHARS_PER_TOKEN_BOUND * max_context_tokens:  # a huge line: never tokenize megabytes
             return NextEditResult([], f"the prompt ({len(built.text)} characters) cannot fit max_context_tokens", built.region)
-        ids = model.builder.ptok.encode(built.text)
-        max_new = len(model.builder.ptok.encode(built.old_region)) + EXTRA_NEW_TOKENS
+        ids, max_new = prompt_ids(model.builder.ptok, built)
         timings["tokenize"] = time.perf_counter() - t
         if len(ids) + max_new > max_context_tokens:
             return NextEditResult([], f"prompt of {len(ids)} tokens + {max_new} to generate exceeds max_context_tokens", built.region, built.text)

@@ -162,3 +162,10 @@ def parse(output: str, old_region: str = "") -> str:
     if not text:
         raise OutputError("empty answer")
     return text
+
+
+def answer(region: str, old_region: str = "") -> str:
+    """What the model writes for the updated window ``region``, as ``parse`` reads it back: the block's
+    content (its newline, as ``write_file_block`` ends a block) and the next block's separator, where
+    ``stop_at`` ends it. The target of ``aix-lsp finetune --next-edit``."""
+    return region + ("" if old_region.endswith("\n") else "\n") + FILE_SEP

@@ -177,3 +177,9 @@ def parse(output: str, old_region: str = "") -> str:
     if end < 0:
         raise OutputError(f"no newline before {EDITABLE_REGION_END_MARKER}")
     return content[:end]
+
+
+def answer(region: str, old_region: str = "") -> str:
+    """What the model writes for the rewritten ``region``, as ``parse`` reads it back and ``stop_at`` ends it:
+    the start marker's line, the region, the end marker. The target of ``aix-lsp finetune --next-edit``."""
+    return EDITABLE_REGION_START_MARKER + "\n" + region + "\n" + EDITABLE_REGION_END_MARKER
