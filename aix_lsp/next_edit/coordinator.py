@@ -151,7 +151,7 @@ class NextEditCoordinator:
         if model is None:
             empty.reason = "next-edit model not loaded"
             return empty
-        req = NextEditRequest(doc.text, offset, where[1], where[0], doc.version, cancel)
+        req = NextEditRequest(doc.text, offset, where[1], where[0], doc.version, cancel, self._related(doc, offset, where[0]))
         uri, version = doc.uri, doc.version
 
         def run() -> NextEditAnswer:
@@ -160,11 +160,28 @@ class NextEditCoordinator:
             answer = self._answer(uri, version, line, result)
             gen = result.generation
             drafts = f", {gen.accepted_tokens}/{gen.drafted_tokens} drafted tokens kept" if gen is not None and gen.drafted_tokens else ""
-            log.info("next edit for %s v%d: %s (%.0f ms%s)", uri, version,
-                     f"{len(answer.edits)} edit(s)" if answer.edits else answer.reason, 1000 * (time.perf_counter() - started), drafts)
+            related = f", related files: {', '.join(result.related)}" if result.related else ""
+            log.info("next edit for %s v%d: %s (%.0f ms%s%s)", uri, version,
+                     f"{len(answer.edits)} edit(s)" if answer.edits else answer.reason, 1000 * (time.perf_counter() - started), drafts, related)
             return answer
 
         return self._scheduler.submit(self.key(uri), run, cancel)
+
+    def _related(self, doc: Document, offset: int, root: Path | None) -> Callable[[Callable[[str], int]], list[Any]] | None:
+        """The context layer's fragments for the cursor, as completions get them (retrieval on, the same
+        sticky cache per document, excluded files left out), for a format with a place for related files."""
+        s, context, path, text = self._settings(), self._pipeline.context, doc.path, doc.text
+        if not (s.retrieval and context is not None and path is not None and s.retrieval_top_k > 0):
+            return None
+        exclusions, uri = self._pipeline.exclusions, doc.uri
+
+        def related(count_tokens: Callable[[str], int]) -> list[Any]:
+            fragments = context.context_for(path, text, offset, count_tokens, document=uri)
+            if root is None:
+                return list(fragments)
+            return [f for f in fragments if not exclusions.rule_for(root / f.path, root, s.exclude_globs)]
+
+        return related
 
     def _answer(self, uri: str, version: int, line: int, result: NextEditResult) -> NextEditAnswer:
         answer = NextEditAnswer(uri, version, reason=result.reason, cursor_line=line)

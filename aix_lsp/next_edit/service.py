@@ -4,23 +4,28 @@ Runs on the model worker thread through the engine the completion pipeline loade
 engine per model, its own decoding loop, KV cache and prompt-lookup drafting, which suits a region that
 is mostly copied). Secret values are masked in the excerpt and the history before tokenizing; masking
 keeps lengths, so offsets stay the document's, and an answer that would rewrite a masked value is dropped.
+Related files come from the context layer (the request's ``related``: the same fragments, exclusions and
+secret masking as completion prompts) where the format has a place for them; the last ones are dropped
+when the prompt would not fit ``max_context_tokens``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
+from aix_lsp.context.fragment import fit_budget
 from aix_lsp.engine.base import EngineError, Generation
 from aix_lsp.formats.base import FormatError
 from aix_lsp.next_edit import detect
 from aix_lsp.next_edit.edits import Edit, overlaps, region_edits
 from aix_lsp.recent_edits.history import EditHistory
-from aix_lsp.secrets import _masked, secret_spans
+from aix_lsp.secrets import _masked, redact, secret_spans
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,9 @@ class NextEditRequest:
     root: Path | None
     version: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
+    # the context layer's fragments for this cursor, given a token counter (run on the model thread);
+    # None: no related files
+    related: Callable[[Callable[[str], int]], Sequence[Any]] | None = None
 
 
 @dataclass
@@ -46,6 +54,7 @@ class NextEditResult:
     prompt: str = ""
     generation: Generation | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    related: list[str] = field(default_factory=list)  # the files whose fragments the prompt holds
 
 
 @dataclass
@@ -54,13 +63,32 @@ class BuiltPrompt:
     region: tuple[int, int]
     old_region: str  # the region as the model saw it (secrets masked)
     secrets: list[tuple[int, int]]
+    related: list[str] = field(default_factory=list)  # the files whose fragments the prompt holds
 
 
-def build_prompt(fmt: Any, history: EditHistory, req: NextEditRequest) -> BuiltPrompt:
+def masked_fragments(fragments: Sequence[Any]) -> list[Any]:
+    """The fragments with secret values masked (the indexes mask them already; checked again, as for
+    completion prompts: an older index or a source that does not mask must not leak)."""
+    out = []
+    for f in fragments:
+        found = redact(f.text, f.path)
+        out.append(dataclasses.replace(f, text=found.text) if found.count and dataclasses.is_dataclass(f) else f)
+    return out
+
+
+def build_prompt(fmt: Any, history: EditHistory, req: NextEditRequest, fragments: Sequence[Any] = ()) -> BuiltPrompt:
+    """The format's prompt for ``req``; ``fragments``: the context layer's, for a format with a place for
+    related files (secrets masked here)."""
     spans = secret_spans(req.text, req.path)
     masked = _masked(req.text, spans)
-    text, start, end = fmt.build(history, req.root, req.path, masked, req.cursor)
-    return BuiltPrompt(text, (start, end), masked[start:end], spans)
+    if fragments and getattr(fmt, "RELATED_FILES", False):
+        fragments = masked_fragments(fragments)
+        text, start, end = fmt.build(history, req.root, req.path, masked, req.cursor, related=fragments)
+        used = list(dict.fromkeys(f.path for f in fragments if f.text.strip() and f.text in text))
+    else:
+        text, start, end = fmt.build(history, req.root, req.path, masked, req.cursor)
+        used = []
+    return BuiltPrompt(text, (start, end), masked[start:end], spans, used)
 
 
 def prompt_ids(ptok: Any, built: BuiltPrompt) -> tuple[list[int], int]:
@@ -98,13 +126,22 @@ class NextEdits:
             return NextEditResult([], "cancelled")
         timings: dict[str, float] = {}
         t = time.perf_counter()
+        fragments = self._related(model, req) if getattr(fmt, "RELATED_FILES", False) else []
+        timings["context"] = time.perf_counter() - t
+        t = time.perf_counter()
         try:
-            built = build_prompt(fmt, self.history, req)
+            built = build_prompt(fmt, self.history, req, fragments)
+            if len(built.text) > CHARS_PER_TOKEN_BOUND * max_context_tokens and built.related:
+                built = build_prompt(fmt, self.history, req)  # related files never make a prompt too long
         except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens)
             return NextEditResult([], str(exc))
         if len(built.text) > CHARS_PER_TOKEN_BOUND * max_context_tokens:  # a huge line: never tokenize megabytes
             return NextEditResult([], f"the prompt ({len(built.text)} characters) cannot fit max_context_tokens", built.region)
-        ids, max_new = prompt_ids(model.builder.ptok, built)
+        encode = model.builder.ptok.encode
+        ids = encode(built.text)
+        max_new = len(encode(built.old_region)) + EXTRA_NEW_TOKENS
+        if len(ids) + max_new > max_context_tokens and built.related:
+            built, ids = self._fit_related(fmt, req, fragments, encode, max_context_tokens - max_new)
         timings["tokenize"] = time.perf_counter() - t
         if len(ids) + max_new > max_context_tokens:
             return NextEditResult([], f"prompt of {len(ids)} tokens + {max_new} to generate exceeds max_context_tokens", built.region, built.text)
@@ -114,14 +151,38 @@ class NextEdits:
             return NextEditResult([], str(exc), built.region, built.text)
         timings["prefill"], timings["decode"] = gen.prefill_s, gen.decode_s
         if gen.finish_reason == "cancelled":
-            return NextEditResult([], "cancelled", built.region, built.text, gen, timings)
+            return NextEditResult([], "cancelled", built.region, built.text, gen, timings, built.related)
         try:
             new_region = fmt.parse(gen.text, built.old_region)
         except fmt.OutputError as exc:
-            return NextEditResult([], f"answer rejected: {exc}", built.region, built.text, gen, timings)
+            return NextEditResult([], f"answer rejected: {exc}", built.region, built.text, gen, timings, built.related)
         edits = region_edits(built.old_region, new_region, built.region[0])
         if not edits:
-            return NextEditResult([], "no edit predicted", built.region, built.text, gen, timings)
+            return NextEditResult([], "no edit predicted", built.region, built.text, gen, timings, built.related)
         if any(overlaps(e, built.secrets) for e in edits):
-            return NextEditResult([], "the edit would rewrite a masked secret", built.region, built.text, gen, timings)
-        return NextEditResult(edits, "", built.region, built.text, gen, timings)
+            return NextEditResult([], "the edit would rewrite a masked secret", built.region, built.text, gen, timings, built.related)
+        return NextEditResult(edits, "", built.region, built.text, gen, timings, built.related)
+
+    @staticmethod
+    def _related(model: Any, req: NextEditRequest) -> list[Any]:
+        if req.related is None:
+            return []
+        try:
+            return list(req.related(model.count_tokens))
+        except Exception as exc:  # related files are an extra: never lose the suggestion over them
+            log.warning("cross-file context for the next edit failed: %s", exc)
+            return []
+
+    def _fit_related(self, fmt: Any, req: NextEditRequest, fragments: list[Any], encode: Callable[[str], list[int]],
+                     room: int) -> tuple[BuiltPrompt, list[int]]:
+        """The prompt with as many of the best fragments as fit ``room`` tokens, none when none does."""
+        bare = build_prompt(fmt, self.history, req)
+        bare_ids = encode(bare.text)
+        kept = fit_budget(fragments, len(fragments), room - len(bare_ids), lambda text: len(encode(text)), lambda f, taken: False)
+        while kept:
+            built = build_prompt(fmt, self.history, req, kept)
+            ids = encode(built.text)
+            if len(ids) <= room:  # the block headers count too
+                return built, ids
+            kept = kept[:-1]
+        return bare, bare_ids

@@ -3,7 +3,7 @@
 Followed from Zed's implementation of it (zed-industries/zed, crates/edit_prediction/src/sweep_prompt.rs,
 whose test ``test_build_prompt_uses_run_model_ordering`` pins the order of the model card's run_model.py):
 
-    <|file_sep|>{related file}\\n{content}\\n                     (none here yet)
+    <|file_sep|>{related file}\\n{its excerpts, joined by \\n}\\n      (the context layer's fragments)
     <|file_sep|>{path}.diff\\noriginal:\\n{old lines}\\nupdated:\\n{new lines}\\n   (the 3 newest changes)
     <|file_sep|>original/{path}\\n{the window before the file's latest change}\\n
     <|file_sep|>current/{path}\\n{the window now}\\n
@@ -16,12 +16,26 @@ window and stops at ``<|file_sep|>`` or ``</s>``; an empty answer or the window 
 Sweep's v2 models (``original/{path}:{start}:{end}`` headers, a ``<|cursor|>`` marker) are another format,
 not this one. Here the window before the latest change maps the window's first and last lines through
 the lines the change kept (Zed maps offsets through the buffer's edit list).
+
+Related files (Zed's ``build_related_file_blocks`` and zeta_prompt's ``filter_redundant_excerpts``; the
+Sweep post, blog.sweep.dev/posts/oss-next-edit, "Our Format": Qwen2.5-Coder's pretraining layout of
+``<|file_sep|>{path}`` blocks before the current file): one block per file, in the order the files first
+rank, its excerpts in the order they rank (Zed sorts by the excerpt's ``order``, then its first row) joined
+by a newline; an excerpt of the current file that lies wholly
+inside the window is dropped. Zed gives the format no budget of its own (its context retrieval has one):
+here the fragments are the context layer's (``retrieval_top_k``, ``retrieval_max_tokens``, secrets masked,
+excluded files left out), and the service drops the last ones when the prompt would not fit
+``max_context_tokens``. Zed refuses a request whose related file holds a reserved token; here that
+fragment alone is left out.
+
+Accepted suggestions: the format has no marker for them. Zed's events carry a ``predicted`` flag, and
+its Sweep prompt does not read it (``recent_change_block_from_event``); neither does Sweep's post show one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from aix_lsp.common_ends import common_ends
 from aix_lsp.secrets import redact
@@ -35,6 +49,7 @@ WINDOW_LINES_ABOVE = 10
 WINDOW_LINES_BELOW = 10
 MAX_RECENT_CHANGE_BLOCKS = 3
 MAX_RECENT_CHANGE_LINES = 40
+RELATED_FILES = True  # the format has a place for the context layer's fragments
 
 
 class OutputError(ValueError):
@@ -115,12 +130,33 @@ def check(field: str, value: str) -> None:
         raise OutputError(f"sweep prompt {field} contains reserved tokens")
 
 
-def render(path: str, original: str, current: str, changes: list[tuple[str, str]]) -> str:
-    """The prompt from its parts: ``changes`` are (path, unified diff), oldest first."""
+def related_blocks(fragments: Sequence[Any], path: str, first: int, last: int) -> list[tuple[str, str]]:
+    """(path, content) per related file from the context layer's ``fragments`` (best first; each with
+    ``path``, ``start_line``, ``end_line`` exclusive, ``text``): files in the order they first rank, their
+    excerpts in rank order joined by a newline; the current file's excerpts wholly inside the window rows
+    ``first``..``last`` are dropped, and fragments holding a reserved token are left out."""
+    files: dict[str, list[Any]] = {}
+    for f in fragments:
+        if f.path == path and not (f.start_line < first or f.end_line > last + 1):
+            continue  # already in the window (filter_redundant_excerpts)
+        if any(token in f.path or token in f.text for token in RESERVED):
+            continue
+        files.setdefault(f.path, []).append(f)
+    return [(p, "\n".join(f.text for f in excerpts)) for p, excerpts in files.items()]
+
+
+def render(path: str, original: str, current: str, changes: list[tuple[str, str]],
+           related: Sequence[tuple[str, str]] = ()) -> str:
+    """The prompt from its parts: ``changes`` are (path, unified diff), oldest first; ``related`` are
+    (path, content) blocks that go first."""
     check("file path", path)
     check("original window", original)
     check("current window", current)
     prompt = ""
+    for related_path, content in related:
+        check("related file path", related_path)
+        check("related file content", content)
+        prompt += write_file_block(related_path, content)
     for change_path, diff in changes[-MAX_RECENT_CHANGE_BLOCKS:]:
         block = change_block(change_path, diff)
         check("recent change", block[len(FILE_SEP):])
@@ -130,8 +166,10 @@ def render(path: str, original: str, current: str, changes: list[tuple[str, str]
     return prompt + f"{FILE_SEP}updated/{path}\n"
 
 
-def build(history: Any, root: Path | None, path: str, text: str, cursor: int) -> tuple[str, int, int]:
-    """(prompt, window start, window end) for ``text`` (secrets already masked) and the folder's history."""
+def build(history: Any, root: Path | None, path: str, text: str, cursor: int,
+          related: Sequence[Any] = ()) -> tuple[str, int, int]:
+    """(prompt, window start, window end) for ``text`` (secrets already masked), the folder's history and
+    the context layer's fragments ``related`` (secrets masked too)."""
     first, last = window_rows(text, cursor)
     start, end = _span(text, first, last)
     current = text[start:end]
@@ -144,7 +182,8 @@ def build(history: Any, root: Path | None, path: str, text: str, cursor: int) ->
         a, b = old_rows(latest.before, latest.after, first, last)
         s, e = _span(before, a, b)
         original = before[s:e]
-    return render(path, original, current, [(h.path, h.diff()) for h in hunks]), start, end
+    blocks = related_blocks(related, path, first, last)
+    return render(path, original, current, [(h.path, h.diff()) for h in hunks], blocks), start, end
 
 
 def stop_at(generated: str) -> int | None:

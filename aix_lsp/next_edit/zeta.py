@@ -33,6 +33,15 @@ Followed from its published sources:
   marker is dropped, exactly one start and one end marker and at most one start-of-file marker are
   required, the new region is what lies between the start marker's line and ``\\n<|editable_region_end|>``.
 
+Two things the format has no place for:
+
+- related files from other files of the workspace: the template has only the events and the excerpt (the
+  data set's rows are ``events``, ``input``, ``output``), and Sweep's post says so (blog.sweep.dev/posts/
+  oss-next-edit: "Zeta doesn't support multi-file context at all"). ``build`` takes them and leaves them out.
+- accepted suggestions: Zed's events carry a ``predicted`` flag, and Zeta's event text ignores it
+  (crates/edit_prediction/src/zeta1.rs ``format_event``). Only Zeta 2's prompt marks them (zeta_prompt's
+  ``write_event`` writes ``// User accepted prediction:`` before such a diff), a format not built here.
+
 The markers are plain text to Zeta's tokenizer (Qwen2.5-Coder's vocabulary), so any Qwen2.5-Coder
 tokenizer reads this prompt; only a model fine-tuned on it answers it well.
 """
@@ -41,7 +50,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 NAME = "zeta"
 NAME_HINTS = ("zeta",)  # zed-industries/zeta and its quantisations
@@ -55,6 +64,7 @@ MAX_CONTEXT_TOKENS = 150
 MAX_REWRITE_TOKENS = 350
 MAX_EVENT_TOKENS = 500
 BYTES_PER_TOKEN_GUESS = 3
+RELATED_FILES = False  # no place for related files (the module's docstring)
 
 PROMPT = (
     "### Instruction:\n"
@@ -143,8 +153,10 @@ def prompt(events: str, excerpt_text: str) -> str:
     return PROMPT.format(events=events, excerpt=excerpt_text)
 
 
-def build(history: Any, root: Path | None, path: str, text: str, cursor: int) -> tuple[str, int, int]:
-    """(prompt, region start, region end) for ``text`` (secrets already masked) and the folder's history."""
+def build(history: Any, root: Path | None, path: str, text: str, cursor: int,
+          related: Sequence[Any] = ()) -> tuple[str, int, int]:
+    """(prompt, region start, region end) for ``text`` (secrets already masked) and the folder's history;
+    ``related`` (the context layer's fragments) has no place in Zeta's prompt and is left out."""
     ex = excerpt(path, text, cursor)
     events = history.render(root, lambda h: render_event(h.path, h.diff()), tokens_for_bytes, MAX_EVENT_TOKENS)
     return prompt(events, ex.text), ex.region_start, ex.region_end

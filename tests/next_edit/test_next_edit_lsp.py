@@ -122,3 +122,45 @@ async def test_after_an_edit_pause_inline_completion_shows_the_next_edit(zeta_ch
                 break
             await asyncio.sleep(0.2)
         assert seen == [("2", 9)]
+
+
+async def _wait_index_ready(client) -> None:
+    import asyncio
+
+    for _ in range(3000):  # a generous bound that only catches hangs
+        if (await server_status(client))["index"]["state"] == "ready":
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the workspace index never became ready")
+
+
+async def _wait_log(client, needle: str) -> str:
+    import asyncio
+
+    for _ in range(1200):  # the log line may arrive just after the answer
+        found = [m.message for m in client.log_messages if needle in m.message]
+        if found:
+            return found[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no log line with {needle!r}: {[m.message for m in client.log_messages][-5:]}")
+
+
+async def test_sweep_prompt_holds_related_files_from_the_context_layer(sweep_chain, tmp_path):
+    """Retrieval on: the Sweep prompt gets the workspace's look-alike code as related files (the log names
+    them), never an excluded file's. (The query is the lines above the cursor's.)"""
+    (tmp_path / "shapes.py").write_text("def grow_height(height):\n    height = height + 1\n    return height\n")
+    (tmp_path / "hidden_notes.py").write_text("def grow_height(height):\n    height = height - 1\n    return height\n")
+    text = "def grow_height(height):\n    y = 0"
+    path = tmp_path / "a.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    opts = options(sweep_chain, retrieval=True, retrieval_mode="bm25", index_cache_dir=str(tmp_path / "index-cache"),
+                   exclude_globs=["hidden_*.py"])
+    async with lsp_session(opts, tmp_path) as client:
+        await _wait_index_ready(client)
+        open_doc(client, uri, text, version=1)
+        change_doc(client, uri, 2, "1", (1, 8), (1, 9))
+        result = await inline_edit(client, uri, 2, 1, 9)
+        assert len(result["edits"]) == 1  # the chain model's window, "    y = 12", replaces the two lines
+        line = await _wait_log(client, f"next edit for {uri} v2")
+        assert "related files: shapes.py" in line and "hidden_notes" not in line, [m.message for m in client.log_messages]

@@ -1,7 +1,8 @@
 """Sweep's next-edit prompt, golden against Zed's implementation's own tests (zed-industries/zed,
 crates/edit_prediction/src/sweep_prompt.rs: test_build_prompt_uses_run_model_ordering,
 test_recent_change_block_from_event_formats_original_and_updated_sections,
-test_original_window_for_current_window_uses_latest_pre_edit_snapshot)."""
+test_original_window_for_current_window_uses_latest_pre_edit_snapshot; related files: its
+build_related_file_blocks and zeta_prompt's filter_redundant_excerpts)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aix_lsp.next_edit import detect, sweep
+from aix_lsp.context.fragment import Fragment
+from aix_lsp.next_edit import detect, sweep, zeta
 from aix_lsp.next_edit.service import NextEditRequest, build_prompt
 from aix_lsp.recent_edits.history import EditHistory
 
@@ -22,6 +24,56 @@ def test_prompt_order_as_zeds_test():
         "<|file_sep|>current/src/main.rs\ncurrent window\n"
         "<|file_sep|>updated/src/main.rs\n"
     )
+
+
+def test_related_files_first_as_zeds_test():
+    """test_build_prompt_uses_run_model_ordering in full: the related file's block leads."""
+    prompt = sweep.render("src/main.rs", "old window", "current window", [("src/lib.rs", "@@ -1 +1 @@\n-old\n+new")],
+                          [("src/context.rs", "context")])
+    assert prompt == (
+        "<|file_sep|>src/context.rs\ncontext\n"
+        "<|file_sep|>src/lib.rs.diff\noriginal:\nold\nupdated:\nnew\n"
+        "<|file_sep|>original/src/main.rs\nold window\n"
+        "<|file_sep|>current/src/main.rs\ncurrent window\n"
+        "<|file_sep|>updated/src/main.rs\n"
+    )
+
+
+def _frag(path: str, start: int, end: int, text: str) -> Fragment:
+    return Fragment(path, start, end, text, 1.0, "definition")
+
+
+def test_related_blocks_group_files_and_drop_what_the_window_shows():
+    fragments = [
+        _frag("shapes.py", 10, 12, "def area(w, h):\n    return w * h"),
+        _frag("m.py", 6, 9, "inside the window"),  # rows 6..8 of the window 5..25: dropped
+        _frag("m.py", 0, 7, "reaches above the window"),  # kept (filter_redundant_excerpts keeps a partial overlap)
+        _frag("units.py", 0, 1, "CM = 1"),
+        _frag("shapes.py", 0, 2, "import math"),  # the same file: its block, after the better-ranked excerpt
+        _frag("bad.py", 0, 1, "x = '<|file_sep|>'"),  # a reserved token: left out, not the whole prompt
+    ]
+    assert sweep.related_blocks(fragments, "m.py", 5, 25) == [
+        ("shapes.py", "def area(w, h):\n    return w * h\nimport math"),
+        ("m.py", "reaches above the window"),
+        ("units.py", "CM = 1"),
+    ]
+
+
+def test_whole_prompt_with_related_files_masks_their_secrets():
+    text = "".join(f"x{i} = {i}\n" for i in range(30))
+    token = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    fragments = [_frag("conf.py", 0, 2, f'TOKEN = "{token}"\nHOST = "db"')]
+    built = build_prompt(sweep, EditHistory(), NextEditRequest(text, text.index("x15"), "m.py", None), fragments)
+    assert built.text.startswith("<|file_sep|>conf.py\nTOKEN = \"")
+    assert token not in built.text and 'HOST = "db"\n<|file_sep|>original/m.py\n' in built.text
+    assert built.related == ["conf.py"]
+
+
+def test_zeta_has_no_place_for_related_files():
+    text = "".join(f"x{i} = {i}\n" for i in range(30))
+    req = NextEditRequest(text, text.index("x15"), "m.py", None)
+    with_related = build_prompt(zeta, EditHistory(), req, [_frag("shapes.py", 0, 1, "def area(w, h): ...")])
+    assert with_related.text == build_prompt(zeta, EditHistory(), req).text and with_related.related == []
 
 
 def test_change_block_sides_as_zeds_test():
