@@ -11,8 +11,12 @@ answer is the editable region with hunk k applied (unchanged when hunk k lies ou
 
 1. Oracle (no model): a stand-in that writes exactly the true answer is decoded by the engine's own loop
    (engine/speculative.py's greedy_decode, NgramDrafter over the prompt): drafted and accepted tokens,
-   the share of answer tokens that came from drafts, forward passes per answer token. This is the
-   figure for a real next-edit model, whose answer mostly copies the region.
+   the share of answer tokens that came from drafts, forward passes per answer token, and tokens
+   accepted per verify (a forward pass that carried a draft). This is the figure for a real next-edit
+   model, whose answer mostly copies the region. Beside it, FIM's figure on the same edits: the
+   fill-in-the-middle prompt (the format's base family, Qwen2.5-Coder's, via aix_lsp/formats) at the
+   start of hunk k, the truth its new text (at most 128 tokens; pure deletions have none and are left
+   out), decoded the same way: what prompt lookup gives a completion model typing the same edit.
 2. Model: the same states through NextEdits.run on a local engine, speculative off and on, alternating:
    p50/p95 of the request's wall time, drafted/accepted. The default model is a tiny random one of the
    format's family (built in seconds): its answers are noise and rarely end at the region's end marker,
@@ -33,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _oracle import OracleModel  # noqa: E402
 from _percentile import pct  # noqa: E402
+from aix_lsp.common_ends import common_ends  # noqa: E402
 from aix_lsp.eval.next_edit import edit_cases, true_region  # noqa: E402
 from aix_lsp.next_edit import FORMATS  # noqa: E402
 from aix_lsp.next_edit.service import NextEditRequest, build_prompt  # noqa: E402
@@ -44,12 +49,58 @@ def cases(repo: Path, commits: int, limit: int):
         yield case.path, case.text, case.steps, case.cursor, case.after
 
 
-def oracle(fmt, encode, text_cases, vocab: int) -> dict:
+def decode_oracle(prompt_ids: list[int], truth: list[int], vocab: int) -> tuple[object, int]:
+    """(DraftStats, verifies) of the engine's loop writing ``truth`` with drafts from ``prompt_ids``."""
     import torch
 
     from aix_lsp.engine.speculative import NgramDrafter, TokenSink, greedy_decode
 
-    drafted = accepted = passes = total = used = edited = 0
+    model = OracleModel(truth, vocab)
+    verifies = 0
+
+    def forward(ids: list[int]):
+        nonlocal verifies
+        verifies += len(ids) > 1  # the token and a draft to check
+        return model.forward(ids)
+
+    sink = TokenSink(set(), len(truth), lambda ids: "")
+    first = torch.zeros(vocab)
+    first[truth[0]] = 1.0
+    stats = greedy_decode(first, sink, forward, model.rewind, NgramDrafter(prompt_ids))
+    assert sink.generated == truth
+    return stats, verifies
+
+
+def figures(drafted: int, accepted: int, passes: int, verifies: int, total: int) -> dict:
+    return {"answer_tokens": total, "drafted": drafted, "accepted": accepted, "verifies": verifies,
+            "acceptance": accepted / drafted if drafted else float("nan"),
+            "share_from_drafts": accepted / total if total else float("nan"),
+            "passes_per_token": passes / total if total else float("nan"),
+            "accepted_per_verify": accepted / verifies if verifies else float("nan")}
+
+
+def fim_oracle(tok, text_cases, vocab: int, max_tokens: int = 128) -> dict:
+    """FIM's figure on the same edits: the completion prompt at hunk k's start, the truth its new text."""
+    from aix_lsp import formats
+    from aix_lsp.tokens import PromptTokenizer
+
+    builder = formats.builder_for("qwen2.5-coder", PromptTokenizer(tok))
+    drafted = accepted = passes = total = used = verifies = 0
+    for path, text, _steps, _cursor, after in text_cases:
+        head, tail = common_ends(text, after)
+        new_text = after[head:len(after) - tail]
+        truth = tok.encode(new_text, add_special_tokens=False)[:max_tokens]
+        if len(truth) < 2:
+            continue  # a deletion (or one token): nothing to draft
+        prompt = builder.build(path, "python", text[:head], text[len(text) - tail:], 4096)
+        stats, v = decode_oracle(prompt.ids, truth, vocab)
+        drafted, accepted, passes = drafted + stats.drafted, accepted + stats.accepted, passes + stats.forwards + 1
+        verifies, total, used = verifies + v, total + len(truth), used + 1
+    return {"cases": used, **figures(drafted, accepted, passes, verifies, total)}
+
+
+def oracle(fmt, encode, text_cases, vocab: int) -> dict:
+    drafted = accepted = passes = total = used = edited = verifies = 0
     for path, text, steps, cursor, after in text_cases:
         history = EditHistory()
         for before, aft, first, last in steps:
@@ -63,21 +114,14 @@ def oracle(fmt, encode, text_cases, vocab: int) -> dict:
         else:
             answer = new_region + "\n" + fmt.FILE_SEP
         truth = encode(answer)
-        ids = encode(built.text)
-        model = OracleModel(truth, vocab)
-        sink = TokenSink(set(), len(truth), lambda ids: "")
-        first = torch.zeros(vocab)
-        first[truth[0]] = 1.0
-        stats = greedy_decode(first, sink, model.forward, model.rewind, NgramDrafter(ids))
+        stats, v = decode_oracle(encode(built.text), truth, vocab)
         drafted += stats.drafted
         accepted += stats.accepted
-        passes += stats.forwards + 1
+        passes += stats.forwards + 1  # + the prefill pass that gave the first token
+        verifies += v
         total += len(truth)
         used += 1
-    return {"cases": used, "answers_with_an_edit": edited, "answer_tokens": total, "drafted": drafted, "accepted": accepted,
-            "acceptance": accepted / drafted if drafted else float("nan"),
-            "share_from_drafts": accepted / total if total else float("nan"),
-            "passes_per_token": passes / total if total else float("nan")}
+    return {"cases": used, "answers_with_an_edit": edited, **figures(drafted, accepted, passes, verifies, total)}
 
 
 def model_runs(fmt, model_dir: Path, text_cases) -> dict:
@@ -135,10 +179,18 @@ def main() -> int:
         tok = AutoTokenizer.from_pretrained(model_dir)
         encode = lambda s: tok.encode(s, add_special_tokens=False)  # noqa: E731
         o = oracle(fmt, encode, text_cases, len(tok))
-        print("\n1. oracle (a model that writes the true answer), prompt-lookup drafts over the prompt:")
-        print(f"   cases {o['cases']} ({o['answers_with_an_edit']} with the true edit inside the region), answer tokens {o['answer_tokens']}")
-        print(f"   drafted {o['drafted']}, accepted {o['accepted']}: acceptance {o['acceptance']:.2f}, "
-              f"{100 * o['share_from_drafts']:.0f}% of answer tokens from drafts, {o['passes_per_token']:.2f} forward passes per token (plain greedy: 1.00)")
+        f = fim_oracle(tok, text_cases, len(tok))
+        print("\n1. oracle (a model that writes the true answer), prompt-lookup drafts over the prompt; next edit vs FIM on the same edits:")
+        print(f"   next edit: {o['cases']} cases ({o['answers_with_an_edit']} with the true edit inside the region); "
+              f"FIM: {f['cases']} cases (hunk k's new text at its start; deletions left out)")
+        print(f"   {'':26} {'next edit':>10} {'FIM':>10}")
+        for label, key, fmt_ in (("answer tokens", "answer_tokens", "{:d}"), ("drafted", "drafted", "{:d}"),
+                                 ("accepted", "accepted", "{:d}"), ("verifies (drafts checked)", "verifies", "{:d}"),
+                                 ("tokens accepted per verify", "accepted_per_verify", "{:.2f}"),
+                                 ("acceptance", "acceptance", "{:.2f}"), ("% of tokens from drafts", "share_from_drafts", "{:.0%}"),
+                                 ("forward passes per token", "passes_per_token", "{:.2f}")):
+            print(f"   {label:26} {fmt_.format(o[key]):>10} {fmt_.format(f[key]):>10}")
+        print("   (plain greedy: 1.00 forward pass per token)")
         if args.no_model:
             return 0
         runs = model_runs(fmt, model_dir, text_cases)
