@@ -139,3 +139,44 @@ def test_detected_by_name():
             return None
 
     assert detect(Engine())[0] is sweep
+
+
+@pytest.fixture(scope="module")
+def sweep_loaded(sweep_chain):
+    from aix_lsp import formats
+    from aix_lsp.config import Settings
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.pipeline import LoadedModel
+
+    engine = LocalEngine.load(Settings(model=str(sweep_chain), device="cpu", threads=1))
+    return LoadedModel(engine, formats.for_engine(engine, "auto"))
+
+
+def test_related_files_that_do_not_fit_are_dropped_best_first_kept(sweep_loaded):
+    """The service asks the context layer on the model thread and keeps the best fragments that fit
+    max_context_tokens; the edit is the model's either way."""
+    from aix_lsp.next_edit.service import NextEdits
+
+    big = _frag("big.py", 0, 400, "".join(f"value_{i} = compute({i})\n" for i in range(400)))
+    small = _frag("small.py", 0, 1, "def grow(y): return y + 1")
+    asked = []
+
+    def related(count_tokens):
+        asked.append(count_tokens("x = 1") > 0)
+        return [big, small]
+
+    req = NextEditRequest("    y = 1", 9, "a.py", None, related=related)
+    result = NextEdits(EditHistory()).run(sweep_loaded, req, "sweep", 400)
+    assert asked == [True]
+    assert result.related == ["small.py"] and result.prompt.startswith("<|file_sep|>small.py\ndef grow(y): return y + 1\n")
+    assert [(e.start, e.end, e.text) for e in result.edits] == [(9, 9, "2")]
+
+
+def test_a_failing_context_layer_leaves_the_related_files_out(sweep_loaded):
+    from aix_lsp.next_edit.service import NextEdits
+
+    def related(count_tokens):
+        raise RuntimeError("index gone")
+
+    result = NextEdits(EditHistory()).run(sweep_loaded, NextEditRequest("    y = 1", 9, "a.py", None, related=related), "sweep", 4096)
+    assert result.related == [] and [(e.start, e.end, e.text) for e in result.edits] == [(9, 9, "2")]
