@@ -129,17 +129,16 @@ class NextEdits:
         fragments = self._related(model, req) if getattr(fmt, "RELATED_FILES", False) else []
         timings["context"] = time.perf_counter() - t
         t = time.perf_counter()
-        encode = model.builder.ptok.encode
+        ptok = model.builder.ptok
         char_bound = CHARS_PER_TOKEN_BOUND * max_context_tokens  # a huge line: never tokenize megabytes
         try:
             built = build_prompt(fmt, self.history, req, fragments)
             if len(built.text) > char_bound and built.related:  # related files never make a prompt too long
-                built, ids, max_new = self._fit_related(fmt, req, fragments, encode, max_context_tokens, char_bound)
+                built, ids, max_new = self._fit_related(fmt, req, fragments, ptok, max_context_tokens, char_bound)
             elif len(built.text) <= char_bound:
-                ids = encode(built.text)
-                max_new = len(encode(built.old_region)) + EXTRA_NEW_TOKENS
+                ids, max_new = prompt_ids(ptok, built)
                 if len(ids) + max_new > max_context_tokens and built.related:
-                    built, ids, max_new = self._fit_related(fmt, req, fragments, encode, max_context_tokens, char_bound)
+                    built, ids, max_new = self._fit_related(fmt, req, fragments, ptok, max_context_tokens, char_bound)
         except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens)
             return NextEditResult([], str(exc))
         if len(built.text) > char_bound:
@@ -175,15 +174,15 @@ class NextEdits:
             log.warning("cross-file context for the next edit failed: %s", exc)
             return []
 
-    def _fit_related(self, fmt: Any, req: NextEditRequest, fragments: list[Any], encode: Callable[[str], list[int]],
+    def _fit_related(self, fmt: Any, req: NextEditRequest, fragments: list[Any], ptok: Any,
                      max_context_tokens: int, char_bound: int) -> tuple[BuiltPrompt, list[int], int]:
         """(prompt, its ids, tokens to generate) with as many of the best fragments as fit beside the rest
         of the prompt and the answer; none when none does (or the prompt is too long without them)."""
         bare = build_prompt(fmt, self.history, req)
         if len(bare.text) > char_bound:
             return bare, [], 0
-        bare_ids = encode(bare.text)
-        max_new = len(encode(bare.old_region)) + EXTRA_NEW_TOKENS
+        bare_ids, max_new = prompt_ids(ptok, bare)
+        encode = ptok.encode
         room = max_context_tokens - max_new
         kept = fit_budget(fragments, len(fragments), room - len(bare_ids), lambda text: len(encode(text)), lambda f, taken: False)
         while kept:
