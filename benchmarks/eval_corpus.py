@@ -199,6 +199,8 @@ MANIFEST: list[Entry] = [
          "4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982", "redis-7.0.15", (".c", ".h")),
     _deb("nunit", "c#", "timing", "n/nunit/nunit_2.6.4+dfsg.orig.tar.bz2",
          "daebaa04b4a4ccd2ecf120e8d6f315ef51092d06a6aa42223a12fc2cee3dd361", "nunit-2.6.4", CS),
+    _deb("newtonsoft-json-tests", "c#", "timing", "n/newtonsoft-json/newtonsoft-json_6.0.8+dfsg.orig.tar.gz",
+         "3b7c77da971bbe1c6fdbb5cbb634d106a86aa30c82647abd9b23d2f31be0c630", "newtonsoft-json-6.0.8/Src/Newtonsoft.Json.Tests", CS),
     _deb("hyena", "c#", "timing", "h/hyena/hyena_0.5.orig.tar.gz",
          "3b9ba5f412e06f3183fdaca29c47bded55ea1af8b230ad9475a981c994ed81aa", "hyena-0.5", CS),
 ]

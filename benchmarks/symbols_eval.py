@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import contextlib
 import gc
 import hashlib
 import json
@@ -55,6 +56,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import tantivy
@@ -657,9 +659,10 @@ def side_by_side(base: list[Shipped], this: list[Shipped], rev: str) -> None:
             print(f"  {language:<11} {len(sub):5d}   {cells[0]:>19} {cells[1]:>19}   {cells[2]:>19} {cells[3]:>19}")
 
 
-def run_baseline(rev: str, cases_path: Path, args: argparse.Namespace) -> list[Shipped]:
-    """The ranks of the cases in ``cases_path`` with aix_lsp as of ``rev``: a throwaway ``git worktree add`` of
-    it, this script run there with PYTHONPATH pointing at it (the corpus and the case rule stay this tree's)."""
+@contextlib.contextmanager
+def rev_tree(rev: str) -> Iterator[Path]:
+    """A throwaway ``git worktree add`` of ``rev`` (removed afterwards): aix_lsp as of that version."""
+    import shutil
     import subprocess
     import tempfile
 
@@ -669,25 +672,39 @@ def run_baseline(rev: str, cases_path: Path, args: argparse.Namespace) -> list[S
     added = subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(tree), rev],
                            capture_output=True, text=True)
     if added.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
         sys.exit(f"--baseline {rev}: git worktree add failed: {added.stderr.strip()}")
     try:
-        out = tmp / "ranks.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--load-cases", str(cases_path), "--no-tuning",
-               "--no-timing", "--groups", args.groups, "--cache", str(args.cache), "--ranks-out", str(out)]
-        env = dict(os.environ, PYTHONPATH=str(tree))
-        print(f"(baseline {rev}: running the same cases with aix_lsp from {tree})", file=sys.stderr)
-        done = subprocess.run(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL)
-        if done.returncode != 0 or not out.is_file():
-            sys.exit(f"--baseline {rev}: the baseline run failed (exit {done.returncode})")
-        return [Shipped(Case(**r["case"]), r["ranked"], r["prompt"]) for r in json.loads(out.read_text())]
+        yield tree
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], capture_output=True)
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-# ------------------------------------------------------------------------------------- timings
+def run_in(tree: Path, argv: list[str], **kwargs) -> int:
+    """This script (this tree's corpus and case rule) run with aix_lsp from ``tree`` (PYTHONPATH)."""
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    return subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv], env=env, cwd=tree, **kwargs).returncode
+
+
+def run_baseline(rev: str, cases_path: Path, args: argparse.Namespace) -> list[Shipped]:
+    """The ranks of the cases in ``cases_path`` with aix_lsp as of ``rev`` (the corpus and the case rule stay
+    this tree's)."""
+    import subprocess
+
+    with rev_tree(rev) as tree:
+        out = tree.parent / "ranks.json"
+        print(f"(baseline {rev}: running the same cases with aix_lsp from {tree})", file=sys.stderr)
+        code = run_in(tree, ["--load-cases", str(cases_path), "--no-tuning", "--no-timing", "--groups", args.groups,
+                             "--cache", str(args.cache), "--ranks-out", str(out)], stdout=subprocess.DEVNULL)
+        if code != 0 or not out.is_file():
+            sys.exit(f"--baseline {rev}: the baseline run failed (exit {code})")
+        return [Shipped(Case(**r["case"]), r["ranked"], r["prompt"]) for r in json.loads(out.read_text())]
+
+
+# ------------------------------------------------------------------------------- corpus timings
 
 
 def language_workspace(language: str, cache: Path, max_files: int) -> dict[str, str]:
@@ -705,14 +722,24 @@ def language_workspace(language: str, cache: Path, max_files: int) -> dict[str, 
     return files
 
 
-def corpus_timing(languages: list[str], cache: Path, max_files: int, queries: int, rng: random.Random) -> None:
-    """The timing() figures on a workspace of each language made of the corpus' repositories of it."""
-    for language in languages:
-        files = language_workspace(language, cache, max_files)
-        if len(files) < max_files:
-            print(f"\n({language}: the corpus has {len(files)} files of it, fewer than {max_files}: measured on those)")
-        if files:
-            timing_files(f"{language} (corpus)", files, queries, rng)
+def corpus_timing(languages: list[str], cache: Path, max_files: int, queries: int, seed: int,
+                  baseline: str | None = None, label: str = "this tree") -> None:
+    """The timing() figures on a workspace of each language made of the corpus' repositories of it (the same
+    random cursors per language in every run); with ``baseline``, each language is timed with aix_lsp as of
+    that version right after this tree's run (the same load on the machine, as far as it can be)."""
+    with rev_tree(baseline) if baseline else contextlib.nullcontext() as tree:
+        for language in languages:
+            files = language_workspace(language, cache, max_files)
+            if len(files) < max_files:
+                print(f"\n({language}: the corpus has {len(files)} files of it, fewer than {max_files}: measured on those)")
+            if not files:
+                continue
+            timing_files(f"{language} (corpus), {label}", files, queries, random.Random(f"{seed}:{language}"))
+            if tree is not None:
+                sys.stdout.flush()
+                run_in(tree, ["--timing-only", "--timing-languages", language, "--timing-files", str(max_files),
+                              "--timing-queries", str(queries), "--seed", str(seed), "--cache", str(cache),
+                              "--timing-label", f"baseline {baseline}"])
 
 
 def outside_tables(B: list[Result]) -> None:
@@ -747,7 +774,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated repository names (default: all of --groups)")
     ap.add_argument("--no-tuning", action="store_true", help="only the as-shipped per-language tables (fast)")
     ap.add_argument("--baseline", metavar="REV", help="also run the same cases with aix_lsp as of git REV (a "
-                    "git worktree of it) and print both per language, side by side")
+                    "git worktree of it) and print both per language, side by side; with the corpus timing, time "
+                    "each language's workspace with REV too, right after this tree")
     ap.add_argument("--ranks-out", type=Path, help=argparse.SUPPRESS)  # what a --baseline run hands back
     ap.add_argument("--timing-root", type=Path, help="a project folder to time instead of the corpus workspaces")
     ap.add_argument("--timing-files", type=int, default=2000)
@@ -756,6 +784,7 @@ def main() -> None:
                     "project (e.g. .c,.cc,.h for a C/C++ one)")
     ap.add_argument("--timing-languages", default="Python,JavaScript,Java,C/C++,C#",
                     help="languages of the corpus timing workspaces (--timing-files files of each)")
+    ap.add_argument("--timing-label", default="this tree", help=argparse.SUPPRESS)
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
@@ -767,7 +796,8 @@ def main() -> None:
         if args.timing_root is not None:
             timing(args.timing_root, args.timing_files, args.timing_queries, rng, tuple(args.timing_suffixes.split(",")))
         else:
-            corpus_timing(args.timing_languages.split(","), args.cache, args.timing_files, args.timing_queries, rng)
+            corpus_timing(args.timing_languages.split(","), args.cache, args.timing_files, args.timing_queries,
+                          args.seed, args.baseline, args.timing_label)
         return
 
     if args.ranks_out is not None:
@@ -829,7 +859,8 @@ def main() -> None:
         if args.timing_root is not None:
             timing(args.timing_root, args.timing_files, args.timing_queries, rng, tuple(args.timing_suffixes.split(",")))
         else:
-            corpus_timing(args.timing_languages.split(","), args.cache, args.timing_files, args.timing_queries, rng)
+            corpus_timing(args.timing_languages.split(","), args.cache, args.timing_files, args.timing_queries,
+                          args.seed, args.baseline)
 
 
 def tuning_tables(results: list[Result]) -> None:
