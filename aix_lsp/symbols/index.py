@@ -609,6 +609,8 @@ class SymbolIndex:
             if owner is not None and not any(member.name in written for member in members):
                 continue
             for member in members[:MAX_CLASS_MEMBERS]:
+                if owner is not None and member.name == cls.name:
+                    continue  # a constructor (Java, C#, C++) is no method of the value: out.Writer() is not code
                 if member.name.startswith(prefix):
                     cand = self._add(cands, member, member.name, owner or type_name, "member" if owner else "receiver",
                                      rel_path)

@@ -50,7 +50,7 @@ def test_a_declared_type_is_the_named_type_not_what_a_generic_wraps(written, exp
 # ------------------------------------------------------------------------------------------------- Java
 
 JAVA_WRITER = ("package app.io;\n\n/** Writes lines to the console. */\npublic class ConsoleWriter {\n"
-               "    public void write(String s) {}\n\n    public void flushLine() {}\n}\n")
+               "    public ConsoleWriter() {}\n\n    public void write(String s) {}\n\n    public void flushLine() {}\n}\n")
 JAVA_STATE = "package app.state;\n\npublic class State {\n    public static Object out;\n}\n"
 JAVA_FILES = {"src/app/io/ConsoleWriter.java": JAVA_WRITER, "src/app/state/State.java": JAVA_STATE}
 
@@ -62,6 +62,7 @@ def test_java_parameter_local_and_field_types_are_receivers():
     cands = ranked(JAVA_FILES, "src/app/Report.java", text)
     assert through(cands, "flushLine", "ConsoleWriter") == "out"
     assert place(cands, "flushLine", "ConsoleWriter") < place(cands, "out", "State")
+    assert through(cands, "ConsoleWriter", "ConsoleWriter") != "out"  # a constructor is no method of out
     # a local (declared, or var with new), a field; a parameter of another method is out of scope here
     local = text.replace("ConsoleWriter out, int n", "int n").replace("out.write", "ConsoleWriter out = make();\n        out.write")
     assert through(ranked(JAVA_FILES, "src/app/Report.java", local), "flushLine", "ConsoleWriter") == "out"
