@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
     p.add_argument("--family", default="aixcoder", choices=TINY_FAMILIES,
-                   help="model family: its tokenizer type, special tokens and architecture (see aix_lsp/formats; zeta, sweep-next-edit: aix_lsp/next_edit)")
+                   help="model family: its tokenizer type, special tokens and architecture (see aix_lsp/formats; zeta, zeta2, sweep-next-edit, instinct: aix_lsp/next_edit)")
     p.add_argument("--force", action="store_true", help="replace the model already in DIR (adapters trained on it will no longer fit)")
     p.set_defaults(func=_run("tiny_model"))
 

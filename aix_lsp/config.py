@@ -71,7 +71,7 @@ class Settings:
     # --- next-edit suggestions (docs/next-edit.md) ---
     next_edit: bool = field(default=False, metadata={"help": "answer textDocument/copilotInlineEdit with the edit the user is likely to make next near the cursor, predicted from their recent edits by a next-edit model (off until measured)"})
     next_edit_model: str = field(default="", metadata={"help": "the next-edit model, a folder or hub id loaded by the same engine settings (empty: the completion model)"})
-    next_edit_format: str = field(default="auto", metadata={"help": "the next-edit model's prompt format (auto: told by the model's name: zeta, sweep-next-edit)", **_choices("auto", "zeta", "sweep")})
+    next_edit_format: str = field(default="auto", metadata={"help": "the next-edit model's prompt format (auto: told by the model's name: zeta, zeta-2, sweep-next-edit, instinct)", **_choices("auto", "zeta", "zeta2", "sweep", "instinct")})
     next_edit_debounce_ms: int = field(default=100, metadata={"help": "a next-edit request waits this long for the typing to pause; an edit meanwhile answers it empty", "min": 0})
     # --- latency ---
     kv_cache: bool = field(default=True, metadata={"help": "reuse the KV cache of the previous prompt's common prefix"})

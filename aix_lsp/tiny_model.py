@@ -62,7 +62,18 @@ BPE_FAMILIES["zeta"] = (BPE_FAMILIES["qwen2.5-coder"][0] + ["<|editable_region_s
                         "<|user_cursor_is_here|>", "<|start_of_file|>"], None, "<|endoftext|>", "<|endoftext|>")
 # Sweep's next-edit models: Qwen's tokenizer as it is (its prompt uses <|file_sep|>, already one token).
 BPE_FAMILIES["sweep-next-edit"] = BPE_FAMILIES["qwen2.5-coder"]
-NAME_OF_FAMILY = {"zeta": "zed-industries/zeta", "sweep-next-edit": "sweepai/sweep-next-edit-1.5B"}  # the hub name a family is told by (config _name_or_path)
+# Instinct (continuedev/instinct, Qwen2.5-Coder-7B fine-tuned by Continue): Qwen's tokenizer and chat tokens;
+# its tags are plain text to it, one token each here as for Zeta.
+BPE_FAMILIES["instinct"] = (BPE_FAMILIES["qwen2.5-coder"][0] + ["<|editable_region_start|>", "<|editable_region_end|>",
+                            "<|user_cursor_is_here|>", "<|context_file|>", "<|snippet|>"], None, "<|im_end|>", "<|endoftext|>")
+# Zeta 2 (Zed's, on ByteDance-Seed/Seed-Coder-8B-Base, the Llama architecture): Seed-Coder's special tokens
+# (its FIM tokens are its own); <filename>, the cursor and the merge markers one token each, as Zed lists
+# them in seed_coder::special_tokens().
+BPE_FAMILIES["zeta2"] = (["<[begin▁of▁sentence]>", "<[end▁of▁sentence]>", "<[PAD▁TOKEN]>", "<[fim-prefix]>", "<[fim-middle]>",
+                          "<[fim-suffix]>", "<[SEP▁TOKEN]>", "<filename>", "<|user_cursor|>", "<<<<<<< CURRENT\n", "=======\n",
+                          ">>>>>>> UPDATED\n"], "<[begin▁of▁sentence]>", "<[end▁of▁sentence]>", "<[PAD▁TOKEN]>")
+NAME_OF_FAMILY = {"zeta": "zed-industries/zeta", "sweep-next-edit": "sweepai/sweep-next-edit-1.5B",
+                  "instinct": "continuedev/instinct", "zeta2": "zed-industries/zeta-2"}  # the hub name a family is told by (config _name_or_path)
 FAMILIES = ("aixcoder", "aixcoder-v2", "codellama", *BPE_FAMILIES)
 
 
@@ -236,11 +247,11 @@ def _build_bpe_model(out: Path, spec: TinyModelSpec) -> Path:
                   bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     torch.manual_seed(spec.seed)
     model: Any
-    if spec.family in ("qwen2.5-coder", "zeta", "sweep-next-edit"):
+    if spec.family in ("qwen2.5-coder", "zeta", "sweep-next-edit", "instinct"):
         model = Qwen2ForCausalLM(Qwen2Config(**common, rope_theta=1_000_000.0, rms_norm_eps=1e-6))
     elif spec.family == "starcoder2":
         model = Starcoder2ForCausalLM(Starcoder2Config(**common, rope_theta=100_000.0, use_bias=True))
-    else:  # deepseek-coder: the Llama architecture
+    else:  # deepseek-coder and Seed-Coder (zeta2): the Llama architecture
         model = LlamaForCausalLM(LlamaConfig(**common, rope_theta=100_000.0, rms_norm_eps=1e-6))
     model.save_pretrained(out)
     if spec.family in NAME_OF_FAMILY:  # from_pretrained overwrites _name_or_path with the folder: keep the name in config.json

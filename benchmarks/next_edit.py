@@ -172,7 +172,7 @@ def main() -> int:
         if model_dir is None:
             from aix_lsp.tiny_model import TinyModelSpec, build_tiny_model
 
-            family = {"zeta": "zeta", "sweep": "sweep-next-edit"}[args.format]
+            family = {"zeta": "zeta", "sweep": "sweep-next-edit", "zeta2": "zeta2", "instinct": "instinct"}[args.format]
             model_dir = build_tiny_model(Path(tmp) / family, TinyModelSpec(family=family, corpus_bytes=400_000))
         from transformers import AutoTokenizer
 

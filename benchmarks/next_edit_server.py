@@ -2,7 +2,7 @@
 textDocument/copilotInlineEdit, in-process (speculative decoding off, the baseline, and on) and through
 llama-server (engine = "llama.cpp", aix-lsp's own child), in one run.
 
-    .venv/bin/python benchmarks/next_edit_server.py [--repo .] [--commits 40] [--cases 20] [--format sweep|zeta]
+    .venv/bin/python benchmarks/next_edit_server.py [--repo .] [--commits 40] [--cases 20] [--format sweep|zeta|zeta2|instinct]
                                                     [--engines local,llama.cpp] [--model DIR] [--gguf FILE]
 
 The edit sequences are `aix-lsp eval --next-edit`'s (aix_lsp/eval/next_edit.py): per case a buffer is
@@ -46,7 +46,7 @@ from aix_lsp.common_ends import common_ends  # noqa: E402
 from aix_lsp.eval.next_edit import edit_cases  # noqa: E402
 from tests.e2e.lsp_helpers import _plain, change_doc, lsp_session, open_doc  # noqa: E402
 
-FAMILY = {"zeta": "zeta", "sweep": "sweep-next-edit"}
+FAMILY = {"zeta": "zeta", "sweep": "sweep-next-edit", "zeta2": "zeta2", "instinct": "instinct"}
 
 
 def replaced_lines(before: str, after: str) -> tuple[tuple[int, int], tuple[int, int], str]:

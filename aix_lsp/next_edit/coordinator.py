@@ -33,6 +33,15 @@ class NextEditAnswer:
     span: tuple[Position, Position, str] | None = None  # one edit covering them all
     reason: str = ""
     cursor_line: int = 0
+    applied: tuple[int, int, str] | None = None  # the span in code points: the change that accepts it
+
+    def accepted_by(self, before: str, after: str) -> bool:
+        """Whether the change from ``before`` (the text it answers) to ``after`` applied this suggestion."""
+        if self.applied is None:
+            return False
+        start, end, text = self.applied
+        return (len(after) == len(before) - (end - start) + len(text) and after[start:start + len(text)] == text
+                and after[:start] == before[:start] and after[start + len(text):] == before[end:])
 
     def touches_line(self, line: int) -> bool:
         return self.span is not None and self.span[0][0] <= line <= self.span[1][0]
@@ -89,14 +98,16 @@ class NextEditCoordinator:
         """A didChange was applied to ``doc`` (event loop; cheap)."""
         self._scheduler.cancel(self.key(doc.uri))  # typing cancels the pending suggestion
         with self._lock:
-            self._last.pop(doc.uri, None)
+            shown = self._last.pop(doc.uri, None)
         if not self._settings().next_edit:
             return
         where = self._where(doc)
         if where is None:
             return
         first, last = edit_lines(before, changes)
-        self.history.record(where[0], where[1], before, doc.text, first, last)
+        # the suggestion's own edit (Tab, the copilotInlineEdit item, an inline item with a range): accepted
+        accepted = shown is not None and shown.accepted_by(before, doc.text)
+        self.history.record(where[0], where[1], before, doc.text, first, last, accepted=accepted)
         text, start, _ = changes[-1]
         if start is not None:  # the end of the last change: where the user is typing
             offset = doc.offset_at(*start)
@@ -196,6 +207,7 @@ class NextEditCoordinator:
             span = span_edit(text[first.start:last.end], _applied(text, result.edits, first.start, last.end), first.start)
             if span is not None:
                 answer.span = (doc.position_at(span.start), doc.position_at(span.end), span.text)
+                answer.applied = (span.start, span.end, span.text)
             if doc.version != version:
                 return NextEditAnswer(uri, version, reason="the document changed while generating", cursor_line=line)
             with self._lock:

@@ -40,7 +40,7 @@ Two things the format has no place for:
   oss-next-edit: "Zeta doesn't support multi-file context at all"). ``build`` takes them and leaves them out.
 - accepted suggestions: Zed's events carry a ``predicted`` flag, and Zeta's event text ignores it
   (crates/edit_prediction/src/zeta1.rs ``format_event``). Only Zeta 2's prompt marks them (zeta_prompt's
-  ``write_event`` writes ``// User accepted prediction:`` before such a diff), a format not built here.
+  ``write_event`` writes ``// User accepted prediction:`` before such a diff), aix_lsp/next_edit/zeta2.py.
 
 The markers are plain text to Zeta's tokenizer (Qwen2.5-Coder's vocabulary), so any Qwen2.5-Coder
 tokenizer reads this prompt; only a model fine-tuned on it answers it well.

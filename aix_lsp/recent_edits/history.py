@@ -38,6 +38,7 @@ class Hunk:
     last: int
     at: float  # monotonic time of the last change
     closed: bool = False
+    accepted: bool = False  # the change applied an accepted next-edit suggestion (Zeta 2 marks it)
     _diff: str | None = field(default=None, repr=False)
 
     def diff(self) -> str:
@@ -97,16 +98,18 @@ class EditHistory:
         self._folders: dict[Path | None, deque[Hunk]] = {}
         self._lock = threading.Lock()
 
-    def record(self, root: Path | None, path: str, before: str, after: str, first: int, last: int) -> None:
+    def record(self, root: Path | None, path: str, before: str, after: str, first: int, last: int,
+               accepted: bool = False) -> None:
         """One didChange of ``path`` (relative to ``root``): ``before``/``after`` the whole text, the change
-        touched lines ``first``..``last`` of ``after``. Cheap: no diff here."""
+        touched lines ``first``..``last`` of ``after``. Cheap: no diff here. ``accepted``: the change applied
+        an accepted suggestion; it is a hunk of its own (Zed's events: one per accepted prediction)."""
         if before == after:
             return
         now = self._clock()
         with self._lock:
             hunks = self._folders.setdefault(root, deque())
             open_ = hunks[-1] if hunks and not hunks[-1].closed else None
-            if (open_ is not None and open_.path == path and now - open_.at <= self.pause_s
+            if (not accepted and open_ is not None and open_.path == path and now - open_.at <= self.pause_s
                     and (open_.after is before or open_.after == before)  # nothing came between
                     and first <= open_.last + self.distance and last >= open_.first - self.distance):
                 open_.after, open_.at = after, now
@@ -115,7 +118,7 @@ class EditHistory:
                 return
             if open_ is not None:
                 open_.closed = True
-            hunks.append(Hunk(path, before, after, first, last, now))
+            hunks.append(Hunk(path, before, after, first, last, now, closed=accepted, accepted=accepted))
             while len(hunks) > self.max_events:
                 hunks.popleft()
 
