@@ -319,7 +319,7 @@ def ensure(entry: Entry, cache: Path = DEFAULT_CACHE) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
     root = target / entry.folder
     if not root.is_dir():
-        raise CorpusError(f"{entry.name}: folder {entry.folder!r} is not in {entry.archive_name}")
+        raise CorpusError(f"folder {entry.folder!r} is not in {entry.archive_name}")
     return root
 
 

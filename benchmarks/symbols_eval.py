@@ -120,6 +120,14 @@ def repos(cache: Path = C.DEFAULT_CACHE, groups: set[str] | None = None,
     return out
 
 
+def read_cases(path: Path) -> list[dict]:
+    """The cases --save-cases wrote (gzipped too: benchmarks/data/symbols_cases_f81cbb0.json.gz)."""
+    import gzip
+
+    data = path.read_bytes()
+    return json.loads(gzip.decompress(data) if path.name.endswith(".gz") else data)
+
+
 def repo_rng(seed: int, name: str) -> random.Random:
     """One generator per repository: its cases do not depend on which other repositories run (--groups, --only)."""
     return random.Random(f"{seed}:{name}")
@@ -790,7 +798,8 @@ def main() -> None:
     ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
     ap.add_argument("--load-cases", type=Path, help="run the cases of --save-cases instead of building them (an older "
-                    "extractor finds fewer definitions, so its own cases would leave out what it misses)")
+                    "extractor finds fewer definitions, so its own cases would leave out what it misses); "
+                    "benchmarks/data/symbols_cases_f81cbb0.json.gz holds those main at f81cbb0 drew")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.timing_only:
@@ -809,7 +818,7 @@ def main() -> None:
     shipped: list[Shipped] = []
     t0 = time.perf_counter()
     only = {n for n in args.only.split(",") if n}
-    loaded = [Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
+    loaded = [Case(**c) for c in read_cases(args.load_cases)] if args.load_cases else None
     if loaded is not None:  # index only the repositories that have cases
         only = {c.repo for c in loaded if not only or c.repo in only}
     saved_cases: list[Case] = []

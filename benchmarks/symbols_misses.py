@@ -12,7 +12,6 @@ or the eval's own cases with ``--load-cases`` (what ``symbols_eval.py --save-cas
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def main() -> None:
     ap.add_argument("--load-cases", type=Path, help="the cases symbols_eval.py --save-cases wrote (the eval's own "
                     "cases, whichever repositories were passed to it)")
     args = ap.parse_args()
-    loaded = [E.Case(**c) for c in json.loads(args.load_cases.read_text())] if args.load_cases else None
+    loaded = [E.Case(**c) for c in E.read_cases(args.load_cases)] if args.load_cases else None
     names = args.repos.split(",")
     for name, files in E.repos(args.cache, None, set(names)):
         index = E.repo_index(name, files)
