@@ -84,7 +84,10 @@ def fim_oracle(tok, text_cases, vocab: int, max_tokens: int = 128) -> dict:
     from aix_lsp import formats
     from aix_lsp.tokens import PromptTokenizer
 
-    builder = formats.builder_for("qwen2.5-coder", PromptTokenizer(tok))
+    try:
+        builder = formats.builder_for("qwen2.5-coder", PromptTokenizer(tok))
+    except formats.FormatError:  # a family without Qwen's FIM tokens (Zeta 2: Seed-Coder's): no FIM column
+        return {"cases": 0, **figures(0, 0, 0, 0, 0)}
     drafted = accepted = passes = total = used = verifies = 0
     for path, text, _steps, _cursor, after in text_cases:
         head, tail = common_ends(text, after)
@@ -109,11 +112,7 @@ def oracle(fmt, encode, text_cases, vocab: int) -> dict:
         start, end = built.region
         new_region = true_region(text, after, start, end)
         edited += new_region != built.old_region
-        if fmt.NAME == "zeta":
-            answer = f"{fmt.EDITABLE_REGION_START_MARKER}\n{new_region}\n{fmt.EDITABLE_REGION_END_MARKER}"
-        else:
-            answer = new_region + "\n" + fmt.FILE_SEP
-        truth = encode(answer)
+        truth = encode(fmt.answer(new_region, built.old_region))  # what the format's model writes (its stop marker included)
         stats, v = decode_oracle(encode(built.text), truth, vocab)
         drafted += stats.drafted
         accepted += stats.accepted
