@@ -5,6 +5,8 @@ accepted-suggestion marker is Zed's ``write_event`` (``// User accepted predicti
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aix_lsp.context.fragment import Fragment
@@ -165,3 +167,36 @@ def test_tiny_family_speaks_the_format(tmp_path):
             return tok
 
     assert detect(Engine())[0] is zeta2 and "zeta-2" in model_name(Engine())
+
+
+def test_a_session_records_the_shown_suggestion_applied_as_accepted(zeta_chain):
+    """A real session with a model that always suggests "    y = 12": the change that applies the shown
+    edit is recorded as accepted (Zeta 2 prompts then mark it); typing something else is not."""
+    import threading
+
+    from aix_lsp.config import Settings
+    from aix_lsp.engine.local import LocalEngine
+    from aix_lsp.session import Session
+
+    settings = Settings(model=str(zeta_chain), device="cpu", retrieval=False, next_edit=True, next_edit_debounce_ms=0)
+    session = Session(settings)
+    session.pipeline.set_engine(LocalEngine.load(settings))
+    uri = Path("/w/a.py").as_uri()
+    try:
+        session.did_open(uri, "    y = 0", 1)
+        session.did_change(uri, 2, [("1", (0, 8), (0, 9))])
+        answer = session.request_next_edit(uri, 2, 0, 9, threading.Event())
+        answer = answer.result(timeout=300) if hasattr(answer, "result") else answer
+        assert answer.span == ((0, 9), (0, 9), "2"), answer.reason
+        session.did_change(uri, 3, [("2", (0, 9), (0, 9))])  # Tab: the suggestion's own edit
+        hunks = session.next_edit.history.hunks(None)
+        assert [h.accepted for h in hunks] == [False, True]
+        built = build_prompt(zeta2, session.next_edit.history, NextEditRequest("    y = 12", 10, "a.py", None))
+        assert "// User accepted prediction:\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-    y = 1\n+    y = 12\n" in built.text
+
+        answer = session.request_next_edit(uri, 3, 0, 10, threading.Event())
+        answer = answer.result(timeout=300) if hasattr(answer, "result") else answer
+        session.did_change(uri, 4, [("3", (0, 10), (0, 10))])  # typed something else than what was shown
+        assert [h.accepted for h in session.next_edit.history.hunks(None)][-1] is False
+    finally:
+        session.shutdown()
