@@ -189,7 +189,8 @@ def build(history: Any, root: Path | None, path: str, text: str, cursor: int,
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
-    if any(m in text for m in MARKERS):
+    shown = "\n".join(lines[first:last + 1])
+    if any(m in shown for m in MARKERS):  # the answer could not be read back
         raise OutputError("instinct prompt excerpt contains the format's markers")
     excerpt = render_excerpt(lines[first:last + 1], row - first, cursor - starts[row], r_first - first, r_last + 1 - first)
     events, room = [], MAX_EVENT_TOKENS

@@ -198,7 +198,7 @@ def parse(output: str, old_region: str = "") -> str:
     region = output[:end]
     if START_MARKER.rstrip("\n") in region or END_MARKER.rstrip("\n") in output[end + 1:]:
         raise OutputError("the answer repeats the region's markers")
-    if region.startswith(NO_EDITS):
+    if region.startswith(NO_EDITS) or region.strip() == NO_EDITS.strip():  # Zed's rule; the bare word too (never code)
         return old_region
     region = region.replace(CURSOR_MARKER, "")
     if region.endswith("\n") and not old_region.endswith("\n"):

@@ -151,3 +151,11 @@ def test_tiny_family_speaks_the_format(tmp_path):
             return tok
 
     assert detect(Engine())[0] is instinct
+
+
+def test_markers_outside_the_excerpt_do_not_block_it():
+    text = "x = 1\n" + "pass\n" * 40 + "s = '<|editable_region_end|>'\n"
+    built = build_prompt(instinct, EditHistory(), NextEditRequest(text, 3, "a.py", None))
+    assert built.old_region.startswith("x = 1")
+    with pytest.raises(instinct.OutputError):
+        build_prompt(instinct, EditHistory(), NextEditRequest("x = 1\ns = '<|editable_region_end|>'\n", 3, "a.py", None))

@@ -93,6 +93,7 @@ def test_related_files_in_the_prefix_and_what_the_excerpt_shows_dropped():
     ("    y = 12\n>>>>>>> UPDATED\n", "    y = 12"),
     ("    y<|user_cursor|> = 12\n>>>>>>> UPDATED", "    y = 12"),
     ("NO_EDITS\n>>>>>>> UPDATED\n", "    y = 1"),
+    ("NO_EDITS>>>>>>> UPDATED", "    y = 1"),
     ("\n>>>>>>> UPDATED\n", ""),
 ])
 def test_parse_answer(output, want):
