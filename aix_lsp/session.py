@@ -502,7 +502,8 @@ def load_next_edit_model(settings: Settings, report: Any) -> Any:
     from aix_lsp.pipeline import LoadedModel
 
     engine = load_engine(settings.replace(model=settings.next_edit_model, adapter="", gguf="", llama_port=0), report)
-    return LoadedModel(engine, formats.for_engine(engine, "auto"))
+    # Next edits need only the next-edit format; a model without FIM tokens (Zeta 2's Seed-Coder) is no error.
+    return LoadedModel(engine, formats.for_engine(engine, "auto", unknown_level=logging.INFO))
 
 
 def _rounded(value: float | None) -> float | None:

@@ -87,9 +87,10 @@ def builder_for(family: str, ptok: PromptTokenizer) -> PromptFormat:
     raise FormatError(f"unknown prompt_format '{family}': use auto or one of {', '.join(FAMILIES)}")
 
 
-def for_tokenizer(tokenizer: Any, config: Any = None, setting: str = "auto") -> PromptFormat:
+def for_tokenizer(tokenizer: Any, config: Any = None, setting: str = "auto", unknown_level: int = logging.ERROR) -> PromptFormat:
     """The prompt builder for this model: ``setting`` names a family, or ``auto`` detects it (one log line
-    says what and why). A model whose format cannot be told gets an UnknownFormat, whose prompts say so."""
+    says what and why). A model whose format cannot be told gets an UnknownFormat, whose prompts say so;
+    ``unknown_level`` is the level of that line (a next-edit model needs no FIM format: not an error)."""
     ptok = tokenizer if isinstance(tokenizer, PromptTokenizer) else PromptTokenizer(tokenizer)
     try:
         if setting in ("", "auto"):
@@ -101,15 +102,15 @@ def for_tokenizer(tokenizer: Any, config: Any = None, setting: str = "auto") -> 
         return builder_for(family, ptok)
     except FormatError as exc:
         message = str(exc) if "prompt_format" in str(exc) else f"{exc}; set the prompt_format setting to the model's family"
-        log.error("%s", message)
+        log.log(unknown_level, "%s", message)
         return UnknownFormat(message, ptok)
 
 
-def for_engine(engine: Any, setting: str = "auto") -> PromptFormat:
+def for_engine(engine: Any, setting: str = "auto", unknown_level: int = logging.ERROR) -> PromptFormat:
     """The builder for ``engine``'s model, with the engine's stop tokens set to the format's."""
     tokenizer = engine.tokenizer()
     config = getattr(getattr(engine, "model", None), "config", None) or getattr(engine, "model_config", None)
-    builder = for_tokenizer(PromptTokenizer(tokenizer), config, setting)
+    builder = for_tokenizer(PromptTokenizer(tokenizer), config, setting, unknown_level)
     if builder.stop_ids() and hasattr(engine, "stop_ids"):
         engine.stop_ids = builder.stop_ids()
     return builder

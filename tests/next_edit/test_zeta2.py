@@ -201,3 +201,21 @@ def test_a_session_records_the_shown_suggestion_applied_as_accepted(zeta_chain):
         assert [h.accepted for h in session.next_edit.history.hunks(None)][-1] is False
     finally:
         session.shutdown()
+
+
+def test_a_separate_zeta2_next_edit_model_loads_without_a_format_error(tmp_path, caplog):
+    """next_edit_model = a Zeta 2 model (no fill-in-the-middle tokens of a FIM family): it serves next edits,
+    so loading it logs no error about the prompt format (it did: 'cannot tell the prompt format')."""
+    import logging
+
+    from aix_lsp.config import Settings
+    from aix_lsp.session import load_next_edit_model
+    from aix_lsp.tiny_model import TinyModelSpec, build_tiny_model
+
+    out = build_tiny_model(tmp_path / "z2", TinyModelSpec(family="zeta2", corpus_bytes=100_000))
+    settings = Settings(model="unused", next_edit=True, next_edit_model=str(out), device="cpu")
+    with caplog.at_level(logging.INFO):
+        loaded = load_next_edit_model(settings, None)
+    assert loaded.builder.family == "unknown"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    assert any("cannot tell the prompt format" in r.getMessage() for r in caplog.records)  # said once, at info
