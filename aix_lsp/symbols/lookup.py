@@ -26,7 +26,8 @@ class Lookup:
         self.modules = modules
         self.namespaces = namespaces
         # resolutions: ("name", module, name) -> (definitions, submodule); ("members", module) -> definitions;
-        # ("included", header) -> definitions. Each entry remembers the files it read.
+        # ("included", header) -> definitions; ("package", files) -> {name: definitions}. Each entry remembers the
+        # files it read.
         self._cache: dict[tuple, object] = {}
         self._cache_deps: dict[tuple, frozenset[str]] = {}
         self._dependents: dict[str, set[tuple]] = {}
@@ -49,6 +50,8 @@ class Lookup:
                 continue
             if key[0] == "name":
                 self._cache[key] = (fresh(value[0]), value[1])
+            elif isinstance(value, dict):  # ("package", files): name -> definitions
+                self._cache[key] = {name: fresh(defs) for name, defs in value.items()}
             else:
                 self._cache[key] = fresh(value)
 

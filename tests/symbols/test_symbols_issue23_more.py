@@ -70,6 +70,12 @@ def test_the_packages_own_names_written_near_the_cursor_are_candidates():
     got = index.rank_candidates("Core/Carts/Cart.cs", cart.replace("<|>", ""), cart.index("<|>"), lookalikes=look)
     assert ("Clock", None) in names(got)[:3]
 
+    # an edit inside a body of the package (same names: the cached resolutions stay, their definitions move)
+    index.update_file("Core/Clock.cs", clock.replace("=> 0;", "=> 1;"))
+    got = index.rank_candidates("Core/Carts/Cart.cs", cart.replace("<|>", ""), cart.index("<|>"), lookalikes=look)
+    clock_now = next(c.definition for c in got if c.definition.name == "Clock")
+    assert "=> 1;" in index.definitions("Now")[0].snippet and clock_now == index.definitions("Clock")[0]
+
 
 # ------------------------------------------- 6. an import not used yet does not outweigh what the line writes
 
