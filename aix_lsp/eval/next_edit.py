@@ -10,7 +10,11 @@ fill-in-the-middle completion at the cursor (the end of the last edit) taken as 
 - exact: the predicted region is the true one (an edit when one is due, none when none is);
 - similarity: difflib's ratio between the predicted and the true region;
 - location: among cases with a true edit, the predicted edit overlaps it (its span in the region);
-- no-edit precision: among cases where nothing was predicted, the share where nothing was due.
+- no-edit precision: among cases where nothing was predicted, the share where nothing was due;
+- valid answers (the model only): the share of answers the format could read (its markers kept).
+
+``--commits-from`` takes the commits from a list (a ``finetune --next-edit`` folder: the commits it held
+out), and ``--compare`` of two results pairs the cases by id (commit, path, hunk) for the paired bootstrap.
 """
 
 from __future__ import annotations

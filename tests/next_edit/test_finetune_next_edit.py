@@ -151,3 +151,11 @@ def test_eval_compare_refuses_a_next_edit_and_a_completion_result(tmp_path):
     b.write_text(json.dumps({"schema": "aix-lsp-eval-next-edit/1", "cases": []}))
     proc = subprocess.run([sys.executable, "-m", "aix_lsp", "eval", "--compare", str(a), str(b)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "same kind" in proc.stderr
+
+
+def test_eval_commits_from_an_unreadable_list(zeta_model, tmp_path):
+    repo = history_repo(tmp_path / "repo")
+    proc = subprocess.run([sys.executable, "-m", "aix_lsp", "eval", "--next-edit", str(repo), "--commits-from", str(tmp_path / "missing"),
+                           "--model", str(zeta_model), "--device", "cpu"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "cannot read --commits-from" in proc.stderr
