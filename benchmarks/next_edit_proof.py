@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -54,6 +55,16 @@ def clone_at(source: Path, pin: str, target: Path, log: list[tuple[str, float]])
     return target
 
 
+def why_no_edit(result: dict) -> list[tuple[str, int]]:
+    """The reasons the model's answers gave no edit, counts merged over "found N" (0 or several): how
+    far into the format the answers get (no start marker, several, or a start and no end)."""
+    merged: dict[str, int] = {}
+    for why, n in result["why_no_edit"].items():
+        key = re.sub(r"found (\d+)", lambda m: "found 0" if m.group(1) == "0" else "found several", why)
+        merged[key] = merged.get(key, 0) + n
+    return sorted(merged.items(), key=lambda kv: -kv[1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1], help="git repository (default: this one)")
@@ -63,9 +74,9 @@ def main() -> int:
     parser.add_argument("--family", default="zeta", choices=("zeta", "sweep-next-edit"))
     parser.add_argument("--commits", type=int, default=300, help="the newest commits of the pin's history used (default 300)")
     parser.add_argument("--heldout-commits", type=int, default=20, help="the newest of them, held out and measured (default 20)")
-    parser.add_argument("--max-samples", type=int, default=400, help="training samples (default 400)")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--max-samples", type=int, default=2000, help="training samples, newest train commits first (default 2000)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=1, help="default 1: more steps for the same compute (batch 4 learnt less in more time)")
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--limit", type=int, default=200, help="eval cases from the held-out commits (default 200: all of them)")
@@ -131,8 +142,7 @@ def main() -> int:
         print("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)).rstrip())
     print("* the interval excludes 0 (paired bootstrap, 2000 resamples); location over the cases with an edit due")
     for name, result in (("before", a), ("after", b)):
-        why = sorted(result["why_no_edit"].items(), key=lambda kv: -kv[1])[:2]
-        print(f"why no edit {name}: " + ("; ".join(f"{n}x {w[:70]}" for w, n in why) or "-"))
+        print(f"why no edit {name}: " + ("; ".join(f"{n}x {w}" for w, n in why_no_edit(result)) or "-"))
     (work / "compare.txt").write_text(compared, "utf-8")
     print()
     print(f"total time: {time.perf_counter() - t_start:.0f} s (a 2-core machine shared with other work)")

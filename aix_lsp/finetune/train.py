@@ -1,4 +1,5 @@
-"""LoRA fine-tuning (PEFT) on structured FIM samples of the user's repository.
+"""LoRA fine-tuning (PEFT) on structured FIM samples of the user's repository, or with ``next_edit`` on
+next-edit samples of its git history (``aix_lsp/finetune/next_edit_samples.py``): one trainer for both.
 
 The base is the ``model`` setting, loaded as the engine loads it: bf16 on a GPU (``dtype`` auto), 8/4-bit
 base weights through bitsandbytes with ``quantization`` (k-bit training preparation from PEFT), fp32 on
@@ -9,7 +10,8 @@ training and after every epoch: a train loss that falls while the held-out loss 
 which the printed figures and the curve show.
 
 The output folder holds: the adapter (``adapter_config.json``, weights, ``aix-base.json``), ``train.txt``
-and ``heldout.txt`` (the file split: ``aix-lsp eval --files-from DIR`` measures on held-out files only),
+and ``heldout.txt`` (the file split: ``aix-lsp eval --files-from DIR`` measures on held-out files only; next edits:
+``train-commits.txt`` and ``heldout-commits.txt``, for ``eval --next-edit --commits-from DIR``),
 ``loss.csv`` (train loss per step, held-out loss where measured) and ``loss.png`` (when matplotlib is installed), ``finetune.json`` (what was done), and
 while training ``checkpoint/`` (adapter + optimizer + step), written atomically (a temporary folder
 renamed), so ``--resume`` continues from the last complete one.
