@@ -191,7 +191,7 @@ def _write_loss_curve(output: Path, losses: list[float], heldout: list[tuple[int
         smooth = [sum(losses[max(0, i - window + 1): i + 1]) / len(losses[max(0, i - window + 1): i + 1]) for i in range(len(losses))]
         ax.plot(range(1, len(losses) + 1), smooth, linewidth=1.5, label=f"mean of {window}")
     if heldout:
-        ax.plot([h[0] for h in heldout], [h[1] for h in heldout], "o-", linewidth=1.5, label="held-out files")
+        ax.plot([h[0] for h in heldout], [h[1] for h in heldout], "o-", linewidth=1.5, label="held-out samples")
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy (label tokens)")
     ax.set_title("aix-lsp finetune")

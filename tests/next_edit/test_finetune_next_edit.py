@@ -159,3 +159,30 @@ def test_eval_commits_from_an_unreadable_list(zeta_model, tmp_path):
                            "--model", str(zeta_model), "--device", "cpu"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "cannot read --commits-from" in proc.stderr
+
+
+def test_a_resumed_run_keeps_its_commit_split_when_the_history_moves(zeta_model, tmp_path):
+    """Ctrl-C, a new commit, then --resume: the held-out commits stay those of the first run (the new
+    commit is neither trained on nor added to them)."""
+    from aix_lsp.finetune.train import TrainOptions, finetune
+
+    repo = three_commit_repo(tmp_path / "repo")
+    out = tmp_path / "run"
+    settings = Settings(model=str(zeta_model), max_context_tokens=4096, device="cpu", threads=1)
+
+    def opts(**kw) -> TrainOptions:
+        return TrainOptions(next_edit=True, heldout_commits=1, max_samples=3, heldout_samples=1, rank=4, progress=False, **kw)
+
+    def ctrl_c(step: int, loss: float) -> None:
+        if step == 1:
+            raise KeyboardInterrupt
+
+    first = finetune(repo, out, settings, opts(), on_step=ctrl_c)
+    assert first.interrupted and first.steps == 1
+    split = (out / "train-commits.txt").read_text(), (out / "heldout-commits.txt").read_text()
+    (repo / "geo.py").write_text(V4.replace("# the area", "# area of a rectangle").replace("# the perimeter", "# its perimeter"))
+    git(repo, "commit", "-qam", "newer")
+    resumed = finetune(repo, out, settings, opts(resume=True))
+    assert not resumed.interrupted and resumed.resumed_from == 1 and resumed.steps == 3
+    assert ((out / "train-commits.txt").read_text(), (out / "heldout-commits.txt").read_text()) == split
+    assert resumed.train_commits == 3 and resumed.heldout_commits == 1
