@@ -46,6 +46,7 @@ class BufferUses:
         self.accessed: set[str] | None = set(self._qualified) if qualified_members else None
         self.near = self._lines.keys()
         self.declared: set[str] = set()  # names the buffer declares with a type (parameters, locals): not another file's
+        self.imported: set[str] = set()  # names the buffer's imports bind (resolved or not)
         if import_rows:
             body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
         else:

@@ -371,6 +371,7 @@ class SymbolIndex:
         with self._lock:
             bindings, import_rows = import_lines(language, text)
             context = BufferUses(text, cursor_line, import_rows, rules.qualified_members)
+            context.imported = {b.local for b in bindings if b.local}
             cands: dict[tuple[str, int, str | None], Candidate] = {}
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             if sources is None or "imports" in sources:

@@ -175,6 +175,7 @@ class BufferView(Protocol):
     used: Mapping[str, int]  # name -> uses outside import statements
     accessed: set[str] | None  # names written after x. / x-> / X:: near the cursor; None: members may be bare
     declared: set[str]  # names the cursor's function declares with a type (Language.typed_names)
+    imported: set[str]  # names the buffer's imports bind
 
     def lines_of(self, name: str | None) -> list[int] | None:
         """The lines near the cursor that use ``name``."""
@@ -207,8 +208,10 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     # another file's top-level ``out`` (unless an import binds it by name)
     bare = bare or (d.container is None and cand.local in context.declared and "name" not in cand.origins)
     # a top-level name reached only through its module (``import ast_nodes``, then ``ast_nodes.Import``): the code
-    # can only write it qualified, so a bare ``Import`` near the cursor is something else, not a use of it
-    if d.container is None and "module" in cand.origins and not cand.origins & BY_NAME:
+    # can only write it qualified, so a bare ``Import`` near the cursor is something else, not a use of it; unless an
+    # import binds that very name (``var View = require('./view')``, a by-name import resolution did not follow)
+    if d.container is None and "module" in cand.origins and not cand.origins & BY_NAME and \
+            cand.local not in context.imported:
         lines = context.qualified_lines_of(cand.local)
         uses = len(lines) if lines else 0
     elif "package" in cand.origins and not cand.origins & IMPORTED:

@@ -137,3 +137,8 @@ def test_the_module_qualified_member_at_the_cursor_outranks_siblings_used_nearby
     # written: the local ``Name`` used bare all around is not ast_nodes.Name (reached only as ast_nodes.Name)
     got = names(ranked(files, "pkg/convert.py", CONVERT.replace("LINE", "Import(<|>tree.names)")))
     assert got[0] == ("Import", None)
+    # but where an import binds that very name (CommonJS: the module is its View), the bare View is a use of it
+    view = "function View(name) {\n  this.name = name\n}\n\nfunction lookup() {}\n\nmodule.exports = View\n"
+    app = ("var View = require('./view');\n\nfunction render(name) {\n  var view = new View(name);\n  <|>\n}\n")
+    cands = ranked({"lib/view.js": view}, "lib/app.js", app)
+    assert next(c for c in cands if c.definition.name == "View").signals["name_proximity"] > 0
