@@ -23,6 +23,7 @@ import difflib
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -137,6 +138,31 @@ def case_request(case: EditCase) -> tuple[Any, Any]:
     return history, NextEditRequest(case.text, case.cursor, case.path, None)
 
 
+def case_states(repo: Path, settings: Any, fmt: Any, commits: int | Sequence[str], limit: int) -> Iterator[tuple[EditCase, Any, Any]]:
+    """(case, edit history, next-edit request) of each case, the request with the related files the server
+    would give it (``related_fragments``, the server's function) when ``settings`` turn retrieval on and
+    ``fmt`` has a place for them: the context layer over the repository as it was at the case (the tree
+    of the commit's parent, the edited file's text the case's: ``aix_lsp.eval.snapshot``), one index for
+    the run. The request's fragments are read while the case is current (before the next one is asked for)."""
+    from aix_lsp.eval.snapshot import CommitSnapshot
+    from aix_lsp.exclusion import ExclusionCache
+    from aix_lsp.next_edit.service import related_fragments
+
+    wanted = bool(settings.retrieval and settings.retrieval_top_k > 0 and getattr(fmt, "RELATED_FILES", False))
+    snapshot = CommitSnapshot(repo, settings) if wanted else None
+    exclusions = ExclusionCache()
+    try:
+        for case in edit_cases(repo, commits, limit):
+            history, req = case_request(case)
+            if snapshot is not None and snapshot.show(f"{case.commit}^") and snapshot.edit(case.path, case.text):
+                req.related = related_fragments(snapshot.service, exclusions, settings, snapshot.root / case.path, snapshot.root,
+                                                case.text, case.cursor, f"next-edit-case:{case.id}")
+            yield case, history, req
+    finally:
+        if snapshot is not None:
+            snapshot.close()
+
+
 def true_region(text: str, after: str, start: int, end: int) -> str:
     """The region ``text[start:end]`` as it is in ``after``, when the change lies inside it; else unchanged."""
     tail = len(text) - end
@@ -190,9 +216,14 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int | Se
     baseline_rows: list[dict[str, Any]] = []
     fim_rows: list[dict[str, Any]] = []
     reasons: dict[str, int] = {}
-    for case in edit_cases(repo, commits, limit):
-        history, req = case_request(case)
-        built = build_prompt(fmt, history, req)
+    skipped: dict[str, int] = {}  # cases the format cannot prompt for, by why
+    started = time.perf_counter()
+    for case, history, req in case_states(repo, settings, fmt, commits, limit):
+        try:
+            built = build_prompt(fmt, history, req)
+        except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens): the server refuses it too
+            skipped[str(exc)] = skipped.get(str(exc), 0) + 1
+            continue
         start, end = built.region
         old = case.text[start:end]
         truth = true_region(case.text, case.after, start, end)
@@ -203,7 +234,8 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int | Se
         if not result.edits:
             reasons[result.reason] = reasons.get(result.reason, 0) + 1
         valid = result.generation is not None and not result.reason.startswith("answer rejected")  # the format's markers kept
-        model_rows.append({"id": case.id, "path": case.path, "commit": case.commit[:10], **score(old, predicted, truth), "valid": valid})
+        model_rows.append({"id": case.id, "path": case.path, "commit": case.commit[:10], **score(old, predicted, truth), "valid": valid,
+                           "prompt_tokens": result.prompt_tokens, "related": result.related})
         baseline_rows.append(score(old, old, truth))
         completion = fim.complete(CompletionRequest(text=case.text, offset=case.cursor, path=repo / case.path, root=repo)).text
         at = case.cursor - start
@@ -213,9 +245,13 @@ def run_next_edit_eval(repo: Path, settings: Any, engine: Any, commits: int | Se
     if progress:
         print(file=sys.stderr)
     summary = summarize(model_rows)
-    summary["valid"] = sum(r["valid"] for r in model_rows) / len(model_rows) if model_rows else float("nan")
-    return {"schema": SCHEMA, "format": fmt.NAME, "model": summary, "no_edit": summarize(baseline_rows), "fim": summarize(fim_rows),
-            "why_no_edit": reasons, "cases": model_rows}
+    n = len(model_rows)
+    summary["valid"] = sum(r["valid"] for r in model_rows) / n if n else float("nan")
+    summary["prompt_tokens"] = sum(r["prompt_tokens"] for r in model_rows) / n if n else float("nan")
+    summary["with_related"] = sum(bool(r["related"]) for r in model_rows) / n if n else float("nan")
+    related_on = bool(settings.retrieval and settings.retrieval_top_k > 0 and getattr(fmt, "RELATED_FILES", False))
+    return {"schema": SCHEMA, "format": fmt.NAME, "related_files": related_on, "elapsed_s": round(time.perf_counter() - started, 3), "model": summary, "no_edit": summarize(baseline_rows), "fim": summarize(fim_rows),
+            "why_no_edit": reasons, "skipped": skipped, "cases": model_rows}
 
 
 def format_next_edit(result: dict[str, Any]) -> str:
@@ -228,6 +264,12 @@ def format_next_edit(result: dict[str, Any]) -> str:
     lines.append(f"{'no edit predicted':18} {m['no_edit_predicted']:8d} {b['no_edit_predicted']:8d} {f['no_edit_predicted']:8d}")
     if "valid" in m:  # answers the format could read (its markers kept): what a model learns first
         lines.append(f"{'valid answers':18} {m['valid']:8.3f} {'-':>8} {'-':>8}")
+    if "prompt_tokens" in m:
+        lines.append(f"{'prompt tokens':18} {m['prompt_tokens']:8.1f} (mean; cases with related files: {m['with_related']:.3f})")
+    if "elapsed_s" in result:
+        lines.append(f"related files {'on' if result.get('related_files') else 'off'}; {result['elapsed_s']:.1f} s in all")
+    if result.get("skipped"):
+        lines.append("cases skipped (no prompt): " + "; ".join(f"{n}x {why[:60]}" for why, n in result["skipped"].items()))
     if result["why_no_edit"]:
         top = sorted(result["why_no_edit"].items(), key=lambda kv: -kv[1])[:3]
         lines.append("why no edit: " + "; ".join(f"{n}x {why[:60]}" for why, n in top))

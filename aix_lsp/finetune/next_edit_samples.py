@@ -2,9 +2,10 @@
 
 The cases are ``aix-lsp eval --next-edit``'s (``aix_lsp.eval.next_edit.edit_cases``: per commit and file
 changed in two or more hunks, the file before hunk k with hunks 1..k-1 as the edit history, the cursor at
-the end of hunk k-1); each case's history and request come from the eval's ``case_request`` and its prompt
-from the server's ``build_prompt`` with the model's next-edit format (the one serving detects), tokenized
-by ``prompt_ids`` as the server tokenizes it. The target is what the model should write: the format's
+the end of hunk k-1); each case's history and request come from the eval's ``case_states`` (with the related files the server
+would send, from the repository as it was at the case, when retrieval is on and the format has a place for
+them) and its prompt from the server's ``fit_prompt`` with the model's next-edit format (the one serving
+detects), tokenized as the server tokenizes it (related files that do not fit are dropped as it drops them). The target is what the model should write: the format's
 ``answer`` for the true region (the editable region with hunk k applied, unchanged when hunk k lies
 outside it: then the target teaches "no edit"), ending with what the format's stop rule stops on; the loss
 is on the target only. Secret values are masked in the target as ``build_prompt`` masks them in the prompt.
@@ -19,13 +20,13 @@ on exactly those.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aix_lsp.config import Settings
-from aix_lsp.eval.next_edit import EditCase, case_request, commit_list, edit_cases, true_region
+from aix_lsp.eval.next_edit import EditCase, case_request, case_states, commit_list, true_region
 from aix_lsp.finetune.samples import PromptOnlyEngine, Sample, SampleSet
 from aix_lsp.next_edit import detect
-from aix_lsp.next_edit.service import build_prompt, prompt_ids
+from aix_lsp.next_edit.service import fetch_related, fit_prompt
 from aix_lsp.pipeline import CompletionPipeline
 from aix_lsp.secrets import _masked, secret_spans
 
@@ -58,8 +59,9 @@ def build_next_edit_samples(repo: Path, commits: list[str], settings: Settings, 
     out = SampleSet()
     if max_samples <= 0:
         return out
-    for case in edit_cases(repo.resolve(), commits, max_samples):
-        sample = next_edit_sample(fmt, ptok, case, settings.max_context_tokens)
+    count_tokens = pipeline.model.count_tokens
+    for case, history, req in case_states(repo.resolve(), settings, fmt, commits, max_samples):
+        sample = next_edit_sample(fmt, ptok, case, settings.max_context_tokens, (history, req), count_tokens)
         if isinstance(sample, str):
             out.skip(sample)
         else:
@@ -68,15 +70,17 @@ def build_next_edit_samples(repo: Path, commits: list[str], settings: Settings, 
     return out
 
 
-def next_edit_sample(fmt: Any, ptok: Any, case: EditCase, max_context_tokens: int) -> Sample | str:
-    """The sample of one case, or why there is none."""
-    history, req = case_request(case)
+def next_edit_sample(fmt: Any, ptok: Any, case: EditCase, max_context_tokens: int, state: tuple[Any, Any] | None = None,
+                     count_tokens: Callable[[str], int] | None = None) -> Sample | str:
+    """The sample of one case, or why there is none. ``state``: the case's (history, request) from
+    ``case_states`` (its related files, read here with ``count_tokens``); default: ``case_request``'s."""
+    history, req = state if state is not None else case_request(case)
+    fragments = fetch_related(req, count_tokens) if count_tokens is not None and getattr(fmt, "RELATED_FILES", False) else []
     try:
-        built = build_prompt(fmt, history, req)
+        built, ids, max_new = fit_prompt(fmt, history, req, fragments, ptok, max_context_tokens)
     except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens)
         return str(exc)
-    ids, max_new = prompt_ids(ptok, built)
-    if len(ids) + max_new > max_context_tokens:
+    if ids is None:
         return "prompt + answer budget exceed max_context_tokens (not served)"
     start, end = built.region
     masked_text = _masked(case.text, built.secrets)

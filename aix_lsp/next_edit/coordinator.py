@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from aix_lsp.documents import Document
 from aix_lsp.next_edit.edits import Edit, span_edit
-from aix_lsp.next_edit.service import NextEditRequest, NextEditResult, NextEdits
+from aix_lsp.next_edit.service import NextEditRequest, NextEditResult, NextEdits, related_fragments
 from aix_lsp.recent_edits.history import EditHistory
 
 log = logging.getLogger(__name__)
@@ -181,18 +181,8 @@ class NextEditCoordinator:
     def _related(self, doc: Document, offset: int, root: Path | None) -> Callable[[Callable[[str], int]], list[Any]] | None:
         """The context layer's fragments for the cursor, as completions get them (retrieval on, the same
         sticky cache per document, excluded files left out), for a format with a place for related files."""
-        s, context, path, text = self._settings(), self._pipeline.context, doc.path, doc.text
-        if not (s.retrieval and context is not None and path is not None and s.retrieval_top_k > 0):
-            return None
-        exclusions, uri = self._pipeline.exclusions, doc.uri
-
-        def related(count_tokens: Callable[[str], int]) -> list[Any]:
-            fragments = context.context_for(path, text, offset, count_tokens, document=uri)
-            if root is None:
-                return list(fragments)
-            return [f for f in fragments if not exclusions.rule_for(root / f.path, root, s.exclude_globs)]
-
-        return related
+        return related_fragments(self._pipeline.context, self._pipeline.exclusions, self._settings(), doc.path, root,
+                                 doc.text, offset, doc.uri)
 
     def _answer(self, uri: str, version: int, line: int, result: NextEditResult) -> NextEditAnswer:
         answer = NextEditAnswer(uri, version, reason=result.reason, cursor_line=line)

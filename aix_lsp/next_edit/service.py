@@ -55,6 +55,7 @@ class NextEditResult:
     generation: Generation | None = None
     timings: dict[str, float] = field(default_factory=dict)
     related: list[str] = field(default_factory=list)  # the files whose fragments the prompt holds
+    prompt_tokens: int = 0  # the prompt's length in tokens (0: none was built)
 
 
 @dataclass
@@ -97,6 +98,80 @@ def prompt_ids(ptok: Any, built: BuiltPrompt) -> tuple[list[int], int]:
     return ptok.encode(built.text), len(ptok.encode(built.old_region)) + EXTRA_NEW_TOKENS
 
 
+def related_fragments(context: Any, exclusions: Any, settings: Any, path: Path | None, root: Path | None,
+                      text: str, offset: int, document: str | None) -> Callable[[Callable[[str], int]], list[Any]] | None:
+    """The related fragments of a next-edit state, for ``NextEditRequest.related``: the context layer's
+    (``context``: a ContextService) for the cursor at ``offset`` of ``text`` (the buffer of ``path``, in
+    workspace folder ``root``), as completions get them (retrieval on, the cache per ``document``), files
+    that ``exclusions`` (an ExclusionCache) excludes left out. None when the settings turn retrieval off.
+    The server, ``eval --next-edit`` and ``finetune --next-edit`` all take them from here."""
+    if not (settings.retrieval and context is not None and path is not None and settings.retrieval_top_k > 0):
+        return None
+    globs = settings.exclude_globs
+
+    def related(count_tokens: Callable[[str], int]) -> list[Any]:
+        fragments = context.context_for(path, text, offset, count_tokens, document=document)
+        if root is None:
+            return list(fragments)
+        return [f for f in fragments if not exclusions.rule_for(root / f.path, root, globs)]
+
+    return related
+
+
+def fetch_related(req: NextEditRequest, count_tokens: Callable[[str], int]) -> list[Any]:
+    """``req``'s related fragments (none when it has none); a failure of the context layer leaves them out."""
+    if req.related is None:
+        return []
+    try:
+        return list(req.related(count_tokens))
+    except Exception as exc:  # related files are an extra: never lose the suggestion over them
+        log.warning("cross-file context for the next edit failed: %s", exc)
+        return []
+
+
+def fit_prompt(fmt: Any, history: EditHistory, req: NextEditRequest, fragments: Sequence[Any], ptok: Any,
+               max_context_tokens: int) -> tuple[BuiltPrompt, list[int], int] | tuple[BuiltPrompt, None, str]:
+    """(prompt, its ids, tokens to generate) as the server sends it: with as many of ``fragments`` as fit
+    ``max_context_tokens`` beside the rest and the answer; or (prompt, None, why it is refused). Raises the
+    format's OutputError for text it cannot carry. ``finetune --next-edit`` builds its samples with it."""
+    char_bound = CHARS_PER_TOKEN_BOUND * max_context_tokens  # a huge line: never tokenize megabytes
+    built = build_prompt(fmt, history, req, fragments)
+    ids: list[int] = []
+    max_new = 0
+    if len(built.text) > char_bound and built.related:  # related files never make a prompt too long
+        built, ids, max_new = _fit_related(fmt, history, req, fragments, ptok, max_context_tokens, char_bound)
+    elif len(built.text) <= char_bound:
+        ids, max_new = prompt_ids(ptok, built)
+        if len(ids) + max_new > max_context_tokens and built.related:
+            built, ids, max_new = _fit_related(fmt, history, req, fragments, ptok, max_context_tokens, char_bound)
+    if len(built.text) > char_bound:
+        return built, None, f"the prompt ({len(built.text)} characters) cannot fit max_context_tokens"
+    if len(ids) + max_new > max_context_tokens:
+        return built, None, f"prompt of {len(ids)} tokens + {max_new} to generate exceeds max_context_tokens"
+    return built, ids, max_new
+
+
+def _fit_related(fmt: Any, history: EditHistory, req: NextEditRequest, fragments: Sequence[Any], ptok: Any,
+                 max_context_tokens: int, char_bound: int) -> tuple[BuiltPrompt, list[int], int]:
+    """(prompt, its ids, tokens to generate) with as many of the best fragments as fit beside the rest
+    of the prompt and the answer; none when none does (or the prompt is too long without them)."""
+    bare = build_prompt(fmt, history, req)
+    if len(bare.text) > char_bound:
+        return bare, [], 0
+    bare_ids, max_new = prompt_ids(ptok, bare)
+    encode = ptok.encode
+    room = max_context_tokens - max_new
+    kept = fit_budget(fragments, len(fragments), room - len(bare_ids), lambda text: len(encode(text)), lambda f, taken: False)
+    while kept:
+        built = build_prompt(fmt, history, req, kept)
+        if len(built.text) <= char_bound:
+            ids = encode(built.text)
+            if len(ids) <= room:  # the block headers count too
+                return built, ids, max_new
+        kept = kept[:-1]
+    return bare, bare_ids, max_new
+
+
 class NextEdits:
     def __init__(self, history: EditHistory) -> None:
         self.history = history
@@ -126,70 +201,36 @@ class NextEdits:
             return NextEditResult([], "cancelled")
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        fragments = self._related(model, req) if getattr(fmt, "RELATED_FILES", False) else []
+        fragments = fetch_related(req, model.count_tokens) if getattr(fmt, "RELATED_FILES", False) else []
         timings["context"] = time.perf_counter() - t
         t = time.perf_counter()
-        ptok = model.builder.ptok
-        char_bound = CHARS_PER_TOKEN_BOUND * max_context_tokens  # a huge line: never tokenize megabytes
         try:
-            built = build_prompt(fmt, self.history, req, fragments)
-            if len(built.text) > char_bound and built.related:  # related files never make a prompt too long
-                built, ids, max_new = self._fit_related(fmt, req, fragments, ptok, max_context_tokens, char_bound)
-            elif len(built.text) <= char_bound:
-                ids, max_new = prompt_ids(ptok, built)
-                if len(ids) + max_new > max_context_tokens and built.related:
-                    built, ids, max_new = self._fit_related(fmt, req, fragments, ptok, max_context_tokens, char_bound)
+            built, ids, max_new = fit_prompt(fmt, self.history, req, fragments, model.builder.ptok, max_context_tokens)
         except fmt.OutputError as exc:  # text the format cannot carry (its reserved tokens)
             return NextEditResult([], str(exc))
-        if len(built.text) > char_bound:
-            return NextEditResult([], f"the prompt ({len(built.text)} characters) cannot fit max_context_tokens", built.region)
+        if ids is None:
+            fits = len(built.text) <= CHARS_PER_TOKEN_BOUND * max_context_tokens
+            return NextEditResult([], str(max_new), built.region, built.text if fits else "")
         timings["tokenize"] = time.perf_counter() - t
-        if len(ids) + max_new > max_context_tokens:
-            return NextEditResult([], f"prompt of {len(ids)} tokens + {max_new} to generate exceeds max_context_tokens", built.region, built.text)
+        prompt_tokens = len(ids)
+
+        def result(edits: list[Edit], reason: str, gen: Generation | None = None) -> NextEditResult:
+            return NextEditResult(edits, reason, built.region, built.text, gen, timings, built.related, prompt_tokens)
+
         try:
             gen = model.engine.generate(ids, max_new, fmt.stop_at, req.cancel)
         except EngineError as exc:
-            return NextEditResult([], str(exc), built.region, built.text)
+            return result([], str(exc))
         timings["prefill"], timings["decode"] = gen.prefill_s, gen.decode_s
         if gen.finish_reason == "cancelled":
-            return NextEditResult([], "cancelled", built.region, built.text, gen, timings, built.related)
+            return result([], "cancelled", gen)
         try:
             new_region = fmt.parse(gen.text, built.old_region)
         except fmt.OutputError as exc:
-            return NextEditResult([], f"answer rejected: {exc}", built.region, built.text, gen, timings, built.related)
+            return result([], f"answer rejected: {exc}", gen)
         edits = region_edits(built.old_region, new_region, built.region[0])
         if not edits:
-            return NextEditResult([], "no edit predicted", built.region, built.text, gen, timings, built.related)
+            return result([], "no edit predicted", gen)
         if any(overlaps(e, built.secrets) for e in edits):
-            return NextEditResult([], "the edit would rewrite a masked secret", built.region, built.text, gen, timings, built.related)
-        return NextEditResult(edits, "", built.region, built.text, gen, timings, built.related)
-
-    @staticmethod
-    def _related(model: Any, req: NextEditRequest) -> list[Any]:
-        if req.related is None:
-            return []
-        try:
-            return list(req.related(model.count_tokens))
-        except Exception as exc:  # related files are an extra: never lose the suggestion over them
-            log.warning("cross-file context for the next edit failed: %s", exc)
-            return []
-
-    def _fit_related(self, fmt: Any, req: NextEditRequest, fragments: list[Any], ptok: Any,
-                     max_context_tokens: int, char_bound: int) -> tuple[BuiltPrompt, list[int], int]:
-        """(prompt, its ids, tokens to generate) with as many of the best fragments as fit beside the rest
-        of the prompt and the answer; none when none does (or the prompt is too long without them)."""
-        bare = build_prompt(fmt, self.history, req)
-        if len(bare.text) > char_bound:
-            return bare, [], 0
-        bare_ids, max_new = prompt_ids(ptok, bare)
-        encode = ptok.encode
-        room = max_context_tokens - max_new
-        kept = fit_budget(fragments, len(fragments), room - len(bare_ids), lambda text: len(encode(text)), lambda f, taken: False)
-        while kept:
-            built = build_prompt(fmt, self.history, req, kept)
-            if len(built.text) <= char_bound:
-                ids = encode(built.text)
-                if len(ids) <= room:  # the block headers count too
-                    return built, ids, max_new
-            kept = kept[:-1]
-        return bare, bare_ids, max_new
+            return result([], "the edit would rewrite a masked secret", gen)
+        return result(edits, "", gen)
