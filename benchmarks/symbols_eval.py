@@ -12,7 +12,13 @@ draw (so the other cases stay the same): a C/C++ definition private to another s
 macro or struct of a .c/.cc file), and, in Python, JS/TS, Go, Rust and C, a member (method, attribute,
 field of a class or struct) whose name the line writes only bare, never after ``.``, ``?.``, ``->`` or
 ``::`` (a local ``value`` is not ``Config.value``; Java, C# and C++ keep theirs: subclasses use inherited
-members bare). Each repository draws its cases from its own random generator (seed and name), so they do
+members bare), and, in every language, a name the function around the line declares as a parameter or local
+variable (cobra's ``rootCmd := &Command{}`` keyed to another file's ``rootCmd``: locals are not in the symbol
+table, so "defined once" cannot see them; benchmarks/case_locals.py, a tree-sitter parse). That last check
+reads only the case's file, so --load-cases applies it to pinned cases too: of the 5,341 in
+benchmarks/data/symbols_cases_f81cbb0.json.gz it drops 630 (old group: Python 63, JavaScript 74, TypeScript
+39, Java 14, Go 12, C/C++ 30; new group: Python 30, JavaScript 91, TypeScript 3, Java 163, Go 6, C/C++ 45,
+C# 60, Rust 0); the report prints the drops per group, language and reason. Each repository draws its cases from its own random generator (seed and name), so they do
 not depend on which other repositories run.
 
 As shipped, per language (what issue 23 reports; no tuning): recall@1/@3 of the definition in
@@ -68,6 +74,7 @@ from aix_lsp.syntax.grammars import new_parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_corpus as C  # noqa: E402
+from case_locals import declared_locals  # noqa: E402
 
 # the repositories: benchmarks/eval_corpus.py (pinned archives, downloaded into a cache); "old" were tuned on,
 # "new" are held out (issue 23)
@@ -234,9 +241,9 @@ def code_uses(text: str, language: str) -> set[tuple[int, str]]:
 
 
 def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: int, rng: random.Random,
-               dropped: list[Case] | None = None) -> list[Case]:
+               dropped: list[tuple[str, Case]] | None = None) -> list[Case]:
     """Lines where code (not a string or comment) uses a name defined once, in another file; ``dropped``
-    gets the drawn cases whose answer key would be wrong (see the return)."""
+    gets (reason, case) of the drawn cases whose answer key would be wrong (see the return)."""
     pool: list[Case] = []
     for path, text in files.items():
         language = symbols_language(path)
@@ -266,15 +273,57 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
     rng.shuffle(pool)
     # dropped after the draw, so that the random stream, and with it every other repository's cases, stays the
     # same: a C/C++ definition its own source file keeps to itself (a static, a macro or struct of a .c file) is
-    # not what another file's line uses, whatever the name; nor is another file's member written bare
+    # not what another file's line uses, whatever the name; nor is another file's member written bare, nor a
+    # name the line's own function declares (a parameter or local: not in the symbol table)
     kept = []
     for case in pool[:per_repo]:
-        if _unit_only(index, case) or member_used_bare(index, files, case):
-            if dropped is not None:
-                dropped.append(case)
+        reason = ("unit" if _unit_only(index, case) else "member" if member_used_bare(index, files, case)
+                  else "local" if local_of_function(files, case) else None)
+        if reason is None:
+            kept.append(case)
+        elif dropped is not None:
+            dropped.append((reason, case))
+    return kept
+
+
+# why a drawn case was dropped (make_cases), as the report's columns name it
+DROP_REASONS = {"unit": "private to a C/C++ source file", "member": "member written bare",
+                "local": "a local of the line's function"}
+
+
+def local_of_function(files: dict[str, str], case: Case) -> bool:
+    """The case's name is a parameter or local variable of the function around its line (or one the line
+    declares: ``rootCmd := &Command{}``): the line uses that, not another file's definition of the name
+    (benchmarks/case_locals.py; tree-sitter, so it depends on the file alone, not on the extractor)."""
+    language = symbols_language(case.path)
+    return language is not None and case.name in declared_locals(files[case.path], language, case.line)
+
+
+def drop_locals(files: dict[str, str], cases: list[Case], dropped: list[tuple[str, Case]]) -> list[Case]:
+    """--load-cases: the key check that reads only the file (local_of_function), as make_cases applies it, so
+    that pinned cases saved before it and newly drawn ones keep the same rule."""
+    kept = []
+    for case in cases:
+        if local_of_function(files, case):
+            dropped.append(("local", case))
         else:
             kept.append(case)
     return kept
+
+
+def dropped_report(dropped: list[tuple[str, Case]], loaded: bool) -> None:
+    """The drawn cases dropped as wrong answer keys, per group and language, by reason."""
+    if not dropped:
+        return
+    reasons = [r for r in DROP_REASONS if any(reason == r for reason, _ in dropped)]
+    print("\ncases dropped as wrong answer keys" + (" (--load-cases: the pinned cases' file-only check, "
+          "local_of_function)" if loaded else " (after the draw; the other cases stay the same)"))
+    print(f"  {'group':<5} {'language':<11} " + " ".join(f"{DROP_REASONS[r]:>32}" for r in reasons))
+    for group in ("old", "new"):
+        for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
+            sub = [(r, c) for r, c in dropped if group_of(c) == group and c.path.endswith(suffixes)]
+            if sub:
+                print(f"  {group:<5} {language:<11} " + " ".join(f"{sum(1 for x, _ in sub if x == r):32d}" for r in reasons))
 
 
 # languages where a bare name never means a member of another file's class/struct (Python and JS/TS need
@@ -822,12 +871,12 @@ def main() -> None:
     if loaded is not None:  # index only the repositories that have cases
         only = {c.repo for c in loaded if not only or c.repo in only}
     saved_cases: list[Case] = []
-    dropped: list[Case] = []  # drawn, but the definition is not what the line uses (make_cases)
+    dropped: list[tuple[str, Case]] = []  # drawn, but the definition is not what the line uses (make_cases)
     for name, files in repos(args.cache, set(args.groups.split(",")), only or None):
         index = repo_index(name, files)
         windex = WindowIndex(files)
         if loaded is not None:
-            cases = [c for c in loaded if c.repo == name]
+            cases = drop_locals(files, [c for c in loaded if c.repo == name], dropped)
         else:
             cases = make_cases(name, files, index, args.per_repo, repo_rng(args.seed, name), dropped)
         saved_cases.extend(cases)
@@ -845,9 +894,10 @@ def main() -> None:
         return
     if args.save_cases:
         args.save_cases.write_text(json.dumps([asdict(c) for c in saved_cases]))
-        args.save_cases.with_suffix(".dropped.json").write_text(json.dumps([asdict(c) for c in dropped]))
+        args.save_cases.with_suffix(".dropped.json").write_text(json.dumps([dict(asdict(c), reason=r) for r, c in dropped]))
 
     shipped_report(shipped)
+    dropped_report(dropped, loaded is not None)
     if args.baseline:
         if args.save_cases:
             cases_path = args.save_cases
