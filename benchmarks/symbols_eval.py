@@ -666,15 +666,17 @@ def case_key(case: Case) -> str:
 
 def group_of(case: Case) -> str:
     entry = C.entries(only={case.repo})
-    return entry[0].group if entry else "?"
+    return C.group_of(entry[0]) if entry else "?"
 
 
 def report_parts(rows: list[Shipped]) -> list[tuple[str, list[Shipped]]]:
     """(a) the old group's half-B cases, (b) the new group's cases (all of them: nothing was tuned on them)."""
     old_b = [r for r in rows if group_of(r.case) == "old" and half_of(r.case) == "B"]
     new = [r for r in rows if group_of(r.case) == "new"]
+    dev = [r for r in rows if group_of(r.case) == "dev"]
     return [(title, part) for title, part in (("(a) old group (tuned on), half B", old_b),
-                                               ("(b) new group (held out), all cases", new)) if part]
+                                               ("(b) new group (held out), all cases", new),
+                                               ("(c) dev group (neither: misses may be read), all cases", dev)) if part]
 
 
 def _r13(ranks: list[int | None]) -> tuple[float, float]:
@@ -827,7 +829,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=C.DEFAULT_CACHE, help="where the pinned archives are downloaded "
                     "and extracted (default ~/.cache/aix-lsp-eval, or $AIX_EVAL_CACHE)")
-    ap.add_argument("--groups", default="old,new", help="manifest groups to run: old (tuned on), new (held out)")
+    ap.add_argument("--groups", default="old,new", help="manifest groups to run: old (tuned on), new (held out), dev (neither)")
     ap.add_argument("--only", default="", help="comma-separated repository names (default: all of --groups)")
     ap.add_argument("--no-tuning", action="store_true", help="only the as-shipped per-language tables (fast); the "
                     "tuning tables use the old group alone")
@@ -884,7 +886,7 @@ def main() -> None:
             if not args.no_tuning and REPO_ENTRY[name].group == "old":  # the tuning tables' cases
                 results.append(run_case(case, files, index, windex))
             shipped.append(shipped_ranks(case, files, index, windex))
-        print(f"{REPO_ENTRY[name].group:<4} {name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
+        print(f"{C.group_of(REPO_ENTRY[name]):<6} {name:<16} {len(files):5d} files  {len(cases):4d} cases", file=sys.stderr)
     if dropped:
         print(f"(drawn cases dropped as wrong answer keys: {len(dropped)})", file=sys.stderr)
     print(f"(cases built and run in {time.perf_counter() - t0:.0f} s)", file=sys.stderr)

@@ -95,3 +95,13 @@ def test_an_entry_that_cannot_be_fetched_is_one_clear_line_and_the_others_go_on(
     assert [e.name for e, _ in got] == ["demo"]
     err = capsys.readouterr().err
     assert "(gone:" in err and "skipped)" in err and "Traceback" not in err
+
+
+def test_the_dev_group_is_disjoint_from_old_and_new_and_has_go_c_and_typescript():
+    """Dev cases (misses may be read) come from the timing repositories of Go and C and a pinned TypeScript
+    package: never a tuned-on or held-out repository."""
+    dev = C.entries({"dev"})
+    assert {e.language for e in dev} >= {"go", "c", "typescript"}
+    assert {C.group_of(e) for e in dev} == {"dev"}
+    assert not {e.name for e in dev} & {e.name for e in C.entries({"old", "new"})}
+    assert all(C.group_of(e) in ("old", "new") for e in C.entries({"old", "new"}))
