@@ -4,6 +4,9 @@ Cases: each commit (newest first) that changes a source file in two or more hunk
 one at a time as the user's edits (recorded in the edit history as didChange would); before hunk k, with
 the cursor at the end of hunk k-1, the model is asked for the next edit, and the truth is the editable
 region with hunk k applied (unchanged when hunk k lies outside the region: then "no edit" is right).
+With retrieval on and a format that has a place for them, the prompt holds the related files the server
+would send in that state (``case_states``: the context layer over the parent commit's tree with the
+case's text for the edited file, never a later state; ``--no-retrieval`` leaves them out).
 
 Metrics, for the model and, in the same run, two baselines: "no edit", and the completion pipeline's
 fill-in-the-middle completion at the cursor (the end of the last edit) taken as an insertion there:
