@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 from dataclasses import replace
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from pathlib import Path
 
 from aix_lsp.context.fragment import Fragment
@@ -27,7 +27,8 @@ from .langs import language as language_rules
 from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
 from .model import Definition, FileSymbols, ImportBinding
 from .resolve import ModuleTable
-from .signals import DEFAULT_WEIGHTS, IDENTIFIER, Candidate, Weights, code_tokens, combine, nearest_distance, signals_of
+from .signals import (DEFAULT_WEIGHTS, IDENTIFIER, Candidate, Weights, code_tokens, nearest_distance, signals_of,
+                      signed_weights, weighted_sum)
 from .tsconfig import PathAliases
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,10 @@ class SymbolIndex:
         self._next_id = 0
         self._lookup = Lookup(self._files, self._by_name, self._modules, self._namespaces)  # resolutions, cached
         self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
+        # id of a cached included-definitions list -> (that list, name -> its positions in it): which of thousands
+        # the buffer writes, without a pass over all of them per query (C/C++ query p95); keyed by the list
+        # itself, so a refresh, which swaps in a new list, rebuilds it
+        self._included_names: dict[int, tuple[list[Definition], dict[str, list[int]]]] = {}
         self._unit_only: dict[str, frozenset[tuple[int, str]]] = {}  # C/C++ source -> what other files cannot see
         self._bm25 = DefinitionsBM25(store_dir)
         self.persistent = self._bm25.persistent
@@ -401,10 +406,11 @@ class SymbolIndex:
             for type_name in enclosing:
                 self._enclosing_candidates(rel_path, type_name, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
+            signed = signed_weights(weights)
             for cand in cands.values():
                 same_name = self._same_name(cand.definition)
                 cand.signals = signals_of(cand, context, words, best_bm25, same_name)
-                cand.score = combine(cand.signals, weights)
+                cand.score = weighted_sum(cand.signals, signed)
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
                     cand.definition = self._outline_for(cand.definition, context)
             ranked = rules.merge_declarations(cands.values())
@@ -466,7 +472,7 @@ class SymbolIndex:
         return (d.line, d.name) in hidden
 
     def _import_candidates(self, rel_path: str, language: str, bindings: list[ImportBinding], cands: dict,
-                           written: Sequence[Container[str]] = ()) -> None:
+                           written: Sequence[Collection[str]] = ()) -> None:
         """``written``: the names the buffer and its look-alike windows write (C/C++: a definition reached through
         an include of an include is no candidate otherwise: nothing would rank it)."""
         rules = language_rules(language)
@@ -506,7 +512,7 @@ class SymbolIndex:
                 for d in self._lookup.module_members(module)[:MAX_MODULE_MEMBERS]:
                     self._add(cands, d, d.name, binding.local, "module", rel_path)
 
-    def _included_candidates(self, rel_path: str, header: str, cands: dict, written: Sequence[Container[str]]) -> None:
+    def _included_candidates(self, rel_path: str, header: str, cands: dict, written: Sequence[Collection[str]]) -> None:
         """What the headers ``header`` includes declare (three levels down): the buffer sees them as much as what it
         includes itself (log_reader.cc includes log_reader.h, which includes log_format.h's record types), but they
         carry no import signal: there are many more of them, and marked as included they crowded out the direct
@@ -535,9 +541,20 @@ class SymbolIndex:
                 if len(found) >= 4 * MAX_MODULE_MEMBERS:
                     break
             self._lookup.store(key, found, trail)
-        for d in found:  # type: ignore[union-attr]
-            if any(d.name in names for names in written):
-                self._add(cands, d, d.name, None, "included", rel_path)
+        entry = self._included_names.get(id(found))
+        if entry is None or entry[0] is not found:
+            positions: dict[str, list[int]] = {}
+            for i, d in enumerate(found):  # type: ignore[arg-type]
+                positions.setdefault(d.name, []).append(i)
+            if len(self._included_names) >= MAX_OUTLINES_KEPT:
+                self._included_names.clear()
+            entry = self._included_names[id(found)] = (found, positions)  # type: ignore[assignment]
+        names = entry[1].keys()
+        hits = set().union(*(names & (w.keys() if isinstance(w, dict) else w) for w in written))  # C loops
+        positions = entry[1]
+        for i in sorted(i for name in hits for i in positions[name]):  # in the order of ``found``, as before
+            d = found[i]  # type: ignore[index]
+            self._add(cands, d, d.name, None, "included", rel_path)
 
     def _used_candidates(self, rel_path: str, context: BufferUses, imported: set[str], cands: dict) -> None:
         for name in context.near:

@@ -114,8 +114,11 @@ def frequency(uses: int) -> float:
     return min(1.0, math.log2(1 + uses) / 4) if uses > 0 else 0.0
 
 
+VIA_MODULE = frozenset({"module", "member"})
+
+
 def via_module(origins: set[str]) -> float:
-    return 1.0 if origins & {"module", "member"} else 0.0
+    return 1.0 if origins & VIA_MODULE else 0.0
 
 
 def bm25_similarity(score: float, best: float) -> float:
@@ -139,8 +142,14 @@ SIGNAL_NAMES = tuple(Weights.names())
 
 def combine(signals: dict[str, float], weights: Weights) -> float:
     """The weighted sum; ``ambiguity`` is a penalty."""
+    return weighted_sum(signals, signed_weights(weights))
+
+
+def weighted_sum(signals: dict[str, float], signed: tuple[tuple[str, float], ...]) -> float:
+    """:func:`combine` with the weights of :func:`signed_weights` (hundreds of candidates per query: the weights
+    are neither hashed nor read by getattr per candidate)."""
     total = 0.0
-    for name, weight in _signed(weights):  # hundreds of candidates per query: no getattr per signal
+    for name, weight in signed:
         value = signals.get(name)
         if value:
             total += weight * value
@@ -148,7 +157,8 @@ def combine(signals: dict[str, float], weights: Weights) -> float:
 
 
 @lru_cache(maxsize=64)
-def _signed(weights: Weights) -> tuple[tuple[str, float], ...]:
+def signed_weights(weights: Weights) -> tuple[tuple[str, float], ...]:
+    """(signal, weight) in SIGNAL_NAMES order, ``ambiguity``'s negated."""
     return tuple((name, -getattr(weights, name) if name == "ambiguity" else getattr(weights, name)) for name in SIGNAL_NAMES)
 
 
@@ -221,17 +231,25 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     else:
         lines = context.lines_of(cand.local)
         uses = context.used.get(cand.local, 0)
+    # the small functions above, inlined: hundreds of candidates per query (C/C++ query p95); the same values
+    origins, cursor_line = cand.origins, context.cursor_line
+    if "at_cursor" in origins:
+        name_proximity = 1.0
+    elif bare or not lines:
+        name_proximity = 0.0
+    else:
+        name_proximity = proximity(nearest_distance(lines, cursor_line))
+    owner_lines = context.lines_of(owner) if owner else None
     return {
-        "imported_name": imported_name(cand.origins),
-        "unused_import": unused_import(cand.origins, cand.local, context.used),
-        "name_proximity": 1.0 if "at_cursor" in cand.origins else
-        0.0 if bare else proximity(nearest_distance(lines, context.cursor_line)),
-        "owner_proximity": proximity(nearest_distance(context.lines_of(owner), context.cursor_line)) if owner else 0.0,
-        "frequency": 0.0 if bare else frequency(uses),
-        "via_module": via_module(cand.origins),
-        "bm25": bm25_similarity(cand.bm25_score, best_bm25),
-        "analog": analog(d.name, words),
+        "imported_name": 1.0 if "name" in origins else 0.5 if "star" in origins or "package" in origins else 0.0,
+        "unused_import": 1.0 if "name" in origins and cand.local not in context.used else 0.0,
+        "name_proximity": name_proximity,
+        "owner_proximity": proximity(nearest_distance(owner_lines, cursor_line)) if owner_lines else 0.0,
+        "frequency": 0.0 if bare or uses <= 0 else frequency(uses),
+        "via_module": 0.0 if origins.isdisjoint(VIA_MODULE) else 1.0,
+        "bm25": cand.bm25_score / best_bm25 if best_bm25 > 0 else 0.0,
+        "analog": sum(1 for names in words if d.name in names) / len(words) if words else 0.0,
         # an import resolved to this very definition: how many others share the name is moot
-        "ambiguity": 0.0 if cand.origins & RESOLVED else ambiguity(same_name),
-        "receiver": 1.0 if "receiver" in cand.origins else 0.0,
+        "ambiguity": 0.0 if not origins.isdisjoint(RESOLVED) else ambiguity(same_name),
+        "receiver": 1.0 if "receiver" in origins else 0.0,
     }
