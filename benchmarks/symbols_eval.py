@@ -319,7 +319,7 @@ def dropped_report(dropped: list[tuple[str, Case]], loaded: bool) -> None:
     print("\ncases dropped as wrong answer keys" + (" (--load-cases: the pinned cases' file-only check, "
           "local_of_function)" if loaded else " (after the draw; the other cases stay the same)"))
     print(f"  {'group':<5} {'language':<11} " + " ".join(f"{DROP_REASONS[r]:>32}" for r in reasons))
-    for group in ("old", "new"):
+    for group in ("old", "new", "dev"):
         for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
             sub = [(r, c) for r, c in dropped if group_of(c) == group and c.path.endswith(suffixes)]
             if sub:
