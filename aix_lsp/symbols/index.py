@@ -402,9 +402,10 @@ class SymbolIndex:
                 context.declared = {name for name, (_, _, local) in typed.items() if local}
                 for name, (type_name, written, _) in typed.items():
                     if written and (receiver is None or type_name != receiver[0]):
-                        self._receiver_candidates(rel_path, type_name, "", cands, owner=name, written=written)
+                        self._receiver_candidates(rel_path, type_name, "", cands, owner=name, written=written,
+                                                  seen=(context.used, *words))
             for type_name in enclosing:
-                self._enclosing_candidates(rel_path, type_name, cands)
+                self._enclosing_candidates(rel_path, type_name, cands, (context.used, *words))
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             signed = signed_weights(weights)
             for cand in cands.values():
@@ -606,14 +607,16 @@ class SymbolIndex:
         return max(1, count - constructors)
 
     def _receiver_candidates(self, rel_path: str, type_name: str, prefix: str, cands: dict,
-                             owner: str | None = None, written: "set[str] | frozenset[str]" = frozenset()) -> None:
+                             owner: str | None = None, written: "set[str] | frozenset[str]" = frozenset(),
+                             seen: Sequence[Container[str]] = ()) -> None:
         """``obj.`` at the cursor and obj's type is declared in the buffer: that type's members (of the
         definition the buffer imports by name when it does: another crate's type of the same name is not it).
         ``owner``: instead, a typed name whose members the code near the cursor uses (``out: T``, then
         ``out.m()``): T's members are candidates reached through it, as a module's members, not marked receivers
         (marked, all of them or those written near the cursor outranked what the line needed: symbols_eval Python
         half B recall@3 45.7 -> 41.4 or 44.0); only when one of the members ``written`` after it near the cursor
-        is the type's (``cart.ToString()`` says nothing of which Cart the line needs)."""
+        is the type's (``cart.ToString()`` says nothing of which Cart the line needs). ``seen``: see
+        :func:`_capped`."""
         imported = [c.definition for c in cands.values() if "name" in c.origins and c.definition.name == type_name]
         types = list(imported or self._by_name.get(type_name, ())[:MAX_SAME_NAME])
         for alias in list(types):  # C: typedef struct uv_loop_s uv_loop_t; the members are uv_loop_s's
@@ -626,7 +629,7 @@ class SymbolIndex:
             members = self._lookup.class_members(cls)
             if owner is not None and not any(member.name in written for member in members):
                 continue
-            for member in members[:MAX_CLASS_MEMBERS]:
+            for member in _capped(members, seen):
                 if owner is not None and member.name == cls.name:
                     continue  # a constructor (Java, C#, C++) is no method of the value: out.Writer() is not code
                 if member.name.startswith(prefix):
@@ -659,12 +662,14 @@ class SymbolIndex:
                     return candidate, match.group(2) or ""
         return None
 
-    def _enclosing_candidates(self, rel_path: str, type_name: str, cands: dict) -> None:
-        """The cursor is in a method of ``type_name`` (C++ ``T::m() {``, Rust ``impl [Trait for] T``) whose
-        class is declared elsewhere (its header, another module): its members, reached as ``this``/``self``'s."""
+    def _enclosing_candidates(self, rel_path: str, type_name: str, cands: dict,
+                              seen: Sequence[Container[str]] = ()) -> None:
+        """The cursor is in a method of ``type_name`` (C++ ``T::m() {``, Rust ``impl [Trait for] T``, Go
+        ``func (s *T) m() {``) whose class is declared elsewhere (its header, another module, another file of the
+        package): its members, reached as ``this``/``self``'s (``seen``: see :func:`_capped`)."""
         for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
             if cls.kind in ("class", "type") and cls.path != rel_path:
-                for member in self._lookup.class_members(cls)[:MAX_CLASS_MEMBERS]:
+                for member in _capped(self._lookup.class_members(cls), seen):
                     self._add(cands, member, member.name, type_name, "member", rel_path)
 
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
@@ -680,6 +685,15 @@ class SymbolIndex:
                 cand.bm25_score = max(cand.bm25_score, score)
 
 
+
+
+def _capped(members: list[Definition], seen: Sequence[Container[str]]) -> list[Definition]:
+    """The first MAX_CLASS_MEMBERS of a class's ``members``, then those past it that the buffer or its look-alike
+    windows write (``seen``): a large type's (a Go server's methods in twenty files, a C config struct of 300
+    fields) wanted member is rarely among its first rows."""
+    if len(members) <= MAX_CLASS_MEMBERS or not seen:
+        return members[:MAX_CLASS_MEMBERS]
+    return members[:MAX_CLASS_MEMBERS] + [m for m in members[MAX_CLASS_MEMBERS:] if any(m.name in w for w in seen)]
 
 
 def _members_at_cursor(text: str, offset: int, imported: set[str], cands: dict) -> None:

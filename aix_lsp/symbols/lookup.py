@@ -174,13 +174,22 @@ class Lookup:
         return out
 
     def class_members(self, cls: Definition) -> list[Definition]:
-        """Members of ``cls``; for a C++ class in a header, then the out-of-line definitions (``T::m() {``) of
-        its matching source file (a.h -> a.cc): the bodies of what the header declares."""
+        """Members of ``cls``; then those of its matching source files (``Language.matching_sources``): for a C++
+        class in a header the out-of-line definitions (``T::m() {``) of a.h -> a.cc; for a Go type the methods
+        the other files of its package declare."""
         symbols = self.files.get(cls.path)
         if symbols is None:
             return []
         members = [d for d in symbols.definitions if d.container == cls.name]
-        for source in language_rules(symbols.language).matching_sources(self.modules, cls.path):
+        sources = language_rules(symbols.language).matching_sources(self.modules, cls.path)
+        if not sources:
+            return members
+        key = ("class_members", cls.path, cls.name)  # a Go package's files: dozens to scan on every query
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        for source in sources:
             found = self.files.get(source)
             members += [d for d in found.definitions if d.container == cls.name] if found is not None else []
+        self.store(key, members, {cls.path, *sources})
         return members

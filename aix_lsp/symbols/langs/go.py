@@ -8,6 +8,7 @@ last path element. Packages are folders; same-package names are found by the "us
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
@@ -16,6 +17,9 @@ from ..model import FileSymbols, ImportBinding
 from . import AddCandidate, Language, NameLookup
 from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
+
+if TYPE_CHECKING:
+    from ..resolve import ModuleTable
 
 
 def extract(root: Node, lines: list[str], path: str, out: FileSymbols) -> None:
@@ -165,9 +169,23 @@ def own_package(lookup: NameLookup, rel_path: str) -> list[str]:
     return files if rel_path.endswith("_test.go") else [p for p in files if not p.endswith("_test.go")]
 
 
+def matching_sources(modules: "ModuleTable", path: str) -> list[str]:
+    """A type's methods may be declared in any file of its package (its folder): those other files (a test
+    file's type: the test files too)."""
+    files = modules.folder_files(path, "go")
+    if not path.endswith("_test.go"):
+        files = [p for p in files if not p.endswith("_test.go")]
+    return [p for p in files if p != path]
+
+
 def typed_go(root: Node, language: str) -> TypedCode:
     return typed_code(language, _TYPED, _declared, root)
 
 
 LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True,
-                            import_candidates=import_candidates, typed_code=typed_go, own_package=own_package)}
+                            import_candidates=import_candidates, typed_code=typed_go, own_package=own_package,
+                            matching_sources=matching_sources,
+                            # func (s *Server) m(: the cursor's method belongs to Server (its methods: other files);
+                            # a plain func head matches too, with no type: the cursor is in no method then
+                            method_head=re.compile(r"^func\b(?:[ \t]*\([ \t]*(?:[A-Za-z_]\w*[ \t]+)?\*?[ \t]*"
+                                                   r"([A-Za-z_]\w*))?", re.M))}

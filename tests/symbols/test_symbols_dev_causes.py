@@ -1,0 +1,64 @@
+"""Causes found on benchmarks/symbols_eval.py's dev group (neither tuned on nor held out: x/tools, curl, redis,
+@trpc/server), each a general rule. Real tree-sitter parses over small in-memory workspaces."""
+
+from aix_lsp.symbols import SymbolIndex
+
+
+def ranked(files: dict[str, str], path: str, text: str, lookalikes: list[str] | None = None) -> list:
+    index = SymbolIndex()
+    index.update_files(files.items())
+    offset = text.index("<|>")
+    return index.rank_candidates(path, text.replace("<|>", ""), offset, lookalikes=lookalikes)
+
+
+def names(cands: list) -> list[tuple[str, str | None]]:
+    return [(c.definition.name, c.definition.container) for c in cands]
+
+
+# ------------------------------------------------------ Go: a type's methods live in any file of its package
+
+def test_go_methods_declared_in_other_files_of_the_package_are_the_receivers_members():
+    # gopls: type Server in server.go, its helper beginFileRequest in general.go, the handler in a third file
+    # writes s.beginFileRequest(...) first thing; 70 generated methods in server_gen.go come before it
+    server = "package lsp\n\ntype Server struct {\n\tclient Client\n\tsession Session\n}\n"
+    gen = "package lsp\n\n" + "".join(f"func (s *Server) Handler{i}(ctx Context) error {{\n\treturn nil\n}}\n\n"
+                                       for i in range(70))
+    general = ("package lsp\n\n// beginFileRequest checks preconditions for a file-oriented request.\n"
+               "func (s *Server) beginFileRequest(ctx Context, uri string) (Snapshot, bool, error) {\n"
+               "\treturn nil, false, nil\n}\n")
+    handler = ("package lsp\n\nfunc (s *Server) selectionRange(ctx Context, uri string) ([]Range, error) {\n"
+               "\t<|>\n\tif !ok {\n\t\treturn nil, err\n\t}\n\treturn snapshot.Ranges(ctx), nil\n}\n")
+    files = {"lsp/server.go": server, "lsp/server_gen.go": gen, "lsp/general.go": general,
+             # another package's functions that share every word of the code around the cursor (BM25 brings them)
+             **{f"other/f{i}.go": f"package other\n\nfunc selectionRanges{i}(ctx Context, uri string, snapshot Snapshot, "
+                                  f"ok bool, err error) ([]Range, error) {{\n\treturn snapshot.Ranges(ctx), err\n}}\n"
+                for i in range(30)}}
+    look = ["\tsnapshot, ok, err := s.beginFileRequest(ctx, uri)\n\tif !ok {\n\t\treturn nil, err\n\t}"]
+    got = ranked(files, "lsp/selection_range.go", handler)
+    assert ("beginFileRequest", "Server") in names(got)[:3]
+    # a plain function of the same file is in no method: Server's members are not brought for it
+    plain = handler.replace("func (s *Server) selectionRange(", "func selectionRange(s *Other, ")
+    other = ranked(files, "lsp/selection_range.go", plain)
+    assert not any("member" in c.origins for c in other if c.definition.container == "Server")
+
+
+def test_a_large_types_members_past_the_cap_are_candidates_when_the_look_alike_code_writes_them():
+    # the same handler, but the helper sits in a file after the 70 generated methods: past the first 60 members;
+    # the look-alike windows (the other handlers) write s.beginFileRequest
+    server = "package lsp\n\ntype Server struct {\n\tclient Client\n}\n"
+    gen = "package lsp\n\n" + "".join(f"func (s *Server) Handler{i}(ctx Context) error {{\n\treturn nil\n}}\n\n"
+                                       for i in range(70))
+    helper = ("package lsp\n\nfunc (s *Server) beginFileRequest(ctx Context, uri string) (Snapshot, bool, error) {\n"
+              "\treturn nil, false, nil\n}\n")
+    handler = ("package lsp\n\nfunc (s *Server) selectionRange(ctx Context, uri string) ([]Range, error) {\n"
+               "\t<|>\n\tif !ok {\n\t\treturn nil, err\n\t}\n\treturn snapshot.Ranges(ctx), nil\n}\n")
+    files = {"lsp/server.go": server, "lsp/server_gen.go": gen, "lsp/zz_requests.go": helper,
+             **{f"other/f{i}.go": f"package other\n\nfunc selectionRanges{i}(ctx Context, uri string, snapshot Snapshot, "
+                                  f"ok bool, err error) ([]Range, error) {{\n\treturn snapshot.Ranges(ctx), err\n}}\n"
+                for i in range(30)}}
+    look = ["\tsnapshot, ok, err := s.beginFileRequest(ctx, uri)\n\tif !ok {\n\t\treturn nil, err\n\t}"] * 3
+    got = ranked(files, "lsp/selection_range.go", handler, look)
+    assert ("beginFileRequest", "Server") in names(got)[:3]
+    cand = next(c for c in got if c.definition.name == "beginFileRequest")
+    assert "member" in cand.origins
+
