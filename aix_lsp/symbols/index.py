@@ -406,6 +406,8 @@ class SymbolIndex:
                                                   seen=(context.used, *words))
             for type_name in enclosing:
                 self._enclosing_candidates(rel_path, type_name, cands, (context.used, *words))
+            if language in ("javascript", "typescript"):
+                self._listed_from_candidates(rel_path, language, text, offset, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             signed = signed_weights(weights)
             for cand in cands.values():
@@ -672,6 +674,25 @@ class SymbolIndex:
                 for member in _capped(self._lookup.class_members(cls), seen):
                     self._add(cands, member, member.name, type_name, "member", rel_path)
 
+    def _listed_from_candidates(self, rel_path: str, language: str, text: str, offset: int, cands: dict) -> None:
+        """The cursor inside ``export {A, B, | C} from './m'`` (or ``import {...} from``, a barrel file's lists): the
+        line names what module ./m exports and the list does not name yet; the names it lists are written already."""
+        head = _LIST_HEAD.search(text, max(0, offset - 4000), offset)
+        tail = _LIST_TAIL.match(text, offset) if head is not None else None
+        if head is None or tail is None:
+            return
+        listed = set(IDENTIFIER.findall(text, head.end(), offset)) | set(IDENTIFIER.findall(text, offset, tail.start(1)))
+        module = self._lookup.module_file(rel_path, tail.group(2), language)
+        if module is None:
+            return
+        for key in [k for k, c in cands.items() if c.local in listed and "name" in c.origins]:
+            del cands[key]  # a name the list already writes is not what the line adds to it
+        for d in self._lookup.module_members(module)[:MAX_MODULE_MEMBERS]:
+            if d.name not in listed:
+                cand = self._add(cands, d, d.name, None, "module", rel_path)
+                if cand is not None:
+                    cand.origins.add("receiver")
+
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
         terms = query_terms(text, cursor_line)
         if not terms or not self._ids:
@@ -685,6 +706,11 @@ class SymbolIndex:
                 cand.bm25_score = max(cand.bm25_score, score)
 
 
+
+
+# ``export {`` / ``import type {`` ... with no brace between it and the cursor; then the list's end and its ``from``
+_LIST_HEAD = re.compile(r"\b(?:export|import)(?:[ \t]+type)?[ \t]*\{[^{}]*\Z")
+_LIST_TAIL = re.compile(r"[^{}]*(\})\s*from\s*['\"]([^'\"\n]+)['\"]")
 
 
 def _capped(members: list[Definition], seen: Sequence[Container[str]]) -> list[Definition]:

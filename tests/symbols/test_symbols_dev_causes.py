@@ -62,3 +62,20 @@ def test_a_large_types_members_past_the_cap_are_candidates_when_the_look_alike_c
     cand = next(c for c in got if c.definition.name == "beginFileRequest")
     assert "member" in cand.origins
 
+
+
+# ------------------------------------------- TypeScript: a barrel's export list names what its module exports
+
+def test_a_line_inside_an_export_list_names_what_the_module_exports_and_the_list_does_not_yet():
+    router = ("export type AnyRouter = Router<any, any>;\nexport interface Router<A, B> {\n  a: A;\n  b: B;\n}\n"
+              "export function createRouter() {\n  return {};\n}\nexport type RouterRecord = Record<string, unknown>;\n")
+    procedure = "export type AnyProcedure = Procedure<any>;\nexport interface Procedure<T> {\n  t: T;\n}\n"
+    middleware = "export type AnyMiddlewareFunction = () => void;\nexport type MiddlewareResult = unknown;\n"
+    # the barrel: one list per module; the blanked line sits in the router's list
+    barrel = ("export {\n  AnyMiddlewareFunction,\n  MiddlewareResult,\n} from './core/middleware';\n"
+              "export {\n  AnyProcedure,\n  Procedure,\n} from './core/procedure';\n"
+              "export {\n  <|>\n  Router,\n  RouterRecord,\n  createRouter,\n} from './core/router';\n")
+    files = {"src/core/router.ts": router, "src/core/procedure.ts": procedure, "src/core/middleware.ts": middleware}
+    got = ranked(files, "src/index.ts", barrel)
+    assert ("AnyRouter", None) == names(got)[0]
+    assert ("Router", None) not in names(got)[:3]  # listed already
