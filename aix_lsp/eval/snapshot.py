@@ -43,8 +43,8 @@ class CommitSnapshot:
         self._edited: Path | None = None  # the file shown with the case's text
 
     def show(self, commit: str) -> bool:
-        """The folder (and its index) hold the tree of ``commit`` (an id or a rev such as ``C^``); False when
-        git cannot read it."""
+        """The folder holds the tree of ``commit`` (an id or a rev such as ``C^``), its index once ``edit``
+        applied the changes (one wait for both); False when git cannot read it."""
         try:
             commit = _git(self.repo, "rev-parse", "--verify", "-q", f"{commit}^{{commit}}").decode().strip()
         except subprocess.CalledProcessError:
@@ -60,15 +60,14 @@ class CommitSnapshot:
         else:
             changed = self._update(self.commit, commit)
             if self.service is not None and changed:
-                self.service.workspace.on_files_changed(changed)
-                self.service.workspace.flush(timeout=INDEX_TIMEOUT_S)
-                self.service.workspace.update_settings(self.settings)  # no answer cached for the other tree
+                self.service.workspace.on_files_changed(changed)  # applied by edit's flush
         self.commit = commit
         return True
 
     def edit(self, rel: str, text: str) -> bool:
-        """``rel`` holds ``text`` for the context layer (the case's buffer); False when the index did not
-        take it in time (then the case has no related files rather than stale ones)."""
+        """``rel`` holds ``text`` for the context layer (the case's buffer), and the index every change
+        posted before (another commit's files, the previous file read again); False when the index did
+        not take them in time (then the case has no related files rather than stale ones)."""
         if self.service is None:
             return False
         path = self.root / rel
@@ -76,16 +75,14 @@ class CommitSnapshot:
             self._restore()
         self.service.on_document_edited(path, text)
         self._edited = path
-        applied = self.service.workspace.flush(timeout=60)
+        applied = self.service.workspace.flush(timeout=INDEX_TIMEOUT_S)  # one wait for all of them
         self.service.workspace.update_settings(self.settings)  # drops answers cached for the text before
         return applied
 
     def _restore(self) -> None:
-        """The edited file as the commit's tree has it again."""
+        """The edited file as the commit's tree has it again (posted: the next ``edit`` applies it)."""
         if self._edited is not None and self.service is not None:
             self.service.workspace.on_files_changed([(self._edited, "changed")])
-            self.service.workspace.flush(timeout=60)
-            self.service.workspace.update_settings(self.settings)
         self._edited = None
 
     def _extract(self, commit: str) -> None:
