@@ -79,3 +79,29 @@ def test_a_line_inside_an_export_list_names_what_the_module_exports_and_the_list
     got = ranked(files, "src/index.ts", barrel)
     assert ("AnyRouter", None) == names(got)[0]
     assert ("Router", None) not in names(got)[:3]  # listed already
+
+
+def test_an_edit_to_a_sibling_file_of_the_package_is_seen_by_the_next_query():
+    # the type's method list and the package's name table are cached (by the files they read): a method or a
+    # function added or removed in another file of the package shows in the next query
+    files = {"lsp/server.go": "package lsp\n\ntype Server struct {\n\tclient Client\n}\n",
+             "lsp/general.go": "package lsp\n\nfunc (s *Server) beginFileRequest(uri string) bool {\n\treturn true\n}\n"}
+    handler = ("package lsp\n\nfunc (s *Server) hover(uri string) bool {\n\tok := newHoverRequest(uri)\n"
+               "\treturn s.<|>\n}\n")
+    index = SymbolIndex()
+    index.update_files(files.items())
+    text, offset = handler.replace("<|>", ""), handler.index("<|>")
+
+    def query() -> list[tuple[str, str | None]]:
+        return names(index.rank_candidates("lsp/hover.go", text, offset))
+
+    first = query()
+    assert ("beginFileRequest", "Server") in first and ("newHoverRequest", None) not in first
+    index.update_file("lsp/general.go", files["lsp/general.go"].replace("beginFileRequest", "endFileRequest")
+                      + "\nfunc newHoverRequest(uri string) bool {\n\treturn false\n}\n")
+    second = query()
+    assert ("endFileRequest", "Server") in second and ("beginFileRequest", "Server") not in second
+    assert ("newHoverRequest", None) in second
+    index.update_file("lsp/general.go", files["lsp/general.go"])
+    third = query()
+    assert ("beginFileRequest", "Server") in third and ("newHoverRequest", None) not in third
