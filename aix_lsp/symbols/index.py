@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 from dataclasses import replace
-from collections.abc import Collection, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from pathlib import Path
 
 from aix_lsp.context.fragment import Fragment
@@ -681,17 +681,23 @@ class SymbolIndex:
         tail = _LIST_TAIL.match(text, offset) if head is not None else None
         if head is None or tail is None:
             return
-        listed = set(IDENTIFIER.findall(text, head.end(), offset)) | set(IDENTIFIER.findall(text, offset, tail.start(1)))
+        brace = text.index("{", head.start()) + 1  # the head's match runs to the cursor: the list starts here
+        before, after = _COMMENT.sub(" ", text[brace:offset]), _COMMENT.sub(" ", text[offset:tail.start(1)])
+        listed = set(IDENTIFIER.findall(before)) | set(IDENTIFIER.findall(after))
         module = self._lookup.module_file(rel_path, tail.group(2), language)
         if module is None:
             return
-        for key in [k for k, c in cands.items() if c.local in listed and "name" in c.origins]:
-            del cands[key]  # a name the list already writes is not what the line adds to it
-        for d in self._lookup.module_members(module)[:MAX_MODULE_MEMBERS]:
+        for key in [k for k, c in cands.items() if c.local in listed]:
+            del cands[key]  # a name the list already writes is not what the line adds to it (TS: no duplicates)
+        members = self._lookup.module_members(module)[:MAX_MODULE_MEMBERS]
+        fits = _list_gap(before, after, [d.name for d in members])
+        for d in members:
             if d.name not in listed:
                 cand = self._add(cands, d, d.name, None, "module", rel_path)
                 if cand is not None:
                     cand.origins.add("receiver")
+                    if fits(d.name):  # the list's own order (sorted, or m's) puts it at the cursor
+                        cand.origins.add("at_cursor")
 
     def _bm25_candidates(self, rel_path: str, text: str, cursor_line: int, cands: dict) -> None:
         terms = query_terms(text, cursor_line)
@@ -710,7 +716,28 @@ class SymbolIndex:
 
 # ``export {`` / ``import type {`` ... with no brace between it and the cursor; then the list's end and its ``from``
 _LIST_HEAD = re.compile(r"\b(?:export|import)(?:[ \t]+type)?[ \t]*\{[^{}]*\Z")
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _LIST_TAIL = re.compile(r"[^{}]*(\})\s*from\s*['\"]([^'\"\n]+)['\"]")
+
+
+def _list_gap(before_text: str, after_text: str, order: list[str]) -> Callable[[str], bool]:
+    """Whether a name belongs between the list's names around the cursor (the list's text before and after it,
+    comments blanked): barrels keep their lists sorted (case-insensitively) or in module m's declaration order,
+    so the missing name sits in that gap."""
+    before = [w for w in IDENTIFIER.findall(before_text) if w not in ("type", "as")]
+    after = [w for w in IDENTIFIER.findall(after_text) if w not in ("type", "as")]
+    prev, nxt = (before[-1] if before else None), (after[0] if after else None)
+    if prev is None and nxt is None:
+        return lambda name: False
+    if prev is not None and nxt is not None and prev.lower() < nxt.lower():  # a sorted list
+        return lambda name: prev.lower() < name.lower() < nxt.lower()
+    position = {name: i for i, name in reversed(list(enumerate(order)))}  # a name's first place in m
+
+    def fits(name: str) -> bool:
+        at, lo, hi = position.get(name), position.get(prev or ""), position.get(nxt or "")
+        return at is not None and (lo is not None or hi is not None) and \
+            (lo is None or lo < at) and (hi is None or at < hi)
+    return fits
 
 
 def _capped(members: list[Definition], seen: Sequence[Container[str]]) -> list[Definition]:

@@ -81,6 +81,23 @@ def test_a_line_inside_an_export_list_names_what_the_module_exports_and_the_list
     assert ("Router", None) not in names(got)[:3]  # listed already
 
 
+def test_a_barrel_list_puts_the_missing_name_in_its_sorted_gap_and_drops_names_listed_above_the_cursor():
+    # @trpc/server's observable/index.ts: the list is sorted, so of the module's unlisted exports (which tie)
+    # the one between the names around the cursor is the line's; the names listed above it are written already
+    types = ("export interface Unsubscribable {\n  unsubscribe(): void;\n}\n"
+             "export type UnaryFunction<A, B> = (a: A) => B;\n"
+             "export type OperatorFunction<A, B> = UnaryFunction<A, B>;\n"
+             "export type MonoTypeOperatorFunction<T> = OperatorFunction<T, T>;\n"
+             "export interface Observer<T> {\n  next: (value: T) => void;\n}\n"
+             "export interface Observable<T> {\n  subscribe(o: Observer<T>): Unsubscribable;\n}\n"
+             "export type TeardownLogic = Unsubscribable | (() => void);\n")
+    barrel = ("export type {\n  Observable,\n  Observer,\n  /**\n   * @deprecated use `Cleanup` instead\n   */\n"
+              "  <|>\n  Unsubscribable,\n} from './types';\n")
+    got = ranked({"src/observable/types.ts": types}, "src/observable/index.ts", barrel)
+    assert names(got)[0] == ("TeardownLogic", None)
+    assert ("Observable", None) not in names(got)[:3] and ("Observer", None) not in names(got)[:3]
+
+
 def test_an_edit_to_a_sibling_file_of_the_package_is_seen_by_the_next_query():
     # the type's method list and the package's name table are cached (by the files they read): a method or a
     # function added or removed in another file of the package shows in the next query
