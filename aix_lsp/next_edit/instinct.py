@@ -39,6 +39,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from aix_lsp.next_edit.format_common import OutputError
+
 NAME = "instinct"
 NAME_HINTS = ("instinct",)  # continuedev/instinct, continuedev/instinct-GGUF, nate/instinct
 
@@ -116,10 +118,6 @@ TRAIN_PROMPT_PREFACE = (
     'Update the editable region of the user excerpt by predicting and completing the changes they would '
     'have made next. This may be a deletion, addition, or modification of code.'
 )
-
-
-class OutputError(ValueError):
-    """A field holds a chat token, or the answer breaks the region's tags: no edit is offered."""
 
 
 def strip_markers(text: str) -> str:

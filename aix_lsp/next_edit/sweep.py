@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from aix_lsp.common_ends import common_ends
+from aix_lsp.next_edit.format_common import OutputError
 from aix_lsp.secrets import redact
 
 NAME = "sweep"
@@ -50,14 +51,6 @@ WINDOW_LINES_BELOW = 10
 MAX_RECENT_CHANGE_BLOCKS = 3
 MAX_RECENT_CHANGE_LINES = 40
 RELATED_FILES = True  # the format has a place for the context layer's fragments
-
-
-class OutputError(ValueError):
-    """A prompt field holds a reserved token, or the answer cannot be read: no edit is offered."""
-
-
-def tokens_for_bytes(text: str) -> int:
-    return len(text.encode("utf-8")) // 3
 
 
 def write_file_block(path: str, content: str) -> str:

@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from aix_lsp.next_edit.format_common import OutputError, tokens_for_bytes
+
 NAME = "zeta"
 NAME_HINTS = ("zeta",)  # zed-industries/zeta and its quantisations
 
@@ -63,7 +65,6 @@ EDITABLE_REGION_END_MARKER = "<|editable_region_end|>"
 MAX_CONTEXT_TOKENS = 150
 MAX_REWRITE_TOKENS = 350
 MAX_EVENT_TOKENS = 500
-BYTES_PER_TOKEN_GUESS = 3
 RELATED_FILES = False  # no place for related files (the module's docstring)
 
 PROMPT = (
@@ -82,14 +83,6 @@ PROMPT = (
     "### Response:\n"
     "\n"
 )
-
-
-class OutputError(ValueError):
-    """The model's answer does not keep the region markers: no edit is offered."""
-
-
-def tokens_for_bytes(text: str) -> int:
-    return len(text.encode("utf-8")) // BYTES_PER_TOKEN_GUESS
 
 
 def _rust_debug(path: str) -> str:

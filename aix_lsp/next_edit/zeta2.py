@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from aix_lsp.next_edit import zeta
+from aix_lsp.next_edit.format_common import OutputError, tokens_for_bytes
 
 NAME = "zeta2"
 NAME_HINTS = ("zeta-2", "zeta2", "zeta_2")  # zed-industries/zeta-2 and its quantisations
@@ -67,14 +68,6 @@ MAX_CONTEXT_TOKENS = 150
 RELATED_FILES = True  # the format has a place for the context layer's fragments
 
 
-class OutputError(ValueError):
-    """The excerpt holds a token of the format, or the answer breaks the markers: no edit is offered."""
-
-
-def estimate_tokens(text: str) -> int:
-    return len(text.encode("utf-8")) // 3
-
-
 def write_event(path: str, diff: str, accepted: bool = False) -> str:
     """One event as Zed's ``write_event`` writes it (``diff``'s lines each end in a newline there)."""
     unix = "/" + path.replace("\\", "/").lstrip("/")
@@ -85,12 +78,12 @@ def write_event(path: str, diff: str, accepted: bool = False) -> str:
 def edit_history_section(events: Sequence[str], max_tokens: int) -> str:
     """``events`` (rendered, oldest first): the newest that fit ``max_tokens``, under the section header."""
     header = f"{FILE_MARKER}edit_history\n"
-    total = estimate_tokens(header)
+    total = tokens_for_bytes(header)
     if total >= max_tokens:
         return ""
     picked: list[str] = []
     for event in reversed(events):
-        cost = estimate_tokens(event)
+        cost = tokens_for_bytes(event)
         if total + cost > max_tokens:
             break
         total += cost
@@ -111,8 +104,8 @@ def related_files_section(files: Sequence[tuple[str, Sequence[tuple[str, bool, i
     total, included, seen = 0, [], set()
     for _, fi, ei in candidates:
         text, more, _ = files[fi][1][ei]
-        header_cost = 0 if fi in seen else estimate_tokens(headers[fi])
-        cost = estimate_tokens(rendered(text, more))
+        header_cost = 0 if fi in seen else tokens_for_bytes(headers[fi])
+        cost = tokens_for_bytes(rendered(text, more))
         if total + header_cost + cost > max_tokens:
             break
         total += header_cost + cost
@@ -139,9 +132,9 @@ def render(path: str, context: str, region: tuple[int, int], cursor: int, events
     suffix += "" if suffix.endswith("\n") else "\n"
     cursor_section = f"{FILE_MARKER}{path}\n" + context[:start] + START_MARKER + context[start:cursor] + CURSOR_MARKER + context[cursor:end]
     cursor_section += ("" if cursor_section.endswith("\n") else "\n") + SEPARATOR
-    budget = max(0, max_tokens - (estimate_tokens(suffix) + estimate_tokens(cursor_section)))
+    budget = max(0, max_tokens - (tokens_for_bytes(suffix) + tokens_for_bytes(cursor_section)))
     history = edit_history_section(events, budget)
-    budget = max(0, budget - estimate_tokens(history))
+    budget = max(0, budget - tokens_for_bytes(history))
     files = related_files_section(related, budget)
     prompt = suffix + FIM_PREFIX + files + ("\n" if files else "") + history + ("\n" if history else "")
     return prompt + cursor_section + FIM_MIDDLE
