@@ -13,6 +13,16 @@ def _error(message: str) -> None:
     print(f"aix-lsp eval: {message}", file=sys.stderr)
 
 
+def _write_json(path: str, result: dict) -> bool:
+    """``--json PATH``: the whole result; False (and one line on stderr) when it cannot be written."""
+    try:
+        Path(path).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as exc:
+        _error(f"cannot write {path}: {exc}")
+        return False
+    return True
+
+
 def run_eval_command(args, settings: Settings) -> int:
     from aix_lsp.eval.report import format_compare, format_summary, load_result
 
@@ -81,13 +91,9 @@ def run_eval_command(args, settings: Settings) -> int:
     result = run.as_json()
     result["model"] = settings.model
     result["adapter"] = settings.adapter
-    if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        except OSError as exc:
-            _error(f"cannot write {args.json}: {exc}")
-            print(format_summary(result))
-            return 1
+    if args.json and not _write_json(args.json, result):
+        print(format_summary(result))
+        return 1
     print(format_summary(result))
     if run.interrupted:
         _error(f"interrupted after {len(run.records)} of {len(cases)} cases; the figures above are for those")
@@ -129,12 +135,8 @@ def _next_edit(args, settings: Settings, root: Path) -> int:
         return 1
     result["model_name"] = settings.model
     result["adapter"] = settings.adapter
-    if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        except OSError as exc:
-            _error(f"cannot write {args.json}: {exc}")
-            return 1
+    if args.json and not _write_json(args.json, result):
+        return 1
     print(format_next_edit(result))
     return 0
 
