@@ -8,26 +8,15 @@ import sys
 from pathlib import Path
 
 from aix_lsp.eval.next_edit import edit_cases, score, summarize, true_region
+from tests.next_edit.git_history import repo_with_commits
 
 V1 = "def area(w, h):\n    # area\n    return w * h\n\n\ndef perimeter(w, h):\n    # perimeter\n    return 2 * (w + h)\n"
 V2 = V1.replace("w, h", "width, h").replace("w * h", "width * h").replace("w + h", "width + h")
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
 def history_repo(root: Path) -> Path:
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "t@example.com")
-    git(root, "config", "user.name", "t")
-    (root / "geo.py").write_text(V1)
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "one")
-    (root / "geo.py").write_text(V2)  # a rename in four separate lines: four hunks
-    git(root, "commit", "-qam", "rename")
-    return root
+    # the second commit renames in four separate lines: four hunks
+    return repo_with_commits(root, [({"geo.py": V1}, "one"), ({"geo.py": V2}, "rename")])
 
 
 def test_cases_replay_the_hunks_in_order(tmp_path):

@@ -15,7 +15,8 @@ from aix_lsp.config import Settings
 from aix_lsp.eval.next_edit import case_request, commit_list, edit_cases, true_region
 from aix_lsp.next_edit import sweep, zeta
 from tests.next_edit.conftest import CHAIN_PIECES
-from tests.next_edit.test_eval_next_edit import V1, V2, git, history_repo
+from tests.next_edit.git_history import git
+from tests.next_edit.test_eval_next_edit import V1, V2, history_repo
 
 pytest.importorskip("peft")
 

@@ -5,11 +5,11 @@ file the commit changes, or a later commit (the working tree holds them all)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from aix_lsp.config import Settings
 from aix_lsp.next_edit import sweep
+from tests.next_edit.git_history import repo_with_commits
 
 FILLER = "".join(f"def helper_{i}():\n    return {i}\n\n\n" for i in range(8))
 P1 = ("# geometry: area of the box\nimport math\n\n\ndef area(w, h):\n    # area of the box\n    return w * h\n\n\n" + FILLER
@@ -23,21 +23,9 @@ S3 = S1.replace("# area of the box", "# area of the box later_commit_name")  # b
 FUTURE = ("hunk_future_name", "future_commit_name", "later_commit_name")
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
 def make_repo(root: Path) -> Path:
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "t@example.com")
-    git(root, "config", "user.name", "t")
-    for geo, shapes, message in ((P1, S1, "one"), (P2, S2, "rename"), (P2, S3, "later")):
-        (root / "geo.py").write_text(geo)
-        (root / "shapes.py").write_text(shapes)
-        git(root, "add", ".")
-        git(root, "commit", "-qm", message)
-    return root
+    return repo_with_commits(root, [({"geo.py": geo, "shapes.py": shapes}, message)
+                                    for geo, shapes, message in ((P1, S1, "one"), (P2, S2, "rename"), (P2, S3, "later"))])
 
 
 def settings_for(model: Path) -> Settings:
