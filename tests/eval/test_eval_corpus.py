@@ -88,6 +88,18 @@ def test_a_second_fetch_downloads_nothing_and_the_files_keep_the_package_prefix(
     assert ok[1] == root
 
 
+def test_excluded_folders_are_left_out_and_the_rest_is_read(tmp_path):
+    """An entry's ``exclude`` (tests, vendored copies, generated tables) leaves those folders out."""
+    archive = _tar(tmp_path / "demo-1.0.tar.gz", [("pkg/a.py", b"x = 1\n", None),
+                                                   ("pkg/_vendored/click.py", b"y = 2\n", None),
+                                                   ("pkg/sub/tables/t.py", b"z = 3\n", None),
+                                                   ("pkg/sub/b.py", b"w = 4\n", None)])
+    entry = C.Entry("demo", "python", "dev", f"file://{archive}", hashlib.sha256(archive.read_bytes()).hexdigest(),
+                    "pkg", (".py",), prefix="demo", exclude=("_vendored", "sub/tables"))
+    root = C.ensure(entry, tmp_path / "cache")
+    assert C.load_files(entry, root) == {"demo/a.py": "x = 1\n", "demo/sub/b.py": "w = 4\n"}
+
+
 def test_an_entry_that_cannot_be_fetched_is_one_clear_line_and_the_others_go_on(tmp_path, capsys):
     good = _tar(tmp_path / "good.tar.gz", [("pkg/a.py", b"x = 1\n", None)])
     missing = C.Entry("gone", "python", "new", f"file://{tmp_path}/missing.tar.gz", "1" * 64, "pkg", (".py",))
@@ -97,11 +109,16 @@ def test_an_entry_that_cannot_be_fetched_is_one_clear_line_and_the_others_go_on(
     assert "(gone:" in err and "skipped)" in err and "Traceback" not in err
 
 
-def test_the_dev_group_is_disjoint_from_old_and_new_and_has_go_c_and_typescript():
-    """Dev cases (misses may be read) come from the timing repositories of Go and C and a pinned TypeScript
-    package: never a tuned-on or held-out repository."""
+def test_the_dev_group_is_disjoint_from_old_and_new_and_has_every_language_but_rust():
+    """Dev cases (misses may be read) come from pinned repositories of their own and the DEV_TIMING ones, in
+    every language of the held-out group but Rust: never a tuned-on or held-out repository."""
     dev = C.entries({"dev"})
-    assert {e.language for e in dev} >= {"go", "c", "typescript"}
+    languages = [e.language for e in dev]
+    assert {lang: languages.count(lang) >= 3 for lang in ("python", "typescript", "java", "go", "c", "c++", "c#")} \
+        == dict.fromkeys(("python", "typescript", "java", "go", "c", "c++", "c#"), True)
+    assert "javascript" in languages
     assert {C.group_of(e) for e in dev} == {"dev"}
     assert not {e.name for e in dev} & {e.name for e in C.entries({"old", "new"})}
+    assert not {e.url for e in dev} & {e.url for e in C.entries({"old", "new"})}  # not even another folder of one
+    assert len({e.name for e in C.MANIFEST}) == len(C.MANIFEST)
     assert all(C.group_of(e) in ("old", "new") for e in C.entries({"old", "new"}))
