@@ -322,7 +322,7 @@ def dropped_report(dropped: list[tuple[str, Case]], loaded: bool) -> None:
     print("\ncases dropped as wrong answer keys" + (" (--load-cases: the pinned cases' file-only check, "
           "local_of_function)" if loaded else " (after the draw; the other cases stay the same)"))
     print(f"  {'group':<5} {'language':<11} " + " ".join(f"{DROP_REASONS[r]:>32}" for r in reasons))
-    for group in ("old", "new", "dev"):
+    for group in ("old", "new", "dev", "timing"):
         for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
             sub = [(r, c) for r, c in dropped if group_of(c) == group and c.path.endswith(suffixes)]
             if sub:
@@ -689,13 +689,34 @@ def group_of(case: Case) -> str:
 
 
 def report_parts(rows: list[Shipped]) -> list[tuple[str, list[Shipped]]]:
-    """(a) the old group's half-B cases, (b) the new group's cases (all of them: nothing was tuned on them)."""
+    """(a) the old group's half-B cases, (b) the new group's cases (all of them: nothing was tuned on them), (c) the
+    dev group's, (d) the timing-only repositories' (``--groups timing --only tomcat``: their misses may be read)."""
     old_b = [r for r in rows if group_of(r.case) == "old" and half_of(r.case) == "B"]
     new = [r for r in rows if group_of(r.case) == "new"]
     dev = [r for r in rows if group_of(r.case) == "dev"]
+    timing_only = [r for r in rows if group_of(r.case) == "timing"]
     return [(title, part) for title, part in (("(a) old group (tuned on), half B", old_b),
                                                ("(b) new group (held out), all cases", new),
-                                               ("(c) dev group (neither: misses may be read), all cases", dev)) if part]
+                                               ("(c) dev group (neither: misses may be read), all cases", dev),
+                                               ("(d) timing repositories (misses may be read), all cases", timing_only))
+            if part]
+
+
+BY_REPO = False  # --by-repo: a row per repository under each language's
+
+
+def _report_rows(part: list[Shipped]) -> Iterator[tuple[str, list[Shipped]]]:
+    """(label, cases) per report language with cases, then (--by-repo) per repository of it, then all."""
+    for language, suffixes in REPORT_LANGUAGES:
+        sub = [r for r in part if r.case.path.endswith(suffixes)]
+        if not sub:
+            continue
+        yield language, sub
+        names = list(dict.fromkeys(r.case.repo for r in sub))
+        if BY_REPO and len(names) > 1:
+            for name in names:
+                yield f" {name[:10]}", [r for r in sub if r.case.repo == name]
+    yield "all", part
 
 
 def _r13(ranks: list[int | None]) -> tuple[float, float]:
@@ -708,10 +729,7 @@ def shipped_report(rows: list[Shipped], label: str = "") -> None:
     for title, part in report_parts(rows):
         print(f"\n{title}{label} - as shipped: Weights() and rules, no tuning")
         print(f"  {'language':<11} {'cases':>5}   {'ranked R@1':>10} {'R@3':>6}   {'prompt R@1':>10} {'R@3':>6}")
-        for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
-            sub = [r for r in part if r.case.path.endswith(suffixes)]
-            if not sub:
-                continue
+        for language, sub in _report_rows(part):
             a1, a3 = _r13([r.ranked for r in sub])
             p1, p3 = _r13([r.prompt for r in sub])
             print(f"  {language:<11} {len(sub):5d}   {a1:10.1f} {a3:6.1f}   {p1:10.1f} {p3:6.1f}")
@@ -724,10 +742,7 @@ def side_by_side(base: list[Shipped], this: list[Shipped], rev: str) -> None:
     for title, part in report_parts(this):
         print(f"\n{title}")
         print(f"  {'language':<11} {'cases':>5}   {'ranked R@1':>19} {'ranked R@3':>19}   {'prompt R@1':>19} {'prompt R@3':>19}")
-        for language, suffixes in REPORT_LANGUAGES + (("all", ("",)),):
-            sub = [r for r in part if r.case.path.endswith(suffixes)]
-            if not sub:
-                continue
+        for language, sub in _report_rows(part):
             old = [before.get(case_key(r.case), Shipped(r.case, None, None)) for r in sub]
             cells = []
             for attr in ("ranked", "prompt"):
@@ -848,7 +863,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=C.DEFAULT_CACHE, help="where the pinned archives are downloaded "
                     "and extracted (default ~/.cache/aix-lsp-eval, or $AIX_EVAL_CACHE)")
-    ap.add_argument("--groups", default="old,new", help="manifest groups to run: old (tuned on), new (held out), dev (neither)")
+    ap.add_argument("--groups", default="old,new", help="manifest groups to run: old (tuned on), new (held out), dev (neither), "
+                    "timing (the timing workspaces' repositories, with --only: tomcat, nunit ...)")
     ap.add_argument("--only", default="", help="comma-separated repository names (default: all of --groups)")
     ap.add_argument("--no-tuning", action="store_true", help="only the as-shipped per-language tables (fast); the "
                     "tuning tables use the old group alone")
@@ -865,12 +881,15 @@ def main() -> None:
                     help="languages of the corpus timing workspaces (--timing-files files of each)")
     ap.add_argument("--timing-label", default="this tree", help=argparse.SUPPRESS)
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--by-repo", action="store_true", help="a row per repository under each language's")
     ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--save-cases", type=Path, help="write the cases (JSON) to compare another version on the same ones")
     ap.add_argument("--load-cases", type=Path, help="run the cases of --save-cases instead of building them (an older "
                     "extractor finds fewer definitions, so its own cases would leave out what it misses); "
                     "benchmarks/data/symbols_cases_f81cbb0.json.gz holds those main at f81cbb0 drew")
     args = ap.parse_args()
+    global BY_REPO
+    BY_REPO = args.by_repo
     rng = random.Random(args.seed)
     if args.timing_only:
         if args.timing_root is not None:

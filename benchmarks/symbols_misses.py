@@ -1,7 +1,11 @@
 """The cases of benchmarks/symbols_eval.py the symbol ranker misses at top k, one by one: the line, the
 definition it needs, where that definition ranked (with its origins and signals), and what ranked above.
 
-    .venv/bin/python benchmarks/symbols_misses.py leveldb,serde [--half B] [--k 3]
+    .venv/bin/python benchmarks/symbols_misses.py leveldb,serde [--half B] [--k 3] [--prompt]
+    .venv/bin/python benchmarks/symbols_misses.py tomcat,nunit --prompt   # timing repositories too
+
+``--prompt``: a miss is a case whose definition is not in the k fragments of the prompt (candidates_for_cursor,
+what symbols_eval's "prompt" columns count); each miss also prints those fragments.
 
 Any repository of the eval's corpus (benchmarks/eval_corpus.py, either group). Uses the shipped weights and the eval's case
 rule (symbols_eval.make_cases, with its drops of wrong answer keys); the same cases as
@@ -26,6 +30,7 @@ def main() -> None:
     ap.add_argument("repos", help="comma-separated repository names (eval_corpus.MANIFEST)")
     ap.add_argument("--half", default="AB", help="A, B or AB (default)")
     ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--prompt", action="store_true", help="misses of the prompt's k fragments, not of the ranking")
     ap.add_argument("--per-repo", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=E.C.DEFAULT_CACHE)
@@ -52,7 +57,13 @@ def main() -> None:
             cands = index.rank_candidates(case.path, "\n".join(blanked), offset, lookalikes=[w[3] for w in windows])
             rank = next((i for i, c in enumerate(cands) if E.is_gold(case, c.definition.path, c.definition.start_line,
                                                                       c.definition.end_line, c.definition.snippet)), None)
-            if rank is not None and rank < args.k:
+            fragments = index.candidates_for_cursor(case.path, "\n".join(blanked), offset, args.k,
+                                                    lookalikes=[w[3] for w in windows]) if args.prompt else []
+            if args.prompt:
+                hit = any(E.is_gold(case, f.path, f.start_line, f.end_line, f.text) for f in fragments)
+            else:
+                hit = rank is not None and rank < args.k
+            if hit:
                 hits += 1
                 continue
             print(f"\n=== MISS {case.path}:{case.line + 1} needs {case.name} @ {case.def_path}:{case.def_line + 1}  rank={rank}")
@@ -62,10 +73,13 @@ def main() -> None:
                 gold = cands[rank]
                 signals = {s: round(v, 2) for s, v in gold.signals.items() if v}
                 print(f"    gold: origins={sorted(gold.origins)} score={gold.score:.2f} {signals}")
-            for c in cands[: args.k]:
+            for c in cands[: 2 * args.k if args.prompt else args.k]:  # the prompt folds members into classes
                 d = c.definition
                 print(f"    top : {d.name} ({d.kind}, {d.container}) {d.path}:{d.line + 1} {sorted(c.origins)} {c.score:.2f}")
-        print(f"\n#### {name}: {hits}/{total} at top {args.k} (shipped weights)")
+            for f in fragments:
+                head = f.text.split("\n", 1)[0].strip()[:80]
+                print(f"    frag: {f.path}:{f.start_line + 1}-{f.end_line} ({f.text.count(chr(10)) + 1} lines) {head}")
+        print(f"\n#### {name}: {hits}/{total} at top {args.k}{' of the prompt' if args.prompt else ''} (shipped weights)")
 
 
 if __name__ == "__main__":
