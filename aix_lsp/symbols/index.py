@@ -408,6 +408,8 @@ class SymbolIndex:
                 self._enclosing_candidates(rel_path, type_name, cands, (context.used, *words))
             if language in ("javascript", "typescript"):
                 self._listed_from_candidates(rel_path, language, text, offset, cands)
+            if rules.constructors_named_for_class:
+                self._constructors_as_classes(cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             signed = signed_weights(weights)
             for cand in cands.values():
@@ -593,6 +595,27 @@ class SymbolIndex:
                 for d in names.get(name, ()):  # type: ignore[union-attr]
                     self._add(cands, d, d.name, None, "package", rel_path)
 
+    def _constructors_as_classes(self, cands: dict) -> None:
+        """A constructor (Java, C#: a method named for its class) reached by its name is its class reached so: the
+        code that writes ``Item`` (``new Item(``, ``Item.of(``, ``Item x``) means the class, whose outline shows the
+        constructors' heads among the members the code names. Kept apart, a class's two or three constructors took
+        the prompt's fragments before the class and its members came (javapoet: ``TypeName.VOID`` on the line, and
+        the three fragments were ClassName's and TypeName's constructors)."""
+        for key, cand in list(cands.items()):
+            d = cand.definition
+            if d.container != d.name or d.kind != "method":
+                continue
+            cls = max((c for c in self._by_name.get(d.name, ()) if c.kind == "class" and c.path == d.path
+                       and c.start_line <= d.line), key=lambda c: c.start_line, default=None)
+            if cls is None:
+                continue
+            del cands[key]
+            origins = cand.origins - _MEMBER_ONLY  # reached as a member of something: not the class's own ways
+            if origins:
+                merged = cands.setdefault((cls.path, cls.line, cls.name), Candidate(cls, cand.local))
+                merged.origins |= origins
+                merged.bm25_score = max(merged.bm25_score, cand.bm25_score)
+
     def _same_name(self, d: Definition) -> int:
         """How many definitions of the workspace carry ``d``'s name, a class's constructors not counted (they are
         its own members: ``Language.constructors_named_for_class``), but at least 1."""
@@ -765,6 +788,7 @@ def _members_at_cursor(text: str, offset: int, imported: set[str], cands: dict) 
                 cand.origins.add("at_cursor")
 
 
+_MEMBER_ONLY = frozenset({"member", "receiver", "at_cursor"})
 _MADE_BY = re.compile(r"=\s*(?:new\s+)?([A-Za-z_$][\w$]*)\s*[(<]")
 
 
