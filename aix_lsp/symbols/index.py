@@ -322,6 +322,21 @@ class SymbolIndex:
             if shown is not None and shown[1] <= d.line < shown[2]:  # its class is shown: its outline shows the member
                 wanted[shown[0]].append(d.name)
                 continue
+            siblings = members_at.get(owner) if owner is not None and d.kind not in ("class", "type") else None
+            cls = self._class_of(d) if siblings else None
+            if cls is not None and (cls.path, cls.start_line) not in seen and cls.start_line <= d.line < cls.end_line:
+                inside = [m for m in siblings if cls.start_line <= m[2] < cls.end_line]  # type: ignore[union-attr]
+                if inside:  # a second member of a class: the class's outline, cut to both, takes the first's place
+                    first = inside[0][0]
+                    seen.add((cls.path, cls.start_line))
+                    class_at[owner] = (first, cls.start_line, cls.end_line)  # type: ignore[index]
+                    wanted[first] = [name for _, name, _ in inside] + [d.name]
+                    out[first] = Fragment(path=cls.path, start_line=cls.start_line, end_line=cls.end_line, text=cls.snippet,
+                                          score=out[first].score, source="definition")  # type: ignore[union-attr]
+                    for place, _, _ in inside[1:]:
+                        out[place] = None
+                    taken -= len(inside) - 1
+                    continue
             fragment = Fragment(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
                                 source="definition")
             inside = [m for m in members_at.get((d.path, d.name), ()) if d.start_line <= m[2] < d.end_line] \
@@ -350,6 +365,11 @@ class SymbolIndex:
             if cls is not None and context is not None and cls.snippet.count("\n") >= MAX_SNIPPET_LINES:
                 out[place] = replace(fragment, text=self._outline_for(cls, context, names).snippet)  # type: ignore[arg-type]
         return [f for f in out if f is not None]
+
+    def _class_of(self, member: Definition) -> Definition | None:
+        """The class (or struct) of the same file whose member ``member`` is: the nearest of its name above it."""
+        return max((c for c in self._by_name.get(member.container or "", ()) if c.kind in ("class", "type")
+                    and c.path == member.path and c.start_line <= member.line), key=lambda c: c.start_line, default=None)
 
     def _definition_at(self, path: str, start_line: int) -> Definition | None:
         symbols = self._files.get(path)

@@ -104,3 +104,28 @@ def test_csharp_constructors_are_ranked_as_their_class():
     got = ranked(files, "src/Use.cs", text)
     assert [(c.definition.name, c.definition.kind) for c in got[:1]] == [("Point", "class")]
     assert not [c for c in got if c.definition.container == c.definition.name]
+
+
+# ------------------------------------------------- two members of one class: its outline, cut to them, in one slot
+
+def test_two_members_of_one_class_share_one_fragment_its_outline_cut_to_them():
+    # TypeName.INT and TypeName's box() both ranked: two one-member fragments left one slot for the rest; the
+    # class's outline shows both heads (and the class's other members the code names) in one
+    files = {"src/poet/TypeName.java": TYPE_NAME, "src/poet/ClassName.java": CLASS_NAME}
+    fragments = prompt(files, "src/poet/TypesTest.java", TYPES_TEST)
+    from_type_name = [f for f in fragments if f.path == "src/poet/TypeName.java"]
+    assert len(from_type_name) == 1
+    shown = from_type_name[0].text
+    assert shown.lstrip().startswith("public class TypeName") and "INT = new TypeName" in shown and "box()" in shown
+    assert "VOID = new TypeName" in shown
+
+
+def test_a_long_class_outline_taken_for_two_members_is_cut_to_them():
+    fields = "".join(f"  public static final int F{i} = {i};\n" for i in range(40))
+    holder = f"package p;\n\npublic class Holder {{\n{fields}  public static int twice(int x) {{\n    return 2 * x;\n  }}\n}}\n"
+    text = ("package q;\n\nimport static p.Holder.*;\n\nclass Use {\n  int run() {\n    int a = twice(F33);\n"
+            "    <|>\n    return a;\n  }\n}\n")
+    fragments = prompt({"src/p/Holder.java": holder}, "src/q/Use.java", text)
+    assert len(fragments) == 1
+    shown = fragments[0].text.split("\n")
+    assert len(shown) <= 15 and "  public static final int F33 = 33;" in shown and "  public static int twice(int x) {" in shown
