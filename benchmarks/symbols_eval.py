@@ -58,6 +58,7 @@ import hashlib
 import json
 import keyword
 import os
+import posixpath
 import random
 import re
 import statistics
@@ -71,7 +72,7 @@ import numpy as np
 import tantivy
 
 from aix_lsp.symbols import SymbolIndex, Weights
-from aix_lsp.symbols.extract import import_lines, symbols_language
+from aix_lsp.symbols.extract import extract_file, import_lines, symbols_language
 from aix_lsp.symbols.signals import IDENTIFIER, code_tokens
 from aix_lsp.syntax.grammars import new_parser
 
@@ -281,7 +282,8 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
     kept = []
     for case in pool[:per_repo]:
         reason = ("unit" if _unit_only(index, case) else "member" if member_used_bare(index, files, case)
-                  else "local" if local_of_function(files, case) else None)
+                  else "local" if local_of_function(files, case) else "package" if other_go_package(files, case)
+                  else "stdlib" if python_standard_module(files, case) else None)
         if reason is None:
             kept.append(case)
         elif dropped is not None:
@@ -291,7 +293,8 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
 
 # why a drawn case was dropped (make_cases), as the report's columns name it
 DROP_REASONS = {"unit": "private to a C/C++ source file", "member": "member written bare",
-                "local": "a local of the line's function"}
+                "local": "a local of the line's function", "package": "another Go package's",
+                "stdlib": "a Python standard module's"}
 
 
 def local_of_function(files: dict[str, str], case: Case) -> bool:
@@ -303,15 +306,124 @@ def local_of_function(files: dict[str, str], case: Case) -> bool:
 
 
 def drop_locals(files: dict[str, str], cases: list[Case], dropped: list[tuple[str, Case]]) -> list[Case]:
-    """--load-cases: the key check that reads only the file (local_of_function), as make_cases applies it, so
-    that pinned cases saved before it and newly drawn ones keep the same rule."""
+    """--load-cases: the key checks that read only the files (local_of_function, other_go_package), as make_cases
+    applies them, so that pinned cases saved before them and newly drawn ones keep the same rule."""
     kept = []
     for case in cases:
-        if local_of_function(files, case):
-            dropped.append(("local", case))
-        else:
+        reason = ("local" if local_of_function(files, case) else "package" if other_go_package(files, case)
+                  else "stdlib" if python_standard_module(files, case) else None)
+        if reason is None:
             kept.append(case)
+        else:
+            dropped.append((reason, case))
     return kept
+
+
+_GO_PACKAGE = re.compile(r"^package[ \t]+(\w+)", re.M)
+
+
+def _go_import_folders(files: dict[str, str], importer: str, spec: str) -> set[str] | None:
+    """The repository folder(s) Go import path ``spec`` names, None for one outside the repository (the standard
+    library, whose paths' first element has no dot, or another module); by the go.mod module paths, else (a
+    repository without go.mod) the folders ending in the path's trailing elements."""
+    folders = {posixpath.dirname(p) for p in files if p.endswith(".go")}
+    modules = sorted(go_modules(files).items(), key=lambda kv: -len(kv[1]))
+    for folder, module in modules:
+        if spec == module or spec.startswith(module + "/"):
+            target = posixpath.join(folder, spec[len(module):].strip("/")).strip("/")
+            return {target} & folders
+    if "." not in spec.split("/")[0] or modules:
+        return None
+    parts = spec.split("/")
+    for n in range(len(parts), 0, -1):
+        tail = "/".join(parts[-n:])
+        found = {f for f in folders if f == tail or f.endswith("/" + tail)}
+        if found:
+            return found
+    return None
+
+
+def other_go_package(files: dict[str, str], case: Case) -> bool:
+    """Go: every use of the case's name on its line means something else than the definition, by the language's
+    own rules: a bare name is of the file's own package (its folder) or a dot-imported one; ``pkg.Name``, with
+    ``pkg`` an import, is of that package (``ast.Expr``, ``context.WithCancel``: the standard library, not a
+    field ``Expr`` or a testdata function of the repository); ``x.Name`` with ``x`` a value is a field or method,
+    never a top-level function or type; and ``name.X``, ``name`` an import, is the package (``analysis.Pass``
+    is not the type ``analysis``). A wrong answer key (x/tools: 1 in 6 drawn)."""
+    if symbols_language(case.path) != "go":
+        return False
+    text = files[case.path]
+    bindings, _ = import_lines("go", text)
+    imports = {b.local: b.module for b in bindings if b.local and not b.star}
+    dot_folders = set()
+    for b in bindings:
+        if b.star:
+            dot_folders |= _go_import_folders(files, case.path, b.module) or set()
+    line = text.split("\n")[case.line]
+    def_folder = posixpath.dirname(case.def_path)
+    definition = _definition_of(files, case)
+    top_level = definition is None or definition.container is None
+    # a type's name is also the name of a field that embeds it (``svc.Mock``, ``FileInfo{FileData: x}``)
+    embeddable = definition is not None and definition.kind in ("class", "type")
+    # a bare name: the same folder and the same package clause (``package foo_test`` sees foo's names only
+    # through an import), or a dot import
+    own, theirs = _GO_PACKAGE.search(text), _GO_PACKAGE.search(files[case.def_path])
+    same_package = def_folder == posixpath.dirname(case.path) and (own and own.group(1)) == (theirs and theirs.group(1))
+    for m in re.finditer(rf"(?<![\w$]){re.escape(case.name)}(?![\w$])", line):
+        before = line[: m.start()].rstrip()
+        after = line[m.end():].lstrip()
+        if case.name in imports and after.startswith(".") and not before.endswith("."):
+            continue  # ``analysis.Pass``: the package
+        q = re.search(r"([A-Za-z_]\w*)?\s*\.\s*$", before)
+        if q is None:  # bare
+            if not top_level or same_package or def_folder in dot_folders or (embeddable and after.startswith(":")):
+                return False
+        elif q.group(1) in imports and not before[: q.start()].rstrip().endswith("."):
+            folders = _go_import_folders(files, case.path, imports[q.group(1)])
+            if top_level and folders is not None and def_folder in folders:
+                return False
+        elif not top_level or embeddable:  # x.Name, x a value (or a call's result, an index)
+            return False
+    return True
+
+
+def python_standard_module(files: dict[str, str], case: Case) -> bool:
+    """Python: the line writes the case's name only as ``m.Name`` where ``m`` is bound by an import of a standard
+    library module the repository does not hold (``import typing as t``, then ``t.List``; ``sys.stdout``), or bare
+    where such an import binds the name itself (``from typing import List``): that module's name, not the repository's one definition of it (jinja2's ``nodes.List``). A wrong answer key
+    (jinja2: 12 of 94 pinned cases)."""
+    if symbols_language(case.path) != "python":
+        return False
+    text = files[case.path]
+    bindings, _ = import_lines("python", text)
+    held = {posixpath.basename(p[:-3]) if not p.endswith("/__init__.py") else posixpath.basename(posixpath.dirname(p))
+            for p in files if p.endswith(".py")}
+    standard = {b.local for b in bindings if b.local and not b.star and b.module.split(".")[0] in sys.stdlib_module_names
+                and b.module.split(".")[0] not in held}
+    line = text.split("\n")[case.line]
+    uses = list(re.finditer(rf"(?<![\w$]){re.escape(case.name)}(?![\w$])", line))
+    for m in uses:
+        q = re.search(r"([A-Za-z_]\w*)\s*(\.)?\s*$", line[: m.start()])
+        if q is None or q.group(2) is None:  # bare: ``from typing import List`` binds it, or it is the definition
+            if case.name not in standard:
+                return False
+        elif q.group(1) not in standard or line[: q.start()].rstrip().endswith("."):
+            return False
+    return bool(uses)
+
+
+_DEFINED: dict[tuple[str, int], list] = {}  # (path, hash of its text) -> its definitions (other_go_package)
+
+
+def _definition_of(files: dict[str, str], case: Case):
+    """The case's definition as the extractor reads the defining file (its container: a struct, an interface, a
+    method's receiver type; None for a top-level one)."""
+    key = (case.def_path, hash(files[case.def_path]))
+    defs = _DEFINED.get(key)
+    if defs is None:
+        symbols = extract_file(case.def_path, files[case.def_path])
+        defs = _DEFINED[key] = symbols.definitions if symbols is not None else []
+    return next((d for d in defs if d.line == case.def_line and d.name == case.name), None)
 
 
 def dropped_report(dropped: list[tuple[str, Case]], loaded: bool) -> None:

@@ -43,7 +43,8 @@ def main() -> None:
         index = E.repo_index(name, files)
         windex = E.WindowIndex(files)
         hits = total = 0
-        cases = [c for c in loaded if c.repo == name] if loaded is not None else \
+        # pinned cases get the eval's file-only key check too (symbols_eval.drop_locals), as --load-cases does there
+        cases = E.drop_locals(files, [c for c in loaded if c.repo == name], []) if loaded is not None else \
             E.make_cases(name, files, index, args.per_repo, E.repo_rng(args.seed, name))
         for case in cases:
             if E.half_of(case) not in args.half:
