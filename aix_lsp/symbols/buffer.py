@@ -261,3 +261,61 @@ def query_terms(text: str, cursor_line: int) -> list[str]:
             if len(terms) >= MAX_QUERY_TERMS:
                 break
     return terms
+
+
+DECLARED_BELOW_LINES = 12  # lines below the cursor read for the uses of names the cursor's line must declare
+_GO_NOT_LOCALS = frozenset({
+    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func", "go",
+    "goto", "if", "import", "interface", "map", "package", "range", "return", "select", "struct", "switch", "type",
+    "var", "nil", "true", "false", "iota", "append", "cap", "clear", "close", "complex", "copy", "delete", "imag",
+    "len", "make", "max", "min", "new", "panic", "print", "println", "real", "recover", "any", "bool", "byte",
+    "comparable", "complex64", "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32", "int64",
+    "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "_"})
+_USE_BELOW = re.compile(r"(\.\s*)?\b([A-Za-z_]\w*)\b(\s*(?::=|,[\w\s,]*:=))?")
+_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*')
+
+
+def declared_at_cursor(text: str, offset: int, function_head: "re.Pattern[str]") -> dict[str, set[str]]:
+    """Names the code just below the cursor uses that its function never wrote before the cursor's line (its head
+    and body above, ``function_head`` finding where it starts), with the members written after ``name.`` below:
+    in a language where every local is declared before it is used (Go), the cursor's line declares them
+    (``v := New()`` above ``v.SetConfigFile(f)``). Package-level names and imports are among them too: the
+    caller drops those. {} outside a function."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    start = _lines_above(text, line_start, RECEIVER_LINES)
+    head = None
+    for head in function_head.finditer(text, start, line_start):
+        pass
+    if head is None:
+        return {}
+    before = set(IDENTIFIER.findall(_STRINGS.sub(" ", text[head.start():line_start])))
+    line_end = text.find("\n", offset)
+    if line_end < 0:
+        return {}
+    end = line_end
+    for _ in range(DECLARED_BELOW_LINES):
+        following = text.find("\n", end + 1)
+        if following < 0:
+            end = len(text)
+            break
+        end = following
+        if text.startswith("}", end + 1) or text.startswith("func", end + 1):  # the function's end
+            break
+    found: dict[str, set[str]] = {}
+    declared_below: set[str] = set()
+    below = _STRINGS.sub(" ", text[line_end:min(end, line_end + NEAR_CHARS)])
+    for match in _USE_BELOW.finditer(below):
+        dot, name, declares = match.groups()
+        if dot or name in before or name in _GO_NOT_LOCALS or name in declared_below:
+            continue
+        rest = below[match.end():match.end() + 3].lstrip()
+        if rest.startswith(":") and not rest.startswith(":="):
+            continue  # a composite literal's key (``Use: "child",``) or a label
+        if declares:  # ``y := ...`` below: declared there, not on the cursor's line
+            declared_below.add(name)
+            continue
+        members = found.setdefault(name, set())
+        member = re.match(r"\s*\.\s*([A-Za-z_]\w*)", below[match.end():])
+        if member is not None:
+            members.add(member.group(1))
+    return found

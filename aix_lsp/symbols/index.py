@@ -20,14 +20,14 @@ from pathlib import Path
 from aix_lsp.context.fragment import Fragment
 
 from .bm25 import DefinitionsBM25
-from .buffer import (FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, declared_receivers, enclosing_types,
-                     query_terms, receiver_type)
+from .buffer import (FIELD_TYPE, MEMBER_AT_CURSOR, TYPEDEF_TAG, BufferUses, declared_at_cursor, declared_receivers,
+                     enclosing_types, query_terms, receiver_type)
 from .extract import MAX_SNIPPET_LINES, extract_file, import_lines, symbols_language
 from .langs import language as language_rules
 from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
 from .model import Definition, FileSymbols, ImportBinding
 from .resolve import ModuleTable
-from .signals import (DEFAULT_WEIGHTS, IDENTIFIER, Candidate, Weights, code_tokens, nearest_distance, signals_of,
+from .signals import (_CAMEL, DEFAULT_WEIGHTS, IDENTIFIER, Candidate, Weights, code_tokens, nearest_distance, signals_of,
                       signed_weights, weighted_sum)
 from .tsconfig import PathAliases
 
@@ -426,6 +426,8 @@ class SymbolIndex:
                                                   seen=(context.used, *words))
             for type_name in enclosing:
                 self._enclosing_candidates(rel_path, type_name, cands, (context.used, *words))
+            if rules.result_type is not None and rules.method_head is not None and rules.own_package is not None:
+                self._declared_candidates(rel_path, text, offset, rules, context.imported, cands)
             if language in ("javascript", "typescript"):
                 self._listed_from_candidates(rel_path, language, text, offset, cands)
             if rules.constructors_named_for_class:
@@ -687,6 +689,65 @@ class SymbolIndex:
                     else:  # owner proximity: how near the code uses the typed name
                         cand.owner = owner
 
+    def _declared_candidates(self, rel_path: str, text: str, offset: int, rules, imported: set[str],
+                             cands: dict) -> None:
+        """Go declares every local before its use: a name the code below the cursor uses that its function never
+        wrote above is declared on the cursor's line (``declared_at_cursor``). The members written after it below
+        say its type (the type that has most of them); that type and the functions of its package returning it
+        (``func New() *Viper``) are what the line writes: candidates marked ``declares``, and ``at_cursor`` when
+        the local's name says the same (``osFs := NewOsFs()``)."""
+        below = declared_at_cursor(text, offset, rules.method_head)
+        if not below:
+            return
+        own = set(rules.own_package(self._lookup, rel_path)) | {rel_path}
+        for name, members in below.items():
+            if name in imported or any(d.container is None and d.path in own and d.kind != "variable"
+                                       for d in self._by_name.get(name, ())):
+                continue  # an import, or a function, type or constant of the package (a package variable's name is
+                # often declared again: ``v := New()`` beside ``var v *Viper``)
+            votes: dict[str, int] = {}
+            for member in members:
+                for container in {d.container for d in self._by_name.get(member, ())[:4 * MAX_SAME_NAME] if d.container}:
+                    votes[container] = votes.get(container, 0) + 1
+            if not votes:
+                continue
+            most = max(votes.values())
+            types = [t for t, v in votes.items() if v == most]
+            if len(types) > MAX_DECLARED_TYPES:
+                continue  # members every type has (String, Close): they say nothing
+            parts = _name_parts(name)
+            for type_name in types:
+                for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
+                    if cls.kind not in ("class", "type"):
+                        continue
+                    for d in [cls, *self._returning(cls, rules.result_type)]:
+                        cand = self._add(cands, d, d.name, None, "declares", rel_path)
+                        if cand is None:
+                            continue
+                        if d.path in own:  # written bare, as the package's other names
+                            cand.origins.add("package")
+                        if parts and parts <= _name_parts(d.name):
+                            cand.origins.add("at_cursor")
+
+    def _returning(self, cls: Definition, result_type) -> list[Definition]:
+        """The top-level functions of ``cls``'s package (its folder) whose first result is ``cls``'s type (or a
+        pointer to it): its constructors. Cached per folder with the files read."""
+        files = self._modules.folder_files(cls.path, symbols_language(cls.path) or "")
+        key = ("returning", tuple(files))
+        table = self._lookup.cached(key)
+        if table is None:
+            table = {}
+            for path in files:
+                symbols = self._files.get(path)
+                for d in symbols.definitions if symbols is not None else ():
+                    if d.kind == "function" and d.container is None:
+                        rows = d.snippet.split("\n")
+                        found = result_type("\n".join(rows[max(0, d.line - d.start_line):]))
+                        if found:
+                            table.setdefault(found, []).append(d)
+            self._lookup.store(key, table, set(files))
+        return table.get(cls.name, [])  # type: ignore[union-attr]
+
     def _field_receiver(self, text: str, offset: int, enclosing: list[str]) -> tuple[str, str] | None:
         """``field.``/``field->``/``self.field.`` at the cursor where ``field`` is a member declared in another
         file (C++ ``VersionSet* versions_;`` in the header, a Rust struct's ``config: Config``): (its type, prefix).
@@ -781,6 +842,15 @@ def _list_gap(before_text: str, after_text: str, order: list[str]) -> Callable[[
         return at is not None and (lo is not None or hi is not None) and \
             (lo is None or lo < at) and (hi is None or at < hi)
     return fits
+
+
+MAX_DECLARED_TYPES = 4  # types tied for a local's members beyond which they say nothing of its type
+
+
+def _name_parts(name: str) -> frozenset[str]:
+    """The lower-cased camel/snake parts of a name, of two letters or more, but ``new`` (``osFs``: os, fs)."""
+    parts = (p.lower() for piece in name.split("_") for p in _CAMEL.findall(piece))
+    return frozenset(p for p in parts if len(p) > 1 and p != "new")
 
 
 def _capped(members: list[Definition], seen: Sequence[Container[str]]) -> list[Definition]:

@@ -199,7 +199,9 @@ class BufferView(Protocol):
 
 # bound by name by an import; or (languages after Python and JS, whose weights were tuned without it) declared
 # by an included header
-RESOLVED = frozenset({"name", "resolved", "receiver"})  # receiver: obj's declared type picks the member
+# receiver: obj's declared type picks the member; declares: the type a local of the cursor's line is used as (Go)
+RESOLVED = frozenset({"name", "resolved", "receiver", "declares"})
+TYPED = frozenset({"receiver", "declares"})
 BY_NAME = frozenset({"name", "star", "included", "resolved", "package"})  # reached in ways that let the buffer write it bare
 IMPORTED = frozenset({"name", "star", "included", "resolved", "module", "member"})
 
@@ -251,5 +253,5 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
         "analog": sum(1 for names in words if d.name in names) / len(words) if words else 0.0,
         # an import resolved to this very definition: how many others share the name is moot
         "ambiguity": 0.0 if not origins.isdisjoint(RESOLVED) else ambiguity(same_name),
-        "receiver": 1.0 if "receiver" in origins else 0.0,
+        "receiver": 0.0 if origins.isdisjoint(TYPED) else 1.0,
     }

@@ -134,6 +134,11 @@ class Language:
     # the other files whose top-level names a file sees without importing them (its own package: Java and Go
     # folders, C# namespaces); their names are candidates where the buffer or its look-alikes write them
     own_package: "Callable[[NameLookup, str], list[str]] | None" = None
+    # every local is declared before it is used (Go): a name the code below the cursor uses that its function
+    # never wrote above is declared on the cursor's line (``v := New()`` above ``v.Set(x)``); this reads the first
+    # result type of a function's snippet (``func New() *Viper {``: Viper), so that the functions returning the
+    # type whose members the name uses below are what the line calls
+    result_type: "Callable[[str], str | None] | None" = None
 
 
 @lru_cache(maxsize=None)

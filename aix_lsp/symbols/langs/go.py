@@ -15,7 +15,7 @@ from tree_sitter import Node
 from ..lookup import MAX_MODULE_MEMBERS
 from ..model import FileSymbols, ImportBinding
 from . import AddCandidate, Language, NameLookup
-from ._receivers import Declared, TypedCode, typed_code
+from ._receivers import Declared, TypedCode, named_type, typed_code
 from ._snippets import function, outline, text
 
 if TYPE_CHECKING:
@@ -178,13 +178,49 @@ def matching_sources(modules: "ModuleTable", path: str) -> list[str]:
     return [p for p in files if p != path]
 
 
+def result_type(snippet: str) -> str | None:
+    """The type a function's first result has, read from its signature (``func New() *Viper {``,
+    ``func Open(name string) (*File, error) {``, ``func (c *C) Get[T any](k string) (v T, err error)``): Viper,
+    File, T; None for no result, or a slice, map, channel or function."""
+    head = snippet[: snippet.find("{") if "{" in snippet else len(snippet)]
+    depth, groups, at = 0, [], 0
+    for i, ch in enumerate(head):  # the parenthesized groups: [receiver], parameters, [results]
+        if ch == "(":
+            if depth == 0:
+                at = i
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                groups.append((at, i))
+    if not groups:
+        return None
+    receiver = re.match(r"\s*func\s*\(", head) is not None
+    params = groups[1] if receiver and len(groups) > 1 else groups[0]
+    rest = head[params[1] + 1:].strip()
+    if rest.startswith("("):  # (T, error) / (v T, err error)
+        inner = rest[1:rest.rfind(")")] if ")" in rest else rest[1:]
+        first, level = "", 0
+        for ch in inner:
+            if ch in "([{":
+                level += 1
+            elif ch in ")]}":
+                level -= 1
+            elif ch == "," and level == 0:
+                break
+            first += ch
+        parts = first.split()
+        rest = parts[-1] if len(parts) == 2 and not parts[0].startswith(("*", "[")) else first.strip()
+    return named_type(rest) if rest else None
+
+
 def typed_go(root: Node, language: str) -> TypedCode:
     return typed_code(language, _TYPED, _declared, root)
 
 
 LANGUAGES = {"go": Language(extract, import_start=re.compile(r"^[ \t]*import\b", re.M), qualified_members=True,
                             import_candidates=import_candidates, typed_code=typed_go, own_package=own_package,
-                            matching_sources=matching_sources,
+                            matching_sources=matching_sources, result_type=result_type,
                             # func (s *Server) m(: the cursor's method belongs to Server (its methods: other files);
                             # a plain func head matches too, with no type: the cursor is in no method then
                             method_head=re.compile(r"^func\b(?:[ \t]*\([ \t]*(?:[A-Za-z_]\w*[ \t]+)?\*?[ \t]*"
