@@ -271,7 +271,10 @@ _GO_NOT_LOCALS = frozenset({
     "len", "make", "max", "min", "new", "panic", "print", "println", "real", "recover", "any", "bool", "byte",
     "comparable", "complex64", "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32", "int64",
     "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "_"})
-_USE_BELOW = re.compile(r"(\.\s*)?\b([A-Za-z_]\w*)\b(\s*(?::=|,[\w\s,]*:=))?")
+_NAME_BELOW = re.compile(r"\b([A-Za-z_]\w*)\b")
+_DECLARES_NEXT = re.compile(r"[ \t]*(?:,[\w \t,]*)?:=")  # the name is (one of) what ``:=`` declares
+_VAR_BEFORE = re.compile(r"\b(?:var|const)\s+(?:\w+\s*,\s*)*\Z")
+_MEMBER_AFTER = re.compile(r"\s*\.\s*([A-Za-z_]\w*)")
 _STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*')
 
 
@@ -304,18 +307,19 @@ def declared_at_cursor(text: str, offset: int, function_head: "re.Pattern[str]")
     found: dict[str, set[str]] = {}
     declared_below: set[str] = set()
     below = _STRINGS.sub(" ", text[line_end:min(end, line_end + NEAR_CHARS)])
-    for match in _USE_BELOW.finditer(below):
-        dot, name, declares = match.groups()
-        if dot or name in before or name in _GO_NOT_LOCALS or name in declared_below:
+    for match in _NAME_BELOW.finditer(below):
+        name = match.group(1)
+        ahead = below[max(0, match.start() - 40):match.start()]
+        if _DECLARES_NEXT.match(below, match.end()) or _VAR_BEFORE.search(ahead):
+            declared_below.add(name)  # ``y := ...``, ``a, y := ...``, ``var y``: declared there, not on the cursor's line
+            continue
+        if name in before or name in _GO_NOT_LOCALS or name in declared_below or ahead.rstrip().endswith("."):
             continue
         rest = below[match.end():match.end() + 3].lstrip()
         if rest.startswith(":") and not rest.startswith(":="):
             continue  # a composite literal's key (``Use: "child",``) or a label
-        if declares:  # ``y := ...`` below: declared there, not on the cursor's line
-            declared_below.add(name)
-            continue
         members = found.setdefault(name, set())
-        member = re.match(r"\s*\.\s*([A-Za-z_]\w*)", below[match.end():])
+        member = _MEMBER_AFTER.match(below, match.end())
         if member is not None:
             members.add(member.group(1))
     return found

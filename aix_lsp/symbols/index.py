@@ -27,7 +27,7 @@ from .langs import language as language_rules
 from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
 from .model import Definition, FileSymbols, ImportBinding
 from .resolve import ModuleTable
-from .signals import (_CAMEL, DEFAULT_WEIGHTS, IDENTIFIER, Candidate, Weights, code_tokens, nearest_distance, signals_of,
+from .signals import (_CAMEL, DEFAULT_WEIGHTS, IDENTIFIER, IMPORTED, Candidate, Weights, code_tokens, nearest_distance, signals_of,
                       signed_weights, weighted_sum)
 from .tsconfig import PathAliases
 
@@ -693,41 +693,69 @@ class SymbolIndex:
                              cands: dict) -> None:
         """Go declares every local before its use: a name the code below the cursor uses that its function never
         wrote above is declared on the cursor's line (``declared_at_cursor``). The members written after it below
-        say its type (the type that has most of them); that type and the functions of its package returning it
-        (``func New() *Viper``) are what the line writes: candidates marked ``declares``, and ``at_cursor`` when
-        the local's name says the same (``osFs := NewOsFs()``)."""
+        say its type (the type that has most of them; of several tied, the interfaces among them); that type and
+        the functions of its package returning it (``func New() *Viper``) are what the line writes: candidates
+        marked ``declares``. Named like the local (most of their name's parts are the local's: ``osFs``,
+        ``NewOsFs``), the package's functions and types and the candidates so far are ``at_cursor`` too."""
         below = declared_at_cursor(text, offset, rules.method_head)
         if not below:
             return
-        own = set(rules.own_package(self._lookup, rel_path)) | {rel_path}
+        own_files = rules.own_package(self._lookup, rel_path)
+        own = set(own_files) | {rel_path}
+        reachable = {c.definition.path for c in cands.values() if not c.origins.isdisjoint(IMPORTED)}
         for name, members in below.items():
             if name in imported or any(d.container is None and d.path in own and d.kind != "variable"
                                        for d in self._by_name.get(name, ())):
                 continue  # an import, or a function, type or constant of the package (a package variable's name is
                 # often declared again: ``v := New()`` beside ``var v *Viper``)
-            votes: dict[str, int] = {}
-            for member in members:
-                for container in {d.container for d in self._by_name.get(member, ())[:4 * MAX_SAME_NAME] if d.container}:
-                    votes[container] = votes.get(container, 0) + 1
-            if not votes:
-                continue
-            most = max(votes.values())
-            types = [t for t, v in votes.items() if v == most]
-            if len(types) > MAX_DECLARED_TYPES:
-                continue  # members every type has (String, Close): they say nothing
-            parts = _name_parts(name)
-            for type_name in types:
+            parts = _name_parts(name) if len(name) > 2 and name not in _VAGUE_LOCALS else frozenset()
+            for type_name in self._type_of_members(members):
                 for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
-                    if cls.kind not in ("class", "type"):
-                        continue
+                    if cls.kind not in ("class", "type") or not (cls.path in own or cls.path in reachable):
+                        continue  # another package's type of that name, which the file does not import
                     for d in [cls, *self._returning(cls, rules.result_type)]:
                         cand = self._add(cands, d, d.name, None, "declares", rel_path)
-                        if cand is None:
-                            continue
-                        if d.path in own:  # written bare, as the package's other names
+                        if cand is not None and d.path in own:  # written bare, as the package's other names
                             cand.origins.add("package")
-                        if parts and parts <= _name_parts(d.name):
-                            cand.origins.add("at_cursor")
+            if parts:
+                for d in self._named_like(own_files, parts):
+                    self._add(cands, d, d.name, None, "package", rel_path)
+                for cand in cands.values():
+                    if cand.definition.container is None and _named_like(parts, cand.definition.name):
+                        cand.origins.add("at_cursor")
+
+    def _type_of_members(self, members: set[str]) -> list[str]:
+        """The types with most of ``members`` (a method or field each); of several tied, the interfaces among them
+        (every implementation of ``Fs`` has ``OpenFile``); [] when more than MAX_DECLARED_TYPES stay tied."""
+        votes: dict[str, int] = {}
+        for member in members:
+            for container in {d.container for d in self._by_name.get(member, ())[:4 * MAX_SAME_NAME] if d.container}:
+                votes[container] = votes.get(container, 0) + 1
+        if not votes:
+            return []
+        most = max(votes.values())
+        types = [t for t, v in votes.items() if v == most]
+        if len(types) > 1:
+            interfaces = [t for t in types if any(_INTERFACE.search(d.snippet) for d in self._by_name.get(t, ())[:4]
+                                                  if d.kind == "class")]
+            types = interfaces or types
+        return types if len(types) <= MAX_DECLARED_TYPES else []
+
+    def _named_like(self, files: list[str], parts: frozenset[str]) -> list[Definition]:
+        """The top-level functions and types of the package (``files``) named like a local with name ``parts``."""
+        key = ("parts", tuple(files))
+        table = self._lookup.cached(key)
+        if table is None:
+            table = {}
+            for path in files:
+                symbols = self._files.get(path)
+                for d in symbols.definitions if symbols is not None else ():
+                    if d.container is None and d.kind in ("function", "class", "type"):
+                        for part in _name_parts(d.name):
+                            table.setdefault(part, []).append(d)
+            self._lookup.store(key, table, set(files))
+        rarest = min((table.get(p, []) for p in parts), key=len)  # type: ignore[union-attr]
+        return [d for d in rarest if _named_like(parts, d.name)][:MAX_SAME_NAME]
 
     def _returning(self, cls: Definition, result_type) -> list[Definition]:
         """The top-level functions of ``cls``'s package (its folder) whose first result is ``cls``'s type (or a
@@ -845,6 +873,16 @@ def _list_gap(before_text: str, after_text: str, order: list[str]) -> Callable[[
 
 
 MAX_DECLARED_TYPES = 4  # types tied for a local's members beyond which they say nothing of its type
+_INTERFACE = re.compile(r"^type\s+\w+(?:\[[^\]]*\])?\s+interface\b", re.M)
+_VAGUE_LOCALS = frozenset({"err", "ctx", "got", "want", "res", "ret", "val", "tmp", "out", "buf", "key", "args"})
+
+
+def _named_like(parts: frozenset[str], name: str) -> bool:
+    """A local with name ``parts`` is named for ``name``: they are all of its parts, and at least half of them."""
+    theirs = _name_parts(name)
+    if len(parts) == 1:  # one word (file, info) is in too many names: only the name that is that word
+        return parts == theirs
+    return parts <= theirs and 2 * len(parts) >= len(theirs)
 
 
 def _name_parts(name: str) -> frozenset[str]:

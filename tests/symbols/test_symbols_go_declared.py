@@ -48,13 +48,37 @@ def test_a_function_head_on_the_cursor_line_declares_the_parameters_its_body_use
     assert "metadataGraph" in top(got)
 
 
-def test_the_local_s_name_picks_among_the_constructors_of_an_interface():
-    fs = ("package afero\n\ntype Fs interface {\n\tCreate(name string) (File, error)\n\tOpen(name string) (File, error)\n}\n")
-    ctors = "package afero\n\n" + "".join(f"func New{n}Fs() Fs {{\n\treturn nil\n}}\n\n" for n in ("Mem", "Os", "ReadOnly", "Base"))
+FS = ("package afero\n\ntype Fs interface {\n\tCreate(name string) (File, error)\n\tOpen(name string) (File, error)\n}\n\n"
+      + "".join(f"type {n}Fs struct{{}}\n\nfunc (f *{n}Fs) Create(name string) (File, error) {{\n\treturn nil, nil\n}}\n\n"
+                f"func (f *{n}Fs) Open(name string) (File, error) {{\n\treturn nil, nil\n}}\n\n"
+                f"func New{n}Fs() Fs {{\n\treturn &{n}Fs{{}}\n}}\n\n" for n in ("Mem", "Os", "ReadOnly", "Base", "Cache")))
+
+
+def test_the_interface_its_implementations_share_and_the_local_s_name_pick_the_constructor():
+    # Create and Open are the interface's and each of its five implementations': the interface is the type, and
+    # of the constructors returning it, the one named like the local
     test = ("package afero\n\nfunc TestOpen(t T) {\n\t<|>\n\tf, err := osFs.Create(\"x\")\n\tg, err := osFs.Open(\"x\")\n"
             "\tuse(f, g, err)\n}\n")
-    got = ranked({"afero.go": fs, "ctors.go": ctors}, "afero_test.go", test)
+    got = ranked({"afero.go": FS}, "afero_test.go", test)
     assert top(got, 1) == ["NewOsFs"]
+
+
+def test_a_local_used_only_as_a_value_below_is_named_for_what_makes_it():
+    test = ("package afero\n\nfunc TestBase(t T) {\n\t<|>\n\tbase := NewBasePathFs(osFs, \"/tmp\")\n\tcheck(t, base)\n"
+            "\tcleanup(t)\n}\n")
+    files = {"afero.go": FS, "base.go": "package afero\n\nfunc NewBasePathFs(source Fs, path string) Fs {\n\treturn nil\n}\n",
+             "util_test.go": "package afero\n\nfunc check(t T, fs Fs) {}\n\nfunc cleanup(t T) {}\n"}
+    assert "NewOsFs" in top(ranked(files, "afero_test.go", test))  # osFs: os, fs
+
+
+def test_names_declared_below_the_cursor_or_written_above_it_are_not_the_line_s():
+    from aix_lsp.symbols.buffer import declared_at_cursor
+    from aix_lsp.symbols.langs import language
+
+    text = ("package a\n\nfunc f(p *P) {\n\tq := p.Q()\n\t\n\tfor _, fs := range list {\n\t\tfs.Open(q)\n\t}\n"
+            "\tconst file = \"x\"\n\tuse(file, ufs.Name, Cfg{Use: 1})\n}\n")
+    found = declared_at_cursor(text, text.index("\t\n") + 1, language("go").method_head)
+    assert found == {"list": set(), "use": set(), "ufs": {"Name"}, "Cfg": set()}
 
 
 def test_the_first_result_type_of_a_go_signature():
