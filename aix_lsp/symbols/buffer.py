@@ -47,6 +47,9 @@ class BufferUses:
         self.near = self._lines.keys()
         self.declared: set[str] = set()  # names the buffer declares with a type (parameters, locals): not another file's
         self.imported: set[str] = set()  # names the buffer's imports bind (resolved or not)
+        # the classes whose members the code may write bare (Java, C#: its own types and their supertypes); None:
+        # any class's (Language.declared_types)
+        self.visible: set[str] | None = None
         if import_rows:
             body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
         else:
@@ -59,6 +62,10 @@ class BufferUses:
     def qualified_lines_of(self, name: str) -> list[int] | None:
         """The lines near the cursor that write ``name`` after ``x.`` / ``x->`` / ``X::``."""
         return self._qualified.get(name)
+
+    def written_qualified(self, name: str) -> bool:
+        """Whether the code near the cursor writes ``name`` after ``x.`` / ``x->`` / ``X::``."""
+        return name in self._qualified
 
     def bare_lines_of(self, name: str) -> list[int] | None:
         """The lines near the cursor that write ``name`` without ``x.`` / ``x->`` / ``X::`` before it."""

@@ -39,6 +39,8 @@ SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
 BM25_HITS = 20
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
+MAX_SUPERTYPE_DEPTH = 6  # levels of ``extends`` followed for the members Java/C# code may write bare
+ANONYMOUS_CHARS = 12_000  # how far above the cursor ``new T() {`` (its body sees T's members bare) is looked for
 
 
 class SymbolIndex:
@@ -60,6 +62,7 @@ class SymbolIndex:
         self._next_id = 0
         self._lookup = Lookup(self._files, self._by_name, self._modules, self._namespaces)  # resolutions, cached
         self._outline_rows: dict[Definition, tuple[list[str], list[str | None]]] = {}  # long outline -> its lines, member names
+        self._bases: dict[Definition, list[str]] = {}  # a Java/C# class -> the types its head extends (keyed as above)
         # id of a cached included-definitions list -> (that list, name -> its positions in it): which of thousands
         # the buffer writes, without a pass over all of them per query (C/C++ query p95); keyed by the list
         # itself, so a refresh, which swaps in a new list, rebuilds it
@@ -397,6 +400,8 @@ class SymbolIndex:
             bindings, import_rows = import_lines(language, text)
             context = BufferUses(text, cursor_line, import_rows, rules.qualified_members)
             context.imported = {b.local for b in bindings if b.local}
+            if rules.declared_types is not None:
+                context.visible = self._visible_types(rules.declared_types, text, offset)
             cands: dict[tuple[str, int, str | None], Candidate] = {}
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             if sources is None or "imports" in sources:
@@ -590,9 +595,13 @@ class SymbolIndex:
             defs = self._by_name.get(name)
             if not defs or (len(defs) > MAX_SAME_NAME and self._same_name(defs[0]) > MAX_SAME_NAME):
                 continue
+            qualified = context.written_qualified(name)
             for d in defs:
                 if d.container is not None and context.accessed is not None and name not in context.accessed:
                     continue  # a member, but the code near the cursor never writes x.name: a local of that name
+                if not qualified and context.visible is not None and d.container is not None and \
+                        d.container not in context.visible and d.kind not in ("class", "type"):
+                    continue  # Java, C#: written bare, but a member of no type whose code this is (a local)
                 self._add(cands, d, name, d.container, "used", rel_path)
 
     def _package_candidates(self, rel_path: str, files: list[str], cands: dict,
@@ -637,6 +646,32 @@ class SymbolIndex:
                 merged = cands.setdefault((cls.path, cls.line, cls.name), Candidate(cls, cand.local))
                 merged.origins |= origins
                 merged.bm25_score = max(merged.bm25_score, cand.bm25_score)
+
+    def _visible_types(self, declared_types: "Callable[..., dict[str, list[str]]]", text: str, offset: int) -> set[str]:
+        """The types whose members the buffer's code may write bare: those it declares (or instantiates with a
+        body around the cursor: ``new T() {``), and their supertypes, followed through the workspace's classes of
+        those names (a few levels)."""
+        declared = declared_types(text, (max(0, offset - ANONYMOUS_CHARS), offset))
+        visible: set[str] = set(declared)
+        frontier = [base for bases in declared.values() for base in bases]
+        for _ in range(MAX_SUPERTYPE_DEPTH):
+            following: list[str] = []
+            for name in frontier:
+                if name in visible:
+                    continue
+                visible.add(name)
+                for cls in self._by_name.get(name, ())[:MAX_SAME_NAME]:
+                    if cls.kind == "class":
+                        bases = self._bases.get(cls)
+                        if bases is None:
+                            if len(self._bases) >= MAX_OUTLINES_KEPT:
+                                self._bases.clear()
+                            bases = self._bases[cls] = declared_types(cls.snippet).get(cls.name, [])
+                        following.extend(bases)
+            if not following:
+                break
+            frontier = following
+        return visible
 
     def _same_name(self, d: Definition) -> int:
         """How many definitions of the workspace carry ``d``'s name, a class's constructors not counted (they are

@@ -186,6 +186,7 @@ class BufferView(Protocol):
     accessed: set[str] | None  # names written after x. / x-> / X:: near the cursor; None: members may be bare
     declared: set[str]  # names the cursor's function declares with a type (Language.typed_names)
     imported: set[str]  # names the buffer's imports bind
+    visible: set[str] | None  # the classes whose members the code may write bare (Java, C#); None: any
 
     def lines_of(self, name: str | None) -> list[int] | None:
         """The lines near the cursor that use ``name``."""
@@ -222,7 +223,14 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     # a top-level name reached only through its module (``import ast_nodes``, then ``ast_nodes.Import``): the code
     # can only write it qualified, so a bare ``Import`` near the cursor is something else, not a use of it; unless an
     # import binds that very name (``var View = require('./view')``, a by-name import resolution did not follow)
-    if d.container is None and "module" in cand.origins and not cand.origins & BY_NAME and \
+    # Java, C#: a member of a class neither the buffer's types nor their supertypes are (``context.visible``), and no
+    # static import brings, is written after ``x.``; its bare name near the cursor is a local or another member
+    hidden = context.visible is not None and d.container is not None and d.container not in context.visible and \
+        d.kind not in ("class", "type") and cand.origins.isdisjoint(BY_NAME)
+    if hidden:
+        lines = context.qualified_lines_of(cand.local)
+        uses = len(lines) if lines else 0
+    elif d.container is None and "module" in cand.origins and not cand.origins & BY_NAME and \
             cand.local not in context.imported:
         lines = context.qualified_lines_of(cand.local)
         uses = len(lines) if lines else 0

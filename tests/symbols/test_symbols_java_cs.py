@@ -129,3 +129,93 @@ def test_a_long_class_outline_taken_for_two_members_is_cut_to_them():
     assert len(fragments) == 1
     shown = fragments[0].text.split("\n")
     assert len(shown) <= 15 and "  public static final int F33 = 33;" in shown and "  public static int twice(int x) {" in shown
+
+
+# ------------------------------- Java: bare names are members of the buffer's types and their supertypes only
+
+PARSER_BASE = """package json.base;
+
+public abstract class ParserBase extends ParserMinimalBase {
+    protected int _inputPtr;
+    protected int _currInputRow;
+    protected int _currInputRowStart;
+
+    protected void _reportEOF() {
+    }
+}
+"""
+MINIMAL_BASE = """package json.base;
+
+public abstract class ParserMinimalBase {
+    protected final static int INT_TAB = '\\t';
+    protected final static int INT_LF = '\\n';
+    protected final static int INT_CR = '\\r';
+}
+"""
+# unrelated classes with members of the names the parser's code uses bare: its own locals and inherited fields
+OTHERS = {f"src/json/util/Other{i}.java": f"package json.util;\n\npublic class Other{i} {{\n    private int ch;\n"
+                                           f"    private char[] buf;\n    public int i;\n    public int count;\n}}\n"
+          for i in range(3)}
+READER = """package json;
+
+import json.base.ParserBase;
+
+public class ReaderParser extends ParserBase {
+    private char[] buf;
+
+    void skipLine(int count) {
+        for (int i = 0; i < count; ++i) {
+            int ch = buf[_inputPtr++];
+            if (ch == INT_LF) {
+                ++_currInputRow;
+                <|>
+                break;
+            } else if (ch == INT_CR || ch == INT_TAB) {
+                continue;
+            }
+        }
+    }
+}
+"""
+
+
+def test_java_bare_names_mean_the_members_of_the_buffers_supertypes_not_other_classes_fields():
+    # jackson-core: _currInputRowStart = _inputPtr; in a parser extending ParserBase extends ParserMinimalBase;
+    # other classes' fields named ch, buf, i, count (the method's own locals) ranked above the inherited ones
+    files = {"src/json/base/ParserBase.java": PARSER_BASE, "src/json/base/ParserMinimalBase.java": MINIMAL_BASE,
+             **OTHERS}
+    got = ranked(files, "src/json/ReaderParser.java", READER)
+    others = [c for c in got if (c.definition.container or "").startswith("Other")]
+    assert others and not [c for c in others if "used" in c.origins or c.signals["name_proximity"] > 0]
+    top = [(c.definition.name, c.definition.container) for c in got[:4]]
+    assert ("_currInputRow", "ParserBase") in top and ("INT_LF", "ParserMinimalBase") in top
+    # written after x. near the cursor, another class's member is a candidate again
+    qualified = READER.replace("int ch = buf[_inputPtr++];", "int ch = other.count + other.buf[_inputPtr++];")
+    got = ranked(files, "src/json/ReaderParser.java", qualified)
+    assert {"count", "buf"} <= {c.definition.name for c in got if (c.definition.container or "").startswith("Other")}
+
+
+def test_java_an_anonymous_class_body_sees_its_types_members_bare():
+    listener = ("package ui;\n\npublic abstract class Listener {\n    protected int clicks;\n"
+                "    public abstract void onClick(int x);\n}\n")
+    text = ("package app;\n\nimport ui.Listener;\n\nclass Screen {\n    void wire() {\n"
+            "        button.add(new Listener() {\n            public void onClick(int x) {\n                clicks++;\n"
+            "                <|>\n            }\n        });\n    }\n}\n")
+    files = {"src/ui/Listener.java": listener, **OTHERS, "src/ui/Counter.java":
+             "package ui;\n\npublic class Counter {\n    public int clicks;\n}\n"}
+    got = ranked(files, "src/app/Screen.java", text)
+    clicks = {c.definition.container: c for c in got if c.definition.name == "clicks"}
+    assert clicks["Listener"].signals["name_proximity"] > 0
+    assert "Counter" not in clicks or clicks["Counter"].signals["name_proximity"] == 0
+
+
+def test_java_type_heads_give_the_types_they_extend():
+    from aix_lsp.symbols.langs._supertypes import declared_types
+
+    text = ("/** A fully-qualified class name for top-level classes. */\n"
+            "public final class ClassName extends TypeName implements Comparable<ClassName> {\n"
+            "  static class Entry<K extends Key<K>> extends Base<K> implements java.io.Serializable, Map.Entry<K, V> {\n"
+            "  }\n  Runnable r = new Runnable() {\n  };\n}\n"
+            "public sealed interface Shape permits Circle, Square {}\nrecord Point(int x, int y) implements Cmp<Point> {}\n")
+    assert declared_types(text) == {"ClassName": ["TypeName", "Comparable"], "Entry": ["Base", "Serializable", "Entry"],
+                                    "Shape": [], "Point": ["Cmp"], "Runnable": []}

@@ -139,6 +139,11 @@ class Language:
     # result type of a function's snippet (``func New() *Viper {``: Viper), so that the functions returning the
     # type whose members the name uses below are what the line calls
     result_type: "Callable[[str], str | None] | None" = None
+    # the types a text declares (or instantiates with a body) -> the types each extends or implements (Java, C#:
+    # ``_supertypes.declared_types``): a member of another class is written bare only in those types and their
+    # supertypes' code; elsewhere its bare name is a local of that name. None: members may be bare anywhere
+    # (text, (lo, hi): where to look for ``new T() {``) -> {type: its supertypes}
+    declared_types: "Callable[[str, tuple[int, int] | None], dict[str, list[str]]] | None" = None
 
 
 @lru_cache(maxsize=None)

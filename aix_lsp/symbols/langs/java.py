@@ -16,6 +16,7 @@ from ..resolve import ModuleTable
 from . import AddCandidate, Language, NameLookup
 from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
+from ._supertypes import declared_types
 
 _TYPES = {"class_declaration": "class", "interface_declaration": "class", "enum_declaration": "class",
           "record_declaration": "class", "annotation_type_declaration": "class"}
@@ -127,4 +128,5 @@ def typed_java(root: Node, language: str) -> TypedCode:
 
 LANGUAGES = {"java": Language(extract, import_start=re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+", re.M),
                               module_file=ModuleTable.java_class, imports_members=True, constructors_named_for_class=True,
-                              import_candidates=import_candidates, typed_code=typed_java, own_package=own_package)}
+                              import_candidates=import_candidates, typed_code=typed_java, own_package=own_package,
+                              declared_types=declared_types)}
