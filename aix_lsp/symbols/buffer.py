@@ -50,11 +50,13 @@ class BufferUses:
         # the classes whose members the code may write bare (Java, C#: its own types and their supertypes); None:
         # any class's (Language.declared_types)
         self.visible: set[str] | None = None
+        self.type_position = False  # the cursor's line sits where the language writes types (Language.type_position)
         if import_rows:
             body = "\n".join(line for row, line in enumerate(lines) if row not in import_rows)
         else:
             body = text
         self.used = Counter(IDENTIFIER.findall(body))  # name -> uses outside import statements
+        self.repeats = repeated_neighbours(text, lines, cursor_line)  # name -> share of the copies' next lines using it
 
     def lines_of(self, name: str | None) -> list[int] | None:
         return self._lines.get(name) if name else None
@@ -70,6 +72,51 @@ class BufferUses:
     def bare_lines_of(self, name: str) -> list[int] | None:
         """The lines near the cursor that write ``name`` without ``x.`` / ``x->`` / ``X::`` before it."""
         return self._bare.get(name)
+
+
+MAX_REPEAT_KEY = 200  # a longer line (minified code) is no key
+MAX_REPEATS = 50  # copies of a key line read
+MAX_REPEAT_FINDS = 400  # places a key is found at, inside longer lines too (a short key: "x," in a long file)
+
+
+def repeated_neighbours(text: str, lines: list[str], cursor_line: int) -> dict[str, float]:
+    """Code repeats within a file (overloads, generic parameter lists, a method's parameters written again in its
+    siblings, a switch's cases): where the line before the cursor's (after it) occurs again in the buffer, the line
+    after (before) each copy says what this line writes. Name -> the share of those copies' neighbour lines that
+    write it."""
+    votes: Counter[str] = Counter()
+    copies = 0
+    for step in (-1, 1):
+        anchor = cursor_line + step
+        while 0 <= anchor < len(lines) and not lines[anchor].strip():
+            anchor += step
+        if not 0 <= anchor < len(lines):
+            continue
+        key = lines[anchor].strip()
+        if len(key) > MAX_REPEAT_KEY or not IDENTIFIER.search(key):
+            continue  # "}" or ")" repeat everywhere and say nothing
+        row, pos, found, finds = 0, 0, 0, 0
+        at = text.find(key)
+        while at >= 0 and found < MAX_REPEATS and finds < MAX_REPEAT_FINDS:  # str.find, then the line around it: no regex tried at every offset
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            at = text.find(key, end)
+            finds += 1
+            if text[start:end].strip() != key:
+                continue
+            found += 1
+            row += text.count("\n", pos, start)
+            pos = start
+            if row == anchor:
+                continue
+            other = row - step  # the copy's neighbour on the cursor's side
+            while 0 <= other < len(lines) and not lines[other].strip():
+                other -= step
+            if 0 <= other < len(lines) and other != cursor_line:
+                copies += 1
+                votes.update(set(IDENTIFIER.findall(lines[other])))
+    return {name: count / copies for name, count in votes.items()} if copies else {}
 
 
 _WRITTEN = re.compile(r"((?:\.|->|::)\s*#?)?([A-Za-z_$][\w$]*)")  # IDENTIFIER, with what qualifies it (x. x-> X::)

@@ -402,6 +402,7 @@ class SymbolIndex:
             context.imported = {b.local for b in bindings if b.local}
             if rules.declared_types is not None:
                 context.visible = self._visible_types(rules.declared_types, text, offset)
+            context.type_position = rules.type_position is not None and rules.type_position(text, offset)
             cands: dict[tuple[str, int, str | None], Candidate] = {}
             words = [set(IDENTIFIER.findall(t)) for t in lookalikes] if lookalikes else []
             if sources is None or "imports" in sources:

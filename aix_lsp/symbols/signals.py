@@ -8,6 +8,9 @@
           + via_module      * [reached through a module the buffer imports]
           + bm25            * BM25 score / best BM25 score of the query
           + analog          * share of look-alike windows of the repository that use the name
+          + repeat          * share of the buffer's copies of the line before (after) the cursor's whose next
+                              (previous) line uses the name (code repeats within a file)
+          + type_position   * [a type or class, and the cursor's line sits where the language writes types]
           - ambiguity       * log2(how many definitions carry that name in the workspace)
           + receiver        * [a member of the type of ``obj`` in ``obj.`` at the cursor, when the buffer
                                declares it: typed local/parameter/field, ``new T(``, ``x = T(``, ``x := T{``;
@@ -48,6 +51,9 @@ class Weights:
     via_module: float = 0.5
     bm25: float = 0.25  # BM25 over definitions mostly brings candidates; its score helps ranking little
     analog: float = 1.0
+    # not tuned: old + dev TypeScript cases (rxjs, zod, query-core, @trpc/server), the plateau 3..6
+    repeat: float = 4.0
+    type_position: float = 2.0  # not tuned: the same cases, 1.5..4 alike
     ambiguity: float = 4.0
     receiver: float = 4.0  # not tuned: the eval's cases rarely sit right after "obj."; see issue 16 item 2
 
@@ -187,6 +193,8 @@ class BufferView(Protocol):
     declared: set[str]  # names the cursor's function declares with a type (Language.typed_names)
     imported: set[str]  # names the buffer's imports bind
     visible: set[str] | None  # the classes whose members the code may write bare (Java, C#); None: any
+    type_position: bool  # the cursor's line sits where the language writes types (Language.type_position)
+    repeats: Mapping[str, float]  # name -> share of the copies of the lines around the cursor whose neighbour writes it
 
     def lines_of(self, name: str | None) -> list[int] | None:
         """The lines near the cursor that use ``name``."""
@@ -205,6 +213,9 @@ RESOLVED = frozenset({"name", "resolved", "receiver", "declares"})
 TYPED = frozenset({"receiver", "declares"})
 BY_NAME = frozenset({"name", "star", "included", "resolved", "package"})  # reached in ways that let the buffer write it bare
 IMPORTED = frozenset({"name", "star", "included", "resolved", "module", "member"})
+
+
+TYPE_KINDS = frozenset({"type", "class"})
 
 
 def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best_bm25: float,
@@ -259,6 +270,8 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
         "via_module": 0.0 if origins.isdisjoint(VIA_MODULE) else 1.0,
         "bm25": cand.bm25_score / best_bm25 if best_bm25 > 0 else 0.0,
         "analog": sum(1 for names in words if d.name in names) / len(words) if words else 0.0,
+        "repeat": context.repeats.get(cand.local, 0.0),
+        "type_position": 1.0 if context.type_position and d.kind in TYPE_KINDS else 0.0,
         # an import resolved to this very definition: how many others share the name is moot
         "ambiguity": 0.0 if not origins.isdisjoint(RESOLVED) else ambiguity(same_name),
         "receiver": 0.0 if origins.isdisjoint(TYPED) else 1.0,

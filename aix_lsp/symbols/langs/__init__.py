@@ -144,6 +144,9 @@ class Language:
     # supertypes' code; elsewhere its bare name is a local of that name. None: members may be bare anywhere
     # (text, (lo, hi): where to look for ``new T() {``) -> {type: its supertypes}
     declared_types: "Callable[[str, tuple[int, int] | None], dict[str, list[str]]] | None" = None
+    # (text, offset) -> whether the line at offset sits where the language writes types (TypeScript: a generic list,
+    # a function's parameters, an interface body, the module's top level): there types and classes rank higher
+    type_position: "Callable[[str, int], bool] | None" = None
 
 
 @lru_cache(maxsize=None)

@@ -29,6 +29,7 @@ from ..resolve import ModuleTable
 from . import Language
 from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import MAX_OUTLINE_ROWS, MAX_SNIPPET_LINES, captures as _captures, text
+from ._type_position import type_position
 
 
 BODY_LINES = 4  # body lines shown after a signature
@@ -774,6 +775,6 @@ _JS_FAMILY = Language(extract, import_start=re.compile(r"^[ \t]*(?:import\b(?!\s
 # jsx keeps bare member names as uses (its weights were tuned so)
 # TypeScript's declared types are receivers (issue 23 item 4); JavaScript has none but new T(), and typing
 # those locals moved no case of symbols_eval (old or new group) while it costs a parse per query
-_TS_FAMILY = replace(_JS_FAMILY, typed_code=typed_ts)
+_TS_FAMILY = replace(_JS_FAMILY, typed_code=typed_ts, type_position=type_position)
 LANGUAGES = {"javascript": _JS_FAMILY, "jsx": replace(_JS_FAMILY, qualified_members=False), "typescript": _TS_FAMILY,
              "tsx": _TS_FAMILY}
