@@ -76,6 +76,7 @@ class BufferUses:
 
 MAX_REPEAT_KEY = 200  # a longer line (minified code) is no key
 MAX_REPEATS = 50  # copies of a key line read
+MIN_REPEAT_SHARE = 0.1
 MAX_REPEAT_FINDS = 400  # places a key is found at, inside longer lines too (a short key: "x," in a long file)
 
 
@@ -116,7 +117,9 @@ def repeated_neighbours(text: str, lines: list[str], cursor_line: int) -> dict[s
             if 0 <= other < len(lines) and other != cursor_line:
                 copies += 1
                 votes.update(set(IDENTIFIER.findall(lines[other])))
-    return {name: count / copies for name, count in votes.items()} if copies else {}
+    # a name beside fewer than one copy in MIN_REPEAT_SHARE: a key line common all over the file ("return x;",
+    # ".build())") says nothing of this one
+    return {name: count / copies for name, count in votes.items() if count >= MIN_REPEAT_SHARE * copies}
 
 
 _WRITTEN = re.compile(r"((?:\.|->|::)\s*#?)?([A-Za-z_$][\w$]*)")  # IDENTIFIER, with what qualifies it (x. x-> X::)
