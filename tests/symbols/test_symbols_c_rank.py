@@ -1,0 +1,79 @@
+"""C/C++ ranking causes found on the old (leveldb, libuv, re2) and dev (curl, redis) groups' misses, each a general
+rule of how C and C++ are written. Real tree-sitter parses over small in-memory workspaces."""
+
+from aix_lsp.symbols import SymbolIndex
+
+
+def index_of(files: dict[str, str]) -> SymbolIndex:
+    index = SymbolIndex()
+    index.update_files(files.items())
+    return index
+
+
+def ranked(files: dict[str, str], path: str, text: str) -> list:
+    offset = text.index("<|>")
+    return index_of(files).rank_candidates(path, text.replace("<|>", ""), offset)
+
+
+def names(cands: list) -> list[tuple[str, str | None]]:
+    return [(c.definition.name, c.definition.container) for c in cands]
+
+
+STATUS_H = """#ifndef STATUS_H_
+#define STATUS_H_
+namespace db {
+class Status {
+ public:
+  Status() noexcept : state_(nullptr) {}
+  Status(const Status& rhs);
+  Status(Status&& rhs) noexcept : state_(rhs.state_) { rhs.state_ = nullptr; }
+  ~Status() { delete[] state_; }
+  static Status OK() { return Status(); }
+  bool ok() const { return state_ == nullptr; }
+ private:
+  const char* state_;
+};
+}
+#endif
+"""
+
+CODING_H = """#ifndef CODING_H_
+#define CODING_H_
+namespace db {
+inline unsigned long DecodeFixed64(const char* ptr) {
+  return *reinterpret_cast<const unsigned long*>(ptr);
+}
+inline unsigned int DecodeFixed32(const char* ptr) {
+  return *reinterpret_cast<const unsigned int*>(ptr);
+}
+}
+#endif
+"""
+
+
+def test_cpp_constructors_are_no_candidates_of_their_own():
+    # leveldb: a class's three constructors, each "used" wherever the class name is written, filled the top 3
+    # (each with the class's uses, plus its owner's); the class is the candidate and its outline shows them
+    files = {"util/status.h": STATUS_H, "util/coding.h": CODING_H}
+    text = ('#include "util/status.h"\n#include "util/coding.h"\nnamespace db {\n'
+            "Status Read(const char* p, unsigned long* out) {\n  Status s;\n  if (!s.ok()) return s;\n"
+            "  *out = DecodeFixed64(p);\n  <|>\n  return Status::OK();\n}\n}\n")
+    got = ranked(files, "db/read.cc", text)
+    assert not [n for n in names(got) if n == ("Status", "Status")]  # no constructor
+    assert ("Status", None) in names(got)[:3]
+    assert ("DecodeFixed64", None) in names(got)[:3]
+    fragments = index_of(files).candidates_for_cursor("db/read.cc", text.replace("<|>", ""), text.index("<|>"), 3)
+    assert any("DecodeFixed64" in f.text for f in fragments)
+
+
+def test_java_constructors_are_no_candidates_of_their_own():
+    # the same in Java (and C#): the constructors share the class's uses; the class is the one candidate
+    item = ("package shop;\n\npublic class Item {\n  private final int price;\n  public Item() { this(0); }\n"
+            "  public Item(int price) { this.price = price; }\n  public Item(Item other) { this(other.price); }\n"
+            "  public int price() { return price; }\n}\n")
+    tax = "package shop;\n\npublic final class Tax {\n  public static int withTax(int price) { return price * 2; }\n}\n"
+    text = ("package shop;\n\npublic class Cart {\n  int total(Item a, Item b) {\n    Item c = new Item(a);\n"
+            "    int sum = Tax.withTax(a.price());\n    <|>\n    return sum + new Item(b).price();\n  }\n}\n")
+    got = ranked({"src/shop/Item.java": item, "src/shop/Tax.java": tax}, "src/shop/Cart.java", text)
+    assert not [n for n in names(got) if n == ("Item", "Item")]
+    assert ("Item", None) in names(got)[:3]
