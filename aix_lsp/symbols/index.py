@@ -639,6 +639,9 @@ class SymbolIndex:
                 continue
             cls = max((c for c in self._by_name.get(d.name, ()) if c.kind == "class" and c.path == d.path
                        and c.start_line <= d.line), key=lambda c: c.start_line, default=None)
+            if cls is None:  # C++ ``Status::Status(const Status&)`` in status.cc: the class is the header's
+                classes = [c for c in self._by_name.get(d.name, ())[:MAX_SAME_NAME] if c.kind == "class"]
+                cls = classes[0] if len(classes) == 1 else None
             if cls is None:
                 continue
             del cands[key]
