@@ -81,3 +81,20 @@ def test_java_constructors_are_no_candidates_of_their_own():
     assert not [n for n in names(got) if n == ("Item", "Item")]
     assert ("Item", None) in names(got)[:3]
 
+
+def test_c_functions_with_a_parenthesized_name_after_an_export_macro_are_extracted():
+    # Lua (vendored by redis and many others): ``LUA_API int (lua_gettop) (lua_State *L);`` keeps a function-like
+    # macro of that name from expanding; tree-sitter read the macro as the type and ``int``/``void`` as the name
+    from aix_lsp.symbols.extract import extract_file
+
+    header = ("#define LUA_API extern\ntypedef struct lua_State lua_State;\n"
+              "LUA_API int   (lua_gettop) (lua_State *L);\nLUA_API void  (lua_settop) (lua_State *L, int idx);\n"
+              "LUA_API const char *(lua_tolstring) (lua_State *L, int idx, size_t *len);\n")
+    source = ("#define LUALIB_API extern\nLUALIB_API void (luaL_register) (lua_State *L, const char *libname) {\n"
+              "  luaI_openlib(L, libname, 0);\n}\n\nLUALIB_API int (luaL_loadstring) (lua_State *L, const char *s) {\n"
+              "  return luaL_loadbuffer(L, s, strlen(s), s);\n}\n")
+    got = {d.name for d in extract_file("lua.h", header).definitions if d.kind == "function"}
+    # (a header parses as C++, where ``int (lua_gettop) (lua_State *L);`` may also read as a call: not asserted)
+    assert {"lua_settop", "lua_tolstring"} <= got and not got & {"int", "void", "char"}
+    got = {d.name for d in extract_file("lauxlib.c", source).definitions if d.kind == "function"}
+    assert got == {"luaL_register", "luaL_loadstring"}

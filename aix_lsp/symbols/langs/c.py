@@ -43,11 +43,18 @@ _CLASS_MACRO = re.compile(rf"\b(?:class|struct|union)[ \t]+({_MACRO})[ \t]+(?=[A
 _LEADING_MACRO = re.compile(
     rf"^[ \t]*({_MACRO})[ \t]+(?=(?:(?:const|unsigned|signed|struct|enum|union|static|inline|virtual)\s+)*"
     rf"[A-Za-z_][\w:<>]*[\s*&]+[A-Za-z_~][\w:]*\s*\()", re.M)
+# the same with the name parenthesized against a function-like macro of that name (Lua's ``LUA_API int
+# (lua_gettop) (lua_State *L);``): tree-sitter reads it without an error, the macro as the type and ``int`` as the name
+_PAREN_NAME_MACRO = re.compile(
+    rf"^[ \t]*({_MACRO})[ \t]+(?=(?:(?:const|unsigned|signed|struct|enum|union|static|inline)\s+)*"
+    rf"[A-Za-z_]\w*[\s*]*\([ \t]*[A-Za-z_]\w*[ \t]*\)\s*\()", re.M)
 _MACRO_LINE = re.compile(rf"^[ \t]*({_MACRO})[ \t]*$", re.M)  # a field-list macro alone on its line
 # int WSAAPI GetAddrInfoW(  /  BOOL WINAPI DllMain(: a calling-convention macro between the type and the name
 _MIDDLE_MACRO = re.compile(rf"(?<=[\w*&])[ \t]+({_MACRO})[ \t]+(?=[A-Za-z_]\w*[ \t]*\()")
 _NOT_NAMES = frozenset({"int", "void", "char", "short", "long", "float", "double", "signed", "unsigned", "bool",
-                        "const", "static", "struct", "enum", "union", "return", "if", "else", "while", "for", "auto"})
+                        "const", "static", "struct", "enum", "union", "return", "if", "else", "while", "for", "auto",
+                        "typedef", "extern", "register", "volatile", "inline", "sizeof", "switch", "case", "default",
+                        "do", "goto", "break", "continue"})
 # /* a comment */ on a continued #define line ends the define for tree-sitter: its rest leaks out as code
 _CONTINUED_COMMENT = re.compile(r"(/\*[^\n]*?\*/)(?=[^\n]*\\$)", re.M)
 
@@ -91,7 +98,7 @@ def _without_macros(root: Node, lines: list[str], path: str) -> Node:
     source = "\n".join(lines)
     if len(source) > MAX_REPARSE_CHARS:
         return root
-    spans = [m.span(1) for m in _CLASS_MACRO.finditer(source)]
+    spans = [m.span(1) for m in _CLASS_MACRO.finditer(source)] + [m.span(1) for m in _PAREN_NAME_MACRO.finditer(source)]
     if root.has_error:
         spans += [m.span(1) for m in _LEADING_MACRO.finditer(source)]
         spans += [m.span(1) for m in _MACRO_LINE.finditer(source) if _among_declarations(source, *m.span(1))]
@@ -165,7 +172,7 @@ def _item(node: Node, outer: Node, container: str | None, lines: list[str], path
             _item(inner, outer, container, lines, path, out, depth + 1)
     elif kind == "function_definition":
         name, owner = _declarator_name(node.child_by_field_name("declarator"))
-        if name:
+        if name and name not in _NOT_NAMES:  # ``void`` of what a parse error left: no function of that name
             owner = owner or container
             out.definitions.append(function(outer, name, "method" if owner else "function", owner, lines, path,
                                             node.child_by_field_name("body")))
