@@ -438,6 +438,11 @@ class SymbolIndex:
                 self._listed_from_candidates(rel_path, language, text, offset, cands)
             if rules.constructors_named_for_class:
                 self._constructors_as_classes(cands)
+            fits = rules.cursor_slot(text, offset) if rules.cursor_slot is not None else None
+            if fits is not None:  # the line is a type annotation, a decorator (Language.cursor_slot)
+                for cand in cands.values():
+                    if fits(cand.definition, cand.local):
+                        cand.origins.add("slot")
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             signed = signed_weights(weights)
             for cand in cands.values():

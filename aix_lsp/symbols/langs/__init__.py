@@ -147,6 +147,10 @@ class Language:
     # (text, offset) -> whether the line at offset sits where the language writes types (TypeScript: a generic list,
     # a function's parameters, an interface body, the module's top level): there types and classes rank higher
     type_position: "Callable[[str, int], bool] | None" = None
+    # what the cursor's line is, read from the lines around it (Python: an annotation in a ``def``'s parameter
+    # list, a decorator above a ``def``/``class``), and whether a candidate fits it: (text, offset) -> a test of
+    # a candidate's (definition, local name), or None where the line's slot is not known
+    cursor_slot: "Callable[[str, int], Callable[[Definition, str], bool] | None] | None" = None
 
 
 @lru_cache(maxsize=None)

@@ -8,6 +8,7 @@ blocks); the import query runs in C.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from tree_sitter import Node
 
@@ -167,6 +168,65 @@ def _py_imports(root: Node, language: str) -> list[ImportBinding]:
     return out
 
 
+# ------------------------------------------------------------------------------------- the cursor's slot
+
+SLOT_CHARS = 4000  # how far above the cursor a def's open parameter list is looked for
+DECORATOR_CHARS = 100_000  # how far around the cursor the buffer's decorator lines are read
+_DEF_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*(?:\[[^\]\n]*\])?[ \t]*\(", re.M)
+_BRACKETS = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|#[^\n]*|[()\[\]{}]")  # strings and comments skipped whole
+_DECORATED = re.compile(r"[ \t]*(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])")
+_DECORATOR_LINE = re.compile(r"^[ \t]*@([^\n]*)", re.M)
+_TYPE_ALIAS = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?::[ \t]*(?:[\w.]+\.)?TypeAlias\b|=[ \t]*(?:[\w.]+\.)?(?:Union|Optional|"
+                         r"Callable|Literal|Dict|List|Tuple|Type|TypeVar|NewType|ParamSpec|Mapping|Sequence|Iterable|"
+                         r"Iterator|Annotated|dict|list|tuple|type|set|frozenset)\b[ \t]*[\[(])")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _in_parameters(text: str, offset: int) -> bool:
+    """Whether ``offset`` sits inside the parameter list of the nearest ``def`` above it (its ``(`` not closed)."""
+    head = None
+    for head in _DEF_OPEN.finditer(text, max(0, offset - SLOT_CHARS), offset):
+        pass
+    if head is None:
+        return False
+    depth = 1
+    for token in _BRACKETS.finditer(text, head.end(), offset):
+        bracket = token.group()
+        if bracket in "([{":
+            depth += 1
+        elif bracket in ")]}":
+            depth -= 1
+            if depth == 0:
+                return False
+    return True
+
+
+def _is_type(d: Definition, local: str) -> bool:
+    """A class, or a module-level type alias (``X: TypeAlias = ...``, ``X = Union[...]``, ``T = TypeVar(...)``)."""
+    if d.container is not None:
+        return False
+    return d.kind == "class" or (d.kind in ("variable", "constant") and _TYPE_ALIAS.match(d.snippet) is not None)
+
+
+def cursor_slot(text: str, offset: int) -> "Callable[[Definition, str], bool] | None":
+    """What the cursor's line holds, read from the lines around it: inside a ``def``'s parameter list (a
+    parameter's annotation, or the ``) -> T:`` that closes it) a type; on a line right above a ``def``, a
+    ``class`` or another decorator (or one that starts with ``@``) a decorator, one of the names the buffer's
+    decorator lines write (``@memoize_method``, ``@handle("n", filter=vi_navigation_mode)``). The test of a
+    candidate's (definition, local name) for that slot, or None where the line is neither."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    typed = text[line_start:offset].lstrip()
+    if not typed.startswith("@") and _in_parameters(text, offset):
+        return _is_type
+    following = text.find("\n", offset)
+    if typed.startswith("@") or (not typed and following >= 0 and _DECORATED.match(text, following + 1)):
+        written: set[str] = set()
+        for line in _DECORATOR_LINE.finditer(text, max(0, offset - DECORATOR_CHARS), offset + DECORATOR_CHARS):
+            written.update(_NAME.findall(line.group(1)))
+        return lambda d, local: d.container is None and local in written
+    return None
+
+
 # ---------------------------------------------------------------------------------------- helpers
 
 
@@ -187,4 +247,5 @@ LANGUAGES = {"python": Language(
     typed_names=re.compile(r"(?:^|[(,])[ \t]*([A-Za-z_]\w*)[ \t]*:[ \t]*(?:(?:Optional|Final|ClassVar)\[)?[\"']?"
                            r"(?:[A-Za-z_]\w*\.)*([A-Z]\w*)\b(?![\w.\[(])", re.M),
     function_head=re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M),
+    cursor_slot=cursor_slot,
 )}
