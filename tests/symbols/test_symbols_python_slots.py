@@ -55,3 +55,14 @@ def test_a_line_above_a_def_wants_a_name_the_buffers_decorators_write():
               "<|>\ndef depth(text):\n    return measure(text)\n")
     got = ranked({"helpers.py": HELPERS}, "app.py", buffer)
     assert got[0] == "cached"  # the decorator the file already writes, before measure/wrap/pad used all around
+
+
+def test_a_parameter_line_also_wants_what_the_signatures_other_parameters_default_to():
+    helpers = ("def Default(value):\n    return value\n\n\n" + MODELS)
+    buffer = ("from typing_extensions import Annotated, Doc\n"
+              "from models import Default, make_widget, render, layout\n\n\n"
+              "def build(\n    name: Annotated[\n        str,\n        Doc('the name'),\n    ] = Default(None),\n"
+              "    size: Annotated[\n        int,\n        Doc('the size'),\n<|>\n) -> None:\n"
+              "    w = make_widget(size)\n    render(w)\n    layout([render(w)])\n")
+    got = ranked({"models.py": helpers}, "app.py", buffer)
+    assert got[0] == "Default"  # typer's "] = Default(None)," before the functions the body calls

@@ -175,20 +175,22 @@ DECORATOR_CHARS = 100_000  # how far around the cursor the buffer's decorator li
 _DEF_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*(?:\[[^\]\n]*\])?[ \t]*\(", re.M)
 _BRACKETS = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|#[^\n]*|[()\[\]{}]")  # strings and comments skipped whole
 _DECORATED = re.compile(r"[ \t]*(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])")
-_DECORATOR_LINE = re.compile(r"^[ \t]*@([^\n]*)", re.M)
 _TYPE_ALIAS = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?::[ \t]*(?:[\w.]+\.)?TypeAlias\b|=[ \t]*(?:[\w.]+\.)?(?:Union|Optional|"
                          r"Callable|Literal|Dict|List|Tuple|Type|TypeVar|NewType|ParamSpec|Mapping|Sequence|Iterable|"
                          r"Iterator|Annotated|dict|list|tuple|type|set|frozenset)\b[ \t]*[\[(])")
 _NAME = re.compile(r"[A-Za-z_]\w*")
+_DEFAULT = re.compile(r"(?<![=!<>])=(?!=)[ \t]*([A-Za-z_]\w*)")  # a parameter's default: = name
 
 
-def _in_parameters(text: str, offset: int) -> bool:
-    """Whether ``offset`` sits inside the parameter list of the nearest ``def`` above it (its ``(`` not closed)."""
+def _parameters_before(text: str, offset: int) -> str | None:
+    """The text of the parameter list of the nearest ``def`` above ``offset`` up to ``offset`` when ``offset`` sits
+    inside that list (its ``(`` not closed before it); None when it does not. (Not past the cursor: the line being
+    written may be the one that closes a bracket, and the body's ``x = f()`` would read as defaults.)"""
     head = None
     for head in _DEF_OPEN.finditer(text, max(0, offset - SLOT_CHARS), offset):
         pass
     if head is None:
-        return False
+        return None
     depth = 1
     for token in _BRACKETS.finditer(text, head.end(), offset):
         bracket = token.group()
@@ -197,8 +199,8 @@ def _in_parameters(text: str, offset: int) -> bool:
         elif bracket in ")]}":
             depth -= 1
             if depth == 0:
-                return False
-    return True
+                return None
+    return text[head.end():offset]
 
 
 def _is_type(d: Definition, local: str) -> bool:
@@ -208,21 +210,36 @@ def _is_type(d: Definition, local: str) -> bool:
     return d.kind == "class" or (d.kind in ("variable", "constant") and _TYPE_ALIAS.match(d.snippet) is not None)
 
 
+def _decorator_names(text: str, start: int, end: int) -> set[str]:
+    """The names written on the decorator lines (``@...`` first on its line) between the two offsets: found by
+    ``str.find`` of ``@`` (a regex over 200,000 characters took milliseconds per keystroke)."""
+    names: set[str] = set()
+    at = text.find("@", start, end)
+    while at >= 0:
+        line_start = text.rfind("\n", 0, at) + 1
+        if not text[line_start:at].strip():
+            line_end = text.find("\n", at)
+            names.update(_NAME.findall(text, at + 1, line_end if line_end >= 0 else len(text)))
+        at = text.find("@", at + 1, end)
+    return names
+
+
 def cursor_slot(text: str, offset: int) -> "Callable[[Definition, str], bool] | None":
     """What the cursor's line holds, read from the lines around it: inside a ``def``'s parameter list (a
-    parameter's annotation, or the ``) -> T:`` that closes it) a type; on a line right above a ``def``, a
-    ``class`` or another decorator (or one that starts with ``@``) a decorator, one of the names the buffer's
-    decorator lines write (``@memoize_method``, ``@handle("n", filter=vi_navigation_mode)``). The test of a
-    candidate's (definition, local name) for that slot, or None where the line is neither."""
+    parameter's annotation, or the ``) -> T:`` that closes it) a type, or a name the list's defaults write (typer's
+    ``] = Default(None),``); on a line right above a ``def``, a ``class`` or another decorator (or one that starts
+    with ``@``) a decorator, one of the names the buffer's decorator lines write (``@memoize_method``,
+    ``@handle("n", filter=vi_navigation_mode)``). The test of a candidate's (definition, local name) for that slot,
+    or None where the line is neither."""
     line_start = text.rfind("\n", 0, offset) + 1
     typed = text[line_start:offset].lstrip()
-    if not typed.startswith("@") and _in_parameters(text, offset):
-        return _is_type
+    parameters = None if typed.startswith("@") else _parameters_before(text, offset)
+    if parameters is not None:  # a type, or what the signature's other parameters default to (``= Default(None)``)
+        defaults = set(_DEFAULT.findall(parameters))
+        return lambda d, local: _is_type(d, local) or (d.container is None and local in defaults)
     following = text.find("\n", offset)
     if typed.startswith("@") or (not typed and following >= 0 and _DECORATED.match(text, following + 1)):
-        written: set[str] = set()
-        for line in _DECORATOR_LINE.finditer(text, max(0, offset - DECORATOR_CHARS), offset + DECORATOR_CHARS):
-            written.update(_NAME.findall(line.group(1)))
+        written = _decorator_names(text, max(0, offset - DECORATOR_CHARS), offset + DECORATOR_CHARS)
         return lambda d, local: d.container is None and local in written
     return None
 
