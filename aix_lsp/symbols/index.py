@@ -443,6 +443,8 @@ class SymbolIndex:
                 for cand in cands.values():
                     if fits(cand.definition, cand.local):
                         cand.origins.add("slot")
+            if rules.declared_here is not None:
+                self._named_for_locals(rules.declared_here(text, offset), context.imported, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             signed = signed_weights(weights)
             for cand in cands.values():
@@ -800,6 +802,31 @@ class SymbolIndex:
             self._lookup.store(key, table, set(files))
         rarest = min((table.get(p, []) for p in parts), key=len)  # type: ignore[union-attr]
         return [d for d in rarest if _named_like(parts, d.name)][:MAX_SAME_NAME]
+
+    @staticmethod
+    def _named_for_locals(declared: set[str], imported: set[str], cands: dict) -> None:
+        """The cursor's line declares ``declared`` (``Language.declared_here``; imports and the candidates' own
+        names dropped): the candidates whose names hold one of them (``app``: get_app, ``key_bindings``:
+        KeyBindings, ``state``: CodegenState) are what the line calls or annotates it with (``named``)."""
+        taken = {c.local for c in cands.values()}
+        wanted = []
+        for name in declared - imported - taken:
+            parts = _name_parts(name)
+            if parts:
+                wanted.append((name.replace("_", ""), parts))
+        if not wanted:
+            return
+        for cand in cands.values():
+            joined = cand.definition.name.lower().replace("_", "")
+            parts = None
+            for name, name_parts in wanted:
+                if joined == name:
+                    cand.origins.add("named")
+                    break
+                parts = _name_parts(cand.definition.name) if parts is None else parts
+                if name_parts <= parts:
+                    cand.origins.add("named")
+                    break
 
     def _returning(self, cls: Definition, result_type) -> list[Definition]:
         """The top-level functions of ``cls``'s package (its folder) whose first result is ``cls``'s type (or a

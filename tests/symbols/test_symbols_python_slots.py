@@ -66,3 +66,30 @@ def test_a_parameter_line_also_wants_what_the_signatures_other_parameters_defaul
               "    w = make_widget(size)\n    render(w)\n    layout([render(w)])\n")
     got = ranked({"models.py": helpers}, "app.py", buffer)
     assert got[0] == "Default"  # typer's "] = Default(None)," before the functions the body calls
+
+
+WIDGETS = ("def get_app():\n    return None\n\n\n"
+           "class Dialog:\n    pass\n\n\n"
+           "class Button:\n    pass\n\n\n"
+           "class Label:\n    pass\n")
+
+
+def test_a_line_that_declares_the_local_the_code_below_uses_wants_the_definition_named_for_it():
+    filler = "".join(f"\n\ndef step{i}(x):\n    return x + {i}\n" for i in range(8))
+    buffer = ("from widgets import get_app, Dialog, Button, Label\n\n"
+              f"FACTORY = get_app\n{filler}\n\n"
+              "def run(title):\n    dialog = Dialog(Button(), Label())\n    title = title.strip()\n"
+              "    size = len(title)\n<|>\n    app.exit(dialog, size)\n    return dialog\n")
+    got = ranked({"widgets.py": WIDGETS}, "app.py", buffer)
+    assert got[0] == "get_app"  # ``app`` is used below and never written above: the line declares it
+
+
+def test_the_names_a_line_declares_skip_strings_keyword_arguments_builtins_and_later_assignments():
+    from aix_lsp.symbols.langs.python import declared_here
+
+    text = ("import os\n\n\ndef f(a):\n    b = 1\n\n    app.exit(b, key=a, path=os.sep)\n"
+            "    print(len(items), '''a quoted word''')  # a commented word\n    items = 3\n    later = 1\n"
+            "    print(later)\n\n\ndef g():\n    return other\n")
+    cursor = text.index("\n\n    app") + 1
+    # not key, print, len, later, the quoted or commented words, g's other (os: an import, which the index drops)
+    assert declared_here(text, cursor) == {"app", "items", "os"}

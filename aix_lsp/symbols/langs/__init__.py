@@ -151,6 +151,10 @@ class Language:
     # list, a decorator above a ``def``/``class``), and whether a candidate fits it: (text, offset) -> a test of
     # a candidate's (definition, local name), or None where the line's slot is not known
     cursor_slot: "Callable[[str, int], Callable[[Definition, str], bool] | None] | None" = None
+    # the names the cursor's line declares, read from the code around it: (text, offset) -> names the code below
+    # uses that its function never wrote above (Python: ``app = get_app()`` above ``app.exit()``); a candidate
+    # whose name holds one of them gets the ``local_name`` signal
+    declared_here: "Callable[[str, int], set[str]] | None" = None
 
 
 @lru_cache(maxsize=None)

@@ -7,6 +7,7 @@ blocks); the import query runs in C.
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Callable
 
@@ -244,6 +245,67 @@ def cursor_slot(text: str, offset: int) -> "Callable[[Definition, str], bool] | 
     return None
 
 
+# ------------------------------------------------------------------------- the locals the cursor's line declares
+
+DECLARED_ABOVE_LINES = 200  # lines above searched for the cursor's def (its head and body above are what it wrote)
+UNDECLARED_ABOVE_LINES = 40  # where no def is found: these lines above
+DECLARED_BELOW_LINES = 15  # lines below read for the uses of the names the cursor's line declares
+_FUNCTION_HEAD = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]")
+_BLOCK_HEAD = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]")
+_STRINGS = re.compile(r"[rbfuRBFU]{0,2}(?:\"\"\"[\s\S]*?(?:\"\"\"|\Z)|'''[\s\S]*?(?:'''|\Z)|\"[^\"\n]*\"|'[^'\n]*')|#[^\n]*")
+_BARE_USE = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\b(?![ \t]*=[^=])")  # not x.name, not a keyword argument's name=
+_ASSIGNED = re.compile(r"^[ \t]*([a-z_]\w*)[ \t]*(?::[^=\n]*)?=[^=]|\bfor[ \t]+([a-z_]\w*)|\bas[ \t]+([a-z_]\w*)", re.M)
+_NOT_LOCALS = frozenset(dir(builtins)) | frozenset(
+    "and as assert async await break class continue def del elif else except finally for from global if import in "
+    "is lambda nonlocal not or pass raise return try while with yield self cls".split())
+
+
+def declared_here(text: str, offset: int) -> set[str]:
+    """The lower-case names the code just below the cursor uses (bare, outside strings and comments, not as a keyword
+    argument's name) that its function never wrote above the cursor's line nor assigns below before that use: the
+    cursor's line declares them (``app = get_app()`` above ``app.exit()``; a parameter ``state: CodegenState,`` of
+    the def whose body uses ``state``). Imports and the module's names are among them too: the caller drops those."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    start, function_start, fallback = line_start, None, 0
+    for i in range(DECLARED_ABOVE_LINES):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+        if i == UNDECLARED_ABOVE_LINES - 1:
+            fallback = start
+        if _FUNCTION_HEAD.match(text, start):
+            function_start = start
+            break
+    before = set(_NAME.findall(text, fallback if function_start is None else function_start, line_start))
+    end = text.find("\n", offset)
+    rows: list[str] = []
+    indent = None
+    for _ in range(DECLARED_BELOW_LINES):
+        if end < 0:
+            break
+        following = text.find("\n", end + 1)
+        row = text[end + 1:following if following >= 0 else len(text)]
+        end = following
+        if not row.strip():
+            continue
+        depth = len(row) - len(row.lstrip())
+        indent = depth if indent is None else indent
+        if depth <= indent and _BLOCK_HEAD.match(row):
+            break  # the next function or class: its names are its own
+        rows.append(row)
+    below = _STRINGS.sub(" ", "\n".join(rows))
+    first: dict[str, int] = {}
+    for use in _BARE_USE.finditer(below):
+        name = use.group(1)
+        if name not in first and name not in before and name.islower() and name not in _NOT_LOCALS:
+            first[name] = use.start()
+    for assigned in _ASSIGNED.finditer(below):  # assigned below before its first use: not the cursor line's
+        name = assigned.group(1) or assigned.group(2) or assigned.group(3)
+        if name in first and assigned.start() <= first[name]:
+            del first[name]
+    return set(first)
+
+
 # ---------------------------------------------------------------------------------------- helpers
 
 
@@ -265,4 +327,5 @@ LANGUAGES = {"python": Language(
                            r"(?:[A-Za-z_]\w*\.)*([A-Z]\w*)\b(?![\w.\[(])", re.M),
     function_head=re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M),
     cursor_slot=cursor_slot,
+    declared_here=declared_here,
 )}
