@@ -63,6 +63,9 @@ def test_type_positions_of_typescript():
     assert not at("class C {\n  run(): void {\n    this.go(\n<|>\n    )\n  }\n}\n")  # a call in a method
     assert not at("function f() {\n  return {\n    retry: {\n<|>\n    },\n  }\n}\n")  # an object literal's value
     assert not at("function f() {\n  if (a < b) {\n<|>\n  }\n}\n")  # a comparison is no generic list
+    # the body of a generic function, its head's extends clause notwithstanding; a type literal in a generic list is one
+    assert not at("export function f<T extends Input<any>>(a: T): Output<T> {\n<|>\n  return go(a)\n}\n")
+    assert at("function f<T extends {\n  id: string\n<|>\n}>(a: T) {}\n")
     assert not at("function f() {\n  // see (\n  const s = '{ ('\n<|>\n}\n")  # brackets in comments and strings
 
 

@@ -20,8 +20,9 @@ _FUNCTION_HEAD = re.compile(r"(?:\bfunction\b\s*\*?\s*[\w$]*|\bconstructor|\bnew
 # a method declared in a class body: ``  async name<T>(`` at its line's start
 _METHOD_HEAD = re.compile(r"(?:^|\n)[ \t]*(?:(?:public|private|protected|static|async|readonly|abstract|override|get|set)"
                           r"\s+)*[#\w$]+\s*\??\s*(?:<[^()]*>)?\s*$")
-# what comes before ``{`` when it opens a type: an interface, a type alias, or an annotation's type literal
-_TYPE_BRACE = re.compile(r"(?:\binterface\s+[\w$]+[^{};]*|\btype\s+[\w$]+(?:<[^=]*>)?\s*=[^;{}]*|[<|&]\s*|\bextends\b[^{};]*)$")
+# what comes before ``{`` when it opens a type: an interface, a type alias, a type literal in a generic list or a
+# union (``T extends {``); not a function's body after ``<T extends X>(...): R``
+_TYPE_BRACE = re.compile(r"(?:\binterface\s+[\w$]+[^{};]*|\btype\s+[\w$]+(?:<[^=]*>)?\s*=[^;{}]*|[<|&]\s*|\bextends\s*)$")
 _CLASS_BRACE = re.compile(r"\bclass\b[^{};]*$")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
