@@ -283,7 +283,8 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
     for case in pool[:per_repo]:
         reason = ("unit" if _unit_only(index, case) else "member" if member_used_bare(index, files, case)
                   else "local" if local_of_function(files, case) else "package" if other_go_package(files, case)
-                  else "stdlib" if python_standard_module(files, case) else None)
+                  else "stdlib" if python_standard_module(files, case)
+                  else "outside" if member_outside_types(files, case) else None)
         if reason is None:
             kept.append(case)
         elif dropped is not None:
@@ -294,7 +295,7 @@ def make_cases(repo: str, files: dict[str, str], index: SymbolIndex, per_repo: i
 # why a drawn case was dropped (make_cases), as the report's columns name it
 DROP_REASONS = {"unit": "private to a C/C++ source file", "member": "member written bare",
                 "local": "a local of the line's function", "package": "another Go package's",
-                "stdlib": "a Python standard module's"}
+                "stdlib": "a Python standard module's", "outside": "Java/C# member outside its types"}
 
 
 def local_of_function(files: dict[str, str], case: Case) -> bool:
@@ -306,12 +307,13 @@ def local_of_function(files: dict[str, str], case: Case) -> bool:
 
 
 def drop_locals(files: dict[str, str], cases: list[Case], dropped: list[tuple[str, Case]]) -> list[Case]:
-    """--load-cases: the key checks that read only the files (local_of_function, other_go_package), as make_cases
-    applies them, so that pinned cases saved before them and newly drawn ones keep the same rule."""
+    """--load-cases: the key checks that read only the files (local_of_function, other_go_package,
+    python_standard_module, member_outside_types), as make_cases applies them, so that pinned cases saved before them and newly drawn ones keep the same rule."""
     kept = []
     for case in cases:
         reason = ("local" if local_of_function(files, case) else "package" if other_go_package(files, case)
-                  else "stdlib" if python_standard_module(files, case) else None)
+                  else "stdlib" if python_standard_module(files, case)
+                  else "outside" if member_outside_types(files, case) else None)
         if reason is None:
             kept.append(case)
         else:
@@ -446,7 +448,7 @@ def dropped_report(dropped: list[tuple[str, Case]], loaded: bool) -> None:
 # uses its base class's members bare
 BARE_NOT_MEMBER = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "c"})
 MEMBER_KINDS = frozenset({"method", "attribute", "field"})
-_QUALIFIER = re.compile(r"(?:\.|->|::)\s*#?$")  # x.name, x?.name, p->name, T::name, this.#name
+_QUALIFIER = re.compile(r"(?:\.|->|::)\s*(?:<[^<>;()\n]*>\s*)?#?$")  # x.name, x?.name, p->name, T::name, this.#name, T.<E>name
 
 
 def member_used_bare(index: SymbolIndex, files: dict[str, str], case: Case) -> bool:
@@ -462,6 +464,61 @@ def member_used_bare(index: SymbolIndex, files: dict[str, str], case: Case) -> b
     line = files[case.path].split("\n")[case.line]
     return not any(_QUALIFIER.search(line, 0, m.start())
                    for m in re.finditer(rf"(?<![\w$]){re.escape(case.name)}(?![\w$])", line))
+
+
+_HEADS: dict[int, tuple[dict[str, str], dict[str, set[str]]]] = {}  # id(files) -> (files, type -> its supertypes)
+_STATIC_IMPORT = re.compile(r"^[ \t]*(?:import[ \t]+static|(?:global[ \t]+)?using[ \t]+static)[ \t]+([\w.]+?)(?:\.\*|\.\w+)?[ \t]*;",
+                            re.M)
+
+
+def _type_heads(files: dict[str, str]) -> dict[str, set[str]]:
+    """Every Java/C# type of the repository -> the types its heads extend or implement (all its declarations)."""
+    from aix_lsp.symbols.langs._supertypes import declared_types
+
+    cached = _HEADS.get(id(files))
+    if cached is not None and cached[0] is files:
+        return cached[1]
+    heads: dict[str, set[str]] = {}
+    for path, text in files.items():
+        if symbols_language(path) in ("java", "c#"):
+            for name, bases in declared_types(text, (0, 0)).items():
+                heads.setdefault(name, set()).update(bases)
+    _HEADS[id(files)] = (files, heads)
+    return heads
+
+
+def member_outside_types(files: dict[str, str], case: Case) -> bool:
+    """Java, C#: the case's definition is a member (method, field, property; not a Java enum constant, which a
+    ``case`` label writes bare) that the line writes only bare, and no type of the line's file is its class or a
+    subtype of it (heads' extends/implements/``:``, followed through the repository's types), nor instantiates it
+    with a body (``new T() {``, ``new T { X = 1 }``), nor writes it as an annotation or attribute with arguments
+    (``[DllImport(EntryPoint = "x")]``: DllImportAttribute's), nor imports it statically: a bare name there is a local,
+    a parameter or a library's (keepasslib: ``new List<string>()`` keyed to enum constant PwSearchMode.List;
+    opentk: DllImport's ``EntryPoint`` keyed to its own AutoGeneratedAttribute's field). A wrong answer key."""
+    from aix_lsp.symbols.langs._supertypes import declared_types
+
+    language = symbols_language(case.path)
+    if language not in ("java", "c#"):
+        return False
+    definition = _definition_of(files, case)
+    if definition is None or definition.container is None or definition.kind in ("class", "type") or \
+            (language == "java" and definition.kind == "constant"):
+        return False
+    text = files[case.path]
+    line = text.split("\n")[case.line]
+    uses = list(re.finditer(rf"(?<![\w$]){re.escape(case.name)}(?![\w$])", line))
+    if not uses or any(_QUALIFIER.search(line, 0, m.start()) for m in uses):
+        return False
+    heads = _type_heads(files)
+    visible: set[str] = set()
+    frontier = list(declared_types(text, (0, len(text))))
+    frontier += [m.group(1).rsplit(".", 1)[-1] for m in _STATIC_IMPORT.finditer(text)]
+    while frontier:
+        name = frontier.pop()
+        if name not in visible:
+            visible.add(name)
+            frontier.extend(heads.get(name, ()))
+    return definition.container not in visible
 
 
 def _unit_only(index: SymbolIndex, case: Case) -> bool:

@@ -122,7 +122,8 @@ def repeated_neighbours(text: str, lines: list[str], cursor_line: int) -> dict[s
     return {name: count / copies for name, count in votes.items() if count >= MIN_REPEAT_SHARE * copies}
 
 
-_WRITTEN = re.compile(r"((?:\.|->|::)\s*#?)?([A-Za-z_$][\w$]*)")  # IDENTIFIER, with what qualifies it (x. x-> X::)
+# IDENTIFIER, with what qualifies it (x. x-> X:: and Java's generic call T.<E>m)
+_WRITTEN = re.compile(r"((?:\.|->|::)\s*(?:<[^<>;()\n]*>\s*)?#?)?([A-Za-z_$][\w$]*)")
 # VersionSet* const versions_;  /  std::unique_ptr<Table> table_;  /  config: Box<Config>,  /  pub map: &'a Map
 FIELD_TYPE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:mutable[ \t]+|const[ \t]+|static[ \t]+)*(?:[\w:]*::)?(?:\w+<[ \t]*)?"
                          r"(?:const[ \t]+)?(?:[\w]*::)?([A-Z]\w*)[\w<>:, \t]*?[*&\s]+(?:const[ \t]+)?\w+[ \t]*(?:[;=\[{]|GUARDED)"

@@ -40,7 +40,7 @@ BM25_HITS = 20
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
 MAX_SUPERTYPE_DEPTH = 6  # levels of ``extends`` followed for the members Java/C# code may write bare
-ANONYMOUS_CHARS = 12_000  # how far above the cursor ``new T() {`` (its body sees T's members bare) is looked for
+ANONYMOUS_CHARS = 12_000  # how far above the cursor ``new T() {``, ``[Attr(`` (bare members: T's) are looked for
 
 
 class SymbolIndex:
@@ -662,7 +662,7 @@ class SymbolIndex:
         """The types whose members the buffer's code may write bare: those it declares (or instantiates with a
         body around the cursor: ``new T() {``), and their supertypes, followed through the workspace's classes of
         those names (a few levels)."""
-        declared = declared_types(text, (max(0, offset - ANONYMOUS_CHARS), offset))
+        declared = declared_types(text, (max(0, offset - ANONYMOUS_CHARS), min(len(text), offset + ANONYMOUS_CHARS // 4)))
         visible: set[str] = set(declared)
         frontier = [base for bases in declared.values() for base in bases]
         for _ in range(MAX_SUPERTYPE_DEPTH):

@@ -219,3 +219,24 @@ def test_java_type_heads_give_the_types_they_extend():
             "public sealed interface Shape permits Circle, Square {}\nrecord Point(int x, int y) implements Cmp<Point> {}\n")
     assert declared_types(text) == {"ClassName": ["TypeName", "Comparable"], "Entry": ["Base", "Serializable", "Entry"],
                                     "Shape": [], "Point": ["Cmp"], "Runnable": []}
+
+
+def test_csharp_bare_names_mean_members_of_the_class_its_bases_its_initializers_and_attributes():
+    base = ("namespace Gfx\n{\n    public abstract class WindowBase\n    {\n        protected int width;\n"
+            "        protected int height;\n    }\n}\n")
+    native = ("namespace Gfx\n{\n    public class NativeAttribute : System.Attribute\n    {\n"
+              "        public string EntryPoint;\n    }\n}\n")
+    person = "namespace Gfx\n{\n    public class Options\n    {\n        public string Title { get; set; }\n    }\n}\n"
+    # unrelated classes whose fields share the names the window's code writes bare (its own locals, its base's)
+    others = {f"Other{i}.cs": f"namespace Gfx\n{{\n    class Other{i}\n    {{\n        int width;\n        int index;\n"
+                              f"        string Title;\n        string EntryPoint;\n    }}\n}}\n" for i in range(3)}
+    files = {"WindowBase.cs": base, "Native.cs": native, "Options.cs": person, **others}
+    text = ("namespace Gfx\n{\n    class Window : WindowBase\n    {\n        void Resize(int index)\n        {\n"
+            "            width = index * 2;\n            var o = new Options { Title = \"x\" };\n            <|>\n"
+            "        }\n\n        [Native(EntryPoint = \"resize\")]\n        static extern void Native();\n    }\n}\n")
+    got = ranked(files, "Window.cs", text)
+    by = {(c.definition.name, c.definition.container): c for c in got}
+    assert by[("width", "WindowBase")].signals["name_proximity"] > 0
+    assert by[("Title", "Options")].signals["name_proximity"] > 0
+    assert by[("EntryPoint", "NativeAttribute")].signals["name_proximity"] > 0
+    assert not [c for key, c in by.items() if (key[1] or "").startswith("Other") and c.signals["name_proximity"] > 0]

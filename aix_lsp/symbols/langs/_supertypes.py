@@ -1,7 +1,8 @@
 """The types whose members Java and C# code may write bare (``count``, ``Flush()``, no ``x.`` before it): the
 types the code declares and, read from their heads, the types they extend or implement (``class A extends B
 implements C``, ``class A : B, IC``), the types it instantiates with a body (Java's anonymous ``new T() {``, C#'s
-object initializer ``new T { Name = … }``). A member of any other class is written after ``x.``; a bare name
+object initializer ``new T { Name = … }``), the annotations and attributes it writes with arguments (their named
+arguments: ``[DllImport("x", EntryPoint = "y")]``). A member of any other class is written after ``x.``; a bare name
 is a local, a parameter or one of those types' members. Read with regular expressions: it runs on every query."""
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ _TYPE_HEAD = re.compile(r"^[ \t]*(?:@\w+(?:\([^()\n]*\))?[ \t]+|\[[^\]\n]*\][ \t
                         r"([^{};=]{0,%d})\{" % HEAD_CHARS, re.M)
 _WITH_BODY = re.compile(r"new[ \t]+((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)[ \t]*(?:<[^;{}()]*>)?[ \t\r\n]*(?:\([^;{}]*\))?"
                         r"[ \t\r\n]*\{")
+# an annotation or attribute with arguments (``@Retention(value = …)``, ``[DllImport("x", EntryPoint = "y")]``): its
+# named arguments are members of that type (C#: of NameAttribute)
+_ATTRIBUTE = re.compile(r"(?:@|\[)[ \t]*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)[ \t]*\(")
 _INNER = re.compile(r"<[^<>]*>|\([^()]*\)|\[[^\[\]]*\]")  # generic arguments, record components, attributes
 _CUT = re.compile(r"\b(?:permits|where|throws)\b.*", re.S)
 _NAME = re.compile(r"[A-Za-z_][\w.]*")
@@ -64,6 +68,10 @@ def declared_types(text: str, near: tuple[int, int] | None = None) -> dict[str, 
         if made is not None:
             found.setdefault(made.group(1).rsplit(".", 1)[-1], [])
         at = text.find("new", at + 3, hi)
+    for attribute in _ATTRIBUTE.finditer(text, lo, hi):
+        name = attribute.group(1)
+        found.setdefault(name, [])
+        found.setdefault(name + "Attribute", [])
     return found
 
 

@@ -17,6 +17,7 @@ from ..model import FileSymbols, ImportBinding
 from . import AddCandidate, Language, NameLookup
 from ._receivers import Declared, TypedCode, typed_code
 from ._snippets import function, outline, text
+from ._supertypes import declared_types
 
 _TYPES = {"class_declaration", "struct_declaration", "interface_declaration", "enum_declaration", "record_declaration",
           "record_struct_declaration"}
@@ -158,4 +159,4 @@ def own_package(lookup: NameLookup, rel_path: str) -> list[str]:
 
 LANGUAGES = {"c#": Language(extract, import_start=re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?!\()", re.M),
                             import_candidates=import_candidates, constructors_named_for_class=True,
-                            typed_code=typed_csharp, own_package=own_package)}
+                            typed_code=typed_csharp, own_package=own_package, declared_types=declared_types)}
