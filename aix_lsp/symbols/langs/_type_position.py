@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-WINDOW = 6000  # characters before (and after) the cursor read for its brackets
+WINDOW = 4000  # characters before the cursor read for its brackets
+WINDOW_AFTER = 1000  # and after it (where a parameter list closes: ``) =>``, ``): T {``)
 
 # strings and comments, blanked so that their brackets do not count (a template's ${...} is blanked with it)
 _NOISE = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`", re.S)
@@ -106,7 +107,7 @@ def _place(window: _Code, end: int, levels: int = 3) -> str:
 def type_position(text: str, offset: int) -> bool:
     """Whether the code at ``offset`` is where TypeScript writes a type (see the module's docstring)."""
     lo = max(0, offset - WINDOW)
-    code = _NOISE.sub(lambda m: " " * len(m.group()), text[lo:offset + WINDOW])
+    code = _NOISE.sub(lambda m: " " * len(m.group()), text[lo:offset + WINDOW_AFTER])
     place = _place(_Code(code), offset - lo)
     if place == "top" and lo > 0:  # no bracket open in the window: at the top only if the line above is not indented
         above = text[lo:offset].rstrip()
