@@ -93,3 +93,14 @@ def test_the_names_a_line_declares_skip_strings_keyword_arguments_builtins_and_l
     cursor = text.index("\n\n    app") + 1
     # not key, print, len, later, the quoted or commented words, g's other (os: an import, which the index drops)
     assert declared_here(text, cursor) == {"app", "items", "os"}
+
+
+def test_the_line_above_a_docstring_is_a_head_that_writes_types():
+    filler = "".join(f"\n\ndef step{i}(x):\n    return x + {i}\n" for i in range(8))
+    buffer = ("from models import Widget, make_widget, render, layout\n\n"
+              f"KINDS = (Widget,)\n{filler}\n\n"
+              "def build():\n    w = make_widget((1, 2))\n    render(w)\n    layout([w])\n\n\n"
+              "<|>\n    \"\"\"A widget that draws itself twice.\"\"\"\n\n"
+              "    def draw(self):\n        return render(self)\n")
+    got = ranked({"models.py": MODELS}, "app.py", buffer)
+    assert got[0] == "Widget"  # a class head's base, before the functions used just above

@@ -175,10 +175,11 @@ SLOT_CHARS = 4000  # how far above the cursor a def's open parameter list is loo
 DECORATOR_CHARS = 100_000  # how far around the cursor the buffer's decorator lines are read
 _DEF_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*(?:\[[^\]\n]*\])?[ \t]*\(", re.M)
 _BRACKETS = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|#[^\n]*|[()\[\]{}]")  # strings and comments skipped whole
+_DOCSTRING = re.compile(r"[ \t]*[rRuU]?(?:\"\"\"|''')")
 _DECORATED = re.compile(r"[ \t]*(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])")
-_TYPE_ALIAS = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?::[ \t]*(?:[\w.]+\.)?TypeAlias\b|=[ \t]*(?:[\w.]+\.)?(?:Union|Optional|"
-                         r"Callable|Literal|Dict|List|Tuple|Type|TypeVar|NewType|ParamSpec|Mapping|Sequence|Iterable|"
-                         r"Iterator|Annotated|dict|list|tuple|type|set|frozenset)\b[ \t]*[\[(])")
+_TYPE_ALIAS = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?::[ \t]*(?:[\w.]+\.)?TypeAlias\b|=[ \t]*(?:[\w.]+\.)?"
+                         r"(?:Union|Optional|Callable|Literal|Dict|List|Tuple|Type|TypeVar|NewType|ParamSpec|Mapping|"
+                         r"Sequence|Iterable|Iterator|Annotated|dict|list|tuple|type|set|frozenset)\b[ \t]*[\[(])")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _DEFAULT = re.compile(r"(?<![=!<>])=(?!=)[ \t]*([A-Za-z_]\w*)")  # a parameter's default: = name
 
@@ -228,10 +229,11 @@ def _decorator_names(text: str, start: int, end: int) -> set[str]:
 def cursor_slot(text: str, offset: int) -> "Callable[[Definition, str], bool] | None":
     """What the cursor's line holds, read from the lines around it: inside a ``def``'s parameter list (a
     parameter's annotation, or the ``) -> T:`` that closes it) a type, or a name the list's defaults write (typer's
-    ``] = Default(None),``); on a line right above a ``def``, a ``class`` or another decorator (or one that starts
-    with ``@``) a decorator, one of the names the buffer's decorator lines write (``@memoize_method``,
-    ``@handle("n", filter=vi_navigation_mode)``). The test of a candidate's (definition, local name) for that slot,
-    or None where the line is neither."""
+    ``] = Default(None),``); right above a docstring (a def's or class's head: its annotations, its bases) a type;
+    on a line right above a ``def``, a ``class`` or another decorator (or one that starts with ``@``) a decorator,
+    one of the names the buffer's decorator lines write (``@memoize_method``, ``@handle("n",
+    filter=vi_navigation_mode)``). The test of a candidate's (definition, local name) for that slot, or None where
+    the line is none of these."""
     line_start = text.rfind("\n", 0, offset) + 1
     typed = text[line_start:offset].lstrip()
     parameters = None if typed.startswith("@") else _parameters_before(text, offset)
@@ -239,6 +241,8 @@ def cursor_slot(text: str, offset: int) -> "Callable[[Definition, str], bool] | 
         defaults = set(_DEFAULT.findall(parameters))
         return lambda d, local: _is_type(d, local) or (d.container is None and local in defaults)
     following = text.find("\n", offset)
+    if not typed and following >= 0 and _DOCSTRING.match(text, following + 1):
+        return _is_type  # a docstring follows a def's or class's head: its annotations, its bases
     if typed.startswith("@") or (not typed and following >= 0 and _DECORATED.match(text, following + 1)):
         written = _decorator_names(text, max(0, offset - DECORATOR_CHARS), offset + DECORATOR_CHARS)
         return lambda d, local: d.container is None and local in written
@@ -252,7 +256,8 @@ UNDECLARED_ABOVE_LINES = 40  # where no def is found: these lines above
 DECLARED_BELOW_LINES = 15  # lines below read for the uses of the names the cursor's line declares
 _FUNCTION_HEAD = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]")
 _BLOCK_HEAD = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]")
-_STRINGS = re.compile(r"[rbfuRBFU]{0,2}(?:\"\"\"[\s\S]*?(?:\"\"\"|\Z)|'''[\s\S]*?(?:'''|\Z)|\"[^\"\n]*\"|'[^'\n]*')|#[^\n]*")
+_STRINGS = re.compile(r"[rbfuRBFU]{0,2}(?:\"\"\"[\s\S]*?(?:\"\"\"|\Z)|'''[\s\S]*?(?:'''|\Z)|\"[^\"\n]*\"|'[^'\n]*')"
+                      r"|#[^\n]*")
 _BARE_USE = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\b(?![ \t]*=[^=])")  # not x.name, not a keyword argument's name=
 _ASSIGNED = re.compile(r"^[ \t]*([a-z_]\w*)[ \t]*(?::[^=\n]*)?=[^=]|\bfor[ \t]+([a-z_]\w*)|\bas[ \t]+([a-z_]\w*)", re.M)
 _NOT_LOCALS = frozenset(dir(builtins)) | frozenset(
