@@ -663,8 +663,10 @@ class SymbolIndex:
         body around the cursor: ``new T() {``), and their supertypes, followed through the workspace's classes of
         those names (a few levels)."""
         declared = declared_types(text, (max(0, offset - ANONYMOUS_CHARS), min(len(text), offset + ANONYMOUS_CHARS // 4)))
-        visible: set[str] = set(declared)
-        frontier = [base for bases in declared.values() for base in bases]
+        # a declared type with no bases read is looked up too: C++'s ``DBImpl::Get(`` declares DBImpl in the header
+        visible: set[str] = {name for name, bases in declared.items() if bases}
+        frontier = [base for bases in declared.values() for base in bases] + \
+            [name for name, bases in declared.items() if not bases]
         for _ in range(MAX_SUPERTYPE_DEPTH):
             following: list[str] = []
             for name in frontier:

@@ -98,3 +98,22 @@ def test_c_functions_with_a_parenthesized_name_after_an_export_macro_are_extract
     assert {"lua_settop", "lua_tolstring"} <= got and not got & {"int", "void", "char"}
     got = {d.name for d in extract_file("lauxlib.c", source).definitions if d.kind == "function"}
     assert got == {"luaL_register", "luaL_loadstring"}
+
+
+def test_cpp_members_written_bare_are_of_the_cursors_class_or_its_bases():
+    # re2: a local ``re`` near the cursor made WalkState's member ``re`` (another class, never written x.re) rank
+    # first; C++ writes a member bare only in the methods of its class and of classes derived from it
+    walker = "struct WalkState {\n  Regexp* re;\n  int n;\n};\n"
+    base = "class Walker {\n public:\n  int max_visits_;\n  void Reset();\n};\n"
+    parser_h = ('#include "walker.h"\n#include "base.h"\nclass Parser : public Walker {\n public:\n'
+                "  bool Parse(const char* s);\n private:\n  int depth_;\n};\n")
+    files = {"walker.h": walker, "base.h": base, "parser.h": parser_h}
+    text = ('#include "parser.h"\n\nbool Parser::Parse(const char* s) {\n  Regexp* re = Compile(s);\n'
+            "  if (re == nullptr) return false;\n  depth_ = 0;\n  max_visits_ = 10;\n  <|>\n  Run(re);\n"
+            "  return depth_ > 0;\n}\n")
+    used = {(c.definition.name, c.definition.container) for c in ranked(files, "parser.cc", text) if "used" in c.origins}
+    assert ("re", "WalkState") not in used
+    assert {("depth_", "Parser"), ("max_visits_", "Walker")} <= used  # its own class's and its base's
+    # written after x-> it is a member of anything
+    again = ranked(files, "parser.cc", text.replace("Run(re);", "Run(w->re);"))
+    assert ("re", "WalkState") in {(c.definition.name, c.definition.container) for c in again if "used" in c.origins}

@@ -285,6 +285,43 @@ def declarations_first(cands: Iterable["Candidate"]) -> list["Candidate"]:
     return out
 
 
+# a C++ class head at a line's start: ``class LEVELDB_EXPORT DBImpl : public DB {``, ``struct Rep final {``
+_CLASS_HEAD = re.compile(rf"^[ \t]*(?:template[ \t]*<[^;{{}}\n]*>[ \t]*)?(?:class|struct)[ \t]+(?:{_MACRO}[ \t]+)?"
+                         r"([A-Za-z_]\w*)([^{};=()]{0,600})\{", re.M)
+_BASE = re.compile(r"(?:[\w]+::)*([A-Za-z_]\w*)[ \t]*(?:<[^{}]*?>)?[ \t]*(?:,|$)")
+_NOT_BASES = frozenset({"public", "protected", "private", "virtual", "final"})
+_METHOD_CHARS = 8_000  # how far around the cursor (to the end of ``near``) out-of-line method heads are read
+
+
+def cpp_declared_types(text: str, near: tuple[int, int] | None = None) -> dict[str, list[str]]:
+    """The C++ types whose members the code of ``text`` may write bare: the classes it declares (-> the classes
+    they derive from) and, with ``near`` (the cursor's neighbourhood), the classes of the out-of-line methods around
+    the cursor (``Status DBImpl::Get(...) {``: DBImpl's members, and its bases' through the workspace). The
+    keywords are found with ``str.find`` and only their lines matched (it runs on every query)."""
+    found: dict[str, list[str]] = {}
+    starts: set[int] = set()
+    for keyword in ("class", "struct"):
+        at = text.find(keyword)
+        while at >= 0:
+            line_start = text.rfind("\n", 0, at) + 1
+            if line_start not in starts:
+                starts.add(line_start)
+                head = _CLASS_HEAD.match(text, line_start)
+                if head is not None:
+                    after = head.group(2).split(":", 1)
+                    bases = [m.group(1) for m in _BASE.finditer(after[1].strip())] if len(after) > 1 else []
+                    found.setdefault(head.group(1), []).extend(b for b in bases if b not in _NOT_BASES)
+            at = text.find(keyword, at + len(keyword))
+    if near is not None:
+        start = max(near[0], near[1] - _METHOD_CHARS)
+        for head in _METHOD_HEAD.finditer(text, text.rfind("\n", 0, start) + 1, near[1]):
+            found.setdefault(head.group(1), [])
+    return found
+
+
+# Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition
+_METHOD_HEAD = re.compile(r"^[A-Za-z_][^;(){}=\n]*?\b([A-Za-z_]\w*)(?:<[^<>\n]*>)?::~?[A-Za-z_]\w*\s*\(", re.M)
+
 _C_FAMILY = dict(extract=extract, import_start=re.compile(r"^[ \t]*#[ \t]*include[ \t]*\"", re.M),
                  module_file=ModuleTable.c_include, includes=True, unit_only=translation_unit_only,
                  matching_sources=ModuleTable.c_matching_sources, field_typed_receivers=True,
@@ -292,6 +329,7 @@ _C_FAMILY = dict(extract=extract, import_start=re.compile(r"^[ \t]*#[ \t]*includ
                  constructors_named_for_class=True,  # C has none: a C struct's member is never named as it
                  # T obj / T *obj / struct T *obj with any case (not `return obj;`)
                  receiver_declarations=(r"\b([A-Za-z_]\w*)(?:<[^<>;=]*>)?(?:\s*[*&]+\s*|\s+)(?:const\s+)?OBJ\s*[;,=)\[]",),
-                 # Foo::Bar(  /  Status DBImpl::Get(  at the start of a line: an out-of-line C++ method definition
-                 method_head=re.compile(r"^[A-Za-z_][^;(){}=\n]*?\b([A-Za-z_]\w*)(?:<[^<>\n]*>)?::~?[A-Za-z_]\w*\s*\(", re.M))
-LANGUAGES = {"c": Language(**_C_FAMILY, qualified_members=True), "c++": Language(**_C_FAMILY)}
+                 method_head=_METHOD_HEAD)
+# C++: a member is written bare only in its class's methods and its subclasses' (cpp_declared_types)
+LANGUAGES = {"c": Language(**_C_FAMILY, qualified_members=True),
+             "c++": Language(**_C_FAMILY, declared_types=cpp_declared_types)}
