@@ -54,7 +54,9 @@ def test_a_line_above_a_def_wants_a_name_the_buffers_decorators_write():
               "def height(text):\n    return measure(pad(text)) + measure(wrap(text, 3))\n\n\n"
               "<|>\ndef depth(text):\n    return measure(text)\n")
     got = ranked({"helpers.py": HELPERS}, "app.py", buffer)
-    assert got[0] == "cached"  # the decorator the file already writes, before measure/wrap/pad used all around
+    # the decorator the file already writes, before measure/wrap/pad used all around (log_calls, imported and not
+    # used yet, may lead: the unused-import signal says the next lines will likely use it)
+    assert "cached" in got[:2] and got.index("cached") < min(got.index(n) for n in ("measure", "wrap", "pad"))
 
 
 def test_a_parameter_line_also_wants_what_the_signatures_other_parameters_default_to():
