@@ -34,10 +34,13 @@ async def lsp_session(init_options: dict[str, Any], workspace: Path | None = Non
                       command: list[str] | None = None) -> AsyncIterator[LanguageClient]:
     client = await ClientServerConfig(server_command=command or SERVER_COMMAND).start()
     status: list[dict] = []
+    ready_notified = asyncio.Event()
 
     @client.feature("aix/status")
     def on_status(params: Any) -> None:
         status.append(_plain(params))
+        if status[-1].get("state") == "ready":
+            ready_notified.set()
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def on_register(params: types.RegistrationParams) -> None:
@@ -53,6 +56,9 @@ async def lsp_session(init_options: dict[str, Any], workspace: Path | None = Non
     try:
         if wait_ready:
             await wait_for_state(client, {"ready"})
+            # the aix/status notification of that state may still be on its way when the aix.status answer comes
+            # (a loaded machine): tests read the notifications, so wait for it too
+            await asyncio.wait_for(ready_notified.wait(), 60)
         yield client
     finally:
         await client.shutdown_session()
