@@ -67,6 +67,7 @@ class SymbolIndex:
         # the buffer writes, without a pass over all of them per query (C/C++ query p95); keyed by the list
         # itself, so a refresh, which swaps in a new list, rebuilds it
         self._included_names: dict[int, tuple[list[Definition], dict[str, list[int]]]] = {}
+        self._enum_spans: dict[str, list[Definition]] = {}  # file -> its enums (whose plain constants have no container)
         self._unit_only: dict[str, frozenset[tuple[int, str]]] = {}  # C/C++ source -> what other files cannot see
         self._bm25 = DefinitionsBM25(store_dir)
         self.persistent = self._bm25.persistent
@@ -181,6 +182,7 @@ class SymbolIndex:
     def _drop(self, rel_path: str, keep_caches: bool = False, keep_module: bool = False) -> None:
         old = self._files.pop(rel_path, None)
         self._unit_only.pop(rel_path, None)
+        self._enum_spans.pop(rel_path, None)
         if not keep_module:  # the set of files changes: module names, and so every resolution, may change
             self._modules.discard(rel_path)
             self._lookup.clear()
@@ -320,13 +322,15 @@ class SymbolIndex:
             if key in seen:
                 continue
             seen.add(key)
-            owner = (d.path, d.container) if d.container is not None else None
+            enum = self._enum_of(d) if d.container is None and d.kind == "constant" else None
+            # a plain enum's constants live in the enclosing scope, but are shown as the enum's members
+            owner = (d.path, d.container) if d.container is not None else (d.path, enum.name) if enum else None
             shown = class_at.get(owner) if owner is not None else None  # type: ignore[arg-type]
             if shown is not None and shown[1] <= d.line < shown[2]:  # its class is shown: its outline shows the member
                 wanted[shown[0]].append(d.name)
                 continue
             siblings = members_at.get(owner) if owner is not None and d.kind not in ("class", "type") else None
-            cls = self._class_of(d) if siblings else None
+            cls = (enum or self._class_of(d)) if siblings else None
             if cls is not None and (cls.path, cls.start_line) not in seen and cls.start_line <= d.line < cls.end_line:
                 inside = [m for m in siblings if cls.start_line <= m[2] < cls.end_line]  # type: ignore[union-attr]
                 if inside:  # a second member of a class: the class's outline, cut to both, takes the first's place
@@ -368,6 +372,19 @@ class SymbolIndex:
             if cls is not None and context is not None and cls.snippet.count("\n") >= MAX_SNIPPET_LINES:
                 out[place] = replace(fragment, text=self._outline_for(cls, context, names).snippet)  # type: ignore[arg-type]
         return [f for f in out if f is not None]
+
+    def _enum_of(self, constant: Definition) -> Definition | None:
+        """The enum (C/C++ ``enum E {`` or ``typedef enum {...} E;``) of the same file whose body holds ``constant``,
+        a plain enum's constant (no container: it lives in the enclosing scope)."""
+        spans = self._enum_spans.get(constant.path)
+        if spans is None:
+            symbols = self._files.get(constant.path)
+            spans = [d for d in symbols.definitions if d.kind in ("class", "type") and
+                     _ENUM_HEAD.match(d.snippet)] if symbols is not None else []
+            if len(self._enum_spans) >= MAX_OUTLINES_KEPT:
+                self._enum_spans.clear()
+            self._enum_spans[constant.path] = spans
+        return next((d for d in spans if d.start_line < constant.line < d.end_line), None)
 
     def _class_of(self, member: Definition) -> Definition | None:
         """The class (or struct) of the same file whose member ``member`` is: the nearest of its name above it."""
@@ -989,6 +1006,7 @@ def _members_at_cursor(text: str, offset: int, imported: set[str], cands: dict) 
                 cand.origins.add("at_cursor")
 
 
+_ENUM_HEAD = re.compile(r"\s*(?:typedef\s+)?enum\b")
 _MEMBER_ONLY = frozenset({"member", "receiver", "at_cursor"})
 _MADE_BY = re.compile(r"=\s*(?:new\s+)?([A-Za-z_$][\w$]*)\s*[(<]")
 

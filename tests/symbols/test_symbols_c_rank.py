@@ -117,3 +117,19 @@ def test_cpp_members_written_bare_are_of_the_cursors_class_or_its_bases():
     # written after x-> it is a member of anything
     again = ranked(files, "parser.cc", text.replace("Run(re);", "Run(w->re);"))
     assert ("re", "WalkState") in {(c.definition.name, c.definition.container) for c in again if "used" in c.origins}
+
+
+def test_c_plain_enum_constants_share_their_enums_fragment():
+    # jq: ``case JV_KIND_ARRAY:`` among other cases; the constants of a plain enum have no container (they live in
+    # the enclosing scope), so each took a fragment of its own; two of them make one fragment, the enum's outline
+    header = ("typedef enum {\n  KIND_INVALID,\n  KIND_NULL,\n  KIND_FALSE,\n  KIND_TRUE,\n  KIND_NUMBER,\n  KIND_STRING,\n"
+              "  KIND_ARRAY,\n  KIND_OBJECT\n} kind_t;\n\ntypedef struct value { kind_t kind; } value;\n\n"
+              "kind_t get_kind(value v);\nvoid print_number(value v);\nvoid print_string(value v);\n")
+    text = ('#include "value.h"\n\nvoid dump(value v) {\n  switch (get_kind(v)) {\n  case KIND_NULL:\n    break;\n'
+            "  case KIND_NUMBER:\n    print_number(v);\n    break;\n  case KIND_STRING:\n    print_string(v);\n"
+            "    break;\n  <|>\n  }\n}\n")
+    fragments = index_of({"value.h": header}).candidates_for_cursor("dump.c", text.replace("<|>", ""),
+                                                                   text.index("<|>"), 3)
+    enum = [f for f in fragments if f.text.startswith("typedef enum")]
+    assert enum and "KIND_NUMBER" in enum[0].text and "KIND_STRING" in enum[0].text
+    assert not [f for f in fragments if f.text.strip().startswith("KIND_")]  # no constant alone
