@@ -11,6 +11,7 @@ index of definitions (``bm25.py``), what names mean across files (``lookup.py``)
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 import threading
 from dataclasses import replace
@@ -453,6 +454,8 @@ class SymbolIndex:
                 self._declared_candidates(rel_path, text, offset, rules, context.imported, cands)
             if language in ("javascript", "typescript"):
                 self._listed_from_candidates(rel_path, language, text, offset, cands)
+            if rules.result_type is not None and rules.own_package is not None:
+                _mark_foreign(rel_path, rules.own_package(self._lookup, rel_path), cands)
             if rules.constructors_named_for_class:
                 self._constructors_as_classes(cands)
             fits = rules.cursor_slot(text, offset) if rules.cursor_slot is not None else None
@@ -960,6 +963,18 @@ def _list_gap(before_text: str, after_text: str, order: list[str]) -> Callable[[
         return at is not None and (lo is not None or hi is not None) and \
             (lo is None or lo < at) and (hi is None or at < hi)
     return fits
+
+
+def _mark_foreign(rel_path: str, own_files: list[str], cands: dict) -> None:
+    """Go writes another package's top-level names only through an import (``pkg.Name``): a top-level candidate
+    of a folder that is neither the file's own package nor one it imports is ``foreign``, and its name written bare
+    near the cursor is something else (a local ``rootCmd``, not doc/cmd_test.go's)."""
+    folders = {posixpath.dirname(p) for p in own_files} | {posixpath.dirname(rel_path)}
+    folders |= {posixpath.dirname(c.definition.path) for c in cands.values() if not c.origins.isdisjoint(IMPORTED)}
+    for cand in cands.values():
+        d = cand.definition
+        if d.container is None and posixpath.dirname(d.path) not in folders:
+            cand.origins.add("foreign")
 
 
 MAX_DECLARED_TYPES = 4  # types tied for a local's members beyond which they say nothing of its type

@@ -14,7 +14,8 @@
           - ambiguity       * log2(how many definitions carry that name in the workspace)
           + receiver        * [a member of the type of ``obj`` in ``obj.`` at the cursor, when the buffer
                                declares it: typed local/parameter/field, ``new T(``, ``x = T(``, ``x := T{``;
-                               or of the module or class an import binds to ``obj``]
+                               or of the module or class an import binds to ``obj``; Go: the type, or a function
+                               returning it, of the local the cursor's line declares, as its uses below say]
           + slot            * [it fits what the cursor's line is (Language.cursor_slot): a type where the line is
                                an annotation of a def's parameters, a decorator name above a def]
           + local_name      * [its name holds a name the cursor's line declares (Language.declared_here): the
@@ -244,6 +245,8 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
     # a name the buffer declares itself with a type (``out: ConsoleWriter``): its uses are of that local, not of
     # another file's top-level ``out`` (unless an import binds it by name)
     bare = bare or (d.container is None and cand.local in context.declared and "name" not in cand.origins)
+    # Go: another package's top-level name that the file does not import: a bare use near the cursor is not its
+    bare = bare or "foreign" in cand.origins
     # a top-level name reached only through its module (``import ast_nodes``, then ``ast_nodes.Import``): the code
     # can only write it qualified, so a bare ``Import`` near the cursor is something else, not a use of it; unless an
     # import binds that very name (``var View = require('./view')``, a by-name import resolution did not follow)

@@ -90,3 +90,18 @@ def test_the_first_result_type_of_a_go_signature():
     assert result_type("func Walk(fn func(int) bool) Fs {") == "Fs"
     assert result_type("func Names() []string {") is None
     assert result_type("func Run() {") is None
+
+
+def test_another_package_s_top_level_name_written_bare_is_not_its_use():
+    # cobra: doc/cmd_test.go (package doc) has a top-level rootCmd; command_test.go (package cobra) writes its own
+    # local rootCmd everywhere: Go reaches doc's only through an import, so those uses are not its
+    doc = "package doc\n\nvar rootCmd = &Command{}\n"
+    command = ("package cobra\n\ntype Command struct {\n\tUse string\n}\n\nfunc (c *Command) AddCommand(cmds ...*Command) {}\n\n"
+               "func executeCommand(root *Command, args ...string) (string, error) {\n\treturn \"\", nil\n}\n")
+    test = ("package cobra\n\nfunc TestChild(t T) {\n\trootCmd := &Command{Use: \"root\"}\n\tchild := &Command{Use: \"c\"}\n"
+            "\trootCmd.AddCommand(child)\n\t<|>\n\tcheck(t, rootCmd, rootCmd, rootCmd)\n}\n")
+    got = ranked({"doc/cmd_test.go": doc, "command.go": command, "check_test.go": "package cobra\n\nfunc check(t T, c ...*Command) {}\n"},
+                 "command_test.go", test)
+    foreign = next(c for c in got if c.definition.name == "rootCmd")
+    assert "foreign" in foreign.origins and not foreign.signals["name_proximity"] and not foreign.signals["frequency"]
+    assert "rootCmd" not in top(got)
