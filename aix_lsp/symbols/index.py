@@ -770,7 +770,7 @@ class SymbolIndex:
             return
         own_files = rules.own_package(self._lookup, rel_path)
         own = set(own_files) | {rel_path}
-        reachable = {c.definition.path for c in cands.values() if not c.origins.isdisjoint(IMPORTED)}
+        reachable: set[str] | None = None  # the files of the imports' candidates, read once a type needs it
         for name, members in below.items():
             if name in imported or any(d.container is None and d.path in own and d.kind != "variable"
                                        for d in self._by_name.get(name, ())):
@@ -779,8 +779,13 @@ class SymbolIndex:
             parts = _name_parts(name) if len(name) > 2 and name not in _VAGUE_LOCALS else frozenset()
             for type_name in self._type_of_members(members):
                 for cls in self._by_name.get(type_name, ())[:MAX_SAME_NAME]:
-                    if cls.kind not in ("class", "type") or not (cls.path in own or cls.path in reachable):
-                        continue  # another package's type of that name, which the file does not import
+                    if cls.kind not in ("class", "type"):
+                        continue
+                    if cls.path not in own:
+                        if reachable is None:
+                            reachable = {c.definition.path for c in cands.values() if not c.origins.isdisjoint(IMPORTED)}
+                        if cls.path not in reachable:
+                            continue  # another package's type of that name, which the file does not import
                     for d in [cls, *self._returning(cls, rules.result_type)]:
                         cand = self._add(cands, d, d.name, None, "declares", rel_path)
                         if cand is not None and d.path in own:  # written bare, as the package's other names
@@ -969,12 +974,19 @@ def _mark_foreign(rel_path: str, own_files: list[str], cands: dict) -> None:
     """Go writes another package's top-level names only through an import (``pkg.Name``): a top-level candidate
     of a folder that is neither the file's own package nor one it imports is ``foreign``, and its name written bare
     near the cursor is something else (a local ``rootCmd``, not doc/cmd_test.go's)."""
-    folders = {posixpath.dirname(p) for p in own_files} | {posixpath.dirname(rel_path)}
-    folders |= {posixpath.dirname(c.definition.path) for c in cands.values() if not c.origins.isdisjoint(IMPORTED)}
+    visible = set(own_files)
+    visible.add(rel_path)
+    visible.update(c.definition.path for c in cands.values() if not c.origins.isdisjoint(IMPORTED))
+    folders = {posixpath.dirname(p) for p in visible}
+    foreign: dict[str, bool] = {}  # path -> outside those folders (hundreds of candidates, a few dozen files)
     for cand in cands.values():
         d = cand.definition
-        if d.container is None and posixpath.dirname(d.path) not in folders:
-            cand.origins.add("foreign")
+        if d.container is None and d.path not in visible:
+            out = foreign.get(d.path)
+            if out is None:
+                out = foreign[d.path] = posixpath.dirname(d.path) not in folders
+            if out:
+                cand.origins.add("foreign")
 
 
 MAX_DECLARED_TYPES = 4  # types tied for a local's members beyond which they say nothing of its type
