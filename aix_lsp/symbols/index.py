@@ -317,6 +317,7 @@ class SymbolIndex:
         class_at: dict[tuple[str, str], tuple[int, int, int]] = {}  # (path, class) -> its place in out, its rows
         members_at: dict[tuple[str, str], list[tuple[int, str, int]]] = {}  # (path, class) -> its members' (place, name, row)
         wanted: dict[int, list[str]] = {}  # a class fragment's place -> the members wanted with it, best first
+        macros_at: dict[str, tuple[int, int, int]] = {}  # path -> the place of its #define block's fragment, its rows
         for cand in ranked:
             d = cand.definition
             key = (d.path, d.start_line)
@@ -345,6 +346,16 @@ class SymbolIndex:
                         out[place] = None
                     taken -= len(inside) - 1
                     continue
+            if enum is None and d.kind == "constant" and d.container is None and d.snippet.lstrip().startswith("#"):
+                near = macros_at.get(d.path)
+                place = near[0] if near is not None and near[1] - MACRO_GAP <= d.line <= near[2] + MACRO_GAP and \
+                    max(near[2], d.line) - min(near[1], d.line) < MAX_SNIPPET_LINES else None
+                if place is not None and out[place] is not None:  # a second macro of the block: one fragment for both
+                    lo, hi = min(near[1], d.line), max(near[2], d.line)  # type: ignore[index]
+                    out[place] = self._macro_block(d.path, lo, hi, out[place].score)  # type: ignore[union-attr]
+                    macros_at[d.path] = (place, lo, hi)
+                    continue
+                macros_at[d.path] = (len(out), d.line, d.line)
             fragment = Fragment(path=d.path, start_line=d.start_line, end_line=d.end_line, text=d.snippet, score=cand.score,
                                 source="definition")
             inside = [m for m in members_at.get((d.path, d.name), ()) if d.start_line <= m[2] < d.end_line] \
@@ -373,6 +384,16 @@ class SymbolIndex:
             if cls is not None and context is not None and cls.snippet.count("\n") >= MAX_SNIPPET_LINES:
                 out[place] = replace(fragment, text=self._outline_for(cls, context, names).snippet)  # type: ignore[arg-type]
         return [f for f in out if f is not None]
+
+    def _macro_block(self, path: str, lo: int, hi: int, score: float) -> Fragment:
+        """The ``#define`` lines of ``path`` from row ``lo`` to ``hi``: a block of related macros (CMD_*, OBJ_*) as one
+        fragment, each macro's definition as extracted."""
+        symbols = self._files.get(path)
+        rows = sorted((d.start_line, d.snippet) for d in (symbols.definitions if symbols is not None else ())
+                      if d.container is None and lo <= d.line <= hi and d.snippet.lstrip().startswith("#"))
+        end = max((start + snippet.count("\n") + 1 for start, snippet in rows), default=hi + 1)
+        return Fragment(path=path, start_line=rows[0][0] if rows else lo, end_line=end,
+                        text="\n".join(snippet for _, snippet in dict(rows).items()), score=score, source="definition")
 
     def _enum_of(self, constant: Definition) -> Definition | None:
         """The enum (C/C++ ``enum E {`` or ``typedef enum {...} E;``) of the same file whose body holds ``constant``,
@@ -1033,6 +1054,7 @@ def _members_at_cursor(text: str, offset: int, imported: set[str], cands: dict) 
                 cand.origins.add("at_cursor")
 
 
+MACRO_GAP = 8  # rows between two macros of a header that the prompt shows as one block
 _ENUM_HEAD = re.compile(r"\s*(?:typedef\s+)?enum\b")
 _MEMBER_ONLY = frozenset({"member", "receiver", "at_cursor"})
 _MADE_BY = re.compile(r"=\s*(?:new\s+)?([A-Za-z_$][\w$]*)\s*[(<]")

@@ -133,3 +133,19 @@ def test_c_plain_enum_constants_share_their_enums_fragment():
     enum = [f for f in fragments if f.text.startswith("typedef enum")]
     assert enum and "KIND_NUMBER" in enum[0].text and "KIND_STRING" in enum[0].text
     assert not [f for f in fragments if f.text.strip().startswith("KIND_")]  # no constant alone
+
+
+def test_c_macros_of_one_define_block_share_a_fragment():
+    # redis: {"graph",...,CMD_LOADING,...}: CMD_DOC_NONE, CMD_NOSCRIPT took fragments of their own beside the one
+    # needed; two macros a few rows apart in a header are one block, shown as one fragment of its #define lines
+    header = ("#ifndef SERVER_H\n#define SERVER_H\n#define CMD_WRITE (1ULL<<0)\n#define CMD_READONLY (1ULL<<1)\n"
+              "#define CMD_DENYOOM (1ULL<<2)\n#define CMD_ADMIN (1ULL<<4)\n#define CMD_PUBSUB (1ULL<<5)\n"
+              "#define CMD_NOSCRIPT (1ULL<<6)\n#define CMD_LOADING (1ULL<<9)\n\nstruct cmd { const char *name; long flags; };\n"
+              "void register_cmd(struct cmd *c);\nvoid unregister_cmd(struct cmd *c);\n#endif\n")
+    text = ('#include "server.h"\n\nstruct cmd table[] = {\n  {"get", CMD_READONLY},\n  {"set", CMD_WRITE|CMD_DENYOOM},\n'
+            '  {"publish", CMD_PUBSUB|CMD_LOADING},\n  <|>\n};\n\nvoid init(void) {\n  register_cmd(&table[0]);\n}\n')
+    fragments = index_of({"server.h": header}).candidates_for_cursor("table.c", text.replace("<|>", ""),
+                                                                    text.index("<|>"), 3)
+    blocks = [f for f in fragments if f.text.count("#define CMD_") >= 2]
+    assert len(blocks) == 1 and "CMD_NOSCRIPT" in blocks[0].text  # a row between those taken shows too
+    assert sum(f.text.count("#define CMD_") for f in fragments) == blocks[0].text.count("#define CMD_")
