@@ -39,6 +39,9 @@ SavedTable = tuple[dict[str, FileSymbols], dict[str, list[int]], int, int]
 
 BM25_HITS = 20
 MIN_OUTLINE_MEMBERS = 5  # member rows a cut class outline keeps however long its header and docstring
+# candidates read past the prompt's k-th fragment for members of the classes shown: those rank the outline's rows
+# before the names near the cursor do (a WinForms designer half's 300 fields: the one the line sets ranked 11th)
+MEMBERS_AFTER = 30
 MAX_OUTLINES_KEPT = 4096  # cut outlines' rows remembered (keyed by the definition: an edit makes a new key)
 MAX_SUPERTYPE_DEPTH = 6  # levels of ``extends`` followed for the members Java/C# code may write bare
 ANONYMOUS_CHARS = 12_000  # how far above the cursor ``new T() {``, ``[Attr(`` (bare members: T's) are looked for
@@ -318,6 +321,7 @@ class SymbolIndex:
         members_at: dict[tuple[str, str], list[tuple[int, str, int]]] = {}  # (path, class) -> its members' (place, name, row)
         wanted: dict[int, list[str]] = {}  # a class fragment's place -> the members wanted with it, best first
         macros_at: dict[str, tuple[int, int, int]] = {}  # path -> the place of its #define block's fragment, its rows
+        after = 0  # candidates read after the k-th fragment
         for cand in ranked:
             d = cand.definition
             key = (d.path, d.start_line)
@@ -330,6 +334,11 @@ class SymbolIndex:
             shown = class_at.get(owner) if owner is not None else None  # type: ignore[arg-type]
             if shown is not None and shown[1] <= d.line < shown[2]:  # its class is shown: its outline shows the member
                 wanted[shown[0]].append(d.name)
+                continue
+            if taken >= k:  # the prompt is full: the next ranked members of its classes are still wanted in their outlines
+                after += 1
+                if after >= MEMBERS_AFTER:
+                    break
                 continue
             siblings = members_at.get(owner) if owner is not None and d.kind not in ("class", "type") else None
             cls = (enum or self._class_of(d)) if siblings else None
@@ -376,8 +385,6 @@ class SymbolIndex:
                 members_at.setdefault(owner, []).append((len(out), d.name, d.line))
             out.append(fragment)
             taken += 1
-            if taken >= k:
-                break
         for place, names in wanted.items():
             fragment = out[place]
             cls = self._definition_at(fragment.path, fragment.start_line) if names and fragment is not None else None

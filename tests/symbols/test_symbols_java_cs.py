@@ -240,3 +240,30 @@ def test_csharp_bare_names_mean_members_of_the_class_its_bases_its_initializers_
     assert by[("Title", "Options")].signals["name_proximity"] > 0
     assert by[("EntryPoint", "NativeAttribute")].signals["name_proximity"] > 0
     assert not [c for key, c in by.items() if (key[1] or "").startswith("Other") and c.signals["name_proximity"] > 0]
+
+
+# ------------------------------------ the members ranked past the prompt's last fragment still pick outline rows
+
+def test_a_shown_class_outline_keeps_its_members_ranked_after_the_last_fragment():
+    # a settings class of 40 fields; the code writes 14 of them just above the line, the one it needs (written
+    # often, and by the look-alike code) further up: ranked, but after the prompt's third fragment, so the outline
+    # showed the 14 nearest instead
+    fields = "".join(f"        public static string text{i};\n" for i in range(40))
+    settings = f"namespace App\n{{\n    static class Settings\n    {{\n{fields}        public static string textTarget;\n    }}\n}}\n"
+    helpers = {f"Helper{i}.cs": f"namespace App\n{{\n    public static class Helper{i}\n    {{\n"
+                                f"        public static string Read{i}(string key) {{ return key; }}\n    }}\n}}\n"
+               for i in range(3)}
+    far = "".join("            Settings.textTarget = Helper0.Read0(\"t\");\n" for _ in range(6))
+    near = "".join(f"            Settings.text{i} = Helper{i % 3}.Read{i % 3}(\"k{i}\");\n" for i in range(14))
+    text = ("namespace App\n{\n    class Loader\n    {\n        void Load()\n        {\n" + far + "\n" * 30 + near +
+            "            <|>\n        }\n    }\n}\n")
+    files = {"Settings.cs": settings, **helpers}
+    look = ["            Settings.textTarget = Helper0.Read0(\"x\");\n            Settings.text3 = y;"] * 3
+    index = index_of(files)
+    offset = text.index("<|>")
+    buffer = text.replace("<|>", "")
+    ranks = [c.definition.name for c in index.rank_candidates("Loader.cs", buffer, offset, lookalikes=look)]
+    assert "textTarget" in ranks[:40]
+    fragments = index.candidates_for_cursor("Loader.cs", buffer, offset, 3, lookalikes=look)
+    outline = [f.text for f in fragments if "static class Settings" in f.text]
+    assert outline and "public static string textTarget;" in outline[0]
