@@ -29,7 +29,7 @@ from .lookup import MAX_CLASS_MEMBERS, MAX_MODULE_MEMBERS, MAX_SAME_NAME, Lookup
 from .model import Definition, FileSymbols, ImportBinding
 from .resolve import ModuleTable
 from .signals import (_CAMEL, DEFAULT_WEIGHTS, IDENTIFIER, IMPORTED, Candidate, Weights, code_tokens, nearest_distance, signals_of,
-                      signed_weights, weighted_sum)
+                      signed_weights, weighted_sum, window_shares)
 from .tsconfig import PathAliases
 
 log = logging.getLogger(__name__)
@@ -495,9 +495,10 @@ class SymbolIndex:
                 self._named_for_locals(rules.declared_here(text, offset), context.imported, cands)
             best_bm25 = max((c.bm25_score for c in cands.values()), default=0.0)
             signed = signed_weights(weights)
+            shares = window_shares(words)
             for cand in cands.values():
                 same_name = self._same_name(cand.definition)
-                cand.signals = signals_of(cand, context, words, best_bm25, same_name)
+                cand.signals = signals_of(cand, context, shares, best_bm25, same_name)
                 cand.score = weighted_sum(cand.signals, signed)
                 if cand.definition.snippet.count("\n") >= MAX_SNIPPET_LINES:
                     cand.definition = self._outline_for(cand.definition, context)

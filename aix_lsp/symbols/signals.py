@@ -232,11 +232,21 @@ IMPORTED = frozenset({"name", "star", "included", "resolved", "module", "member"
 TYPE_KINDS = frozenset({"type", "class"})
 
 
-def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best_bm25: float,
+def window_shares(words: list[set[str]]) -> dict[str, float]:
+    """Each name's share of the look-alike windows that use it (the ``analog`` signal), counted once per query
+    rather than once per candidate (hundreds of candidates per query)."""
+    counts: dict[str, int] = {}
+    for names in words:
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return {name: n / len(words) for name, n in counts.items()}
+
+
+def signals_of(cand: Candidate, context: BufferView, shares: Mapping[str, float], best_bm25: float,
                same_name: int) -> dict[str, float]:
-    """The signals of ``cand`` at the cursor: ``context`` is what the buffer says, ``words`` the names of each
-    look-alike window, ``best_bm25`` the best BM25 score of the query, ``same_name`` how many definitions of
-    the workspace carry ``cand``'s name."""
+    """The signals of ``cand`` at the cursor: ``context`` is what the buffer says, ``shares`` each name's share of
+    the look-alike windows (:func:`window_shares`), ``best_bm25`` the best BM25 score of the query, ``same_name``
+    how many definitions of the workspace carry ``cand``'s name."""
     d = cand.definition
     owner = cand.owner.split(".")[0] if cand.owner else None
     # a member whose name the code near the cursor writes only bare (Language.qualified_members): those are uses
@@ -285,7 +295,7 @@ def signals_of(cand: Candidate, context: BufferView, words: list[set[str]], best
         "frequency": 0.0 if bare or uses <= 0 else frequency(uses),
         "via_module": 0.0 if origins.isdisjoint(VIA_MODULE) else 1.0,
         "bm25": cand.bm25_score / best_bm25 if best_bm25 > 0 else 0.0,
-        "analog": sum(1 for names in words if d.name in names) / len(words) if words else 0.0,
+        "analog": shares.get(d.name, 0.0),
         "repeat": context.repeats.get(cand.local, 0.0),
         "type_position": 1.0 if context.type_position and d.kind in TYPE_KINDS else 0.0,
         # an import resolved to this very definition: how many others share the name is moot
