@@ -668,16 +668,7 @@ class SymbolIndex:
         line being written is one; the hundreds the code around never writes are not)."""
         if not files:
             return
-        key = ("package", tuple(files))
-        names = self._lookup.cached(key)
-        if names is None:
-            names = {}
-            for path in files:
-                symbols = self._files.get(path)
-                for d in symbols.definitions if symbols is not None else ():
-                    if d.container is None:
-                        names.setdefault(d.name, []).append(d)
-            self._lookup.store(key, names, set(files))
+        names = self._package_table("package", files, lambda d: (d.name,) if d.container is None else ())
         for words in written:
             for name in words:
                 for d in names.get(name, ()):  # type: ignore[union-attr]
@@ -843,19 +834,26 @@ class SymbolIndex:
             types = interfaces or types
         return types if len(types) <= MAX_DECLARED_TYPES else []
 
-    def _named_like(self, files: list[str], parts: frozenset[str]) -> list[Definition]:
-        """The top-level functions and types of the package (``files``) named like a local with name ``parts``."""
-        key = ("parts", tuple(files))
+    def _package_table(self, kind: str, files: Sequence[str],
+                       keys_of: Callable[[Definition], Iterable[str]]) -> dict[str, list[Definition]]:
+        """The definitions of ``files`` (a package) by each key ``keys_of`` gives them, kept in the lookup cache
+        (dropped when one of the files changes)."""
+        key = (kind, tuple(files))
         table = self._lookup.cached(key)
         if table is None:
             table = {}
             for path in files:
                 symbols = self._files.get(path)
                 for d in symbols.definitions if symbols is not None else ():
-                    if d.container is None and d.kind in ("function", "class", "type"):
-                        for part in _name_parts(d.name):
-                            table.setdefault(part, []).append(d)
+                    for k in keys_of(d):
+                        table.setdefault(k, []).append(d)
             self._lookup.store(key, table, set(files))
+        return table
+
+    def _named_like(self, files: list[str], parts: frozenset[str]) -> list[Definition]:
+        """The top-level functions and types of the package (``files``) named like a local with name ``parts``."""
+        table = self._package_table("parts", files, lambda d: _name_parts(d.name) if d.container is None and
+                                    d.kind in ("function", "class", "type") else ())
         rarest = min((table.get(p, []) for p in parts), key=len)  # type: ignore[union-attr]
         return [d for d in rarest if _named_like(parts, d.name)][:MAX_SAME_NAME]
 

@@ -26,6 +26,7 @@ from ..model import Definition, FileSymbols, ImportBinding
 from ..resolve import ModuleTable
 from . import Language
 from ._snippets import function, outline, text
+from ._supertypes import keyword_line_heads
 
 if TYPE_CHECKING:
     from ..signals import Candidate
@@ -299,19 +300,10 @@ def cpp_declared_types(text: str, near: tuple[int, int] | None = None) -> dict[s
     the cursor (``Status DBImpl::Get(...) {``: DBImpl's members, and its bases' through the workspace). The
     keywords are found with ``str.find`` and only their lines matched (it runs on every query)."""
     found: dict[str, list[str]] = {}
-    starts: set[int] = set()
-    for keyword in ("class", "struct"):
-        at = text.find(keyword)
-        while at >= 0:
-            line_start = text.rfind("\n", 0, at) + 1
-            if line_start not in starts:
-                starts.add(line_start)
-                head = _CLASS_HEAD.match(text, line_start)
-                if head is not None:
-                    after = head.group(2).split(":", 1)
-                    bases = [m.group(1) for m in _BASE.finditer(after[1].strip())] if len(after) > 1 else []
-                    found.setdefault(head.group(1), []).extend(b for b in bases if b not in _NOT_BASES)
-            at = text.find(keyword, at + len(keyword))
+    for head in keyword_line_heads(text, ("class", "struct"), _CLASS_HEAD):
+        after = head.group(2).split(":", 1)
+        bases = [m.group(1) for m in _BASE.finditer(after[1].strip())] if len(after) > 1 else []
+        found.setdefault(head.group(1), []).extend(b for b in bases if b not in _NOT_BASES)
     if near is not None:
         start = max(near[0], near[1] - _METHOD_CHARS)
         for head in _METHOD_HEAD.finditer(text, text.rfind("\n", 0, start) + 1, near[1]):
